@@ -1,0 +1,85 @@
+"""YAML as the inventory reads it: safe, with line numbers, and without implicit dates.
+
+PyYAML's SafeLoader turns `2023-02-30` into a crash and `2026-12-31` into a date
+object; the inventory wants both kept as text so that validation can say which
+host has the impossible date. Mappings remember the line of each key so messages
+can point at `file:line`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+
+class LineDict(dict):
+    """A dict that remembers the (1-based) line of each key in its source file."""
+
+    __slots__ = ("key_lines", "line")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.key_lines: dict = {}
+        self.line: int = 0
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+# Drop the timestamp resolver: dates stay strings and are validated explicitly.
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
+    loader.flatten_mapping(node)
+    result = LineDict()
+    result.line = node.start_mark.line + 1
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            hash(key)
+        except TypeError:
+            raise yaml.constructor.ConstructorError(
+                "while constructing a mapping", node.start_mark, "found an unhashable key", key_node.start_mark
+            ) from None
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.key_lines[key] = key_node.start_mark.line + 1
+    return result
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+class YamlError(ValueError):
+    """A YAML file that does not parse; carries the file and line."""
+
+    def __init__(self, path: Path, line: int, message: str):
+        super().__init__(f"{path}:{line}: {message}")
+        self.path = path
+        self.line = line
+        self.message = message
+
+
+def load_yaml(path: Path):
+    """Load one YAML document; raise YamlError with file and line if it does not parse."""
+    text = path.read_text(encoding="utf-8-sig")
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 0
+        raise YamlError(path, line, f"YAML does not parse: {exc.problem or exc}") from None
+    except yaml.YAMLError as exc:
+        raise YamlError(path, 0, f"YAML does not parse: {exc}") from None
+
+
+def line_of(mapping, key) -> int:
+    """The line of `key` in `mapping` if known, else the mapping's own line, else 0."""
+    if isinstance(mapping, LineDict):
+        return mapping.key_lines.get(key, mapping.line)
+    return 0

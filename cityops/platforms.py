@@ -1,0 +1,70 @@
+"""Platforms: what a device runs, and therefore how cityops talks to it.
+
+Each inventory host names one platform. The platform says which driver family
+reaches it (netmiko device_type, napalm driver, an OS over SSH, an HTTP or SNMP
+endpoint) so transports and checks can be chosen from data, not from hostnames.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Platform:
+    id: str
+    name: str  # Chinese description for reports
+    family: str  # server_os | network_cli | storage_cli | appliance | http | snmp | camera | terminal | manual
+    transport: str  # ssh | netmiko | https | snmp | http | gb28181 | agent | none
+    netmiko: str = ""
+    napalm: str = ""
+    os: str = ""
+
+
+_ALL = (
+    # servers
+    Platform("linux", "Linux 服务器", "server_os", "ssh", os="linux"),
+    Platform("aix", "IBM AIX 小型机", "server_os", "ssh", os="aix"),
+    Platform("windows", "Windows Server", "server_os", "winrm", os="windows"),
+    Platform("vmware_esxi", "VMware ESXi", "server_os", "ssh", os="esxi"),
+    Platform("vmware_vcenter", "VMware vCenter", "http", "https"),
+    # network devices
+    Platform("huawei_vrp", "华为 VRP5", "network_cli", "netmiko", netmiko="huawei", napalm="huawei_vrp"),
+    Platform("huawei_vrpv8", "华为 VRP8", "network_cli", "netmiko", netmiko="huawei_vrpv8", napalm="huawei_vrp"),
+    Platform("hp_comware", "H3C Comware", "network_cli", "netmiko", netmiko="hp_comware", napalm="h3c_comware"),
+    Platform("cisco_ios", "Cisco IOS", "network_cli", "netmiko", netmiko="cisco_ios", napalm="ios"),
+    Platform("cisco_nxos", "Cisco NX-OS (MDS)", "network_cli", "netmiko", netmiko="cisco_nxos", napalm="nxos_ssh"),
+    Platform("brocade_fos", "Brocade FOS (EMC DS-300B)", "network_cli", "ssh"),
+    Platform("f5_tmos", "F5 TMOS", "network_cli", "netmiko", netmiko="f5_tmsh"),
+    # security appliances (no netmiko/napalm driver exists; cityops brings its own)
+    Platform("topsec_tos", "天融信 TOS", "appliance", "ssh"),
+    Platform("sangfor_vpn", "深信服 VPN", "appliance", "ssh"),
+    Platform("lipu_gap", "利谱网闸", "appliance", "https"),
+    Platform("appliance_web", "安全设备(Web 管理)", "appliance", "https"),
+    # storage and backup
+    Platform("emc_vnx", "EMC VNX (naviseccli)", "storage_cli", "ssh"),
+    Platform("emc_vmax", "EMC VMAX (symcli)", "storage_cli", "ssh"),
+    Platform("hds_ams", "HDS AMS (SNM2 CLI)", "storage_cli", "ssh"),
+    Platform("ibm_ds", "IBM DS4000 (SMcli)", "storage_cli", "ssh"),
+    Platform("huawei_oceanstor", "华为 OceanStor", "storage_cli", "ssh"),
+    Platform("inspur_storage", "浪潮存储", "storage_cli", "ssh"),
+    Platform("backup_appliance", "备份一体机", "storage_cli", "https"),
+    # environment and endpoints
+    Platform("snmp_ups", "UPS (SNMP)", "snmp", "snmp"),
+    Platform("snmp_ac", "精密空调 (SNMP)", "snmp", "snmp"),
+    Platform("snmp_printer", "打印机 (SNMP)", "snmp", "snmp"),
+    Platform("hikvision_nvr", "海康 NVR (ISAPI)", "camera", "http"),
+    Platform("gb28181_camera", "GB/T 28181 摄像机", "camera", "gb28181"),
+    Platform("vc_terminal", "视频会议终端", "terminal", "http"),
+    Platform("http", "Web 站点", "http", "https"),
+    Platform("windows_desktop", "Windows 终端", "terminal", "agent"),
+    Platform("domestic_linux", "国产 Linux 终端", "terminal", "agent"),
+    Platform("kiosk", "自助终端/查询机", "terminal", "agent"),
+    Platform("manual", "人工巡检(无管理接口)", "manual", "none"),
+)
+
+PLATFORMS: dict[str, Platform] = {p.id: p for p in _ALL}
+
+
+def get(platform_id: str) -> Platform | None:
+    return PLATFORMS.get(platform_id)

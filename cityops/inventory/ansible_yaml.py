@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .problems import Problem
-from .yamlfile import LineDict, YamlError, line_of, load_yaml
+from .yamlfile import LineDict, YamlError, duplicate_keys, line_of, load_yaml
 
 YAML_EXTENSIONS = (".yml", ".yaml", ".json")
 # ansible's IGNORED_ALWAYS plus its default ignored extensions, plus the bulk CSVs and
@@ -202,6 +202,13 @@ class _Reader:
         if not isinstance(data, dict):
             self.problem(path, 1, "-", "-", f"top level must be a mapping of groups, found {type(data).__name__}")
             return
+        for keypath, key, first, again in duplicate_keys(data):
+            if keypath and keypath[-1] == "hosts":
+                self.problem(path, again, f"host {key}", "hostname", f"duplicate hostname, already at line {first}")
+            else:
+                where = ".".join(str(k) for k in keypath) or "top level"
+                self.problem(path, again, f"group {keypath[0]}" if keypath else "-", str(key),
+                             f"duplicate key in {where}, already at line {first}; YAML would keep only the last")
         if "plugin" in data:
             self.inv.plugin_configs.append(PluginConfig(path=path, data=data))
             return

@@ -16,12 +16,13 @@ import yaml
 class LineDict(dict):
     """A dict that remembers the (1-based) line of each key in its source file."""
 
-    __slots__ = ("key_lines", "line")
+    __slots__ = ("duplicates", "key_lines", "line")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.key_lines: dict = {}
         self.line: int = 0
+        self.duplicates: list[tuple[object, int, int]] = []  # (key, first line, repeated line)
 
 
 class _Loader(yaml.SafeLoader):
@@ -47,6 +48,8 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
             raise yaml.constructor.ConstructorError(
                 "while constructing a mapping", node.start_mark, "found an unhashable key", key_node.start_mark
             ) from None
+        if key in result:  # YAML keeps the last silently; the inventory reports it
+            result.duplicates.append((key, result.key_lines[key], key_node.start_mark.line + 1))
         result[key] = loader.construct_object(value_node, deep=True)
         result.key_lines[key] = key_node.start_mark.line + 1
     return result
@@ -69,7 +72,7 @@ def load_yaml(path: Path):
     """Load one YAML document; raise YamlError with file and line if it does not parse."""
     text = path.read_text(encoding="utf-8-sig")
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader subclass
+        return yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
@@ -83,3 +86,15 @@ def line_of(mapping, key) -> int:
     if isinstance(mapping, LineDict):
         return mapping.key_lines.get(key, mapping.line)
     return 0
+
+
+def duplicate_keys(data, path: tuple = ()):
+    """Yield (key path, key, first line, repeated line) for every key repeated in a mapping."""
+    if isinstance(data, LineDict):
+        for key, first, again in data.duplicates:
+            yield path, key, first, again
+        for key, value in data.items():
+            yield from duplicate_keys(value, (*path, key))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from duplicate_keys(value, (*path, i))

@@ -1,0 +1,3 @@
+"""invoke entry point: `invoke --list` shows every cityops task."""
+
+from cityops.cli import ns  # noqa: F401

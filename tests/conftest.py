@@ -1,0 +1,77 @@
+"""Shared fixtures: the shipped estate, a small inventory to break, and ansible's own view."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cityops.inventory import load_inventory
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+MINI = REPO / "tests" / "fixtures" / "mini_inventory"
+
+
+def ansible_env(tmp: Path | None = None) -> dict:
+    env = dict(os.environ)
+    env["ANSIBLE_CONFIG"] = str(REPO / "ansible.cfg")
+    env["PATH"] = f"{BIN}:{env.get('PATH', '')}"
+    if tmp is not None:
+        env["ANSIBLE_HOME"] = str(tmp / "ansible-home")
+        env["ANSIBLE_LOCAL_TEMP"] = str(tmp / "ansible-tmp")
+    return env
+
+
+def unwrap(value):
+    """ansible-inventory marks plugin-set values as {'__ansible_unsafe': v}; compare the values."""
+    if isinstance(value, dict):
+        if set(value) == {"__ansible_unsafe"}:
+            return value["__ansible_unsafe"]
+        return {k: unwrap(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unwrap(v) for v in value]
+    return value
+
+
+def ansible_inventory_list(path: Path, tmp: Path | None = None) -> dict:
+    out = subprocess.run([str(BIN / "ansible-inventory"), "-i", str(path), "--list"], cwd=REPO,
+                         env=ansible_env(tmp), capture_output=True, text=True, check=True)
+    return unwrap(json.loads(out.stdout))
+
+
+def ansible_patterns(path: Path, patterns: list[str]) -> dict[str, list[str]]:
+    """Hosts per pattern from ansible-core's own InventoryManager (what `ansible P --list-hosts` uses)."""
+    code = (
+        "import json, sys\n"
+        "from ansible.parsing.dataloader import DataLoader\n"
+        "from ansible.inventory.manager import InventoryManager\n"
+        "inv = InventoryManager(loader=DataLoader(), sources=[sys.argv[1]])\n"
+        "print(json.dumps({p: [h.name for h in inv.get_hosts(p)] for p in json.loads(sys.stdin.read())}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(path)], input=json.dumps(patterns), cwd=REPO,
+                         env=ansible_env(), capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+@pytest.fixture(scope="session")
+def estate():
+    return load_inventory(REPO / "inventory")
+
+
+@pytest.fixture
+def mini(tmp_path) -> Path:
+    """A private, writable copy of the small test inventory."""
+    dest = tmp_path / "inventory"
+    shutil.copytree(MINI, dest)
+    return dest
+
+
+def run_invoke(*args: str, cwd: Path = REPO, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([str(BIN / "invoke"), *args], cwd=cwd, capture_output=True, text=True,
+                          env={**os.environ, **(env or {})})

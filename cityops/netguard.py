@@ -44,14 +44,25 @@ def parse_address(text: object) -> ipaddress.IPv4Address | ipaddress.IPv6Address
         raise ValueError(f"'{text}' is not an IP address") from None
 
 
+def refusal(address: object, networks: tuple[Network, ...] | None = None) -> str | None:
+    """Why `address` may not be a target (malformed, or outside the allowed networks), or None."""
+    nets = networks or allowed_networks()
+    try:
+        addr = parse_address(address)
+    except ValueError as exc:
+        return str(exc)
+    if any(addr in net for net in nets):
+        return None
+    shown = ", ".join(str(n) for n in nets)
+    return f"address {address} is outside the allowed range ({shown})"
+
+
 def is_allowed(address: str, networks: tuple[Network, ...] | None = None) -> bool:
-    addr = parse_address(address)
-    return any(addr in net for net in (networks or allowed_networks()))
+    return refusal(address, networks) is None
 
 
 def check_target(address: str, networks: tuple[Network, ...] | None = None) -> None:
     """Refuse (raise TargetRefused) unless `address` is inside the allowed networks."""
-    nets = networks or allowed_networks()
-    if not is_allowed(address, nets):
-        shown = ", ".join(str(n) for n in nets)
-        raise TargetRefused(f"address {address} is outside the allowed networks ({shown})")
+    reason = refusal(address, networks)
+    if reason is not None:
+        raise TargetRefused(reason)

@@ -52,9 +52,12 @@ fi
 stamp=.venv/.cityops-installed
 want=$(sha256sum pyproject.toml | cut -d' ' -f1)
 if [[ ! -f $stamp ]] || [[ $(cat "$stamp") != "$want" ]]; then
-  log "pip install -e .[dev] (this takes a few minutes the first time)"
-  .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+  log "pip install -e .[dev] (this takes a few minutes the first time; log in .venv/pip-install.log)"
+  if ! { .venv/bin/python -m pip install --disable-pip-version-check --upgrade pip &&
+         .venv/bin/python -m pip install --disable-pip-version-check -e '.[dev]'; } > .venv/pip-install.log 2>&1; then
+    tail -n 40 .venv/pip-install.log >&2
+    log "pip install failed (full log: .venv/pip-install.log)"; exit 1
+  fi
   echo "$want" > "$stamp"
 fi
 log "ready: .venv/bin/invoke --list"

@@ -191,16 +191,21 @@ class _Reader:
                 # ansible would try ini/script plugins on these; cityops keeps none.
                 self.problem(entry, 0, "-", "-", "file without extension in inventory/ (not YAML); rename or remove it")
 
-    def read_file(self, path: Path) -> None:
+    def load_mapping(self, path: Path, subject: str, what: str) -> dict | None:
+        """A YAML file's top-level mapping, or None (empty file, or a problem recorded)."""
         try:
             data = load_yaml(path)
         except YamlError as exc:
-            self.problem(path, exc.line, "-", "-", exc.message)
-            return
-        if data is None:
-            return
-        if not isinstance(data, dict):
-            self.problem(path, 1, "-", "-", f"top level must be a mapping of groups, found {type(data).__name__}")
+            self.problem(path, exc.line, subject, "-", exc.message)
+            return None
+        if data is not None and not isinstance(data, dict):
+            self.problem(path, 1, subject, "-", f"{what} must be a mapping, found {type(data).__name__}")
+            return None
+        return data
+
+    def read_file(self, path: Path) -> None:
+        data = self.load_mapping(path, "-", "an inventory file (groups at top level)")
+        if not data:
             return
         for keypath, key, first, again in duplicate_keys(data):
             if keypath and keypath[-1] == "hosts":
@@ -286,17 +291,7 @@ def _read_vars_dir(reader: _Reader, base: Path, target: dict[str, dict]) -> None
             continue
         merged = target.setdefault(name, {})
         for path in files:
-            try:
-                data = load_yaml(path)
-            except YamlError as exc:
-                reader.problem(path, exc.line, "-", "-", exc.message)
-                continue
-            if data is None:
-                continue
-            if not isinstance(data, dict):
-                reader.problem(path, 1, name, "-", "a vars file must hold a mapping")
-                continue
-            merged.update(data)
+            merged.update(reader.load_mapping(path, name, "a vars file") or {})
 
 
 def read_inventory_dir(root: Path) -> AnsibleYamlInventory:

@@ -20,7 +20,7 @@ from pathlib import Path
 from .. import timeutil
 from .bulk import decode_table_bytes
 from .model import Host, Inventory
-from .render import lot_label, to_cell
+from .render import from_cell, lot_label, to_cell
 from .schema import FIELDS, field_for_header, split_list
 
 ARCHIVE_FIELDS = tuple(f.name for f in FIELDS)
@@ -70,6 +70,7 @@ def export_xlsx(inv: Inventory, hosts: list[Host]) -> bytes:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
 
     wb = Workbook(write_only=True)
     bold = Font(bold=True)
@@ -123,12 +124,8 @@ def export_xlsx(inv: Inventory, hosts: list[Host]) -> bytes:
     for bureau, items in by_bureau.items():
         ws = wb.create_sheet(_sheet_title(inv.vocabulary.name("bureau", bureau)))
         for i, name in enumerate(ARCHIVE_FIELDS, 1):
-            from openpyxl.utils import get_column_letter
-
             ws.column_dimensions[get_column_letter(i)].width = widths.get(name, 14)
         ws.freeze_panes = "C2"
-        from openpyxl.utils import get_column_letter
-
         ws.auto_filter.ref = f"A1:{get_column_letter(len(ARCHIVE_FIELDS))}{len(items) + 1}"
         ws.append([header_cell(ws, h) for h in HEADERS])
         for h in items:
@@ -202,8 +199,6 @@ def _normalise(value):
 
 
 def plan_import(inv: Inventory, path: Path) -> ImportPlan:
-    from .render import from_cell
-
     plan = ImportPlan()
     tables, _encoding = read_archive(path)
     if not tables:

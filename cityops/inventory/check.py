@@ -73,8 +73,7 @@ class _Checker:
         for datefield in ("warranty_end", "build_date"):
             if merged.get(datefield) not in (None, ""):
                 try:
-                    timeutil.parse_date(str(merged[datefield]) if not isinstance(merged[datefield], str)
-                                        else merged[datefield])
+                    timeutil.parse_date(str(merged[datefield]))
                 except ValueError as exc:
                     self.add(h, datefield, f"bad date: {exc}")
         src = merged.get("source")
@@ -130,19 +129,10 @@ class _Checker:
     def _addresses(self, h: Host, v: dict) -> None:
         for fieldname in ADDRESS_FIELDS:
             value = v.get(fieldname)
-            if value in (None, ""):
-                continue
-            self._address(h, fieldname, value)
-
-    def _address(self, h: Host, fieldname: str, value) -> None:
-        try:
-            addr = netguard.parse_address(value)
-        except ValueError as exc:
-            self.add(h, fieldname, str(exc))
-            return
-        if not any(addr in net for net in self.nets):
-            shown = ", ".join(str(n) for n in self.nets)
-            self.add(h, fieldname, f"address {value} is outside the allowed range ({shown})")
+            if value not in (None, ""):
+                reason = netguard.refusal(value, self.nets)
+                if reason:
+                    self.add(h, fieldname, reason)
 
     def _camera(self, h: Host, v: dict) -> None:
         code = v.get("gb_code")
@@ -208,13 +198,10 @@ class _Checker:
                 values = values if isinstance(values, list) else ([values] if values else [])
                 for value in values:
                     where = f"cluster {cid} ({var})"
-                    try:
-                        addr = netguard.parse_address(value)
-                    except ValueError as exc:
-                        self._group_problem(group, var, str(exc))
+                    reason = netguard.refusal(value, self.nets)
+                    if reason:
+                        self._group_problem(group, var, reason)
                         continue
-                    if not any(addr in net for net in self.nets):
-                        self._group_problem(group, var, f"address {value} is outside the allowed range")
                     if value in seen:
                         other, ofield = seen[value]
                         self._group_problem(group, var, f"duplicate address {value}, already used by {other} ({ofield})")

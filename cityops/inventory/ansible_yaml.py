@@ -40,6 +40,7 @@ class GroupDef:
     line: int = 0
     depth: int = 0
     priority: int = 1
+    host_set: set = field(default_factory=set, repr=False)  # mirrors `hosts` for O(1) membership
 
 
 @dataclass
@@ -92,7 +93,8 @@ class AnsibleYamlInventory:
 
     def add_host_to_group(self, group: str, host: str) -> None:
         g = self.group(group)
-        if host not in g.hosts:
+        if host not in g.host_set:
+            g.host_set.add(host)
             g.hosts.append(host)
 
     def reconcile(self) -> None:
@@ -104,6 +106,7 @@ class AnsibleYamlInventory:
                 self.add_child("all", name)
         grouped = {h for name, g in self.groups.items() if name not in SPECIAL_GROUPS for h in g.hosts}
         ungrouped.hosts = [h for h in ungrouped.hosts if h not in grouped]
+        ungrouped.host_set = set(ungrouped.hosts)
         for host in self.hosts:
             if host not in grouped:
                 self.add_host_to_group("ungrouped", host)
@@ -133,7 +136,7 @@ class AnsibleYamlInventory:
 
     def host_groups(self, host: str) -> set[str]:
         """Every group the host belongs to, directly or through a child group (incl. 'all')."""
-        direct = {name for name, g in self.groups.items() if host in g.hosts}
+        direct = {name for name, g in self.groups.items() if host in g.host_set}
         out = set(direct)
         for name in direct:
             out |= self.ancestors(name)

@@ -25,7 +25,11 @@ class LineDict(dict):
         self.duplicates: list[tuple[object, int, int]] = []  # (key, first line, repeated line)
 
 
-class _Loader(yaml.SafeLoader):
+# libyaml's parser when PyYAML was built with it (its wheels are): ~8x faster, same semantics.
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_Base):
     pass
 
 

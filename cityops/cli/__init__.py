@@ -7,6 +7,7 @@ import sys
 from invoke import Collection, task
 
 from .inventory import check, export, inventory_ns
+from .lab import lab_ns
 
 
 @task
@@ -31,3 +32,4 @@ def test(c, args=""):
 
 ns = Collection(demo, test, lint)
 ns.add_collection(inventory_ns)
+ns.add_collection(lab_ns)

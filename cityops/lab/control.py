@@ -1,0 +1,99 @@
+"""lab.up / lab.status / lab.fault / lab.down, as functions (the invoke tasks and tests call these)."""
+
+from __future__ import annotations
+
+import socket
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from .. import platforms
+from ..inventory.model import Host, Inventory
+from . import supervisor
+from .faults import KINDS, FaultStore
+from .plan import build_plan, ensure_host_keys, parse_latency
+from .statedir import LabDir
+
+SERVERS = {"netdev": "cityops.lab.netdev.server"}
+
+
+@dataclass
+class UpReport:
+    served: dict[str, int]
+    unserved: list[tuple[str, str]]
+    seconds: float
+    reused: bool = False
+
+
+def up(lab: LabDir, hosts: list[Host], latency: str | None = None) -> UpReport:
+    t0 = time.monotonic()
+    if supervisor.running(lab):
+        raise supervisor.LabError(f"a lab is already running from {lab.path} (lab.status to see it, lab.down to stop)")
+    lab.ensure()
+    plan = build_plan(hosts, lab, parse_latency(latency))
+    served: dict[str, int] = {}
+    if plan.netdev:
+        ensure_host_keys(lab, plan.netdev)
+        lab.write_json(lab.plan_file("netdev"), {"devices": plan.netdev}, mode=0o600)
+        supervisor.start(lab, "netdev", SERVERS["netdev"], lab.path / "netdev.ready")
+        served["netdev"] = len(plan.netdev)
+    with lab.locked():
+        state = lab.read_json(lab.lab_file, {})
+        state["served"] = {e["name"]: {"server": "netdev", "address": e["device"]["address"]} for e in plan.netdev}
+        state["unserved"] = plan.unserved
+        lab.write_json(lab.lab_file, state)
+    return UpReport(served, plan.unserved, time.monotonic() - t0)
+
+
+def down(lab: LabDir) -> list[str]:
+    return supervisor.stop_all(lab)
+
+
+@dataclass
+class HostStatus:
+    name: str
+    server: str
+    address: str
+    reachable: bool
+    detail: str
+    faults: dict
+
+
+def probe(address: str, port: int = 22, timeout: float = 1.0) -> tuple[bool, str]:
+    """A TCP connect and the SSH banner: what 'reachable by its protocol' means for an SSH device."""
+    try:
+        with socket.create_connection((address, port), timeout=timeout) as sock:
+            sock.settimeout(timeout)
+            banner = sock.recv(64).decode(errors="replace").strip()
+            return banner.startswith("SSH-"), banner or "no banner"
+    except TimeoutError:
+        return False, "connect timed out"
+    except ConnectionRefusedError:
+        return False, "connection refused"
+    except OSError as exc:
+        return False, str(exc)
+
+
+def status(lab: LabDir) -> tuple[dict, list[HostStatus]]:
+    state = lab.read_json(lab.lab_file, {})
+    procs = supervisor.running(lab)
+    faults = FaultStore(lab).all()
+    served = state.get("served", {})
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        results = list(pool.map(lambda item: (item[0], item[1], probe(item[1]["address"])), served.items()))
+    hosts = [HostStatus(name, info["server"], info["address"], ok, detail, faults.get(name, {}))
+             for name, info, (ok, detail) in results]
+    return procs, hosts
+
+
+def set_fault(lab: LabDir, inv: Inventory, host: str, kind: str, clear: bool = False, **params) -> str:
+    store = FaultStore(lab)
+    if host not in inv.hosts:
+        raise supervisor.LabError(f"unknown host '{host}'")
+    if clear:
+        cleared = store.clear(host, None if kind in (None, "", "all") else kind)
+        return f"{host}: cleared {', '.join(cleared) or 'nothing (no such fault active)'}"
+    family = getattr(platforms.get(str(inv.hosts[host].get("platform"))), "family", "")
+    entry = store.set(host, kind, family, **params)
+    shown = ", ".join(f"{k}={v}" for k, v in entry.items() if k != "since")
+    return f"{host}: {kind} ({KINDS[kind].title}) active{': ' + shown if shown else ''}"

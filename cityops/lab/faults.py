@@ -1,0 +1,119 @@
+"""Faults the lab can inject, and the store the CLI writes and the servers read.
+
+A fault is (host, kind, parameters, since). Servers re-read the store when it
+changes, so `invoke lab.fault HOST KIND` takes effect on the next command or
+connection, and `--clear` restores the healthy answer.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from .statedir import LabDir
+
+CONNECTION = ("ssh", "netdev")  # every SSH-served kind
+
+
+@dataclass(frozen=True)
+class FaultKind:
+    kind: str
+    title: str  # Chinese, for lab.status and drill records
+    families: tuple[str, ...]  # platform families it applies to
+    params: dict  # parameter -> default
+
+
+_NET = ("network_cli", "appliance")
+KINDS: dict[str, FaultKind] = {f.kind: f for f in (
+    # reaching the device at all
+    FaultKind("unreachable", "设备不可达（连接超时）", _NET, {}),
+    FaultKind("refused", "连接被拒绝", _NET, {}),
+    FaultKind("wrong_password", "口令错误（设备已改密）", _NET, {}),
+    FaultKind("garbage", "返回乱码", _NET, {}),
+    FaultKind("slow", "响应缓慢", _NET, {"seconds": 20.0}),
+    # device health, as the device reports it
+    FaultKind("cpu_high", "CPU 利用率过高", _NET, {"percent": 96}),
+    FaultKind("memory_high", "内存利用率过高", _NET, {"percent": 97}),
+    FaultKind("fan_failed", "风扇故障", _NET, {"fan": 1}),
+    FaultKind("power_failed", "电源故障", _NET, {"psu": 2}),
+    FaultKind("temperature_high", "温度过高", _NET, {"celsius": 79}),
+    FaultKind("crc_errors", "接口 CRC 错包持续增长", ("network_cli",), {"port": 1, "per_minute": 120}),
+    FaultKind("alarm_active", "存在活动告警", _NET, {}),
+    FaultKind("fc_port_errors", "光纤端口错误", ("network_cli",), {"port": 1, "per_minute": 60}),
+    FaultKind("signature_outdated", "特征库过期", ("appliance",), {"days": 45}),
+    # configuration answers (for backups)
+    FaultKind("empty_config", "配置输出为空", _NET, {}),
+    FaultKind("truncated_config", "配置输出被截断", _NET, {}),
+)}
+
+
+class FaultError(ValueError):
+    pass
+
+
+class FaultStore:
+    """faults.json: {host: {kind: {param: value, "since": epoch}}}."""
+
+    def __init__(self, lab: LabDir):
+        self.lab = lab
+
+    def all(self) -> dict:
+        return self.lab.read_json(self.lab.faults_file, {})
+
+    def set(self, host: str, kind: str, family: str, **params) -> dict:
+        spec = KINDS.get(kind)
+        if spec is None:
+            raise FaultError(f"unknown fault kind '{kind}'; known: {', '.join(KINDS)}")
+        if family not in spec.families:
+            usable = ", ".join(k for k, f in KINDS.items() if family in f.families)
+            raise FaultError(f"fault '{kind}' does not apply to {host} ({family}); it takes: {usable}")
+        unknown = set(params) - set(spec.params)
+        if unknown:
+            raise FaultError(f"fault '{kind}' has no parameter {', '.join(sorted(unknown))}; "
+                             f"it takes: {', '.join(spec.params) or 'none'}")
+        entry = {**spec.params, **{k: type(spec.params[k])(v) for k, v in params.items()}, "since": time.time()}
+        with self.lab.locked():
+            data = self.all()
+            data.setdefault(host, {})[kind] = entry
+            self.lab.write_json(self.lab.faults_file, data)
+        return entry
+
+    def clear(self, host: str, kind: str | None = None) -> list[str]:
+        with self.lab.locked():
+            data = self.all()
+            current = data.get(host, {})
+            cleared = [kind] if kind and kind in current else (list(current) if kind is None else [])
+            for k in cleared:
+                current.pop(k, None)
+            if not current:
+                data.pop(host, None)
+            self.lab.write_json(self.lab.faults_file, data)
+        return cleared
+
+    def clear_all(self) -> None:
+        with self.lab.locked():
+            self.lab.write_json(self.lab.faults_file, {})
+
+
+class FaultView:
+    """A server's cached view of faults.json, refreshed when the file changes (one stat per call)."""
+
+    def __init__(self, lab: LabDir):
+        self.lab = lab
+        self._mtime = None
+        self._data: dict = {}
+
+    def refresh(self) -> bool:
+        try:
+            mtime = self.lab.faults_file.stat().st_mtime_ns
+        except FileNotFoundError:
+            mtime = 0
+        if mtime != self._mtime:
+            self._mtime = mtime
+            self._data = self.lab.read_json(self.lab.faults_file, {}) if mtime else {}
+            return True
+        return False
+
+    def of(self, host: str) -> dict:
+        self.refresh()
+        return self._data.get(host, {})

@@ -1,0 +1,155 @@
+"""The CLI engine every lab platform shares: modes, prompts, abbreviated commands, pipes, paging.
+
+A platform is a table of commands (keyword tuples, matched by prefix the way
+VRP accepts `dis cur`), a prompt per mode and a pager. Handlers render text
+from the device's Health; the engine does the rest.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from .device import Device, Health, health
+
+
+class Disconnect(Exception):
+    """The command ends the session (quit from user view, exit)."""
+
+
+@dataclass
+class Session:
+    dev: Device
+    faults: dict
+    mode: str = "user"
+    paging: bool = True
+    width: int = 80
+    state: dict = field(default_factory=dict)
+
+    @property
+    def health(self) -> Health:
+        if "_health" not in self.state:
+            self.state["_health"] = health(self.dev, self.faults)
+        return self.state["_health"]
+
+    def begin_command(self, faults: dict) -> None:
+        self.faults = faults
+        self.state.pop("_health", None)
+
+
+Handler = Callable[[Session, list[str]], str]
+
+
+class Platform:
+    """Base for a vendor CLI: subclasses fill `commands` and the prompts."""
+
+    name = "base"
+    more = "  ---- More ----"
+    more_erase = "\x1b[16D                \x1b[16D"
+    page_lines = 24
+    pipe_keywords: ClassVar[dict[str, str]] = {"include": "include", "exclude": "exclude", "begin": "begin"}
+
+    def __init__(self):
+        self.commands: list[tuple[tuple[str, ...], Handler, tuple[str, ...]]] = []
+        self.register()
+
+    def register(self) -> None:  # pragma: no cover - subclasses
+        raise NotImplementedError
+
+    def add(self, words: str, handler: Handler, modes: tuple[str, ...] = ("user", "system")) -> None:
+        self.commands.append((tuple(words.split()), handler, modes))
+
+    # -- what the session shows ------------------------------------------------
+    def banner(self, s: Session) -> str:
+        return ""
+
+    def prompt(self, s: Session) -> str:
+        return f"<{s.dev.name}>" if s.mode == "user" else f"[{s.dev.name}]"
+
+    def unknown(self, s: Session, line: str, position: int) -> str:
+        return f"{' ' * (len(self.prompt(s)) + position)}^\nError: Unrecognized command found at '^' position."
+
+    def incomplete(self, s: Session, line: str) -> str:
+        return "Error:Incomplete command found at '^' position."
+
+    # -- dispatch ---------------------------------------------------------------
+    def match(self, s: Session, tokens: list[str]):
+        """The command whose keywords the tokens abbreviate; more keywords, then more exact words, win."""
+        best, best_score = None, None
+        for words, handler, modes in self.commands:
+            if s.mode not in modes or len(tokens) < len(words):
+                continue
+            pairs = list(zip(tokens, words, strict=False))
+            if all(w.lower().startswith(t.lower()) for t, w in pairs):
+                score = (len(words), sum(t.lower() == w.lower() for t, w in pairs))
+                if best_score is None or score > best_score:
+                    best, best_score = (words, handler), score
+        return best
+
+    def execute(self, s: Session, line: str) -> str:
+        """Run one command line; returns its output (without the prompt)."""
+        text = line.strip()
+        if not text:
+            return ""
+        pipe = None
+        if "|" in text:
+            text, _, pipe = text.partition("|")
+            text = text.strip()
+        tokens = text.split()
+        found = self.match(s, tokens)
+        if found is None:
+            position = _first_bad_position(self, s, text)
+            return self.unknown(s, text, position)
+        words, handler = found
+        out = handler(s, tokens[len(words):])
+        return apply_pipe(out, pipe, self.pipe_keywords) if pipe else out
+
+    def pages(self, s: Session, text: str) -> list[str]:
+        """Split output into pager screens (one screen when paging is off)."""
+        lines = text.split("\n")
+        if not s.paging or len(lines) <= self.page_lines:
+            return [text]
+        return ["\n".join(lines[i:i + self.page_lines]) for i in range(0, len(lines), self.page_lines)]
+
+
+def _first_bad_position(platform: Platform, s: Session, text: str) -> int:
+    tokens = text.split()
+    pos = 0
+    for i in range(len(tokens)):
+        if platform.match(s, tokens[: i + 1]) is None and not _is_prefix_of_any(platform, s, tokens[: i + 1]):
+            return text.find(tokens[i], pos)
+        pos = text.find(tokens[i], pos) + len(tokens[i])
+    return len(text)
+
+
+def _is_prefix_of_any(platform: Platform, s: Session, tokens: list[str]) -> bool:
+    for words, _h, modes in platform.commands:
+        if s.mode in modes and len(words) >= len(tokens) and all(
+            w.lower().startswith(t.lower()) for t, w in zip(tokens, words, strict=False)
+        ):
+            return True
+    return False
+
+
+def apply_pipe(out: str, pipe: str, keywords: dict) -> str:
+    parts = pipe.strip().split(None, 1)
+    if len(parts) < 2:
+        return out
+    op = next((v for k, v in keywords.items() if k.startswith(parts[0].lower())), None)
+    try:
+        rx = re.compile(parts[1])
+    except re.error:
+        rx = re.compile(re.escape(parts[1]))
+    lines = out.split("\n")
+    if op == "include":
+        return "\n".join(x for x in lines if rx.search(x))
+    if op == "exclude":
+        return "\n".join(x for x in lines if not rx.search(x))
+    if op == "begin":
+        for i, x in enumerate(lines):
+            if rx.search(x):
+                return "\n".join(lines[i:])
+        return ""
+    return out

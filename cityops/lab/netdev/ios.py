@@ -1,0 +1,210 @@
+"""Cisco IOS (ISR routers) and NX-OS (MDS 9148 FC switches): `name#`, `terminal length 0`."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from .cli import Disconnect, Platform, Session
+from .device import now_text, uptime_text
+from .vrp import cipher, config_answer
+
+
+class Ios(Platform):
+    name = "cisco_ios"
+    more = " --More-- "
+    more_erase = "\x08" * 10 + " " * 10 + "\x08" * 10
+    page_lines = 23
+    pipe_keywords: ClassVar[dict[str, str]] = {
+        "include": "include", "exclude": "exclude", "begin": "begin", "section": "include"}
+
+    def register(self) -> None:
+        add = self.add
+        modes = ("user", "system")
+        add("show version", self.version, modes)
+        add("show running-config", self.config, modes)
+        add("show startup-config", self.config, modes)
+        add("show processes cpu", self.cpu, modes)
+        add("show memory statistics", self.memory, modes)
+        add("show environment all", self.environment, modes)
+        add("show environment", self.environment, modes)
+        add("show interfaces", self.interfaces, modes)
+        add("show logging", self.logging, modes)
+        add("show inventory", self.inventory, modes)
+        add("show clock", lambda s, a: f"{now_text('%H:%M:%S.000')} BJT {now_text('%a %b %d %Y')}", modes)
+        add("terminal length 0", self.no_paging, modes)
+        add("terminal width", lambda s, a: "", modes)
+        add("enable", lambda s, a: "", modes)
+        add("configure terminal", self.configure, ("user",))
+        add("end", self.end, ("system",))
+        add("exit", self.exit, modes)
+
+    def prompt(self, s: Session) -> str:
+        return f"{s.dev.name}#" if s.mode == "user" else f"{s.dev.name}(config)#"
+
+    def unknown(self, s: Session, line: str, position: int) -> str:
+        return f"{' ' * (len(self.prompt(s)) + position)}^\n% Invalid input detected at '^' marker."
+
+    def no_paging(self, s, a):
+        s.paging = False
+        return ""
+
+    def configure(self, s, a):
+        s.mode = "system"
+        return "Enter configuration commands, one per line.  End with CNTL/Z."
+
+    def end(self, s, a):
+        s.mode = "user"
+        return ""
+
+    def exit(self, s, a):
+        if s.mode == "user":
+            raise Disconnect()
+        s.mode = "user"
+        return ""
+
+    def version(self, s: Session, a) -> str:
+        return ("Cisco IOS XE Software, Version 16.09.05\n"
+                "Cisco IOS Software [Fuji], ISR Software (X86_64_LINUX_IOSD-UNIVERSALK9-M), Version 16.9.5, "
+                "RELEASE SOFTWARE (fc1)\nCopyright (c) 1986-2020 by Cisco Systems, Inc.\n\n"
+                f"ROM: IOS-XE ROMMON\n\n{s.dev.name} uptime is {uptime_text(s.health.uptime_s)}\n"
+                "Uptime for this control processor is " + uptime_text(s.health.uptime_s) + "\n"
+                "System returned to ROM by reload\nSystem image file is \"bootflash:isr4400-universalk9.16.09.05.SPA.bin\"\n\n"
+                f"cisco {s.dev.model} (2RU) processor with 1795979K/6147K bytes of memory.\n"
+                f"Processor board ID {s.dev.serial}\n4 Gigabit Ethernet interfaces\n"
+                "32768K bytes of non-volatile configuration memory.\n\nConfiguration register is 0x2102")
+
+    def config(self, s: Session, a) -> str:
+        d = s.dev
+        lines = ["Building configuration...", "", "Current configuration : 4211 bytes", "!",
+                 f"! Last configuration change at {now_text('%H:%M:%S')} BJT {now_text('%a %b %d %Y')} by {d.username}",
+                 "!", "version 16.9", "service timestamps log datetime msec localtime", "service password-encryption",
+                 "!", f"hostname {d.name}", "!", "clock timezone BJT 8 0", "!",
+                 f"enable secret 9 $9${cipher(d.name, 'enable')[4:30]}", "!",
+                 f"username {d.username} privilege 15 secret 9 $9${cipher(d.name, 'user')[4:30]}", "!"]
+        for p in s.health.ports:
+            lines += [f"interface {p.name}", f" description {p.description}" if p.description else " no description"]
+            lines.append(f" ip address {d.address} 255.255.0.0" if p.name.endswith("/0") else " no ip address")
+            lines += [" shutdown" if not p.up else " negotiation auto", "!"]
+        lines += [f"snmp-server community {cipher(d.name, 'snmp')[4:20]} RO", "ntp server 127.0.0.1",
+                  "logging host 127.0.0.1", "!", "line vty 0 4", " login local", " transport input ssh", "!", "end"]
+        return config_answer(s, "\n".join(lines))
+
+    def cpu(self, s: Session, a) -> str:
+        c = s.health.cpu
+        return (f"CPU utilization for five seconds: {c}%/1%; one minute: {c}%; five minutes: {c}%\n"
+                " PID Runtime(ms)     Invoked      uSecs   5Sec   1Min   5Min TTY Process\n"
+                f"   1          12         412         29  0.00%  0.00%  0.00%   0 Chunk Manager")
+
+    def memory(self, s: Session, a) -> str:
+        total = 1795979000
+        used = total * s.health.memory // 100
+        free = total - used
+        return ("                Head    Total(b)     Used(b)     Free(b)   Lowest(b)  Largest(b)\n"
+                f"Processor  7F6B4E7010 {total:>11} {used:>11} {free:>11} {free - 1000:>11} {free - 5000:>11}")
+
+    def environment(self, s: Session, a) -> str:
+        h = s.health
+        rows = [f" P{i - 1}       PWR-4450-AC         {'OK' if ok else 'fail':<10}"for i, ok in h.psus]
+        fans = [f" Fan {i}: {'OK' if ok else 'FAILED'}" for i, ok, _sp in h.fans]
+        return ("Number of Critical alarms:  " + str(sum(1 for x in h.alarms if x[0] == 'Critical')) + "\n"
+                "Number of Major alarms:     " + str(sum(1 for x in h.alarms if x[0] == 'Major')) + "\n"
+                "Number of Minor alarms:     " + str(sum(1 for x in h.alarms if x[0] == 'Minor')) + "\n\n"
+                " Slot    Sensor       Current State       Reading\n"
+                f" R0      Temp: Inlet  {'Normal' if h.temp_ok else 'Critical':<19} {h.temperature} Celsius\n\n"
+                " Power   Type                State\n" + "\n".join(rows) + "\n\n" + "\n".join(fans))
+
+    def interfaces(self, s: Session, a) -> str:
+        ports = s.health.ports
+        if a:
+            want = a[0].lower()
+            ports = [p for p in ports if p.name.lower() == want or p.name.lower().endswith(want)]
+        return "\n".join(
+            f"{p.name} is {'up' if p.up else 'administratively down'}, line protocol is {'up' if p.up else 'down'}\n"
+            f"  Hardware is ISR4451-X-4x1GE, address is {s.dev.mac[:4]}.{s.dev.mac[4:]}00.0001\n"
+            f"  Description: {p.description}\n  MTU 1500 bytes, BW 1000000 Kbit/sec, DLY 10 usec,\n"
+            f"     {p.base_in // 700} packets input, {p.base_in} bytes, 0 no buffer\n"
+            f"     {p.crc} input errors, {p.crc} CRC, 0 frame, 0 overrun, 0 ignored\n"
+            f"     {p.base_out // 700} packets output, {p.base_out} bytes, 0 underruns\n"
+            "     0 output errors, 0 collisions, 0 interface resets" for p in ports)
+
+    def logging(self, s: Session, a) -> str:
+        return ("Syslog logging: enabled (0 messages dropped, 0 flushes, 0 overruns)\n\nLog Buffer (8192 bytes):\n"
+                + "\n".join(s.health.logs))
+
+    def inventory(self, s: Session, a) -> str:
+        return (f'NAME: "Chassis", DESCR: "Cisco {s.dev.model} Chassis"\n'
+                f"PID: {s.dev.model}         , VID: V03  , SN: {s.dev.serial}")
+
+
+class Nxos(Ios):
+    """NX-OS on the MDS 9148 FC switches."""
+
+    name = "cisco_nxos"
+    more = "--More--"
+
+    def register(self) -> None:
+        super().register()
+        modes = ("user", "system")
+        self.add("show interface", self.fc_interfaces, modes)
+        self.add("show interface brief", self.fc_brief, modes)
+        self.add("show system resources", self.resources, modes)
+
+    def prompt(self, s: Session) -> str:
+        return f"{s.dev.name}#" if s.mode == "user" else f"{s.dev.name}(config)#"
+
+    def version(self, s: Session, a) -> str:
+        return ("Cisco Nexus Operating System (NX-OS) Software\nTAC support: http://www.cisco.com/tac\n"
+                "Software\n  BIOS:      version 1.0.19\n  loader:    version N/A\n  kickstart: version 6.2(13)\n"
+                "  system:    version 6.2(13)\n\nHardware\n"
+                f"  cisco MDS 9148 FC (1 Slot) Chassis (\"1/2/4/8 Gbps FC/Supervisor-3\")\n"
+                f"  Motorola, e500v2 with 1036300 kB of memory.\n  Processor Board ID {s.dev.serial}\n\n"
+                f"  Device name: {s.dev.name}\n\nKernel uptime is {uptime_text(s.health.uptime_s)}")
+
+    def resources(self, s: Session, a) -> str:
+        c, m = s.health.cpu, s.health.memory
+        total = 1036300
+        return (f"Load average:   1 minute: 0.30   5 minutes: 0.25   15 minutes: 0.20\n"
+                f"Processes   :   420 total, 1 running\n"
+                f"CPU states  :   {c}.0% user,   1.0% kernel,   {99 - c}.0% idle\n"
+                f"Memory usage:   {total}K total,   {total * m // 100}K used,   {total - total * m // 100}K free")
+
+    def fc_brief(self, s: Session, a) -> str:
+        rows = [f"{p.name:<13}1      E      on      {'up' if p.up else 'notConnected':<14}swl    {'8' if p.up else '--':<6}--"
+                for p in s.health.ports]
+        return ("-------------------------------------------------------------------------------\n"
+                "Interface  Vsan   Admin  Admin   Status          SFP    Oper  Oper   Port\n"
+                "                  Mode   Trunk                          Mode  Speed  Channel\n"
+                "                         Mode                                 (Gbps)\n"
+                "-------------------------------------------------------------------------------\n" + "\n".join(rows))
+
+    def fc_interfaces(self, s: Session, a) -> str:
+        ports = s.health.ports
+        if a:
+            ports = [p for p in ports if p.name == a[0]]
+        return "\n\n".join(
+            f"{p.name} is {'up' if p.up else 'down (Link failure or not-connected)'}\n"
+            f"    Hardware is Fibre Channel, SFP is short wave laser w/o OFC (SN)\n"
+            f"    Port WWN is 20:{int(p.name.split('/')[-1]):02x}:00:05:9b:{s.dev.mac[:2]}:{s.dev.mac[2:4]}:{s.dev.mac[4:]}\n"
+            f"    Admin port mode is auto, trunk mode is on\n"
+            f"      {p.base_in // 2000} frames input, {p.base_in} bytes\n"
+            f"        0 discards, {p.fc_errors} errors\n"
+            f"        {p.fc_errors} CRC,  0 unknown class\n"
+            f"        0 too long, 0 too short\n"
+            f"      {p.base_out // 2000} frames output, {p.base_out} bytes\n"
+            "        0 discards, 0 errors" for p in ports)
+
+    def environment(self, s: Session, a) -> str:
+        h = s.health
+        fans = "\n".join(f"Fan_Module-{i}          DS-C9148-FAN          --         {'ok' if ok else 'failure'}"
+                         for i, ok, _sp in h.fans)
+        psus = "\n".join(f"{i}        DS-C24-300AC         {'ok' if ok else 'fail/shutdown'}" for i, ok in h.psus)
+        return ("Fan:\n---------------------------------------------------------------\n"
+                "Fan             Model                Hw         Status\n"
+                "---------------------------------------------------------------\n" + fans + "\n\n"
+                "Temperature:\n--------------------------------------------------------------------\n"
+                "Module   Sensor        MajorThresh   MinorThres   CurTemp     Status\n"
+                "                       (Celsius)     (Celsius)    (Celsius)\n"
+                "--------------------------------------------------------------------\n"
+                f"1        Outlet1       75            60           {h.temperature:<11} {'ok' if h.temp_ok else 'major'}\n\n"
+                "Power Supply:\n-----------------------------------------------------\n"
+                "PS  Model                Status\n-----------------------------------------------------\n" + psus)

@@ -1,0 +1,247 @@
+"""The lab's network-device server: every switch, router and appliance of the plan in one process.
+
+Each device listens on its own loopback address, port 22, with its own host key.
+Old devices offer only diffie-hellman-group14-sha1 and ssh-rsa, as the real
+ones do. Connection faults change the listener itself: `refused` closes it,
+`unreachable` replaces it with a socket whose accept queue is full, so a client's
+connect times out exactly as it would against a dead device.
+
+Run by `invoke lab.up`:  python -m cityops.lab.netdev.server --lab DIR
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import socket
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import asyncssh
+
+from ..faults import FaultView
+from ..statedir import LabDir
+from .cli import Disconnect, Platform, Session
+from .comware import Comware
+from .device import Device
+from .ios import Ios, Nxos
+from .vrp import Vrp, VrpV8
+
+log = logging.getLogger("cityops.lab.netdev")
+
+PLATFORMS: dict[str, Platform] = {p.name: p for p in (Vrp(), VrpV8(), Comware(), Ios(), Nxos())}
+OLD_KEX = ("diffie-hellman-group14-sha1",)
+OLD_HOSTKEY_ALGS = (b"ssh-rsa",)
+
+
+def garble(text: str) -> str:
+    """What a device with a corrupted CLI process answers: printable nonsense of the same length."""
+    return "".join(c if c == "\n" else chr(0x2500 + (ord(c) * 7) % 127) for c in text)
+
+
+class _DeviceSSH(asyncssh.SSHServer):
+    def __init__(self, server: NetdevServer, dev: Device):
+        self.server, self.dev = server, dev
+
+    def connection_made(self, conn):
+        self.server.active[self.dev.name] += 1
+
+    def connection_lost(self, exc):
+        self.server.active[self.dev.name] -= 1
+
+    def begin_auth(self, username):
+        if self.server.active[self.dev.name] > self.dev.max_sessions:
+            raise asyncssh.DisconnectError(asyncssh.DISC_TOO_MANY_CONNECTIONS,
+                                           f"The number of VTY users reached the upper limit ({self.dev.max_sessions})")
+        return True
+
+    def password_auth_supported(self):
+        return True
+
+    def validate_password(self, username, password):
+        if "wrong_password" in self.server.faults.of(self.dev.name):
+            return False
+        return username == self.dev.username and password == self.dev.password
+
+
+class NetdevServer:
+    def __init__(self, lab: LabDir, plan: dict):
+        self.lab = lab
+        self.devices = {e["name"]: Device(**e["device"]) for e in plan["devices"]}
+        self.faults = FaultView(lab)
+        self.listeners: dict[str, tuple[str, object]] = {}
+        self.active: dict[str, int] = defaultdict(int)
+        self.keys = {name: self._host_key(lab, dev) for name, dev in self.devices.items()}
+
+    @staticmethod
+    def _host_key(lab: LabDir, dev: Device):
+        """The device's RSA key; old devices sign with ssh-rsa (SHA-1) only, as their firmware does."""
+        keypair = asyncssh.load_keypairs([str(lab.keys_dir / f"{dev.name}.key")])[0]
+        if dev.era == "old":
+            keypair.host_key_algorithms = OLD_HOSTKEY_ALGS
+        return keypair
+
+    # -- listeners -------------------------------------------------------------
+    def desired(self, name: str) -> str:
+        f = self.faults.of(name)
+        if "refused" in f:
+            return "closed"
+        if "unreachable" in f:
+            return "blackhole"
+        return "ssh"
+
+    async def reconcile(self) -> None:
+        for name in self.devices:
+            want = self.desired(name)
+            have = self.listeners.get(name, ("none", None))[0]
+            if want != have:
+                await self._close(name)
+                await self._open(name, want)
+
+    async def _open(self, name: str, how: str) -> None:
+        dev = self.devices[name]
+        if how == "ssh":
+            old = dev.era == "old"
+            server = await asyncssh.create_server(
+                lambda: _DeviceSSH(self, dev), dev.address, 22,
+                server_host_keys=[self.keys[name]],
+                process_factory=lambda proc: self.session(proc, dev),
+                encoding=dev.encoding, line_editor=True, reuse_address=True,
+                kex_algs=OLD_KEX if old else (),
+                login_timeout=30, keepalive_interval=0,
+            )
+            self.listeners[name] = ("ssh", server)
+        elif how == "blackhole":
+            self.listeners[name] = ("blackhole", blackhole(dev.address, 22))
+        else:
+            self.listeners[name] = ("closed", None)
+
+    async def _close(self, name: str) -> None:
+        how, obj = self.listeners.pop(name, ("none", None))
+        if how == "ssh":
+            obj.close()
+            await obj.wait_closed()
+        elif how == "blackhole":
+            for sock in obj:
+                sock.close()
+
+    async def watch(self) -> None:
+        while True:
+            await asyncio.sleep(0.2)
+            if self.faults.refresh():
+                await self.reconcile()
+
+    # -- one CLI session -------------------------------------------------------
+    async def session(self, process: asyncssh.SSHServerProcess, dev: Device) -> None:
+        platform = PLATFORMS[dev.platform]
+        s = Session(dev, self.faults.of(dev.name))
+        s.state["vty"] = self.active[dev.name]
+        try:
+            if process.command:  # `ssh host "display version"`: one command, no prompt
+                out = await self.answer(platform, s, process.command)
+                process.stdout.write(out.replace("\n", "\r\n") + "\r\n")
+                return
+            process.stdout.write(platform.banner(s).replace("\n", "\r\n") + platform.prompt(s))
+            while True:
+                try:
+                    line = await process.stdin.readline()
+                except (asyncssh.BreakReceived, asyncssh.TerminalSizeChanged, asyncssh.SignalReceived):
+                    continue
+                if not line:
+                    break
+                try:
+                    out = await self.answer(platform, s, line)
+                except Disconnect:
+                    break
+                if out:
+                    await self.write_paged(process, platform, s, out)
+                process.stdout.write("\r\n" + platform.prompt(s))
+        except (asyncssh.ConnectionLost, BrokenPipeError, ConnectionResetError):
+            pass
+        finally:
+            process.exit(0)
+
+    async def answer(self, platform: Platform, s: Session, line: str) -> str:
+        faults = self.faults.of(s.dev.name)
+        s.begin_command(faults)
+        delay = s.dev.latency + float(faults.get("slow", {}).get("seconds", 0) if "slow" in faults else 0)
+        if delay and line.strip():
+            await asyncio.sleep(delay)
+        out = platform.execute(s, line)
+        if "garbage" in faults and line.strip():
+            out = garble(out or "x" * 40)
+        return out
+
+    async def write_paged(self, process, platform: Platform, s: Session, out: str) -> None:
+        pages = platform.pages(s, out)
+        for i, page in enumerate(pages):
+            process.stdout.write(page.replace("\n", "\r\n"))
+            if i == len(pages) - 1:
+                break
+            process.stdout.write("\r\n" + platform.more)
+            process.channel.set_line_mode(False)
+            try:
+                key = await process.stdin.read(1)
+            finally:
+                process.channel.set_line_mode(True)
+            process.stdout.write(platform.more_erase)
+            if not key or key in "qQ\x03":
+                break
+
+
+def blackhole(address: str, port: int) -> list[socket.socket]:
+    """A listener whose accept queue is full: further connects get no SYN-ACK and time out."""
+    lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    lsock.bind((address, port))
+    lsock.listen(0)
+    fillers = []
+    for _ in range(2):  # backlog 0 admits one; a second fills the SYN side too
+        c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        c.setblocking(False)
+        with contextlib.suppress(BlockingIOError, OSError):
+            c.connect((address, port))
+        fillers.append(c)
+    return [lsock, *fillers]
+
+
+async def serve(lab: LabDir) -> None:
+    plan = lab.read_json(lab.plan_file("netdev"), None)
+    if plan is None:
+        raise SystemExit(f"no plan at {lab.plan_file('netdev')}; run `invoke lab.up`")
+    server = NetdevServer(lab, plan)
+    server.faults.refresh()
+    await server.reconcile()
+    ready = lab.path / "netdev.ready"
+    ready.write_text(str(os.getpid()))
+    log.info("serving %d devices", len(server.devices))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    watcher = asyncio.create_task(server.watch())
+    await stop.wait()
+    watcher.cancel()
+    for name in list(server.listeners):
+        await server._close(name)
+    ready.unlink(missing_ok=True)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--lab", required=True, help="lab state directory")
+    args = parser.parse_args(argv)
+    lab = LabDir(Path(args.lab))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s netdev %(levelname)s %(message)s",
+                        stream=sys.stderr)
+    logging.getLogger("asyncssh").setLevel(logging.WARNING)
+    asyncio.run(serve(lab))
+
+
+if __name__ == "__main__":
+    main()

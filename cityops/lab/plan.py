@@ -1,0 +1,117 @@
+"""What the lab serves: inventory hosts -> lab servers, with credentials and host keys.
+
+`lab.up` turns a selection of the inventory into one plan per server kind,
+writes the lab-only credentials (one random password per credential name the
+served hosts use) and an SSH host key per device, and the known_hosts clients
+verify against. Hosts whose kind has no lab server yet are listed as such.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+
+import yaml
+
+from .. import netguard, platforms
+from ..inventory.model import Host
+from .netdev.server import PLATFORMS as NETDEV_PLATFORMS
+from .statedir import LabDir, write_atomic
+
+USERNAMES = {"network_cli": "netops", "appliance": "secadmin", "server_os": "opsadmin"}
+# Devices of the estate's oldest generation offer only group14-sha1 and ssh-rsa.
+OLD_MODELS = ("NE80E", "SRG20", "MDS", "DS-300B", "S7706", "ISR4451")
+GBK_MODELS = ("S7506E", "S7503E")  # Comware 5 chassis answer in GBK
+MAX_SESSIONS = {"huawei_vrp": 5, "huawei_vrpv8": 5}
+
+
+def parse_latency(spec: str | None) -> dict[str, float]:
+    """'0.3' or 'core_switch=0.3,floor_switch=0.2,default=0.1' -> {class: seconds}."""
+    out: dict[str, float] = {}
+    if not spec:
+        return out
+    for part in spec.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        key, _, value = part.rpartition("=")
+        out[key or "default"] = float(value.rstrip("s").replace("m", "e-3")) if value.endswith("ms") else float(value)
+    return out
+
+
+@dataclass
+class LabPlan:
+    netdev: list[dict] = field(default_factory=list)
+    unserved: list[tuple[str, str]] = field(default_factory=list)  # (host, why)
+    credentials: dict = field(default_factory=dict)
+
+
+def build_plan(hosts: list[Host], lab: LabDir, latency: dict[str, float] | None = None) -> LabPlan:
+    latency = latency or {}
+    plan = LabPlan()
+    creds = load_or_make_credentials(lab, hosts)
+    plan.credentials = creds
+    for h in hosts:
+        platform = platforms.get(str(h.get("platform")))
+        address = h.get("ansible_host")
+        if platform is None or not address:
+            plan.unserved.append((h.name, "no platform or address"))
+            continue
+        reason = netguard.refusal(address)
+        if reason:
+            plan.unserved.append((h.name, reason))
+            continue
+        if platform.id in NETDEV_PLATFORMS:
+            cred = creds[h.get("credential")]
+            model = str(h.get("model", ""))
+            cls = str(h.get("device_class", ""))
+            plan.netdev.append({"name": h.name, "device": {
+                "name": h.name, "address": address, "platform": platform.id, "vendor": str(h.get("vendor", "")),
+                "model": model, "device_class": cls, "display_name": str(h.get("display_name", "")),
+                "username": cred["username"], "password": cred["password"],
+                "era": "old" if any(m in model for m in OLD_MODELS) else "mid",
+                "encoding": "gbk" if any(m in model for m in GBK_MODELS) else "utf-8",
+                "latency": latency.get(cls, latency.get("default", 0.0)),
+                "max_sessions": MAX_SESSIONS.get(platform.id, 16),
+            }})
+        else:
+            plan.unserved.append((h.name, f"platform {platform.id} ({platform.family}) has no lab server yet"))
+    return plan
+
+
+def load_or_make_credentials(lab: LabDir, hosts: list[Host]) -> dict:
+    """credentials.yml (mode 600): one random password per credential name; kept across lab.up runs."""
+    existing = {}
+    if lab.credentials_file.exists():
+        existing = yaml.safe_load(lab.credentials_file.read_text(encoding="utf-8")) or {}
+    changed = False
+    for h in hosts:
+        for key in ("credential", "bmc_credential"):
+            name = h.get(key)
+            if name and name not in existing:
+                family = getattr(platforms.get(str(h.get("platform"))), "family", "server_os")
+                user = "USERID" if key == "bmc_credential" else USERNAMES.get(family, "opsadmin")
+                existing[name] = {"username": user, "password": secrets.token_urlsafe(15)}
+                changed = True
+    if changed or not lab.credentials_file.exists():
+        text = "# Lab-only credentials written by `invoke lab.up`. Never commit; never reuse outside the lab.\n"
+        write_atomic(lab.credentials_file, (text + yaml.safe_dump(existing, sort_keys=True)).encode(), 0o600)
+    return existing
+
+
+def ensure_host_keys(lab: LabDir, entries: list[dict]) -> None:
+    """An RSA host key per device (kept across runs) and the known_hosts line clients verify."""
+    import asyncssh
+
+    lab.ensure()
+    lines = []
+    for e in entries:
+        path = lab.keys_dir / f"{e['name']}.key"
+        if path.exists():
+            key = asyncssh.read_private_key(str(path))
+        else:
+            key = asyncssh.generate_private_key("ssh-rsa", key_size=2048)
+            write_atomic(path, key.export_private_key(), 0o600)
+        pub = key.export_public_key("openssh").decode().strip()
+        lines.append(f"{e['device']['address']} {pub}")
+    write_atomic(lab.known_hosts, ("\n".join(lines) + "\n").encode(), 0o644)

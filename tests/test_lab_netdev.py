@@ -1,0 +1,328 @@
+"""The lab's network devices, seen through real clients: netmiko, paramiko, plain sockets.
+
+A module-scoped lab serves tests/fixtures/lab_inventory on its own address block
+(127.98.0.0/16) and its own state directory, so it never meets a running lab.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import paramiko
+import pytest
+import yaml
+from netmiko import ConnectHandler
+from netmiko.exceptions import NetmikoAuthenticationException, ReadTimeout
+
+from cityops.inventory import load_inventory
+from cityops.lab import control, supervisor
+from cityops.lab.faults import FaultStore
+from cityops.lab.statedir import LabDir
+
+from .conftest import REPO
+
+LAB_INV = REPO / "tests" / "fixtures" / "lab_inventory"
+NETMIKO_TYPE = {"huawei_vrp": "huawei", "huawei_vrpv8": "huawei_vrpv8", "hp_comware": "hp_comware",
+                "cisco_ios": "cisco_ios", "cisco_nxos": "cisco_nxos"}
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    inv = load_inventory(LAB_INV)
+    state = LabDir(tmp_path_factory.mktemp("lab"))
+    report = control.up(state, list(inv.hosts.values()))
+    assert report.served == {"netdev": 7}
+    yield inv, state
+    control.down(state)
+
+
+@pytest.fixture(scope="module")
+def conns(lab):
+    """One netmiko session per device for the module (netmiko's Huawei logout alone costs 2 s)."""
+    opened: dict = {}
+
+    def get(name):
+        if name not in opened:
+            opened[name] = connect(lab, name)
+        return opened[name]
+
+    yield get
+    for conn in opened.values():
+        conn.disconnect()
+
+
+@pytest.fixture
+def faults(lab):
+    inv, state = lab
+    store = FaultStore(state)
+    yield lambda host, kind, **params: control.set_fault(state, inv, host, kind, **params)
+    store.clear_all()
+    time.sleep(0.3)  # servers re-read faults every 0.2 s
+
+
+def creds(state: LabDir) -> dict:
+    return yaml.safe_load(state.credentials_file.read_text())["gxj_network"]
+
+
+def connect(lab, name, **kw):
+    inv, state = lab
+    h = inv.hosts[name]
+    c = creds(state)
+    return ConnectHandler(device_type=NETMIKO_TYPE[h.get("platform")], host=h.get("ansible_host"),
+                          username=c["username"], password=c["password"], **kw)
+
+
+def wait_for(fn, timeout=3.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        result = fn()
+        if result or time.monotonic() > deadline:
+            return result
+        time.sleep(0.1)
+
+
+@pytest.mark.parametrize(("name", "cmd", "expect"), [
+    ("lab-vrp-core", "display version", "VRP (R) software, Version 5.170 (S7706 V200R011C10SPC600)"),
+    ("lab-vrp8-agg", "display version", "Version 8.180 (S6730-H24X6C V200R019C10SPC500)"),
+    ("lab-h3c-fl", "display version", "H3C Comware Software, Version 7.1.070"),
+    ("lab-ios-rt", "show version", "Cisco IOS XE Software, Version 16.09.05"),
+    ("lab-mds", "show version", "cisco MDS 9148 FC"),
+])
+def test_netmiko_speaks_each_platform(lab, conns, name, cmd, expect):
+    conn = conns(name)
+    assert name in conn.find_prompt()
+    assert expect in conn.send_command(cmd)
+    config = conn.send_command("show running-config" if "cisco" in lab[0].hosts[name].get("platform")
+                               else "display current-configuration")
+    assert name in config and len(config.splitlines()) > 40
+
+
+def test_vrp_abbreviations_errors_and_views(conns):
+    conn = conns("lab-vrp-core")
+    assert "CPU Usage Stat. Cycle: 60 (Second)" in conn.send_command("dis cpu")
+    assert conn.send_command("dis ver").splitlines()[1] == conn.send_command("display version").splitlines()[1]
+    assert "Error: Unrecognized command found at '^' position." in conn.send_command("display nonsense")
+    conn.config_mode()
+    assert conn.find_prompt() == "[lab-vrp-core]"
+    conn.exit_config_mode()
+    assert conn.find_prompt() == "<lab-vrp-core>"
+
+
+@pytest.mark.parametrize(("name", "kind", "params", "cmd", "healthy", "faulty"), [
+    ("lab-vrp-core", "cpu_high", {}, "display cpu-usage", None, "CPU Usage            : 96%"),
+    ("lab-vrp-core", "memory_high", {"percent": "91"}, "display memory-usage", None, "Memory Using Percentage Is: 91%"),
+    ("lab-vrp-core", "fan_failed", {"fan": "2"}, "display fan", "Abnormal", "Abnormal"),
+    ("lab-vrp-core", "power_failed", {}, "display power", "NotSupply", "NotSupply"),
+    ("lab-vrp-core", "temperature_high", {}, "display temperature all", "Abnormal", " 79 "),
+    ("lab-vrp-core", "alarm_active", {}, "display alarm active", "Critical", "Critical"),
+    ("lab-h3c-fl", "fan_failed", {}, "display fan", "Fault", "Fault"),
+    ("lab-h3c-fl", "cpu_high", {}, "display cpu-usage", None, "96% in last 5 seconds"),
+    ("lab-ios-rt", "power_failed", {}, "show environment all", "fail", "fail"),
+    ("lab-mds", "temperature_high", {}, "show environment", "major", "major"),
+])
+def test_fault_appears_and_clears(lab, conns, faults, name, kind, params, cmd, healthy, faulty):
+    conn = conns(name)
+    before = conn.send_command(cmd)
+    if healthy:
+        assert healthy not in before
+    faults(name, kind, **params)
+    assert wait_for(lambda: faulty in conn.send_command(cmd)), conn.send_command(cmd)
+    FaultStore(lab[1]).clear(name, kind)
+    assert wait_for(lambda: faulty not in conn.send_command(cmd))
+
+
+def _counter(text: str, label: str) -> int:
+    line = next(x for x in text.splitlines() if label in x)
+    return int(line.split(label)[1].split(",")[0].strip(" :"))
+
+
+def test_crc_errors_grow_and_fc_errors_show(conns, faults):
+    vrp = conns("lab-vrp-core")
+    mds = conns("lab-mds")
+    port = "GigabitEthernet0/0/3"
+    assert _counter(vrp.send_command(f"display interface {port}"), "CRC:") == 0
+    faults("lab-vrp-core", "crc_errors", port="3", per_minute="600")
+    first = wait_for(lambda: _counter(vrp.send_command(f"display interface {port}"), "CRC:"))
+    time.sleep(1.1)
+    second = _counter(vrp.send_command(f"display interface {port}"), "CRC:")
+    assert 0 < first < second  # rising, as an inspection comparing runs must see
+    assert "CRC_ERROR" in vrp.send_command("display logbuffer")
+    faults("lab-mds", "fc_port_errors")
+    assert wait_for(lambda: "0 CRC" not in mds.send_command("show interface fc1/1"))
+
+
+def test_config_faults_empty_and_truncated(lab, conns, faults):
+    conn = conns("lab-h3c-fl")
+    full = conn.send_command("display current-configuration")
+    assert full.rstrip().endswith("return")
+    faults("lab-h3c-fl", "truncated_config")
+    cut = wait_for(lambda: (lambda t: t if not t.rstrip().endswith("return") else "")(
+        conn.send_command("display current-configuration")))
+    assert cut and full.startswith(cut.rstrip()[:200]) and len(cut) < len(full) / 2
+    FaultStore(lab[1]).clear("lab-h3c-fl")
+    faults("lab-h3c-fl", "empty_config")
+    assert wait_for(lambda: conn.send_command("display current-configuration").strip() == "")
+
+
+def test_garbage_and_slow_answers(lab, faults):
+    conn = connect(lab, "lab-vrp8-agg")
+    try:
+        faults("lab-vrp8-agg", "garbage")
+        assert wait_for(lambda: "CPU" not in conn.send_command("display cpu-usage"))
+        FaultStore(lab[1]).clear("lab-vrp8-agg")
+        faults("lab-vrp8-agg", "slow", seconds="3")
+        time.sleep(0.3)
+        with pytest.raises(ReadTimeout):
+            conn.send_command("display version", read_timeout=1)
+    finally:
+        conn.disconnect()
+
+
+def test_wrong_password_refused_and_unreachable(lab, faults):
+    inv, state = lab
+    addr = inv.hosts["lab-ios-rt"].get("ansible_host")
+    faults("lab-ios-rt", "wrong_password")
+    time.sleep(0.3)
+    with pytest.raises(NetmikoAuthenticationException):
+        connect(lab, "lab-ios-rt")
+    FaultStore(state).clear("lab-ios-rt")
+    faults("lab-ios-rt", "refused")
+    assert wait_for(lambda: control.probe(addr)[1] == "connection refused")
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection((addr, 22), timeout=2).close()
+    FaultStore(state).clear("lab-ios-rt")
+    faults("lab-ios-rt", "unreachable")
+    assert wait_for(lambda: control.probe(addr, timeout=0.5)[1] == "connect timed out", timeout=5)
+    FaultStore(state).clear("lab-ios-rt")
+    assert wait_for(lambda: control.probe(addr)[0])
+    connect(lab, "lab-ios-rt").disconnect()
+
+
+def test_vrp_enforces_five_sessions(lab):
+    inv, state = lab
+    c = creds(state)
+    addr = inv.hosts["lab-ne80e"].get("ansible_host")  # a VRP device no other test holds a session on
+    clients = []
+    try:
+        for _ in range(5):
+            cl = paramiko.SSHClient()
+            cl.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+            cl.connect(addr, username=c["username"], password=c["password"], look_for_keys=False, allow_agent=False)
+            clients.append(cl)
+        def another():
+            cl = paramiko.SSHClient()
+            cl.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+            cl.connect(addr, username=c["username"], password=c["password"], look_for_keys=False,
+                       allow_agent=False, timeout=5)
+            return cl
+
+        with pytest.raises(paramiko.SSHException):  # the device disconnects the sixth during auth
+            another()
+        clients.pop().close()
+        time.sleep(0.2)
+        clients.append(another())  # a freed VTY line admits a new session
+    finally:
+        for cl in clients:
+            cl.close()
+
+
+def test_paging_until_disabled(lab):
+    inv, state = lab
+    c = creds(state)
+    cl = paramiko.SSHClient()
+    cl.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+    cl.connect(inv.hosts["lab-vrp-core"].get("ansible_host"), username=c["username"], password=c["password"],
+               look_for_keys=False, allow_agent=False)
+    try:
+        chan = cl.invoke_shell()
+        buf = _read_until(chan, b">")
+        chan.send(b"display current-configuration\n")
+        buf = _read_until(chan, b"---- More ----")
+        assert b"sysname lab-vrp-core" in buf and buf.count(b"\n") < 40
+        chan.send(b" ")
+        buf = _read_until(chan, b"---- More ----")
+        chan.send(b"q")
+        _read_until(chan, b"<lab-vrp-core>")
+    finally:
+        cl.close()
+
+
+def _read_until(chan, marker: bytes, timeout=5.0) -> bytes:
+    data = b""
+    deadline = time.monotonic() + timeout
+    while marker not in data and time.monotonic() < deadline:
+        if chan.recv_ready():
+            data += chan.recv(65536)
+        else:
+            time.sleep(0.02)
+    assert marker in data, data[-300:]
+    return data
+
+
+def test_host_keys_are_verified_against_known_hosts(lab):
+    inv, state = lab
+    c = creds(state)
+    addr = inv.hosts["lab-h3c-fl"].get("ansible_host")
+    cl = paramiko.SSHClient()
+    cl.load_host_keys(str(state.known_hosts))
+    cl.set_missing_host_key_policy(paramiko.RejectPolicy())
+    cl.connect(addr, username=c["username"], password=c["password"], look_for_keys=False, allow_agent=False)
+    cl.close()
+    # another device's key under this address: the client must refuse
+    other = inv.hosts["lab-ios-rt"].get("ansible_host")
+    lines = state.known_hosts.read_text().splitlines()
+    wrong = [line.replace(other, addr) for line in lines if line.startswith(other + " ")]
+    bad = state.path / "known_hosts.wrong"
+    bad.write_text("\n".join(wrong) + "\n")
+    cl = paramiko.SSHClient()
+    cl.load_host_keys(str(bad))
+    cl.set_missing_host_key_policy(paramiko.RejectPolicy())
+    with pytest.raises(paramiko.BadHostKeyException):
+        cl.connect(addr, username=c["username"], password=c["password"], look_for_keys=False, allow_agent=False)
+
+
+def test_old_devices_offer_only_group14_sha1_and_ssh_rsa(lab):
+    inv, state = lab
+    c = creds(state)
+    addr = inv.hosts["lab-ne80e"].get("ansible_host")
+    t = paramiko.Transport((addr, 22))
+    t.start_client(timeout=5)
+    assert t.host_key_type == "ssh-rsa" and t.get_remote_server_key().get_name() == "ssh-rsa"
+    t.close()
+    modern = paramiko.Transport((addr, 22))
+    modern.disabled_algorithms = {"kex": ["diffie-hellman-group14-sha1"]}
+    with pytest.raises(paramiko.SSHException):
+        modern.start_client(timeout=5)
+    modern.close()
+    assert c["username"] == "netops"
+
+
+def test_gbk_device_answers_in_gbk(lab):
+    inv, state = lab
+    c = creds(state)
+    cl = paramiko.SSHClient()
+    cl.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+    cl.connect(inv.hosts["lab-h3c-gbk"].get("ansible_host"), username=c["username"], password=c["password"],
+               look_for_keys=False, allow_agent=False)
+    try:
+        _stdin, stdout, _ = cl.exec_command("display interface brief")
+        raw = stdout.read()
+        assert "接入端口".encode("gbk") in raw
+        with pytest.raises(UnicodeDecodeError):
+            raw.decode("utf-8")
+    finally:
+        cl.close()
+
+
+def test_second_up_is_refused_and_down_leaves_nothing(lab, tmp_path):
+    inv, state = lab
+    with pytest.raises(supervisor.LabError, match="already running"):
+        control.up(state, list(inv.hosts.values()))
+    procs, hosts = control.status(state)
+    assert set(procs) == {"netdev"} and all(h.reachable for h in hosts)
+    other = LabDir(tmp_path / "other")
+    sub = [inv.hosts["lab-vrp-core"]]
+    with pytest.raises(supervisor.LabError):  # the address is taken by the running lab: no doubling
+        control.up(other, sub)
+    assert not supervisor.running(other)

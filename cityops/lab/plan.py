@@ -107,11 +107,10 @@ def ensure_host_keys(lab: LabDir, entries: list[dict]) -> None:
     lines = []
     for e in entries:
         path = lab.keys_dir / f"{e['name']}.key"
-        if path.exists():
-            key = asyncssh.read_private_key(str(path))
-        else:
+        pub_path = path.with_suffix(".pub")
+        if not (path.exists() and pub_path.exists()):
             key = asyncssh.generate_private_key("ssh-rsa", key_size=2048)
             write_atomic(path, key.export_private_key(), 0o600)
-        pub = key.export_public_key("openssh").decode().strip()
-        lines.append(f"{e['device']['address']} {pub}")
+            write_atomic(pub_path, key.export_public_key("openssh"), 0o644)
+        lines.append(f"{e['device']['address']} {pub_path.read_text().strip()}")
     write_atomic(lab.known_hosts, ("\n".join(lines) + "\n").encode(), 0o644)

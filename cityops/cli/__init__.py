@@ -12,9 +12,29 @@ from .lab import lab_ns
 
 @task
 def demo(c):
-    """The main job on this machine: validate the inventory and export the device archive."""
+    """The main job on this machine: validate the inventory, export the archive, run the lab and break it."""
+    from ..lab import control, supervisor
+    from ..lab.statedir import LabDir
+    from .common import load
+
     check(c)
     export(c)
+    inv = load(None)
+    lab = LabDir()
+    started = not supervisor.running(lab)
+    if started:
+        report = control.up(lab, list(inv.hosts.values()))
+        print(f"lab up: {report.served} in {report.seconds:.1f} s; not served yet: {len(report.unserved)} hosts")
+    try:
+        victim = "gxj-dzzw-core01"
+        print(control.set_fault(lab, inv, victim, "fan_failed"))
+        procs, hosts = control.status(lab)
+        up = sum(1 for h in hosts if h.reachable)
+        print(f"lab status: {', '.join(procs)} running; {up}/{len(hosts)} hosts answer SSH")
+        print(control.set_fault(lab, inv, victim, "", clear=True))
+    finally:
+        if started:
+            print(f"lab down: {', '.join(control.down(lab))}")
 
 
 @task

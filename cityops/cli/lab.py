@@ -57,10 +57,10 @@ def status(c, state=None, unserved=False):
             print(f"  unserved {name}: {why}")
 
 
-@task(help={"name": "inventory host", "kind": f"fault kind: {', '.join(KINDS)}", "clear": "remove the fault",
+@task(help={"name": "inventory host", "kind": f"fault kind ({', '.join(KINDS)}), or all with --clear", "clear": "remove the fault",
             "param": "fault parameter as key=value (repeatable), e.g. percent=97", "state": "lab state directory"},
-      iterable=["param"])
-def fault(c, name, kind="", clear=False, param=None, state=None, inventory=None):
+      iterable=["param"], positional=["name", "kind"])
+def fault(c, name, kind=None, clear=False, param=None, state=None, inventory=None):
     """Inject a fault into a lab host (or --clear it); servers pick it up on the next command."""
     inv = load(inventory)
     params = dict(p.split("=", 1) for p in (param or []))

@@ -11,7 +11,8 @@ from .. import platforms
 from ..inventory.model import Host, Inventory
 from . import supervisor
 from .faults import KINDS, FaultStore
-from .plan import build_plan, ensure_host_keys, parse_latency
+from .plan import build_plan, ensure_host_keys, parse_latency, write_known_hosts
+from .servers import control as servers
 from .statedir import LabDir
 
 SERVERS = {"netdev": "cityops.lab.netdev.server"}
@@ -32,14 +33,26 @@ def up(lab: LabDir, hosts: list[Host], latency: str | None = None) -> UpReport:
     lab.ensure()
     plan = build_plan(hosts, lab, parse_latency(latency))
     served: dict[str, int] = {}
-    if plan.netdev:
-        ensure_host_keys(lab, plan.netdev)
-        lab.write_json(lab.plan_file("netdev"), {"devices": plan.netdev}, mode=0o600)
-        supervisor.start(lab, "netdev", SERVERS["netdev"], lab.path / "netdev.ready")
-        served["netdev"] = len(plan.netdev)
+    try:
+        if plan.netdev:
+            ensure_host_keys(lab, plan.netdev)
+            lab.write_json(lab.plan_file("netdev"), {"devices": plan.netdev}, mode=0o600)
+            supervisor.start(lab, "netdev", SERVERS["netdev"], lab.path / "netdev.ready")
+            served["netdev"] = len(plan.netdev)
+        if plan.servers:
+            lab.write_json(lab.plan_file("servers"), {"hosts": plan.servers}, mode=0o600)
+            servers.start_all(lab, plan.servers)
+            served["sshd"] = len(plan.servers)
+        write_known_hosts(lab, plan.netdev, plan.servers)
+    except BaseException:
+        supervisor.stop_all(lab)  # never leave half a lab behind
+        raise
     with lab.locked():
         state = lab.read_json(lab.lab_file, {})
-        state["served"] = {e["name"]: {"server": "netdev", "address": e["device"]["address"]} for e in plan.netdev}
+        state["served"] = {
+            **{e["name"]: {"server": "netdev", "address": e["device"]["address"]} for e in plan.netdev},
+            **{e["name"]: {"server": "sshd", "address": e["host"]["address"]} for e in plan.servers},
+        }
         state["unserved"] = plan.unserved
         lab.write_json(lab.lab_file, state)
     return UpReport(served, plan.unserved, time.monotonic() - t0)
@@ -92,8 +105,19 @@ def set_fault(lab: LabDir, inv: Inventory, host: str, kind: str, clear: bool = F
         raise supervisor.LabError(f"unknown host '{host}'")
     if clear:
         cleared = store.clear(host, None if kind in (None, "", "all") else kind)
-        return f"{host}: cleared {', '.join(cleared) or 'nothing (no such fault active)'}"
-    family = getattr(platforms.get(str(inv.hosts[host].get("platform"))), "family", "")
-    entry = store.set(host, kind, family, **params)
-    shown = ", ".join(f"{k}={v}" for k, v in entry.items() if k != "since")
-    return f"{host}: {kind} ({KINDS[kind].title}) active{': ' + shown if shown else ''}"
+        message = f"{host}: cleared {', '.join(cleared) or 'nothing (no such fault active)'}"
+    else:
+        family = getattr(platforms.get(str(inv.hosts[host].get("platform"))), "family", "")
+        entry = store.set(host, kind, family, **params)
+        shown = ", ".join(f"{k}={v}" for k, v in entry.items() if k != "since")
+        message = f"{host}: {kind} ({KINDS[kind].title}) active{': ' + shown if shown else ''}"
+    _apply(lab, host)
+    return message
+
+
+def _apply(lab: LabDir, host: str) -> None:
+    """Servers that do not watch faults.json themselves get the change pushed (sshd hosts)."""
+    served = lab.read_json(lab.lab_file, {}).get("served", {}).get(host)
+    if served and served["server"] == "sshd":
+        entry = next(e for e in lab.read_json(lab.plan_file("servers"), {})["hosts"] if e["name"] == host)
+        servers.apply(lab, entry, FaultStore(lab).all().get(host, {}))

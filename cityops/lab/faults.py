@@ -24,16 +24,18 @@ class FaultKind:
 
 
 _NET = ("network_cli", "appliance")
+_SRV = ("server_os",)
+_ALL = (*_NET, *_SRV)
 KINDS: dict[str, FaultKind] = {f.kind: f for f in (
-    # reaching the device at all
-    FaultKind("unreachable", "设备不可达（连接超时）", _NET, {}),
-    FaultKind("refused", "连接被拒绝", _NET, {}),
-    FaultKind("wrong_password", "口令错误（设备已改密）", _NET, {}),
-    FaultKind("garbage", "返回乱码", _NET, {}),
-    FaultKind("slow", "响应缓慢", _NET, {"seconds": 20.0}),
-    # device health, as the device reports it
-    FaultKind("cpu_high", "CPU 利用率过高", _NET, {"percent": 96}),
-    FaultKind("memory_high", "内存利用率过高", _NET, {"percent": 97}),
+    # reaching the host at all
+    FaultKind("unreachable", "设备不可达（连接超时）", _ALL, {}),
+    FaultKind("refused", "连接被拒绝", _ALL, {}),
+    FaultKind("wrong_password", "口令错误（设备已改密）", _ALL, {}),
+    FaultKind("garbage", "返回乱码", _ALL, {}),
+    FaultKind("slow", "响应缓慢", _ALL, {"seconds": 20.0}),
+    # health, as the device reports it
+    FaultKind("cpu_high", "CPU 利用率过高", _ALL, {"percent": 96}),
+    FaultKind("memory_high", "内存利用率过高", _ALL, {"percent": 97}),
     FaultKind("fan_failed", "风扇故障", _NET, {"fan": 1}),
     FaultKind("power_failed", "电源故障", _NET, {"psu": 2}),
     FaultKind("temperature_high", "温度过高", _NET, {"celsius": 79}),
@@ -41,6 +43,13 @@ KINDS: dict[str, FaultKind] = {f.kind: f for f in (
     FaultKind("alarm_active", "存在活动告警", _NET, {}),
     FaultKind("fc_port_errors", "光纤端口错误", ("network_cli",), {"port": 1, "per_minute": 60}),
     FaultKind("signature_outdated", "特征库过期", ("appliance",), {"days": 45}),
+    # servers
+    FaultKind("disk_full", "文件系统空间将满", _SRV, {"mount": "/data", "percent": 97}),
+    FaultKind("inode_exhausted", "文件系统 inode 耗尽", _SRV, {"mount": "/var", "percent": 100}),
+    FaultKind("service_down", "服务停止", _SRV, {"service": ""}),
+    FaultKind("ntp_drift", "时间偏差过大", _SRV, {"seconds": 4.5}),
+    FaultKind("io_errors", "内核日志出现 I/O 错误", _SRV, {}),
+    FaultKind("patch_old", "补丁长期未更新", _SRV, {"days": 400}),
     # configuration answers (for backups)
     FaultKind("empty_config", "配置输出为空", _NET, {}),
     FaultKind("truncated_config", "配置输出被截断", _NET, {}),

@@ -39,9 +39,13 @@ def parse_latency(spec: str | None) -> dict[str, float]:
     return out
 
 
+SERVER_PLATFORMS = ("linux",)  # AIX, ESXi and Windows roles are not served yet
+
+
 @dataclass
 class LabPlan:
     netdev: list[dict] = field(default_factory=list)
+    servers: list[dict] = field(default_factory=list)
     unserved: list[tuple[str, str]] = field(default_factory=list)  # (host, why)
     credentials: dict = field(default_factory=dict)
 
@@ -74,6 +78,12 @@ def build_plan(hosts: list[Host], lab: LabDir, latency: dict[str, float] | None 
                 "latency": latency.get(cls, latency.get("default", 0.0)),
                 "max_sessions": MAX_SESSIONS.get(platform.id, 16),
             }})
+        elif platform.id in SERVER_PLATFORMS:
+            cred = creds[h.get("credential")]
+            plan.servers.append({"name": h.name, "host": {
+                "name": h.name, "address": address, "username": cred["username"], "password": cred["password"],
+                "os": str(h.get("os", "")), "role": str(h.get("role", "")), "model": str(h.get("model", "")),
+            }})
         else:
             plan.unserved.append((h.name, f"platform {platform.id} ({platform.family}) has no lab server yet"))
     return plan
@@ -99,12 +109,21 @@ def load_or_make_credentials(lab: LabDir, hosts: list[Host]) -> dict:
     return existing
 
 
+def write_known_hosts(lab: LabDir, netdev: list[dict], servers: list[dict]) -> None:
+    """known_hosts for every lab host: clients verify keys, never accept them blindly."""
+    lines = [f"{e['device']['address']} {(lab.keys_dir / (e['name'] + '.pub')).read_text().strip()}" for e in netdev]
+    for e in servers:
+        pub = lab.path / "servers" / e["name"] / "ssh" / "ssh_host_ed25519_key.pub"
+        key_type, key_b64 = pub.read_text().split()[:2]
+        lines.append(f"{e['host']['address']} {key_type} {key_b64}")
+    write_atomic(lab.known_hosts, ("\n".join(lines) + "\n").encode(), 0o644)
+
+
 def ensure_host_keys(lab: LabDir, entries: list[dict]) -> None:
-    """An RSA host key per device (kept across runs) and the known_hosts line clients verify."""
+    """An RSA host key per network device, kept across runs (the public half cached for known_hosts)."""
     import asyncssh
 
     lab.ensure()
-    lines = []
     for e in entries:
         path = lab.keys_dir / f"{e['name']}.key"
         pub_path = path.with_suffix(".pub")
@@ -112,5 +131,3 @@ def ensure_host_keys(lab: LabDir, entries: list[dict]) -> None:
             key = asyncssh.generate_private_key("ssh-rsa", key_size=2048)
             write_atomic(path, key.export_private_key(), 0o600)
             write_atomic(pub_path, key.export_public_key("openssh"), 0o644)
-        lines.append(f"{e['device']['address']} {pub_path.read_text().strip()}")
-    write_atomic(lab.known_hosts, ("\n".join(lines) + "\n").encode(), 0o644)

@@ -1,8 +1,9 @@
-"""Starting, watching and stopping the lab's server processes, each by its own PID.
+"""Starting, watching and stopping the lab's processes, each by its own PID.
 
-lab.json records every process (kind, pid, command, started, addresses served).
-A second `lab.up` while one runs is refused; `lab.down` sends SIGTERM to each
-process group, waits, then SIGKILL, and removes what the lab wrote at run time.
+lab.json records every process (name, pid, command, started). A second `lab.up`
+while one runs is refused; stopping sends SIGTERM to the process, its group and
+every descendant (sshd's session children live in sessions of their own), waits,
+then SIGKILLs what is left.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from .statedir import LabDir
@@ -28,9 +30,9 @@ def alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    try:  # a zombie of ours counts as dead
+    try:  # a zombie counts as dead
         with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().split()[2] != "Z"
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
 
@@ -41,48 +43,96 @@ def running(lab: LabDir) -> dict:
     return {k: v for k, v in state.get("processes", {}).items() if alive(int(v["pid"]))}
 
 
-def start(lab: LabDir, kind: str, module: str, ready_file: Path, timeout: float = 120.0) -> dict:
-    """Start `python -m module --lab DIR`, wait until it writes its ready file, record it."""
+def spawn(lab: LabDir, name: str, argv: list[str]) -> subprocess.Popen:
     lab.ensure()
-    ready_file.unlink(missing_ok=True)
-    log_path = lab.logs_dir / f"{kind}.log"
+    log_path = lab.logs_dir / f"{name.replace(':', '_')}.log"
     with open(log_path, "ab") as log:
-        proc = subprocess.Popen([sys.executable, "-m", module, "--lab", str(lab.path)], stdout=log,
-                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        return subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                start_new_session=True)
+
+
+def start_many(lab: LabDir, specs: list[tuple[str, list[str], Callable[[], bool]]], timeout: float = 120.0) -> dict:
+    """Start every (name, argv, ready) at once, wait until each is ready, record them; stop all on failure."""
+    procs = {name: (spawn(lab, name, argv), ready) for name, argv, ready in specs}
+    pending = dict(procs)
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if ready_file.exists():
-            break
-        if proc.poll() is not None:
-            tail = log_path.read_text(errors="replace")[-2000:]
-            raise LabError(f"lab server {kind} exited with {proc.returncode} while starting:\n{tail}")
-        time.sleep(0.05)
-    else:
-        stop_pid(proc.pid)
-        raise LabError(f"lab server {kind} did not become ready within {timeout:.0f}s (log: {log_path})")
-    entry = {"pid": proc.pid, "module": module, "started": time.time(), "log": str(log_path)}
+    failure = None
+    while pending and failure is None:
+        for name, (proc, ready) in list(pending.items()):
+            if ready():
+                del pending[name]
+            elif proc.poll() is not None:
+                log = (lab.logs_dir / f"{name.replace(':', '_')}.log").read_text(errors="replace")[-1500:]
+                failure = f"lab process {name} exited with {proc.returncode} while starting:\n{log}"
+        if time.monotonic() > deadline:
+            failure = f"lab processes not ready within {timeout:.0f}s: {', '.join(sorted(pending)[:10])}"
+        if pending and failure is None:
+            time.sleep(0.05)
+    if failure:
+        for proc, _ready in procs.values():
+            stop_pid(proc.pid)
+        raise LabError(failure)
+    entries = {name: {"pid": proc.pid, "argv": proc.args, "started": time.time()} for name, (proc, _r) in procs.items()}
     with lab.locked():
         state = lab.read_json(lab.lab_file, {})
-        state.setdefault("processes", {})[kind] = entry
+        state.setdefault("processes", {}).update(entries)
         lab.write_json(lab.lab_file, state)
-    return entry
+    return entries
+
+
+def start(lab: LabDir, kind: str, module: str, ready_file: Path, timeout: float = 120.0) -> dict:
+    """Start `python -m module --lab DIR` and wait until it writes its ready file."""
+    ready_file.unlink(missing_ok=True)
+    argv = [sys.executable, "-m", module, "--lab", str(lab.path)]
+    return start_many(lab, [(kind, argv, ready_file.exists)], timeout)[kind]
+
+
+def forget(lab: LabDir, name: str) -> None:
+    with lab.locked():
+        state = lab.read_json(lab.lab_file, {})
+        state.get("processes", {}).pop(name, None)
+        lab.write_json(lab.lab_file, state)
+
+
+def descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
 
 
 def stop_pid(pid: int, grace: float = 5.0) -> None:
+    """SIGTERM the process, its group and its descendants; SIGKILL whatever outlives the grace."""
+    targets = [pid, *descendants(pid)]
     for sig in (signal.SIGTERM, signal.SIGKILL):
         try:
             os.killpg(pid, sig)
-        except ProcessLookupError:
-            return
-        except PermissionError:
-            os.kill(pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+        for p in targets:
+            try:
+                os.kill(p, sig)
+            except ProcessLookupError:
+                pass
         deadline = time.monotonic() + grace
         while time.monotonic() < deadline:
             try:
-                done, _ = os.waitpid(pid, os.WNOHANG)
+                os.waitpid(pid, os.WNOHANG)
             except ChildProcessError:
-                done = 0 if alive(pid) else pid
-            if done or not alive(pid):
+                pass
+            if not any(alive(p) for p in targets):
                 return
             time.sleep(0.05)
 
@@ -90,9 +140,9 @@ def stop_pid(pid: int, grace: float = 5.0) -> None:
 def stop_all(lab: LabDir) -> list[str]:
     state = lab.read_json(lab.lab_file, {})
     stopped = []
-    for kind, entry in state.get("processes", {}).items():
+    for name, entry in state.get("processes", {}).items():
         stop_pid(int(entry["pid"]))
-        stopped.append(kind)
+        stopped.append(name)
     for path in (lab.lab_file, lab.faults_file, *lab.path.glob("plan-*.json"), *lab.path.glob("*.ready")):
         Path(path).unlink(missing_ok=True)
     return stopped

@@ -13,17 +13,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import os
 import signal
-import socket
 import sys
 from collections import defaultdict
 from pathlib import Path
 
 import asyncssh
 
+from ..blackhole import blackhole
 from ..faults import FaultView
 from ..statedir import LabDir
 from .cli import Disconnect, Platform, Session
@@ -194,22 +193,6 @@ class NetdevServer:
             process.stdout.write(platform.more_erase)
             if not key or key in "qQ\x03":
                 break
-
-
-def blackhole(address: str, port: int) -> list[socket.socket]:
-    """A listener whose accept queue is full: further connects get no SYN-ACK and time out."""
-    lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    lsock.bind((address, port))
-    lsock.listen(0)
-    fillers = []
-    for _ in range(2):  # backlog 0 admits one; a second fills the SYN side too
-        c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        c.setblocking(False)
-        with contextlib.suppress(BlockingIOError, OSError):
-            c.connect((address, port))
-        fillers.append(c)
-    return [lsock, *fillers]
 
 
 async def serve(lab: LabDir) -> None:

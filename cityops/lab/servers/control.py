@@ -1,0 +1,51 @@
+"""Starting lab servers and applying faults to them (re-render, lock out, refuse, go dark)."""
+
+from __future__ import annotations
+
+import sys
+
+from .. import supervisor
+from ..statedir import LabDir
+from .hosts import command, host_dir, prepare_all, rerender, set_password
+
+
+def _probe(address: str):
+    def ready() -> bool:
+        from ..control import probe
+
+        return probe(address, timeout=0.5)[0]
+    return ready
+
+
+def start_all(lab: LabDir, entries: list[dict]) -> None:
+    prepare_all(lab, entries)
+    supervisor.start_many(lab, [(f"sshd:{e['name']}", command(lab, e["name"]), _probe(e["host"]["address"]))
+                                for e in entries])
+
+
+def apply(lab: LabDir, entry: dict, faults: dict) -> None:
+    """Make a running lab server show exactly its current faults."""
+    name, host = entry["name"], entry["host"]
+    rerender(lab, entry, faults)
+    locked = "wrong_password" in faults
+    set_password(lab, name, host["username"], None if locked else host["password"])
+    keys = host_dir(lab, name) / f"home/{host['username']}/.ssh/authorized_keys"
+    pub = (lab.path / "id_ed25519.pub").read_text()
+    keys.write_text("" if locked else pub)  # the key must not get around a changed password either
+    want = "refused" if "refused" in faults else "unreachable" if "unreachable" in faults else "sshd"
+    procs = supervisor.running(lab)
+    have = "sshd" if f"sshd:{name}" in procs else "unreachable" if f"blackhole:{name}" in procs else "refused"
+    if want == have:
+        return
+    for proc_name in (f"sshd:{name}", f"blackhole:{name}"):
+        if proc_name in procs:
+            supervisor.stop_pid(int(procs[proc_name]["pid"]))
+            supervisor.forget(lab, proc_name)
+    address = host["address"]
+    if want == "sshd":
+        supervisor.start_many(lab, [(f"sshd:{name}", command(lab, name), _probe(address))])
+    elif want == "unreachable":
+        ready = lab.path / f"blackhole-{name}.ready"
+        ready.unlink(missing_ok=True)
+        argv = [sys.executable, "-m", "cityops.lab.blackhole", address, "--ready", str(ready)]
+        supervisor.start_many(lab, [(f"blackhole:{name}", argv, ready.exists)])

@@ -1,0 +1,141 @@
+"""Each lab server's directory, namespace and sshd: prepare, start, re-render, break, stop.
+
+A host directory holds its own /etc overlay (hostname, os-release, passwd and
+shadow with the lab user), its sshd host key and config, a home with the lab's
+client key, and run/: the rendered state the shims print, bind-mounted at
+/run/cityops-lab. sshd runs under `unshare --uts --mount`, so mounts and the
+hostname are private to it and vanish with it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from ...timeutil import now
+from ..statedir import LabDir, write_atomic
+from .shims import write_shims
+from .state import os_release, render
+
+LAB_UID = 2000
+IN_PLACE = ("proc/meminfo", "proc/loadavg")  # bind-mounted files: rewrite the same inode
+
+
+def host_dir(lab: LabDir, name: str) -> Path:
+    return lab.path / "servers" / name
+
+
+def shims_dir(lab: LabDir) -> Path:
+    return lab.path / "servers" / "_shims"
+
+
+def password_hash(password: str) -> str:
+    out = subprocess.run(["openssl", "passwd", "-6", "-stdin"], input=password, capture_output=True, text=True,
+                         check=True)
+    return out.stdout.strip()
+
+
+def client_key(lab: LabDir) -> Path:
+    """The lab's SSH client key (ansible, testinfra and cityops use it for lab servers)."""
+    key = lab.path / "id_ed25519"
+    if not key.exists():
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "cityops-lab", "-f", str(key)], check=True)
+    return key
+
+
+def prepare(lab: LabDir, entry: dict) -> None:
+    """Create (or refresh) a host's directory: users, keys, sshd config, rendered state."""
+    name, dev = entry["name"], entry["host"]
+    d = host_dir(lab, name)
+    for sub in ("etc", "etcwork", "ssh", "run/out", "run/proc", "run/log", f"home/{dev['username']}/.ssh"):
+        (d / sub).mkdir(parents=True, exist_ok=True)
+    release, redhat = os_release(dev.get("os", ""))
+    (d / "etc/hostname").write_text(name + "\n")
+    (d / "etc/os-release").write_text(release)
+    if redhat:
+        (d / "etc/redhat-release").write_text(redhat)
+    base_passwd = Path("/etc/passwd").read_text()
+    base_group = Path("/etc/group").read_text()
+    user = dev["username"]
+    (d / "etc/passwd").write_text(base_passwd + f"{user}:x:{LAB_UID}:{LAB_UID}:cityops lab:/home/{user}:/bin/bash\n")
+    (d / "etc/group").write_text(base_group + f"{user}:x:{LAB_UID}:\n")
+    set_password(lab, name, user, dev["password"])
+    key = d / "ssh/ssh_host_ed25519_key"
+    if not key.exists():
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(key)], check=True)
+    auth = d / f"home/{user}/.ssh/authorized_keys"
+    auth.write_text(client_key(lab).with_suffix(".pub").read_text())
+    for p in (d / f"home/{user}", d / f"home/{user}/.ssh", auth):
+        os.chown(p, LAB_UID, LAB_UID)
+    (d / "ssh/sshd_config").write_text(
+        f"ListenAddress {dev['address']}:22\nHostKey {key}\nPidFile none\nUsePAM no\nStrictModes no\n"
+        "PasswordAuthentication yes\nKbdInteractiveAuthentication no\nPubkeyAuthentication yes\n"
+        "AuthorizedKeysFile .ssh/authorized_keys\nPermitRootLogin no\nUseDNS no\nPrintMotd no\n"
+        "MaxStartups 200:30:400\nMaxSessions 64\nSubsystem sftp internal-sftp\nLogLevel INFO\n"
+        "AcceptEnv LANG LC_*\n")
+    (d / "start.sh").write_text(start_script(lab, name))
+    rerender(lab, entry, {})
+
+
+def set_password(lab: LabDir, name: str, user: str, password: str | None) -> None:
+    """Write the host's /etc/shadow in place (sshd reads it at each login); None locks the user out."""
+    d = host_dir(lab, name)
+    hashed = password_hash(password) if password else "!locked-by-lab-fault"
+    shadow = "".join(f"{line.split(':')[0]}:*:19700:0:99999:7:::\n" for line in
+                     Path("/etc/passwd").read_text().splitlines() if line)
+    shadow += f"{user}:{hashed}:19700:0:99999:7:::\n"
+    path = d / "etc/shadow"
+    mode = "r+" if path.exists() else "w"
+    with open(path, mode) as fh:
+        fh.seek(0)
+        fh.write(shadow)
+        fh.truncate()
+    path.chmod(0o640)
+
+
+def start_script(lab: LabDir, name: str) -> str:
+    d = host_dir(lab, name)
+    return f"""#!/bin/sh
+# cityops lab: {name}'s own namespace (run under `unshare --uts --mount --propagation private`)
+set -e
+hostname {name}
+mount -t overlay cityops-etc -o lowerdir=/etc,upperdir={d}/etc,workdir={d}/etcwork /etc
+mount -t tmpfs -o mode=755 cityops-run /run
+mkdir -p /run/sshd /run/cityops-lab
+mount --bind {d}/run /run/cityops-lab
+mount --bind {d}/run/proc/meminfo /proc/meminfo
+mount --bind {d}/run/proc/loadavg /proc/loadavg
+mount --bind {d}/run/log /var/log
+mount --bind {d}/home /home
+mount --bind -o ro {shims_dir(lab)} /usr/local/bin
+exec /usr/sbin/sshd -D -e -f {d}/ssh/sshd_config
+"""
+
+
+def rerender(lab: LabDir, entry: dict, faults: dict) -> None:
+    """Write the host's state files for its current faults (bind-mounted ones in place)."""
+    d = host_dir(lab, entry["name"]) / "run"
+    for rel, text in render(entry["host"], faults, now()).items():
+        path = d / rel
+        if rel in IN_PLACE and path.exists():
+            with open(path, "r+") as fh:
+                fh.write(text)
+                fh.truncate()
+        else:
+            write_atomic(path, text.encode(), 0o644)
+
+
+def command(lab: LabDir, name: str) -> list[str]:
+    return ["unshare", "--uts", "--mount", "--propagation", "private", "/bin/sh", str(host_dir(lab, name) / "start.sh")]
+
+
+def prepare_all(lab: LabDir, entries: list[dict]) -> None:
+    shims = shims_dir(lab)
+    if shims.exists():
+        shutil.rmtree(shims)
+    write_shims(shims)
+    client_key(lab)
+    for e in entries:
+        prepare(lab, e)

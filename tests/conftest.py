@@ -75,3 +75,20 @@ def mini(tmp_path) -> Path:
 def run_invoke(*args: str, cwd: Path = REPO, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([str(BIN / "invoke"), *args], cwd=cwd, capture_output=True, text=True,
                           env={**os.environ, **(env or {})})
+
+
+LAB_INV = REPO / "tests" / "fixtures" / "lab_inventory"
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory):
+    """A lab of tests/fixtures/lab_inventory on its own block (127.98/16) and its own state dir."""
+    from cityops.lab import control
+    from cityops.lab.statedir import LabDir
+
+    inv = load_inventory(LAB_INV)
+    state = LabDir(tmp_path_factory.mktemp("lab"))
+    report = control.up(state, list(inv.hosts.values()))
+    assert report.served == {"netdev": 7, "sshd": 2}, report
+    yield inv, state
+    control.down(state)

@@ -15,26 +15,14 @@ import yaml
 from netmiko import ConnectHandler
 from netmiko.exceptions import NetmikoAuthenticationException, ReadTimeout
 
-from cityops.inventory import load_inventory
 from cityops.lab import control, supervisor
 from cityops.lab.faults import FaultStore
 from cityops.lab.statedir import LabDir
 
-from .conftest import REPO
+from .conftest import LAB_INV  # noqa: F401 - the lab fixture serves it
 
-LAB_INV = REPO / "tests" / "fixtures" / "lab_inventory"
 NETMIKO_TYPE = {"huawei_vrp": "huawei", "huawei_vrpv8": "huawei_vrpv8", "hp_comware": "hp_comware",
                 "cisco_ios": "cisco_ios", "cisco_nxos": "cisco_nxos"}
-
-
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    inv = load_inventory(LAB_INV)
-    state = LabDir(tmp_path_factory.mktemp("lab"))
-    report = control.up(state, list(inv.hosts.values()))
-    assert report.served == {"netdev": 7}
-    yield inv, state
-    control.down(state)
 
 
 @pytest.fixture(scope="module")
@@ -320,7 +308,7 @@ def test_second_up_is_refused_and_down_leaves_nothing(lab, tmp_path):
     with pytest.raises(supervisor.LabError, match="already running"):
         control.up(state, list(inv.hosts.values()))
     procs, hosts = control.status(state)
-    assert set(procs) == {"netdev"} and all(h.reachable for h in hosts)
+    assert set(procs) == {"netdev", "sshd:lab-linux-app", "sshd:lab-linux-ora"} and all(h.reachable for h in hosts)
     other = LabDir(tmp_path / "other")
     sub = [inv.hosts["lab-vrp-core"]]
     with pytest.raises(supervisor.LabError):  # the address is taken by the running lab: no doubling

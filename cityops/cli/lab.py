@@ -57,7 +57,8 @@ def status(c, state=None, unserved=False):
             print(f"  unserved {name}: {why}")
 
 
-@task(help={"name": "inventory host", "kind": f"fault kind ({', '.join(KINDS)}), or all with --clear", "clear": "remove the fault",
+@task(help={"name": "inventory host", "kind": f"fault kind ({', '.join(KINDS)}), or all with --clear",
+            "clear": "remove the fault",
             "param": "fault parameter as key=value (repeatable), e.g. percent=97", "state": "lab state directory"},
       iterable=["param"], positional=["name", "kind"])
 def fault(c, name, kind=None, clear=False, param=None, state=None, inventory=None):

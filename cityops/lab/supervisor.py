@@ -8,6 +8,7 @@ then SIGKILLs what is left.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -117,21 +118,15 @@ def stop_pid(pid: int, grace: float = 5.0) -> None:
     """SIGTERM the process, its group and its descendants; SIGKILL whatever outlives the grace."""
     targets = [pid, *descendants(pid)]
     for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pid, sig)
-        except (ProcessLookupError, PermissionError):
-            pass
         for p in targets:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(p, sig)
-            except ProcessLookupError:
-                pass
         deadline = time.monotonic() + grace
         while time.monotonic() < deadline:
-            try:
+            with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, os.WNOHANG)
-            except ChildProcessError:
-                pass
             if not any(alive(p) for p in targets):
                 return
             time.sleep(0.05)

@@ -22,13 +22,15 @@ SHIMS = {
     "uptime": 'cat "$L/out/uptime"\n',
     "nproc": 'cat "$L/out/nproc"\n',
     "mpstat": 'cat "$L/out/mpstat"\n',
-    "chronyc": 'case "$1" in tracking) cat "$L/out/chronyc_tracking" ;; *) echo "506 Cannot talk to daemon" >&2; exit 1 ;; esac\n',
+    "chronyc": ('case "$1" in tracking) cat "$L/out/chronyc_tracking" ;;\n'
+                '  *) echo "506 Cannot talk to daemon" >&2; exit 1 ;; esac\n'),
     "rpm": ('case "$*" in *--last*) cat "$L/out/rpm_last" ;;\n'
             '  "-q "*) awk -v p="$2" \'index($1,p)==1{print $1; f=1} END{exit !f}\' "$L/out/rpm_last" '
             '|| { echo "package $2 is not installed"; exit 1; } ;;\n'
             '  *) cut -d" " -f1 "$L/out/rpm_last" ;; esac\n'),
     "systemctl": (
-        'unit=""; for a in "$@"; do case "$a" in -*) ;; is-active|is-enabled|status|list-units) ;; *) unit="${a%.service}" ;; esac; done\n'
+        'unit=""; for a in "$@"; do case "$a" in -*) ;; is-active|is-enabled|status|list-units) ;;\n'
+        '  *) unit="${a%.service}" ;; esac; done\n'
         'st=$(awk -v s="$unit" \'$1==s{print $2}\' "$L/services")\n'
         'case " $* " in\n'
         '  *" --failed "*|*" list-units "*) cat "$L/out/systemctl_failed" ;;\n'
@@ -36,7 +38,8 @@ SHIMS = {
         '  *" is-enabled "*) if [ -n "$st" ]; then echo enabled; else echo disabled; exit 1; fi ;;\n'
         '  *" status "*) [ -n "$st" ] || { echo "Unit $unit.service could not be found."; exit 4; }\n'
         '      echo "● $unit.service - $unit"; echo "   Loaded: loaded (/usr/lib/systemd/system/$unit.service; enabled)"\n'
-        '      if [ "$st" = active ]; then echo "   Active: active (running)"; else echo "   Active: failed (Result: exit-code)"; exit 3; fi ;;\n'
+        '      if [ "$st" = active ]; then echo "   Active: active (running)"\n'
+        '      else echo "   Active: failed (Result: exit-code)"; exit 3; fi ;;\n'
         '  *) echo "systemctl: this lab host answers is-active, is-enabled, status and --failed" >&2; exit 1 ;;\n'
         'esac\n'),
 }

@@ -130,7 +130,8 @@ def render(host: dict, faults: dict, now: dt.datetime | None = None) -> dict[str
     up_days = rng.randint(20, 400)
     files["out/uptime"] = (f" {now.strftime('%H:%M:%S')} up {up_days} days,  3:12,  1 user,  "
                            f"load average: {load:.2f}, {load * 0.9:.2f}, {load * 0.8:.2f}\n")
-    files["out/mpstat"] = f"Average:     all {cpu_pct:>6.2f}  0.00  1.10  0.20  0.00  0.05  0.00  0.00  {100 - cpu_pct - 1.35:.2f}\n"
+    idle = 100 - cpu_pct - 1.35
+    files["out/mpstat"] = f"Average:     all {cpu_pct:>6.2f}  0.00  1.10  0.20  0.00  0.05  0.00  0.00  {idle:.2f}\n"
     # -- services
     services = ROLE_SERVICES.get(role, DEFAULT_SERVICES)
     down = (faults["service_down"].get("service") or services[-1]) if "service_down" in faults else None

@@ -1,0 +1,192 @@
+"""The lab's Linux servers: real sshd per host, seen through paramiko, testinfra and ansible."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+
+import paramiko
+import pytest
+import testinfra
+import yaml
+
+from cityops.lab import control, supervisor
+from cityops.lab.faults import FaultStore
+
+from .conftest import BIN, LAB_INV, REPO, ansible_env
+
+
+def creds(state):
+    return yaml.safe_load(state.credentials_file.read_text())["gxj_linux"]
+
+
+def ssh(lab, name, password=None):
+    inv, state = lab
+    c = creds(state)
+    cl = paramiko.SSHClient()
+    cl.load_host_keys(str(state.known_hosts))
+    cl.set_missing_host_key_policy(paramiko.RejectPolicy())
+    cl.connect(inv.hosts[name].get("ansible_host"), username=c["username"], password=password or c["password"],
+               look_for_keys=False, allow_agent=False, timeout=5)
+    return cl
+
+
+def run(cl, cmd) -> tuple[int, str]:
+    _i, out, _e = cl.exec_command(cmd)
+    text = out.read().decode()
+    return out.channel.recv_exit_status(), text
+
+
+@pytest.fixture
+def srv_faults(lab):
+    inv, state = lab
+    yield lambda host, kind, **params: control.set_fault(state, inv, host, kind, **params)
+    for host in ("lab-linux-app", "lab-linux-ora"):
+        control.set_fault(state, inv, host, "all", clear=True)
+
+
+@pytest.fixture
+def host(lab):
+    """A testinfra host (ssh backend: OpenSSH verifies the key against the lab known_hosts)."""
+    inv, state = lab
+    cfg = state.path / "ssh_config"
+    cfg.write_text(f"Host *\n  User {creds(state)['username']}\n  IdentityFile {state.path / 'id_ed25519'}\n"
+                   f"  UserKnownHostsFile {state.known_hosts}\n  StrictHostKeyChecking yes\n")
+    return testinfra.get_host(f"ssh://{inv.hosts['lab-linux-app'].get('ansible_host')}", ssh_config=str(cfg))
+
+
+def test_each_server_is_its_own_host(lab):
+    a, b = ssh(lab, "lab-linux-app"), ssh(lab, "lab-linux-ora")
+    try:
+        assert run(a, "hostname")[1].strip() == "lab-linux-app"
+        assert run(b, "hostname")[1].strip() == "lab-linux-ora"
+        assert "release 6.9" in run(a, "cat /etc/redhat-release")[1]
+        assert "Oracle Linux Server release 7.9" in run(b, "cat /etc/redhat-release")[1]
+        assert run(a, "grep MemTotal /proc/meminfo")[1] != run(b, "grep MemTotal /proc/meminfo")[1]
+        assert "/u01" in run(b, "df -P")[1] and "/u01" not in run(a, "df -P")[1]
+    finally:
+        a.close()
+        b.close()
+
+
+def test_testinfra_reads_the_hosts_state(host, srv_faults):
+    assert host.check_output("hostname") == "lab-linux-app"
+    assert host.file("/proc/meminfo").contains("MemTotal")
+    assert host.service("tomcat").is_running
+    df = host.check_output("df -P /data")
+    assert "/data" in df
+    srv_faults("lab-linux-app", "disk_full", mount="/data", percent="98")
+    assert " 98% /data" in host.check_output("df -P")
+    srv_faults("lab-linux-app", "service_down", service="tomcat")
+    assert not host.service("tomcat").is_running
+    assert "tomcat.service: main process exited" in host.file("/var/log/messages").content_string
+
+
+@pytest.mark.parametrize(("kind", "params", "cmd", "expect"), [
+    ("inode_exhausted", {}, "df -i", "100% /var"),
+    ("ntp_drift", {"seconds": "7.5"}, "chronyc tracking", "Last offset     : +7.500000000 seconds"),
+    ("memory_high", {"percent": "95"}, "free -m", None),
+    ("cpu_high", {"percent": "99"}, "cat /proc/loadavg", "15.84"),
+    ("io_errors", {}, "cat /var/log/messages", "I/O error, dev sdb"),
+    ("patch_old", {"days": "400"}, "rpm -qa --last", None),
+])
+def test_server_fault_appears_and_clears(lab, srv_faults, kind, params, cmd, expect):
+    inv, state = lab
+    cl = ssh(lab, "lab-linux-ora")
+    try:
+        before = run(cl, cmd)[1]
+        srv_faults("lab-linux-ora", kind, **params)
+        after = run(cl, cmd)[1]
+        assert after != before
+        if expect:
+            assert expect in after
+        control.set_fault(state, inv, "lab-linux-ora", kind, clear=True)
+        cleared = run(cl, cmd)[1]
+        if expect:
+            assert expect not in cleared
+        else:  # no timestamps in these outputs: back to exactly the healthy answer
+            assert cleared == before
+    finally:
+        cl.close()
+
+
+def test_wrong_password_refused_unreachable_and_recovery(lab, srv_faults):
+    inv, state = lab
+    addr = inv.hosts["lab-linux-app"].get("ansible_host")
+    srv_faults("lab-linux-app", "wrong_password")
+    with pytest.raises(paramiko.AuthenticationException):
+        ssh(lab, "lab-linux-app")
+    control.set_fault(state, inv, "lab-linux-app", "wrong_password", clear=True)
+    ssh(lab, "lab-linux-app").close()
+    srv_faults("lab-linux-app", "refused")
+    assert control.probe(addr)[1] == "connection refused"
+    control.set_fault(state, inv, "lab-linux-app", "refused", clear=True)
+    srv_faults("lab-linux-app", "unreachable")
+    assert control.probe(addr, timeout=0.5)[1] == "connect timed out"
+    assert "blackhole:lab-linux-app" in supervisor.running(state)
+    control.set_fault(state, inv, "lab-linux-app", "all", clear=True)
+    assert control.probe(addr)[0]
+    assert "blackhole:lab-linux-app" not in supervisor.running(state)
+    assert run(ssh(lab, "lab-linux-app"), "hostname")[1].strip() == "lab-linux-app"
+
+
+def test_garbage_and_slow_shims(lab, srv_faults):
+    cl = ssh(lab, "lab-linux-app")
+    try:
+        srv_faults("lab-linux-app", "garbage")
+        assert "Filesystem" not in run(cl, "df -P")[1]
+        control.set_fault(lab[0] and lab[1], lab[0], "lab-linux-app", "garbage", clear=True)
+        srv_faults("lab-linux-app", "slow", seconds="3")
+        chan = cl.get_transport().open_session(timeout=5)
+        chan.settimeout(1.0)
+        chan.exec_command("free -m")
+        with pytest.raises(TimeoutError):
+            chan.recv(100)
+        chan.close()
+    finally:
+        cl.close()
+
+
+def test_ansible_runs_against_lab_servers(lab, tmp_path):
+    _inv, state = lab
+    env = ansible_env(tmp_path)
+    env["ANSIBLE_SSH_ARGS"] = f"-o UserKnownHostsFile={state.known_hosts} -o StrictHostKeyChecking=yes"
+    env.update(ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="minimal")
+    out = subprocess.run(
+        [str(BIN / "ansible"), "-i", str(LAB_INV), "servers", "-m", "setup", "-a", "filter=ansible_hostname",
+         "-u", creds(state)["username"], "--private-key", str(state.path / "id_ed25519")],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
+    hosts, decoder, text = {}, json.JSONDecoder(), out.stdout
+    for m in re.finditer(r"^(\S+) \| SUCCESS => ", text, re.M):  # minimal callback: "host | SUCCESS => {json}"
+        hosts[m.group(1)] = decoder.raw_decode(text, m.end())[0]
+    assert {k: v["ansible_facts"]["ansible_hostname"] for k, v in hosts.items()} == {
+        "lab-linux-app": "lab-linux-app", "lab-linux-ora": "lab-linux-ora"}
+
+
+def test_stopping_leaves_no_process_or_mount(lab, tmp_path):
+    """A second lab on other addresses comes up and goes away without a trace."""
+    from cityops.inventory import load_inventory
+    from cityops.lab.statedir import LabDir
+
+    inv = load_inventory(LAB_INV)
+    other = LabDir(tmp_path / "lab2")
+    host = inv.hosts["lab-linux-app"]
+    host.vars["ansible_host"] = "127.98.9.9"  # its own address
+    try:
+        control.up(other, [host])
+        pids = [int(p["pid"]) for p in supervisor.running(other).values()]
+        cl = paramiko.SSHClient()
+        cl.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+        c = creds(other)
+        cl.connect("127.98.9.9", username=c["username"], password=c["password"], look_for_keys=False, allow_agent=False)
+        session_pids = supervisor.descendants(pids[0])
+        assert session_pids  # sshd's per-connection children
+    finally:
+        control.down(other)
+    assert not any(supervisor.alive(p) for p in pids + session_pids)
+    assert "127.98.9.9" not in subprocess.run(["ss", "-ltn"], capture_output=True, text=True).stdout
+    with open("/proc/self/mountinfo") as fh:
+        assert str(tmp_path) not in fh.read()
+    FaultStore(other).all()

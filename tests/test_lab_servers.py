@@ -161,8 +161,8 @@ def test_ansible_runs_against_lab_servers(lab, tmp_path):
     hosts, decoder, text = {}, json.JSONDecoder(), out.stdout
     for m in re.finditer(r"^(\S+) \| SUCCESS => ", text, re.M):  # minimal callback: "host | SUCCESS => {json}"
         hosts[m.group(1)] = decoder.raw_decode(text, m.end())[0]
-    assert {k: v["ansible_facts"]["ansible_hostname"] for k, v in hosts.items()} == {
-        "lab-linux-app": "lab-linux-app", "lab-linux-ora": "lab-linux-ora"}
+    names = ("lab-linux-app", "lab-linux-ora", "lab-rac1", "lab-rac2")
+    assert {k: v["ansible_facts"]["ansible_hostname"] for k, v in hosts.items()} == {n: n for n in names}
 
 
 def test_stopping_leaves_no_process_or_mount(lab, tmp_path):

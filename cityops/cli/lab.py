@@ -44,8 +44,12 @@ def status(c, state=None, unserved=False):
     procs, hosts = control.status(lab)
     if not procs:
         print(f"no lab running from {lab.path}")
-    for kind, entry in procs.items():
-        print(f"server {kind}: pid {entry['pid']}")
+    kinds: dict[str, list[str]] = {}
+    for name, entry in procs.items():
+        kinds.setdefault(name.split(":")[0], []).append(str(entry["pid"]))
+    for kind, pids in kinds.items():
+        shown = ", ".join(pids[:3]) + (f" … ({len(pids)} processes)" if len(pids) > 3 else "")
+        print(f"server {kind}: pid {shown}")
     ok = sum(1 for h in hosts if h.reachable)
     print(f"hosts: {ok}/{len(hosts)} reachable")
     for h in hosts:

@@ -119,5 +119,6 @@ def _apply(lab: LabDir, host: str) -> None:
     """Servers that do not watch faults.json themselves get the change pushed (sshd hosts)."""
     served = lab.read_json(lab.lab_file, {}).get("served", {}).get(host)
     if served and served["server"] == "sshd":
-        entry = next(e for e in lab.read_json(lab.plan_file("servers"), {})["hosts"] if e["name"] == host)
-        servers.apply(lab, entry, FaultStore(lab).all().get(host, {}))
+        entries = lab.read_json(lab.plan_file("servers"), {})["hosts"]
+        entry = next(e for e in entries if e["name"] == host)
+        servers.apply(lab, entry, FaultStore(lab).all().get(host, {}), entries)

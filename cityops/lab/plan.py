@@ -83,6 +83,7 @@ def build_plan(hosts: list[Host], lab: LabDir, latency: dict[str, float] | None 
             plan.servers.append({"name": h.name, "host": {
                 "name": h.name, "address": address, "username": cred["username"], "password": cred["password"],
                 "os": str(h.get("os", "")), "role": str(h.get("role", "")), "model": str(h.get("model", "")),
+                "cluster": str(h.get("cluster", "") or ""),
             }})
         else:
             plan.unserved.append((h.name, f"platform {platform.id} ({platform.family}) has no lab server yet"))

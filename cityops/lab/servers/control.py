@@ -5,8 +5,9 @@ from __future__ import annotations
 import sys
 
 from .. import supervisor
+from ..faults import FaultStore
 from ..statedir import LabDir
-from .hosts import command, host_dir, prepare_all, rerender, set_password
+from .hosts import cluster_members, command, host_dir, prepare_all, rerender, set_password
 
 
 def _probe(address: str):
@@ -23,10 +24,13 @@ def start_all(lab: LabDir, entries: list[dict]) -> None:
                                 for e in entries])
 
 
-def apply(lab: LabDir, entry: dict, faults: dict) -> None:
-    """Make a running lab server show exactly its current faults."""
+def apply(lab: LabDir, entry: dict, faults: dict, entries: list[dict] | None = None) -> None:
+    """Make a running lab server (and its cluster peers, who report it) show exactly the current faults."""
     name, host = entry["name"], entry["host"]
-    rerender(lab, entry, faults)
+    all_faults = FaultStore(lab).all()
+    members = cluster_members(entry, entries or [entry])
+    for member in members:
+        rerender(lab, member, all_faults, members)
     locked = "wrong_password" in faults
     set_password(lab, name, host["username"], None if locked else host["password"])
     keys = host_dir(lab, name) / f"home/{host['username']}/.ssh/authorized_keys"

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ...timeutil import now
 from ..statedir import LabDir, write_atomic
+from . import oracle
 from .shims import write_shims
 from .state import os_release, render
 
@@ -75,8 +76,8 @@ def prepare(lab: LabDir, entry: dict) -> None:
         "AuthorizedKeysFile .ssh/authorized_keys\nPermitRootLogin no\nUseDNS no\nPrintMotd no\n"
         "MaxStartups 200:30:400\nMaxSessions 64\nSubsystem sftp internal-sftp\nLogLevel INFO\n"
         "AcceptEnv LANG LC_*\n")
+    (d / "run/opt").mkdir(exist_ok=True)
     (d / "start.sh").write_text(start_script(lab, name))
-    rerender(lab, entry, {})
 
 
 def set_password(lab: LabDir, name: str, user: str, password: str | None) -> None:
@@ -109,15 +110,23 @@ mount --bind {d}/run/proc/meminfo /proc/meminfo
 mount --bind {d}/run/proc/loadavg /proc/loadavg
 mount --bind {d}/run/log /var/log
 mount --bind {d}/home /home
+mount --bind {d}/run/opt /opt
 mount --bind -o ro {shims_dir(lab)} /usr/local/bin
 exec /usr/sbin/sshd -D -e -f {d}/ssh/sshd_config
 """
 
 
-def rerender(lab: LabDir, entry: dict, faults: dict) -> None:
-    """Write the host's state files for its current faults (bind-mounted ones in place)."""
+def rerender(lab: LabDir, entry: dict, all_faults: dict, members: list[dict] | None = None) -> None:
+    """Write the host's state files for the current faults (bind-mounted ones in place).
+
+    `all_faults` is the whole fault store: a RAC node's answers depend on its peers' faults.
+    """
     d = host_dir(lab, entry["name"]) / "run"
-    for rel, text in render(entry["host"], faults, now()).items():
+    host = entry["host"]
+    files = render(host, all_faults.get(entry["name"], {}), now())
+    if oracle.is_oracle(host):
+        files.update(oracle.render(host, [m["host"] for m in (members or [entry])], all_faults, now()))
+    for rel, text in files.items():
         path = d / rel
         if rel in IN_PLACE and path.exists():
             with open(path, "r+") as fh:
@@ -125,6 +134,11 @@ def rerender(lab: LabDir, entry: dict, faults: dict) -> None:
                 fh.truncate()
         else:
             write_atomic(path, text.encode(), 0o644)
+
+
+def cluster_members(entry: dict, entries: list[dict]) -> list[dict]:
+    cluster = entry["host"].get("cluster")
+    return [e for e in entries if cluster and e["host"].get("cluster") == cluster] or [entry]
 
 
 def command(lab: LabDir, name: str) -> list[str]:
@@ -139,3 +153,5 @@ def prepare_all(lab: LabDir, entries: list[dict]) -> None:
     client_key(lab)
     for e in entries:
         prepare(lab, e)
+    for e in entries:
+        rerender(lab, e, {}, cluster_members(e, entries))

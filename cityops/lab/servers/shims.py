@@ -45,9 +45,50 @@ SHIMS = {
 }
 
 
+ORACLE_PRELUDE = """O="$L/oracle"
+if [ ! -f "$O/env" ]; then echo "bash: $(basename "$0"): command not found" >&2; exit 127; fi
+"""
+ORACLE_SHIMS = {
+    "crsctl": ('[ -f "$O/crsctl_check_crs" ] || { echo "bash: crsctl: command not found" >&2; exit 127; }\n'
+               'case "$*" in "check crs"*) cat "$O/crsctl_check_crs" ;;\n'
+               '  "stat res -t"*|"status res -t"*) cat "$O/crsctl_stat_res_t" ;;\n'
+               '  "query css votedisk"*) cat "$O/votedisk" ;;\n'
+               '  *) echo "CRS-4000: Command $1 failed, or completed with errors."; exit 1 ;; esac\n'),
+    "srvctl": ('[ -f "$O/srvctl_status_database" ] || { echo "bash: srvctl: command not found" >&2; exit 127; }\n'
+               'case "$*" in "status database"*) cat "$O/srvctl_status_database" ;;\n'
+               '  "status listener"*) cat "$O/srvctl_status_listener" ;;\n'
+               '  "status scan_listener"*) cat "$O/srvctl_status_scan_listener" ;;\n'
+               '  *) echo "PRKO-2002 : Invalid command line option"; exit 1 ;; esac\n'),
+    "olsnodes": '[ -f "$O/olsnodes_s" ] || { echo "bash: olsnodes: command not found" >&2; exit 127; }\ncat "$O/olsnodes_s"\n',
+    "ocrcheck": '[ -f "$O/ocrcheck" ] || { echo "bash: ocrcheck: command not found" >&2; exit 127; }\ncat "$O/ocrcheck"\n',
+    "asmcmd": ('[ -f "$O/asmcmd_lsdg" ] || { echo "bash: asmcmd: command not found" >&2; exit 127; }\n'
+               'case "$*" in *lsdg*) cat "$O/asmcmd_lsdg" ;; *) echo "ASMCMD-8022: unknown command" ; exit 1 ;; esac\n'),
+    "lsnrctl": 'cat "$O/lsnrctl_status"; exit "$(cat "$O/lsnrctl_rc")"\n',
+    "sqlplus": (
+        '# answers the inspection queries by the view they read; reads the script from stdin\n'
+        'sql=$(cat | tr "A-Z" "a-z")\n'
+        'if [ -s "$O/sql_down" ]; then cat "$O/sql_down"; exit 1; fi\n'
+        'case "$sql" in\n'
+        '  *dba_tablespace_usage_metrics*|*dba_data_files*) cat "$O/sql_tablespaces" ;;\n'
+        '  *dba_temp_free_space*|*v\\$temp_space_header*) cat "$O/sql_temp" ;;\n'
+        '  *v\\$recovery_file_dest*) cat "$O/sql_fra" ;;\n'
+        '  *v\\$rman_backup_job_details*) cat "$O/sql_rman" ;;\n'
+        '  *v\\$archive_dest*) cat "$O/sql_archive_dest" ;;\n'
+        '  *dba_objects*invalid*) cat "$O/sql_invalid" ;;\n'
+        '  *v\\$resource_limit*) cat "$O/sql_sessions" ;;\n'
+        '  *v\\$instance*) cat "$O/sql_instance" ;;\n'
+        '  *) echo "ORA-00942: table or view does not exist"; exit 1 ;;\n'
+        'esac\n'),
+}
+
+
 def write_shims(directory: Path) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     for name, body in SHIMS.items():
         path = directory / name
         path.write_text(PRELUDE + body)
+        path.chmod(0o755)
+    for name, body in ORACLE_SHIMS.items():
+        path = directory / name
+        path.write_text(PRELUDE + ORACLE_PRELUDE + body)
         path.chmod(0o755)

@@ -128,9 +128,14 @@ def test_import_apply_writes_yaml_and_csv_and_keeps_comments(mini, tmp_path):
     inv = load_inventory(mini)
     text = export_csv(inv, list(inv.hosts.values())).decode("utf-8-sig")
     text = text.replace("S7706", "S7712").replace("独山子区大庆东路公交站台,", "独山子区大庆东路与北京路交叉口,", 1)
-    text += ("mini-cam-0004,白碱滩区中兴路枪机,市公安局,2,前端摄像机,公共安全视频前端点位,公共安全视频网,摄像机,宇视,"
-             "IPC2124LR3-DPF36,gb28181_camera,127.99.1.14,,,,,,camera,市公安局科技信息化支队,2027-05-12,每日,"
-             "gaj_camera,tender,,U9,白碱滩区中兴路,,65020401001320000004,白碱滩区,85.13,45.69,枪机,维护,,2020-05-12,\n")
+    new = {"主机名": "mini-cam-0004", "设备名称": "白碱滩区中兴路枪机", "委办局": "市公安局", "标项": "2",
+           "分系统": "前端摄像机", "机房/站点": "公共安全视频前端点位", "网络区域": "公共安全视频网", "设备类别": "摄像机",
+           "厂商": "宇视", "型号": "IPC2124LR3-DPF36", "平台": "gb28181_camera", "管理地址": "127.99.1.14",
+           "角色": "camera", "责任单位": "市公安局科技信息化支队", "维保到期": "2027-05-12", "巡检频率": "每日",
+           "凭据名称": "gaj_camera", "数据来源": "tender", "序列号": "U9", "安装位置": "白碱滩区中兴路",
+           "国标编码": "65020401001320000004", "行政区划": "白碱滩区", "经度": "85.13", "纬度": "45.69",
+           "摄像机类型": "枪机", "维护方式": "维护", "建设时间": "2020-05-12"}
+    text += ",".join(new.get(label, "") for label in HEADERS) + "\n"  # by column name, whatever the order
     path = tmp_path / "bureau.csv"
     path.write_text(text, encoding="utf-8-sig")
     plan = plan_import(inv, path)

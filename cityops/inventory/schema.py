@@ -36,6 +36,7 @@ FIELDS: tuple[Field, ...] = (
     Field("bmc_protocol", "带外协议", "text"),
     Field("bmc_credential", "带外凭据名称", "text"),
     Field("vip_address", "虚拟地址(VIP)", "address"),
+    Field("ipv6_address", "IPv6 地址", "address"),
     Field("cluster", "集群", "vocab", False, "cluster"),
     Field("role", "角色", "text", True),
     Field("owner", "责任单位", "text", True),

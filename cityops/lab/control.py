@@ -15,7 +15,8 @@ from .plan import build_plan, ensure_host_keys, parse_latency, write_known_hosts
 from .servers import control as servers
 from .statedir import LabDir
 
-SERVERS = {"netdev": "cityops.lab.netdev.server"}
+SERVERS = {"netdev": "cityops.lab.netdev.server", "web": "cityops.lab.http.web",
+           "redfish": "cityops.lab.http.redfish"}
 
 
 @dataclass
@@ -43,6 +44,11 @@ def up(lab: LabDir, hosts: list[Host], latency: str | None = None) -> UpReport:
             lab.write_json(lab.plan_file("servers"), {"hosts": plan.servers}, mode=0o600)
             servers.start_all(lab, plan.servers)
             served["sshd"] = len(plan.servers)
+        for kind, endpoints in (("web", plan.web), ("redfish", plan.redfish)):
+            if endpoints:
+                lab.write_json(lab.plan_file(kind), {"endpoints": endpoints}, mode=0o600)
+                supervisor.start(lab, kind, SERVERS[kind], lab.path / f"{kind}.ready")
+                served[kind] = len(endpoints)
         write_known_hosts(lab, plan.netdev, plan.servers)
     except BaseException:
         supervisor.stop_all(lab)  # never leave half a lab behind
@@ -52,6 +58,8 @@ def up(lab: LabDir, hosts: list[Host], latency: str | None = None) -> UpReport:
         state["served"] = {
             **{e["name"]: {"server": "netdev", "address": e["device"]["address"]} for e in plan.netdev},
             **{e["name"]: {"server": "sshd", "address": e["host"]["address"]} for e in plan.servers},
+            **{e["name"]: {"server": "web", "address": e["addresses"][0], "port": 443} for e in plan.web},
+            **{e["name"]: {"server": "redfish", "address": e["addresses"][0], "port": 443} for e in plan.redfish},
         }
         state["unserved"] = plan.unserved
         lab.write_json(lab.lab_file, state)
@@ -77,6 +85,8 @@ def probe(address: str, port: int = 22, timeout: float = 1.0) -> tuple[bool, str
     try:
         with socket.create_connection((address, port), timeout=timeout) as sock:
             sock.settimeout(timeout)
+            if port != 22:
+                return True, f"port {port} open"
             banner = sock.recv(64).decode(errors="replace").strip()
             return banner.startswith("SSH-"), banner or "no banner"
     except TimeoutError:
@@ -93,7 +103,8 @@ def status(lab: LabDir) -> tuple[dict, list[HostStatus]]:
     faults = FaultStore(lab).all()
     served = state.get("served", {})
     with ThreadPoolExecutor(max_workers=32) as pool:
-        results = list(pool.map(lambda item: (item[0], item[1], probe(item[1]["address"])), served.items()))
+        results = list(pool.map(lambda item: (item[0], item[1], probe(item[1]["address"], item[1].get("port", 22))),
+                                served.items()))
     hosts = [HostStatus(name, info["server"], info["address"], ok, detail, faults.get(name, {}))
              for name, info, (ok, detail) in results]
     return procs, hosts

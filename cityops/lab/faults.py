@@ -36,9 +36,9 @@ KINDS: dict[str, FaultKind] = {f.kind: f for f in (
     # health, as the device reports it
     FaultKind("cpu_high", "CPU 利用率过高", _ALL, {"percent": 96}),
     FaultKind("memory_high", "内存利用率过高", _ALL, {"percent": 97}),
-    FaultKind("fan_failed", "风扇故障", _NET, {"fan": 1}),
-    FaultKind("power_failed", "电源故障", _NET, {"psu": 2}),
-    FaultKind("temperature_high", "温度过高", _NET, {"celsius": 79}),
+    FaultKind("fan_failed", "风扇故障", _ALL, {"fan": 1}),
+    FaultKind("power_failed", "电源故障", _ALL, {"psu": 2}),
+    FaultKind("temperature_high", "温度过高", _ALL, {"celsius": 79}),
     FaultKind("crc_errors", "接口 CRC 错包持续增长", ("network_cli",), {"port": 1, "per_minute": 120}),
     FaultKind("alarm_active", "存在活动告警", _NET, {}),
     FaultKind("fc_port_errors", "光纤端口错误", ("network_cli",), {"port": 1, "per_minute": 60}),
@@ -63,6 +63,11 @@ KINDS: dict[str, FaultKind] = {f.kind: f for f in (
     FaultKind("rman_failed", "RMAN 备份失败", _SRV, {}),
     FaultKind("rman_old", "RMAN 备份过旧", _SRV, {"days": 9}),
     FaultKind("archive_dest_error", "归档目标异常", _SRV, {}),
+    # web sites (State Council checklist)
+    FaultKind("site_slow", "网站访问缓慢", ("http",), {"seconds": 16.0}),
+    FaultKind("site_stale", "首页长期未更新", ("http",), {"days": 20}),
+    FaultKind("broken_links", "首页存在失效链接", ("http",), {"count": 3}),
+    FaultKind("cert_expiring", "证书即将过期", ("http",), {"days": 10}),
     # configuration answers (for backups)
     FaultKind("empty_config", "配置输出为空", _NET, {}),
     FaultKind("truncated_config", "配置输出被截断", _NET, {}),

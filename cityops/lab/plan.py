@@ -15,6 +15,7 @@ import yaml
 
 from .. import netguard, platforms
 from ..inventory.model import Host
+from .http.web import site_code
 from .netdev.server import PLATFORMS as NETDEV_PLATFORMS
 from .statedir import LabDir, write_atomic
 
@@ -46,6 +47,8 @@ SERVER_PLATFORMS = ("linux",)  # AIX, ESXi and Windows roles are not served yet
 class LabPlan:
     netdev: list[dict] = field(default_factory=list)
     servers: list[dict] = field(default_factory=list)
+    web: list[dict] = field(default_factory=list)
+    redfish: list[dict] = field(default_factory=list)
     unserved: list[tuple[str, str]] = field(default_factory=list)  # (host, why)
     credentials: dict = field(default_factory=dict)
 
@@ -64,6 +67,18 @@ def build_plan(hosts: list[Host], lab: LabDir, latency: dict[str, float] | None 
         reason = netguard.refusal(address)
         if reason:
             plan.unserved.append((h.name, reason))
+            continue
+        if h.get("bmc_protocol") == "redfish" and h.get("bmc_address") and not netguard.refusal(h.get("bmc_address")):
+            bcred = creds[h.get("bmc_credential")]
+            plan.redfish.append({"name": f"{h.name}-bmc", "host": h.name, "addresses": [h.get("bmc_address")],
+                                 "vendor": "Lenovo" if "联想" in str(h.get("vendor")) else "Huawei",
+                                 "model": str(h.get("model", "")), "username": bcred["username"],
+                                 "password": bcred["password"]})
+        if platform.id == "http":
+            addresses = [address] + ([h.get("ipv6_address")] if h.get("ipv6_address") else [])
+            plan.web.append({"name": h.name, "host": h.name, "addresses": addresses, "http_port": 80,
+                             "title": str(h.get("display_name", "")), "site_code": site_code(h.name),
+                             "icp": f"0{abs(hash(h.name)) % 10**7:07d}"})
             continue
         if platform.id in NETDEV_PLATFORMS:
             cred = creds[h.get("credential")]

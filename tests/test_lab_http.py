@@ -1,0 +1,122 @@
+"""The lab's web sites and Redfish BMCs, through requests and the DMTF redfish client, verified by the lab CA."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import socket
+import ssl
+import time
+
+import pytest
+import redfish
+import requests
+import yaml
+from cryptography import x509
+
+from cityops.lab import control
+from cityops.timeutil import today
+
+
+@pytest.fixture
+def http_faults(lab):
+    inv, state = lab
+    yield lambda host, kind, **p: control.set_fault(state, inv, host, kind, **p)
+    for host in ("lab-web", "lab-linux-ora"):
+        control.set_fault(state, inv, host, "all", clear=True)
+
+
+def get(lab, path="/", host="127.98.3.11", timeout=5.0) -> requests.Response:
+    r = requests.get(f"https://{host}{path}", verify=str(lab[1].path / "ca.pem"), timeout=timeout)
+    r.encoding = "utf-8"
+    return r
+
+
+def days_left(lab) -> int:
+    ctx = ssl.create_default_context(cafile=str(lab[1].path / "ca.pem"))
+    with socket.create_connection(("127.98.3.11", 443), timeout=5) as s, \
+            ctx.wrap_socket(s, server_hostname="127.98.3.11") as t:
+        cert = x509.load_der_x509_certificate(t.getpeercert(binary_form=True))
+    return (cert.not_valid_after_utc - dt.datetime.now(dt.UTC)).days
+
+
+def wait_for(fn, timeout=3.0):
+    deadline = time.monotonic() + timeout
+    while not fn():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+def updated(text: str) -> dt.date:
+    return dt.date.fromisoformat(re.search(r"更新日期：(\d{4}-\d{2}-\d{2})", text).group(1))
+
+
+def test_site_serves_checklist_items_over_https_and_ipv6(lab):
+    home = get(lab)
+    assert home.status_code == 200 and "<title>测试政府网站</title>" in home.text
+    assert updated(home.text) == today()
+    assert "网站标识码：6502" in home.text
+    links = re.findall(r'href="(/[^"]+)"', home.text)
+    assert links and all(get(lab, link).status_code == 200 for link in links)
+    assert "搜索结果" in get(lab, "/search?q=公告").text
+    assert get(lab, host="[::1]").status_code == 200
+    with pytest.raises(requests.exceptions.SSLError):  # a client without the lab CA must not trust it
+        requests.get("https://127.98.3.11/", timeout=5)
+
+
+def test_site_faults_stale_broken_links_cert_and_slow(lab, http_faults):
+    http_faults("lab-web", "site_stale", days="21")
+    assert (today() - updated(get(lab).text)).days == 21
+    http_faults("lab-web", "broken_links", count="2")
+    links = re.findall(r'href="(/[^"]+)"', get(lab).text)
+    assert sum(get(lab, link).status_code == 404 for link in links) == 2
+    http_faults("lab-web", "cert_expiring", days="7")
+    assert wait_for(lambda: days_left(lab) <= 7)  # the server re-issues on its next look at faults.json
+    http_faults("lab-web", "site_slow", seconds="3")
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        get(lab, timeout=1)
+    control.set_fault(lab[1], lab[0], "lab-web", "all", clear=True)
+    assert get(lab).status_code == 200 and updated(get(lab).text) == today()
+
+
+@pytest.fixture
+def bmc(lab):
+    _inv, state = lab
+    c = yaml.safe_load(state.credentials_file.read_text())["gxj_bmc"]
+    client = redfish.redfish_client(base_url="https://127.98.200.12", username=c["username"], password=c["password"],
+                                    cafile=str(state.path / "ca.pem"))
+    client.login(auth="session")
+    yield client
+    client.logout()
+
+
+def test_redfish_session_and_health(bmc):
+    root = bmc.get("/redfish/v1").dict
+    assert root["RedfishVersion"] == "1.6.0" and root["Vendor"] == "Huawei"
+    system = bmc.get("/redfish/v1/Systems/1").dict
+    assert system["HostName"] == "lab-linux-ora" and system["Status"]["Health"] == "OK"
+    assert {p["Status"]["Health"] for p in bmc.get("/redfish/v1/Chassis/1/Power").dict["PowerSupplies"]} == {"OK"}
+
+
+def test_redfish_rejects_bad_credentials(lab):
+    bad = redfish.redfish_client(base_url="https://127.98.200.12", username="USERID", password="wrong",
+                                 cafile=str(lab[1].path / "ca.pem"))
+    with pytest.raises(redfish.rest.v1.InvalidCredentialsError):
+        bad.login(auth="session")
+
+
+@pytest.mark.parametrize(("kind", "path", "probe"), [
+    ("power_failed", "/redfish/v1/Chassis/1/Power", lambda d: d["PowerSupplies"][1]["Status"]["Health"] == "Critical"),
+    ("fan_failed", "/redfish/v1/Chassis/1/Thermal", lambda d: d["Fans"][0]["Reading"] == 0),
+    ("temperature_high", "/redfish/v1/Chassis/1/Thermal",
+     lambda d: d["Temperatures"][0]["ReadingCelsius"] > d["Temperatures"][0]["UpperThresholdCritical"]),
+])
+def test_hardware_faults_show_on_the_bmc(lab, bmc, http_faults, kind, path, probe):
+    assert not probe(bmc.get(path).dict)
+    http_faults("lab-linux-ora", kind)
+    assert probe(bmc.get(path).dict)
+    assert bmc.get("/redfish/v1/Systems/1").dict["Status"]["Health"] == "Critical"
+    control.set_fault(lab[1], lab[0], "lab-linux-ora", kind, clear=True)
+    assert not probe(bmc.get(path).dict)

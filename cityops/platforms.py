@@ -34,7 +34,7 @@ _ALL = (
     Platform("hp_comware", "H3C Comware", "network_cli", "netmiko", netmiko="hp_comware", napalm="h3c_comware"),
     Platform("cisco_ios", "Cisco IOS", "network_cli", "netmiko", netmiko="cisco_ios", napalm="ios"),
     Platform("cisco_nxos", "Cisco NX-OS (MDS)", "network_cli", "netmiko", netmiko="cisco_nxos", napalm="nxos_ssh"),
-    Platform("brocade_fos", "Brocade FOS (EMC DS-300B)", "network_cli", "ssh"),
+    Platform("brocade_fos", "Brocade FOS (EMC DS-300B)", "network_cli", "netmiko", netmiko="brocade_fos"),
     Platform("f5_tmos", "F5 TMOS", "network_cli", "netmiko", netmiko="f5_tmsh"),
     # security appliances (no netmiko/napalm driver exists; cityops brings its own)
     Platform("topsec_tos", "天融信 TOS", "appliance", "ssh"),

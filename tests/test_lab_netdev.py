@@ -22,7 +22,8 @@ from cityops.lab.statedir import LabDir
 from .conftest import LAB_INV  # noqa: F401 - the lab fixture serves it
 
 NETMIKO_TYPE = {"huawei_vrp": "huawei", "huawei_vrpv8": "huawei_vrpv8", "hp_comware": "hp_comware",
-                "cisco_ios": "cisco_ios", "cisco_nxos": "cisco_nxos"}
+                "cisco_ios": "cisco_ios", "cisco_nxos": "cisco_nxos", "brocade_fos": "brocade_fos",
+                "topsec_tos": "generic"}
 
 
 @pytest.fixture(scope="module")
@@ -49,14 +50,16 @@ def faults(lab):
     time.sleep(0.3)  # servers re-read faults every 0.2 s
 
 
-def creds(state: LabDir) -> dict:
-    return yaml.safe_load(state.credentials_file.read_text())["gxj_network"]
+def creds(state: LabDir, name: str = "gxj_network") -> dict:
+    return yaml.safe_load(state.credentials_file.read_text())[name]
 
 
 def connect(lab, name, **kw):
     inv, state = lab
     h = inv.hosts[name]
-    c = creds(state)
+    c = creds(state, h.get("credential"))
+    if h.get("platform") == "topsec_tos":
+        kw.setdefault("encoding", "gbk")  # Topsec answers in GBK
     return ConnectHandler(device_type=NETMIKO_TYPE[h.get("platform")], host=h.get("ansible_host"),
                           username=c["username"], password=c["password"], **kw)
 
@@ -76,14 +79,18 @@ def wait_for(fn, timeout=3.0):
     ("lab-h3c-fl", "display version", "H3C Comware Software, Version 7.1.070"),
     ("lab-ios-rt", "show version", "Cisco IOS XE Software, Version 16.09.05"),
     ("lab-mds", "show version", "cisco MDS 9148 FC"),
+    ("lab-topsec", "system version show", "TopsecOS version: 3.3.010.095.1"),
+    ("lab-fos", "version", "Fabric OS:  v7.4.2c"),
 ])
 def test_netmiko_speaks_each_platform(lab, conns, name, cmd, expect):
     conn = conns(name)
     assert name in conn.find_prompt()
     assert expect in conn.send_command(cmd)
-    config = conn.send_command("show running-config" if "cisco" in lab[0].hosts[name].get("platform")
-                               else "display current-configuration")
-    assert name in config and len(config.splitlines()) > 40
+    platform = lab[0].hosts[name].get("platform")
+    config_cmd = {"topsec_tos": "show-running", "brocade_fos": "configshow"}.get(
+        platform, "show running-config" if "cisco" in platform else "display current-configuration")
+    config = conn.send_command(config_cmd, read_timeout=20)
+    assert name in config and len(config.splitlines()) > (10 if platform in ("topsec_tos", "brocade_fos") else 40)
 
 
 def test_vrp_abbreviations_errors_and_views(conns):
@@ -108,6 +115,10 @@ def test_vrp_abbreviations_errors_and_views(conns):
     ("lab-h3c-fl", "cpu_high", {}, "display cpu-usage", None, "96% in last 5 seconds"),
     ("lab-ios-rt", "power_failed", {}, "show environment all", "fail", "fail"),
     ("lab-mds", "temperature_high", {}, "show environment", "major", "major"),
+    ("lab-topsec", "signature_outdated", {"days": "60"}, "ips signature show", None, None),
+    ("lab-topsec", "cpu_high", {}, "system status show", None, "CPU使用率: 96%"),
+    ("lab-fos", "power_failed", {}, "psshow", "FAULTY", "Power Supply #2 is FAULTY"),
+    ("lab-fos", "fc_port_errors", {"port": "2"}, "porterrshow", None, None),
 ])
 def test_fault_appears_and_clears(lab, conns, faults, name, kind, params, cmd, healthy, faulty):
     conn = conns(name)
@@ -115,9 +126,12 @@ def test_fault_appears_and_clears(lab, conns, faults, name, kind, params, cmd, h
     if healthy:
         assert healthy not in before
     faults(name, kind, **params)
-    assert wait_for(lambda: faulty in conn.send_command(cmd)), conn.send_command(cmd)
+    if faulty is None:  # the answer changes (a date moves back, a counter rises)
+        assert wait_for(lambda: conn.send_command(cmd) != before)
+    else:
+        assert wait_for(lambda: faulty in conn.send_command(cmd)), conn.send_command(cmd)
     FaultStore(lab[1]).clear(name, kind)
-    assert wait_for(lambda: faulty not in conn.send_command(cmd))
+    assert wait_for(lambda: conn.send_command(cmd) == before if faulty is None else faulty not in conn.send_command(cmd))
 
 
 def _counter(text: str, label: str) -> int:

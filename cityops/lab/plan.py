@@ -24,6 +24,7 @@ USERNAMES = {"network_cli": "netops", "appliance": "secadmin", "server_os": "ops
 OLD_MODELS = ("NE80E", "SRG20", "MDS", "DS-300B", "S7706", "ISR4451")
 GBK_MODELS = ("S7506E", "S7503E")  # Comware 5 chassis answer in GBK
 MAX_SESSIONS = {"huawei_vrp": 5, "huawei_vrpv8": 5}
+GBK_PLATFORMS = ("topsec_tos",)  # Topsec TOS answers in GBK (netd's operator decodes it so)
 
 
 def parse_latency(spec: str | None) -> dict[str, float]:
@@ -89,7 +90,7 @@ def build_plan(hosts: list[Host], lab: LabDir, latency: dict[str, float] | None 
                 "model": model, "device_class": cls, "display_name": str(h.get("display_name", "")),
                 "username": cred["username"], "password": cred["password"],
                 "era": "old" if any(m in model for m in OLD_MODELS) else "mid",
-                "encoding": "gbk" if any(m in model for m in GBK_MODELS) else "utf-8",
+                "encoding": "gbk" if any(m in model for m in GBK_MODELS) or platform.id in GBK_PLATFORMS else "utf-8",
                 "latency": latency.get(cls, latency.get("default", 0.0)),
                 "max_sessions": MAX_SESSIONS.get(platform.id, 16),
             }})

@@ -49,6 +49,7 @@ class Platform:
     more = "  ---- More ----"
     more_erase = "\x1b[16D                \x1b[16D"
     page_lines = 24
+    pages_by_default = True  # until the session turns paging off (screen-length 0 temporary ...)
     pipe_keywords: ClassVar[dict[str, str]] = {"include": "include", "exclude": "exclude", "begin": "begin"}
 
     def __init__(self):

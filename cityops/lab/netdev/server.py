@@ -25,6 +25,7 @@ import asyncssh
 from ..blackhole import blackhole
 from ..faults import FaultView
 from ..statedir import LabDir
+from .appliances import BrocadeFos, F5Tmos, Sangfor, Topsec
 from .cli import Disconnect, Platform, Session
 from .comware import Comware
 from .device import Device
@@ -33,7 +34,8 @@ from .vrp import Vrp, VrpV8
 
 log = logging.getLogger("cityops.lab.netdev")
 
-PLATFORMS: dict[str, Platform] = {p.name: p for p in (Vrp(), VrpV8(), Comware(), Ios(), Nxos())}
+PLATFORMS: dict[str, Platform] = {p.name: p for p in (Vrp(), VrpV8(), Comware(), Ios(), Nxos(), Topsec(), Sangfor(),
+                                                       BrocadeFos(), F5Tmos())}
 OLD_KEX = ("diffie-hellman-group14-sha1",)
 OLD_HOSTKEY_ALGS = (b"ssh-rsa",)
 
@@ -140,7 +142,7 @@ class NetdevServer:
     # -- one CLI session -------------------------------------------------------
     async def session(self, process: asyncssh.SSHServerProcess, dev: Device) -> None:
         platform = PLATFORMS[dev.platform]
-        s = Session(dev, self.faults.of(dev.name))
+        s = Session(dev, self.faults.of(dev.name), paging=platform.pages_by_default)
         s.state["vty"] = self.active[dev.name]
         try:
             if process.command:  # `ssh host "display version"`: one command, no prompt

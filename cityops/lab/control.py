@@ -16,7 +16,7 @@ from .servers import control as servers
 from .statedir import LabDir
 
 SERVERS = {"netdev": "cityops.lab.netdev.server", "web": "cityops.lab.http.web",
-           "redfish": "cityops.lab.http.redfish"}
+           "redfish": "cityops.lab.http.redfish", "snmp": "cityops.lab.snmp.agent"}
 
 
 @dataclass
@@ -44,6 +44,10 @@ def up(lab: LabDir, hosts: list[Host], latency: str | None = None) -> UpReport:
             lab.write_json(lab.plan_file("servers"), {"hosts": plan.servers}, mode=0o600)
             servers.start_all(lab, plan.servers)
             served["sshd"] = len(plan.servers)
+        if plan.snmp:
+            lab.write_json(lab.plan_file("snmp"), {"devices": plan.snmp}, mode=0o600)
+            supervisor.start(lab, "snmp", SERVERS["snmp"], lab.path / "snmp.ready")
+            served["snmp"] = len(plan.snmp)
         for kind, endpoints in (("web", plan.web), ("redfish", plan.redfish)):
             if endpoints:
                 lab.write_json(lab.plan_file(kind), {"endpoints": endpoints}, mode=0o600)
@@ -60,6 +64,7 @@ def up(lab: LabDir, hosts: list[Host], latency: str | None = None) -> UpReport:
             **{e["name"]: {"server": "sshd", "address": e["host"]["address"]} for e in plan.servers},
             **{e["name"]: {"server": "web", "address": e["addresses"][0], "port": 443} for e in plan.web},
             **{e["name"]: {"server": "redfish", "address": e["addresses"][0], "port": 443} for e in plan.redfish},
+            **{e["name"]: {"server": "snmp", "address": e["address"], "port": 161} for e in plan.snmp},
         }
         state["unserved"] = plan.unserved
         lab.write_json(lab.lab_file, state)
@@ -78,6 +83,18 @@ class HostStatus:
     reachable: bool
     detail: str
     faults: dict
+
+
+def probe_udp(address: str, port: int) -> tuple[bool, str]:
+    """Is a lab agent holding this UDP port? (Binding it ourselves fails if so.)"""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        sock.bind((address, port))
+    except OSError:
+        return True, f"udp {port} held by the agent"
+    finally:
+        sock.close()
+    return False, f"nothing on udp {port}"
 
 
 def probe(address: str, port: int = 22, timeout: float = 1.0) -> tuple[bool, str]:
@@ -103,8 +120,9 @@ def status(lab: LabDir) -> tuple[dict, list[HostStatus]]:
     faults = FaultStore(lab).all()
     served = state.get("served", {})
     with ThreadPoolExecutor(max_workers=32) as pool:
-        results = list(pool.map(lambda item: (item[0], item[1], probe(item[1]["address"], item[1].get("port", 22))),
-                                served.items()))
+        results = list(pool.map(
+            lambda item: (item[0], item[1], probe_udp(item[1]["address"], 161) if item[1].get("port") == 161
+                          else probe(item[1]["address"], item[1].get("port", 22))), served.items()))
     hosts = [HostStatus(name, info["server"], info["address"], ok, detail, faults.get(name, {}))
              for name, info, (ok, detail) in results]
     return procs, hosts

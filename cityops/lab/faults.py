@@ -25,12 +25,13 @@ class FaultKind:
 
 _NET = ("network_cli", "appliance")
 _SRV = ("server_os",)
+_SNMP = ("snmp",)
 _ALL = (*_NET, *_SRV)
 KINDS: dict[str, FaultKind] = {f.kind: f for f in (
     # reaching the host at all
-    FaultKind("unreachable", "设备不可达（连接超时）", _ALL, {}),
+    FaultKind("unreachable", "设备不可达（连接超时）", (*_ALL, *_SNMP), {}),
     FaultKind("refused", "连接被拒绝", _ALL, {}),
-    FaultKind("wrong_password", "口令错误（设备已改密）", _ALL, {}),
+    FaultKind("wrong_password", "口令错误（设备已改密）", (*_ALL, *_SNMP), {}),
     FaultKind("garbage", "返回乱码", _ALL, {}),
     FaultKind("slow", "响应缓慢", _ALL, {"seconds": 20.0}),
     # health, as the device reports it
@@ -38,7 +39,7 @@ KINDS: dict[str, FaultKind] = {f.kind: f for f in (
     FaultKind("memory_high", "内存利用率过高", _ALL, {"percent": 97}),
     FaultKind("fan_failed", "风扇故障", _ALL, {"fan": 1}),
     FaultKind("power_failed", "电源故障", _ALL, {"psu": 2}),
-    FaultKind("temperature_high", "温度过高", _ALL, {"celsius": 79}),
+    FaultKind("temperature_high", "温度过高", (*_ALL, *_SNMP), {"celsius": 79}),
     FaultKind("crc_errors", "接口 CRC 错包持续增长", ("network_cli",), {"port": 1, "per_minute": 120}),
     FaultKind("alarm_active", "存在活动告警", _NET, {}),
     FaultKind("fc_port_errors", "光纤端口错误", ("network_cli",), {"port": 1, "per_minute": 60}),
@@ -63,6 +64,12 @@ KINDS: dict[str, FaultKind] = {f.kind: f for f in (
     FaultKind("rman_failed", "RMAN 备份失败", _SRV, {}),
     FaultKind("rman_old", "RMAN 备份过旧", _SRV, {"days": 9}),
     FaultKind("archive_dest_error", "归档目标异常", _SRV, {}),
+    # machine room (SNMP)
+    FaultKind("ups_on_battery", "UPS 市电中断、电池供电", _SNMP, {}),
+    FaultKind("ups_battery_low", "UPS 电池电量低", _SNMP, {}),
+    FaultKind("ac_alarm", "精密空调告警", _SNMP, {}),
+    FaultKind("humidity_high", "机房湿度过高", _SNMP, {"percent": 78}),
+    FaultKind("toner_low", "打印机墨粉不足", _SNMP, {"percent": 5}),
     # web sites (State Council checklist)
     FaultKind("site_slow", "网站访问缓慢", ("http",), {"seconds": 16.0}),
     FaultKind("site_stale", "首页长期未更新", ("http",), {"days": 20}),

@@ -41,7 +41,8 @@ def parse_latency(spec: str | None) -> dict[str, float]:
     return out
 
 
-SERVER_PLATFORMS = ("linux",)  # AIX, ESXi and Windows roles are not served yet
+SERVER_PLATFORMS = ("linux",)
+SNMP_KINDS = {"snmp_ups": "ups", "snmp_ac": "ac", "snmp_printer": "printer"}  # AIX, ESXi and Windows roles are not served yet
 
 
 @dataclass
@@ -50,6 +51,7 @@ class LabPlan:
     servers: list[dict] = field(default_factory=list)
     web: list[dict] = field(default_factory=list)
     redfish: list[dict] = field(default_factory=list)
+    snmp: list[dict] = field(default_factory=list)
     unserved: list[tuple[str, str]] = field(default_factory=list)  # (host, why)
     credentials: dict = field(default_factory=dict)
 
@@ -75,6 +77,12 @@ def build_plan(hosts: list[Host], lab: LabDir, latency: dict[str, float] | None 
                                  "vendor": "Lenovo" if "联想" in str(h.get("vendor")) else "Huawei",
                                  "model": str(h.get("model", "")), "username": bcred["username"],
                                  "password": bcred["password"]})
+        if platform.id in SNMP_KINDS:
+            plan.snmp.append({"name": h.name, "address": address, "kind": SNMP_KINDS[platform.id],
+                              "vendor": str(h.get("vendor", "")), "model": str(h.get("model", "")),
+                              "display_name": str(h.get("display_name", "")), "location": str(h.get("location", "")),
+                              "community": creds[h.get("credential")]["password"]})
+            continue
         if platform.id == "http":
             addresses = [address] + ([h.get("ipv6_address")] if h.get("ipv6_address") else [])
             plan.web.append({"name": h.name, "host": h.name, "addresses": addresses, "http_port": 80,

@@ -23,7 +23,7 @@ class FaultKind:
     params: dict  # parameter -> default
 
 
-_NET = ("network_cli", "appliance")
+_NET = ("network_cli", "appliance", "storage_cli")
 _SRV = ("server_os",)
 _SNMP = ("snmp",)
 _ALL = (*_NET, *_SRV)
@@ -44,6 +44,9 @@ KINDS: dict[str, FaultKind] = {f.kind: f for f in (
     FaultKind("alarm_active", "存在活动告警", _NET, {}),
     FaultKind("fc_port_errors", "光纤端口错误", ("network_cli",), {"port": 1, "per_minute": 60}),
     FaultKind("signature_outdated", "特征库过期", ("appliance",), {"days": 45}),
+    # storage arrays
+    FaultKind("storage_disk_failed", "存储硬盘故障", ("storage_cli",), {"disk": 3}),
+    FaultKind("storage_pool_full", "存储池容量将满", ("storage_cli",), {"percent": 95}),
     # servers
     FaultKind("disk_full", "文件系统空间将满", _SRV, {"mount": "/data", "percent": 97}),
     FaultKind("inode_exhausted", "文件系统 inode 耗尽", _SRV, {"mount": "/var", "percent": 100}),

@@ -19,7 +19,7 @@ from .http.web import site_code
 from .netdev.server import PLATFORMS as NETDEV_PLATFORMS
 from .statedir import LabDir, write_atomic
 
-USERNAMES = {"network_cli": "netops", "appliance": "secadmin", "server_os": "opsadmin"}
+USERNAMES = {"network_cli": "netops", "appliance": "secadmin", "server_os": "opsadmin", "storage_cli": "admin"}
 # Devices of the estate's oldest generation offer only group14-sha1 and ssh-rsa.
 OLD_MODELS = ("NE80E", "SRG20", "MDS", "DS-300B", "S7706", "ISR4451")
 GBK_MODELS = ("S7506E", "S7503E")  # Comware 5 chassis answer in GBK

@@ -44,6 +44,12 @@ KINDS: dict[str, FaultKind] = {f.kind: f for f in (
     FaultKind("alarm_active", "存在活动告警", _NET, {}),
     FaultKind("fc_port_errors", "光纤端口错误", ("network_cli",), {"port": 1, "per_minute": 60}),
     FaultKind("signature_outdated", "特征库过期", ("appliance",), {"days": 45}),
+    # SQL Server (failover clusters and single instances)
+    FaultKind("sqlserver_node_down", "SQL Server 群集节点宕机", _SRV, {}),
+    FaultKind("sql_job_failed", "SQL Server 作业失败", _SRV, {}),
+    FaultKind("sql_backup_old", "SQL Server 备份过旧", _SRV, {"days": 3}),
+    FaultKind("sql_db_suspect", "数据库置疑", _SRV, {"database": "REPORT_DB"}),
+    FaultKind("sql_errors", "SQL Server 错误日志出现高严重级别错误", _SRV, {}),
     # storage arrays
     FaultKind("storage_disk_failed", "存储硬盘故障", ("storage_cli",), {"disk": 3}),
     FaultKind("storage_pool_full", "存储池容量将满", ("storage_cli",), {"percent": 95}),

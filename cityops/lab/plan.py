@@ -20,6 +20,7 @@ from .netdev.server import PLATFORMS as NETDEV_PLATFORMS
 from .statedir import LabDir, write_atomic
 
 USERNAMES = {"network_cli": "netops", "appliance": "secadmin", "server_os": "opsadmin", "storage_cli": "admin"}
+WINDOWS_USER = "opsadmin"
 # Devices of the estate's oldest generation offer only group14-sha1 and ssh-rsa.
 OLD_MODELS = ("NE80E", "SRG20", "MDS", "DS-300B", "S7706", "ISR4451")
 GBK_MODELS = ("S7506E", "S7503E")  # Comware 5 chassis answer in GBK
@@ -41,7 +42,7 @@ def parse_latency(spec: str | None) -> dict[str, float]:
     return out
 
 
-SERVER_PLATFORMS = ("linux",)
+SERVER_PLATFORMS = ("linux", "windows")  # Windows roles over SSH (PowerShell, sqlcmd), not WinRM
 SNMP_KINDS = {"snmp_ups": "ups", "snmp_ac": "ac", "snmp_printer": "printer"}  # AIX, ESXi and Windows roles are not served yet
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ...timeutil import now
 from ..statedir import LabDir, write_atomic
-from . import oracle
+from . import oracle, windows
 from .shims import write_shims
 from .state import os_release, render
 
@@ -124,8 +124,11 @@ def rerender(lab: LabDir, entry: dict, all_faults: dict, members: list[dict] | N
     d = host_dir(lab, entry["name"]) / "run"
     host = entry["host"]
     files = render(host, all_faults.get(entry["name"], {}), now())
+    peers = [m["host"] for m in (members or [entry])]
     if oracle.is_oracle(host):
-        files.update(oracle.render(host, [m["host"] for m in (members or [entry])], all_faults, now()))
+        files.update(oracle.render(host, peers, all_faults, now()))
+    if windows.is_windows(host):
+        files.update(windows.render(host, peers, all_faults, now()))
     for rel, text in files.items():
         path = d / rel
         if rel in IN_PLACE and path.exists():

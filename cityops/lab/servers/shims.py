@@ -82,9 +82,45 @@ ORACLE_SHIMS = {
 }
 
 
+WINDOWS_SHIMS = {
+    # powershell -Command "<script>": answers by the cmdlets the script names, rows as a|b|c
+    "powershell": (
+        'W="$L/win"; [ -f "$W/services" ] || { echo "bash: powershell: command not found" >&2; exit 127; }\n'
+        'cmd=$(printf "%s " "$@" | tr "A-Z" "a-z")\n'
+        'case "$cmd" in\n'
+        '  *get-service*) cat "$W/services" ;;\n'
+        '  *win32_logicaldisk*|*get-volume*) cat "$W/volumes" ;;\n'
+        '  *get-hotfix*) cat "$W/hotfix" ;;\n'
+        '  *get-clusternode*) [ -f "$W/cluster_nodes" ] && cat "$W/cluster_nodes" ||\n'
+        '    { echo "Get-ClusterNode : The cluster service is not running" >&2; exit 1; } ;;\n'
+        '  *get-clustergroup*) [ -f "$W/cluster_groups" ] && cat "$W/cluster_groups" || exit 1 ;;\n'
+        '  *) echo "The term is not recognized as the name of a cmdlet, function, script file," \\\n'
+        '    "or operable program." >&2; exit 1 ;;\n'
+        'esac\n'),
+    # sqlcmd -h -1 -W -s "|" -Q "<query>": answers by the catalog views the query reads
+    "sqlcmd": (
+        'S="$L/sql"; [ -d "$S" ] || { echo "bash: sqlcmd: command not found" >&2; exit 127; }\n'
+        'q=$(printf "%s " "$@" | tr "A-Z" "a-z")\n'
+        'if [ ! -s "$S/up" ]; then\n'
+        '  echo "Sqlcmd: Error: Microsoft ODBC Driver 17 for SQL Server : Login timeout expired."; exit 1; fi\n'
+        'case "$q" in\n'
+        '  *sys.dm_os_cluster_nodes*) cat "$S/nodes" ;;\n'
+        '  *sys.databases*) cat "$S/databases" ;;\n'
+        '  *sysjobhistory*) cat "$S/failed_jobs" ;;\n'
+        '  *backupset*) cat "$S/backups" ;;\n'
+        '  *xp_readerrorlog*|*sp_readerrorlog*) cat "$S/errorlog" ;;\n'
+        '  *) echo "Msg 208, Level 16, State 1: Invalid object name."; exit 1 ;;\n'
+        'esac\n'),
+}
+
+
 def write_shims(directory: Path) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     for name, body in SHIMS.items():
+        path = directory / name
+        path.write_text(PRELUDE + body)
+        path.chmod(0o755)
+    for name, body in WINDOWS_SHIMS.items():
         path = directory / name
         path.write_text(PRELUDE + body)
         path.chmod(0o755)

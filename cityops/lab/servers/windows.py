@@ -1,0 +1,79 @@
+"""Windows roles on lab servers: PowerShell and SQL Server answers, from the host's and its cluster's state.
+
+The lab serves Windows roles over SSH (as Win32-OpenSSH would) rather than WinRM;
+`powershell -Command ...` and `sqlcmd ... -Q ...` answer the inspection queries
+by what they ask for (services, volumes, hotfixes, cluster nodes and groups;
+SQL Server cluster nodes, database states, failed agent jobs, last backups,
+error log). A two-node failover cluster's SQL Server role runs on the first node
+unless that node is down, then on the second: a node fault fails it over.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+DATABASES = ("master", "model", "msdb", "tempdb", "OA_DB", "GOV_PORTAL", "REPORT_DB")
+JOBS = ("DatabaseBackup - USER_DATABASES - FULL", "DatabaseBackup - USER_DATABASES - LOG",
+        "IndexOptimize - USER_DATABASES", "syspolicy_purge_history")
+
+
+def is_windows(host: dict) -> bool:
+    return host.get("os", "").startswith("Windows")
+
+
+def render(host: dict, members: list[dict], faults: dict[str, dict], now: dt.datetime) -> dict[str, str]:
+    name = host["name"]
+    f = faults.get(name, {})
+    seed = int(hashlib.sha256(name.encode()).hexdigest()[:8], 16)
+    nodes = [m["name"] for m in members]
+    down = {n for n in nodes if "sqlserver_node_down" in faults.get(n, {})}
+    owner = next((n for n in nodes if n not in down), None)
+    sql = "SQL Server" in host.get("os", "")
+    out: dict[str, str] = {}
+    services = ["W32Time", "WinRM", "EventLog"] + (["MSSQLSERVER", "SQLSERVERAGENT"] if sql else [])
+    if len(nodes) > 1:
+        services.append("ClusSvc")
+    stopped = (f["service_down"].get("service") or services[-1]) if "service_down" in f else None
+    rows = []
+    for s in services:
+        running = s != stopped and not (s in ("MSSQLSERVER", "SQLSERVERAGENT") and name != owner and len(nodes) > 1)
+        rows.append(f"{'Running' if running else 'Stopped'}|{s}|Automatic" if s not in ("MSSQLSERVER", "SQLSERVERAGENT")
+                    or len(nodes) == 1 else f"{'Running' if running else 'Stopped'}|{s}|Manual")
+    out["win/services"] = "\n".join(rows) + "\n"
+    full = f.get("disk_full", {})
+    vols = []
+    for letter, size_gb, pct in (("C:", 120, 40 + seed % 30), ("D:", 500, 30 + (seed >> 3) % 40)):
+        if full and full.get("mount", "D:") in (letter, "/data"):
+            pct = int(full.get("percent", 97))
+        vols.append(f"{letter}|{size_gb * 1024**3}|{size_gb * 1024**3 * (100 - pct) // 100}")
+    out["win/volumes"] = "\n".join(vols) + "\n"
+    hotfix_day = now - dt.timedelta(days=int(f.get("patch_old", {}).get("days", 20 + seed % 20)))
+    out["win/hotfix"] = f"KB5034682|Security Update|{hotfix_day.strftime('%Y/%m/%d')}\n"
+    if len(nodes) > 1:
+        out["win/cluster_nodes"] = "".join(f"{n}|{'Down' if n in down else 'Up'}\n" for n in nodes)
+        out["win/cluster_groups"] = (f"SQL Server (MSSQLSERVER)|{owner or nodes[0]}|{'Online' if owner else 'Failed'}\n"
+                                     f"Cluster Group|{owner or nodes[0]}|{'Online' if owner else 'Failed'}\n")
+    if sql:
+        active = name == owner or len(nodes) == 1
+        out["sql/up"] = "1" if active and not ({"service_down"} & set(f) and stopped == "MSSQLSERVER") else ""
+        out["sql/nodes"] = "".join(f"{n}|{'down' if n in down else 'up'}|{int(n == owner)}\n" for n in nodes) \
+            if len(nodes) > 1 else ""
+        cluster_faults = {k: v for n in nodes for k, v in faults.get(n, {}).items()}  # the instance's, wherever noted
+        suspect = cluster_faults["sql_db_suspect"].get("database", "REPORT_DB") if "sql_db_suspect" in cluster_faults \
+            else None
+        out["sql/databases"] = "".join(f"{d}|{'SUSPECT' if d == suspect else 'ONLINE'}\n" for d in DATABASES)
+        failed = [JOBS[0]] if "sql_job_failed" in cluster_faults else []
+        out["sql/failed_jobs"] = "".join(
+            f"{j}|0|{(now - dt.timedelta(hours=3)).strftime('%Y-%m-%d %H:%M:%S')}|The job failed.\n" for j in failed)
+        age = int(cluster_faults.get("sql_backup_old", {}).get("days", 0))
+        full_at = now - dt.timedelta(days=age, hours=10)
+        log_at = now - dt.timedelta(days=age, minutes=40)
+        out["sql/backups"] = "".join(f"{d}|D|{full_at.strftime('%Y-%m-%d %H:%M:%S')}\n"
+                                     f"{d}|L|{log_at.strftime('%Y-%m-%d %H:%M:%S')}\n" for d in DATABASES[4:])
+        logon = (now - dt.timedelta(hours=5)).strftime("%Y-%m-%d %H:%M:%S")
+        err = [f"{logon}|Logon|Login succeeded for user 'NT AUTHORITY\\SYSTEM'."]
+        if "sql_errors" in cluster_faults:
+            err.append(f"{now.strftime('%Y-%m-%d %H:%M:%S')}|spid52|Error: 823, Severity: 24, State: 2.")
+        out["sql/errorlog"] = "\n".join(err) + "\n"
+    return out

@@ -86,9 +86,12 @@ def lab(tmp_path_factory):
     from cityops.lab import control
     from cityops.lab.statedir import LabDir
 
+    # A run killed before its teardown leaves its lab holding 127.98/16: stop those first, each by its lab.json.
+    for stale in tmp_path_factory.getbasetemp().parent.glob("*/lab*/lab.json"):
+        control.down(LabDir(stale.parent))
     inv = load_inventory(LAB_INV)
     state = LabDir(tmp_path_factory.mktemp("lab"))
     report = control.up(state, list(inv.hosts.values()))
-    assert report.served == {"netdev": 11, "sshd": 6, "web": 1, "redfish": 1, "snmp": 3}, report
+    assert report.served == {"netdev": 11, "sshd": 6, "web": 1, "redfish": 1, "snmp": 3, "ipmi": 1}, report
     yield inv, state
     control.down(state)

@@ -322,7 +322,7 @@ def test_second_up_is_refused_and_down_leaves_nothing(lab, tmp_path):
     with pytest.raises(supervisor.LabError, match="already running"):
         control.up(state, list(inv.hosts.values()))
     procs, hosts = control.status(state)
-    assert set(procs) == {"netdev", "web", "redfish", "snmp",
+    assert set(procs) == {"netdev", "web", "redfish", "snmp", "ipmi",
                           *(f"sshd:{n}" for n in ("lab-linux-app", "lab-linux-ora", "lab-rac1", "lab-rac2",
                                                   "lab-sqla", "lab-sqlb"))}
     assert all(h.reachable for h in hosts)

@@ -174,6 +174,8 @@ def test_stopping_leaves_no_process_or_mount(lab, tmp_path):
     other = LabDir(tmp_path / "lab2")
     host = inv.hosts["lab-linux-app"]
     host.vars["ansible_host"] = "127.98.9.9"  # its own address
+    for key in ("bmc_address", "bmc_protocol", "bmc_credential"):  # the main lab holds its BMC address
+        host.vars.pop(key, None)
     try:
         control.up(other, [host])
         pids = [int(p["pid"]) for p in supervisor.running(other).values()]

@@ -16,7 +16,8 @@ from .servers import control as servers
 from .statedir import LabDir
 
 SERVERS = {"netdev": "cityops.lab.netdev.server", "web": "cityops.lab.http.web",
-           "redfish": "cityops.lab.http.redfish", "snmp": "cityops.lab.snmp.agent"}
+           "redfish": "cityops.lab.http.redfish", "snmp": "cityops.lab.snmp.agent",
+           "ipmi": "cityops.lab.ipmi.bmc"}
 
 
 @dataclass
@@ -48,7 +49,7 @@ def up(lab: LabDir, hosts: list[Host], latency: str | None = None) -> UpReport:
             lab.write_json(lab.plan_file("snmp"), {"devices": plan.snmp}, mode=0o600)
             supervisor.start(lab, "snmp", SERVERS["snmp"], lab.path / "snmp.ready")
             served["snmp"] = len(plan.snmp)
-        for kind, endpoints in (("web", plan.web), ("redfish", plan.redfish)):
+        for kind, endpoints in (("web", plan.web), ("redfish", plan.redfish), ("ipmi", plan.ipmi)):
             if endpoints:
                 lab.write_json(lab.plan_file(kind), {"endpoints": endpoints}, mode=0o600)
                 supervisor.start(lab, kind, SERVERS[kind], lab.path / f"{kind}.ready")
@@ -65,6 +66,7 @@ def up(lab: LabDir, hosts: list[Host], latency: str | None = None) -> UpReport:
             **{e["name"]: {"server": "web", "address": e["addresses"][0], "port": 443} for e in plan.web},
             **{e["name"]: {"server": "redfish", "address": e["addresses"][0], "port": 443} for e in plan.redfish},
             **{e["name"]: {"server": "snmp", "address": e["address"], "port": 161} for e in plan.snmp},
+            **{e["name"]: {"server": "ipmi", "address": e["address"], "port": 623} for e in plan.ipmi},
         }
         state["unserved"] = plan.unserved
         lab.write_json(lab.lab_file, state)
@@ -121,7 +123,7 @@ def status(lab: LabDir) -> tuple[dict, list[HostStatus]]:
     served = state.get("served", {})
     with ThreadPoolExecutor(max_workers=32) as pool:
         results = list(pool.map(
-            lambda item: (item[0], item[1], probe_udp(item[1]["address"], 161) if item[1].get("port") == 161
+            lambda item: (item[0], item[1], probe_udp(item[1]["address"], item[1]["port"]) if item[1].get("port") in (161, 623)
                           else probe(item[1]["address"], item[1].get("port", 22))), served.items()))
     hosts = [HostStatus(name, info["server"], info["address"], ok, detail, faults.get(name, {}))
              for name, info, (ok, detail) in results]

@@ -53,6 +53,7 @@ class LabPlan:
     web: list[dict] = field(default_factory=list)
     redfish: list[dict] = field(default_factory=list)
     snmp: list[dict] = field(default_factory=list)
+    ipmi: list[dict] = field(default_factory=list)
     unserved: list[tuple[str, str]] = field(default_factory=list)  # (host, why)
     credentials: dict = field(default_factory=dict)
 
@@ -78,6 +79,11 @@ def build_plan(hosts: list[Host], lab: LabDir, latency: dict[str, float] | None 
                                  "vendor": "Lenovo" if "联想" in str(h.get("vendor")) else "Huawei",
                                  "model": str(h.get("model", "")), "username": bcred["username"],
                                  "password": bcred["password"]})
+        if h.get("bmc_protocol") == "ipmi" and h.get("bmc_address") and not netguard.refusal(h.get("bmc_address")):
+            bcred = creds[h.get("bmc_credential")]
+            plan.ipmi.append({"name": f"{h.name}-bmc", "host": h.name, "address": h.get("bmc_address"),
+                              "vendor": "Dell" if "Dell" in str(h.get("vendor")) else "IBM",
+                              "username": bcred["username"], "password": bcred["password"]})
         if platform.id in SNMP_KINDS:
             plan.snmp.append({"name": h.name, "address": address, "kind": SNMP_KINDS[platform.id],
                               "vendor": str(h.get("vendor", "")), "model": str(h.get("model", "")),

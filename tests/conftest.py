@@ -92,6 +92,6 @@ def lab(tmp_path_factory):
     inv = load_inventory(LAB_INV)
     state = LabDir(tmp_path_factory.mktemp("lab"))
     report = control.up(state, list(inv.hosts.values()))
-    assert report.served == {"netdev": 11, "sshd": 6, "web": 1, "redfish": 1, "snmp": 3, "ipmi": 1}, report
+    assert report.served == {"netdev": 11, "sshd": 7, "web": 1, "redfish": 1, "snmp": 3, "ipmi": 1}, report
     yield inv, state
     control.down(state)

@@ -324,10 +324,37 @@ def test_second_up_is_refused_and_down_leaves_nothing(lab, tmp_path):
     procs, hosts = control.status(state)
     assert set(procs) == {"netdev", "web", "redfish", "snmp", "ipmi",
                           *(f"sshd:{n}" for n in ("lab-linux-app", "lab-linux-ora", "lab-rac1", "lab-rac2",
-                                                  "lab-sqla", "lab-sqlb"))}
+                                                  "lab-sqla", "lab-sqlb", "lab-aix"))}
     assert all(h.reachable for h in hosts)
     other = LabDir(tmp_path / "other")
     sub = [inv.hosts["lab-vrp-core"]]
     with pytest.raises(supervisor.LabError):  # the address is taken by the running lab: no doubling
         control.up(other, sub)
     assert not supervisor.running(other)
+
+
+def test_napalm_ios_driver_reads_facts_and_environment(lab, faults):
+    """napalm's IOS driver (the estate's Cisco router), strict about the lab's host keys."""
+    from napalm import get_network_driver
+
+    inv, state = lab
+    c = creds(state)
+    driver = get_network_driver("ios")
+    dev = driver(inv.hosts["lab-ios-rt"].get("ansible_host"), c["username"], c["password"],
+                 optional_args={"ssh_strict": True, "alt_host_keys": True, "alt_key_file": str(state.known_hosts)})
+    dev.open()
+    try:
+        facts = dev.get_facts()
+        assert facts["hostname"] == "lab-ios-rt" and facts["fqdn"] == "lab-ios-rt.klmy.gov.cn"
+        assert facts["model"] == "ISR4451-X" and len(facts["interface_list"]) == 8
+        env = dev.get_environment()
+        assert env["memory"]["available_ram"] > env["memory"]["used_ram"] > 0
+        assert not env["temperature"]["system"]["is_critical"]
+        faults("lab-ios-rt", "cpu_high", percent="93")
+        faults("lab-ios-rt", "temperature_high", celsius="77")
+        time.sleep(0.3)
+        env = dev.get_environment()
+        assert env["cpu"][0]["%usage"] == 93.0
+        assert env["temperature"]["system"] == {"is_alert": True, "is_critical": True, "temperature": 77.0}
+    finally:
+        dev.close()

@@ -192,3 +192,26 @@ def test_stopping_leaves_no_process_or_mount(lab, tmp_path):
     with open("/proc/self/mountinfo") as fh:
         assert str(tmp_path) not in fh.read()
     FaultStore(other).all()
+
+
+def test_aix_host_answers_in_aix_formats(lab, srv_faults):
+    inv, state = lab
+    c = yaml.safe_load(state.credentials_file.read_text())["gxj_aix"]
+    cl = paramiko.SSHClient()
+    cl.load_host_keys(str(state.known_hosts))
+    cl.set_missing_host_key_policy(paramiko.RejectPolicy())
+    cl.connect(inv.hosts["lab-aix"].get("ansible_host"), username=c["username"], password=c["password"],
+               look_for_keys=False, allow_agent=False)
+    try:
+        assert run(cl, "oslevel -s")[1] == "7100-05-06-2016\n"
+        assert "System Model: IBM,8205-E6C" in run(cl, "prtconf")[1]
+        assert run(cl, "df -k")[1].startswith("Filesystem    1024-blocks      Free %Used    Iused %Iused Mounted on")
+        assert run(cl, "errpt")[1] == ""
+        srv_faults("lab-aix", "io_errors")
+        assert "DISK OPERATION ERROR" in run(cl, "errpt")[1] and "missing" in run(cl, "lspv")[1]
+        srv_faults("lab-aix", "service_down", service="xntpd")
+        assert " xntpd " in run(cl, "lssrc -a")[1] and "inoperative" in run(cl, "lssrc -a")[1]
+        control.set_fault(state, inv, "lab-aix", "all", clear=True)
+        assert run(cl, "errpt")[1] == "" and "inoperative" not in run(cl, "lssrc -a")[1]
+    finally:
+        cl.close()

@@ -42,7 +42,7 @@ def parse_latency(spec: str | None) -> dict[str, float]:
     return out
 
 
-SERVER_PLATFORMS = ("linux", "windows")  # Windows roles over SSH (PowerShell, sqlcmd), not WinRM
+SERVER_PLATFORMS = ("linux", "windows", "aix")  # Windows roles over SSH (PowerShell, sqlcmd), not WinRM
 SNMP_KINDS = {"snmp_ups": "ups", "snmp_ac": "ac", "snmp_printer": "printer"}  # AIX, ESXi and Windows roles are not served yet
 
 

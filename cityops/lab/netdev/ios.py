@@ -30,6 +30,10 @@ class Ios(Platform):
         add("show interfaces", self.interfaces, modes)
         add("show logging", self.logging, modes)
         add("show inventory", self.inventory, modes)
+        add("show hosts", lambda s, a: ("Default domain is klmy.gov.cn\nName/address lookup uses domain service\n"
+                                        "Name servers are 127.0.0.1\n"), modes)
+        add("show ip interface brief", self.ip_brief, modes)
+        add("show env temperature status", self.temperature, modes)
         add("show clock", lambda s, a: f"{now_text('%H:%M:%S.000')} BJT {now_text('%a %b %d %Y')}", modes)
         add("terminal length 0", self.no_paging, modes)
         add("terminal width", lambda s, a: "", modes)
@@ -100,7 +104,20 @@ class Ios(Platform):
         used = total * s.health.memory // 100
         free = total - used
         return ("                Head    Total(b)     Used(b)     Free(b)   Lowest(b)  Largest(b)\n"
-                f"Processor  7F6B4E7010 {total:>11} {used:>11} {free:>11} {free - 1000:>11} {free - 5000:>11}")
+                f"Processor  7F6B4E7010 {total:>11} {used:>11} {free:>11} {free - 1000:>11} {free - 5000:>11}\n"
+                "      I/O     F600000    10485760     3145728     7340032     7340032     7340000")
+
+    def ip_brief(self, s: Session, a) -> str:
+        rows = [f"{p.name:<27}{(s.dev.address if i == 0 else 'unassigned'):<16}YES {'NVRAM' if i == 0 else 'unset':<6} "
+                f"{'up' if p.up else 'administratively down':<21} {'up' if p.up else 'down'}"
+                for i, p in enumerate(s.health.ports)]
+        return "Interface                  IP-Address      OK? Method Status                Protocol\n" + "\n".join(rows)
+
+    def temperature(self, s: Session, a) -> str:
+        h = s.health
+        return (f" System Temperature Value: {h.temperature} Degree Celsius\n"
+                f" System Temperature State: {'GREEN' if h.temp_ok else 'RED'}\n"
+                " Yellow Threshold : 60 Degree Celsius\n Red Threshold    : 70 Degree Celsius")
 
     def environment(self, s: Session, a) -> str:
         h = s.health

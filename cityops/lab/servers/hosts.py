@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ...timeutil import now
 from ..statedir import LabDir, write_atomic
-from . import oracle, windows
+from . import aix, oracle, windows
 from .shims import write_shims
 from .state import os_release, render
 
@@ -129,6 +129,8 @@ def rerender(lab: LabDir, entry: dict, all_faults: dict, members: list[dict] | N
         files.update(oracle.render(host, peers, all_faults, now()))
     if windows.is_windows(host):
         files.update(windows.render(host, peers, all_faults, now()))
+    if aix.is_aix(host):
+        files.update(aix.render(host, all_faults.get(entry["name"], {}), now()))
     for rel, text in files.items():
         path = d / rel
         if rel in IN_PLACE and path.exists():

@@ -114,9 +114,17 @@ WINDOWS_SHIMS = {
 }
 
 
+AIX_SHIMS = {name: (f'[ -f "$L/aix/{name}" ] || {{ echo "bash: {name}: command not found" >&2; exit 127; }}\n'
+                    f'cat "$L/aix/{name}"\n') for name in ("oslevel", "prtconf", "lsvg", "lspv", "errpt", "lssrc")}
+
+
 def write_shims(directory: Path) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     for name, body in SHIMS.items():
+        path = directory / name
+        path.write_text(PRELUDE + body)
+        path.chmod(0o755)
+    for name, body in AIX_SHIMS.items():
         path = directory / name
         path.write_text(PRELUDE + body)
         path.chmod(0o755)

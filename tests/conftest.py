@@ -83,15 +83,58 @@ LAB_INV = REPO / "tests" / "fixtures" / "lab_inventory"
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory):
     """A lab of tests/fixtures/lab_inventory on its own block (127.98/16) and its own state dir."""
-    from cityops.lab import control
+    from cityops.lab import control, supervisor
     from cityops.lab.statedir import LabDir
 
-    # A run killed before its teardown leaves its lab holding 127.98/16: stop those first, each by its lab.json.
-    for stale in tmp_path_factory.getbasetemp().parent.glob("*/lab*/lab.json"):
-        control.down(LabDir(stale.parent))
+    # A run killed before its teardown leaves its lab holding 127.98/16: stop those (by their lab.json), but
+    # only when the test process that owned them is gone, never a lab another running session still uses.
+    for stale in tmp_path_factory.getbasetemp().parent.glob("*/lab*/owner.pid"):
+        if not supervisor.alive(int(stale.read_text() or 0)):
+            control.down(LabDir(stale.parent))
     inv = load_inventory(LAB_INV)
     state = LabDir(tmp_path_factory.mktemp("lab"))
+    state.ensure()
+    (state.path / "owner.pid").write_text(str(os.getpid()))
     report = control.up(state, list(inv.hosts.values()))
     assert report.served == {"netdev": 11, "sshd": 7, "web": 1, "redfish": 1, "snmp": 3, "ipmi": 1}, report
     yield inv, state
     control.down(state)
+
+
+def lab_ssh(lab, name: str, password: str | None = None):
+    """A paramiko client to a lab host with its inventory credential, verifying the lab's known_hosts."""
+    import paramiko
+    import yaml
+
+    inv, state = lab
+    c = yaml.safe_load(state.credentials_file.read_text())[inv.hosts[name].get("credential")]
+    client = paramiko.SSHClient()
+    client.load_host_keys(str(state.known_hosts))
+    client.set_missing_host_key_policy(paramiko.RejectPolicy())
+    client.connect(inv.hosts[name].get("ansible_host"), username=c["username"], password=password or c["password"],
+                   look_for_keys=False, allow_agent=False, timeout=5)
+    return client
+
+
+def ssh_run(client, cmd: str) -> tuple[int, str]:
+    """Exit status and stdout of one command on an open client."""
+    _stdin, out, _err = client.exec_command(cmd)
+    text = out.read().decode()
+    return out.channel.recv_exit_status(), text
+
+
+@pytest.fixture
+def lab_fault(lab):
+    """Inject faults in the session lab; every host touched is cleared again after the test."""
+    from cityops.lab import control
+
+    inv, state = lab
+    touched: set[str] = set()
+
+    def inject(host: str, kind: str, **params) -> str:
+        touched.add(host)
+        return control.set_fault(state, inv, host, kind, **params)
+
+    yield inject
+    for host in touched:
+        control.set_fault(state, inv, host, "all", clear=True)

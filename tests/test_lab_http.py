@@ -18,14 +18,6 @@ from cityops.lab import control
 from cityops.timeutil import today
 
 
-@pytest.fixture
-def http_faults(lab):
-    inv, state = lab
-    yield lambda host, kind, **p: control.set_fault(state, inv, host, kind, **p)
-    for host in ("lab-web", "lab-linux-ora"):
-        control.set_fault(state, inv, host, "all", clear=True)
-
-
 def get(lab, path="/", host="127.98.3.11", timeout=5.0) -> requests.Response:
     r = requests.get(f"https://{host}{path}", verify=str(lab[1].path / "ca.pem"), timeout=timeout)
     r.encoding = "utf-8"
@@ -66,15 +58,15 @@ def test_site_serves_checklist_items_over_https_and_ipv6(lab):
         requests.get("https://127.98.3.11/", timeout=5)
 
 
-def test_site_faults_stale_broken_links_cert_and_slow(lab, http_faults):
-    http_faults("lab-web", "site_stale", days="21")
+def test_site_faults_stale_broken_links_cert_and_slow(lab, lab_fault):
+    lab_fault("lab-web", "site_stale", days="21")
     assert (today() - updated(get(lab).text)).days == 21
-    http_faults("lab-web", "broken_links", count="2")
+    lab_fault("lab-web", "broken_links", count="2")
     links = re.findall(r'href="(/[^"]+)"', get(lab).text)
     assert sum(get(lab, link).status_code == 404 for link in links) == 2
-    http_faults("lab-web", "cert_expiring", days="7")
+    lab_fault("lab-web", "cert_expiring", days="7")
     assert wait_for(lambda: days_left(lab) <= 7)  # the server re-issues on its next look at faults.json
-    http_faults("lab-web", "site_slow", seconds="3")
+    lab_fault("lab-web", "site_slow", seconds="3")
     with pytest.raises(requests.exceptions.ReadTimeout):
         get(lab, timeout=1)
     control.set_fault(lab[1], lab[0], "lab-web", "all", clear=True)
@@ -113,9 +105,9 @@ def test_redfish_rejects_bad_credentials(lab):
     ("temperature_high", "/redfish/v1/Chassis/1/Thermal",
      lambda d: d["Temperatures"][0]["ReadingCelsius"] > d["Temperatures"][0]["UpperThresholdCritical"]),
 ])
-def test_hardware_faults_show_on_the_bmc(lab, bmc, http_faults, kind, path, probe):
+def test_hardware_faults_show_on_the_bmc(lab, bmc, lab_fault, kind, path, probe):
     assert not probe(bmc.get(path).dict)
-    http_faults("lab-linux-ora", kind)
+    lab_fault("lab-linux-ora", kind)
     assert probe(bmc.get(path).dict)
     assert bmc.get("/redfish/v1/Systems/1").dict["Status"]["Health"] == "Critical"
     control.set_fault(lab[1], lab[0], "lab-linux-ora", kind, clear=True)

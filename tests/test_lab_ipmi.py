@@ -24,13 +24,6 @@ def sensors(ipmi) -> dict:
     return {s.name: s for s in ipmi.get_sensor_data()}
 
 
-@pytest.fixture
-def bmc_faults(lab):
-    inv, state = lab
-    yield lambda kind, **p: control.set_fault(state, inv, "lab-linux-app", kind, **p)
-    control.set_fault(state, inv, "lab-linux-app", "all", clear=True)
-
-
 def test_healthy_sensors(ipmi):
     assert ipmi.get_power() == {"powerstate": "on"}
     s = sensors(ipmi)
@@ -48,9 +41,9 @@ def test_healthy_sensors(ipmi):
     ("fan_failed", {"fan": "3"}, "Fan 3 Tach", lambda x: x.value == 0 and x.health > 0),
     ("power_failed", {}, "PS2 Status", lambda x: "Failure" in x.states and x.health > 0),
 ])
-def test_hardware_faults_show_on_ipmi(lab, ipmi, bmc_faults, kind, params, sensor, check):
+def test_hardware_faults_show_on_ipmi(lab, ipmi, lab_fault, kind, params, sensor, check):
     assert not check(sensors(ipmi)[sensor])
-    bmc_faults(kind, **params)
+    lab_fault("lab-linux-app", kind, **params)
     assert check(sensors(ipmi)[sensor])
     control.set_fault(lab[1], lab[0], "lab-linux-app", kind, clear=True)
     assert not check(sensors(ipmi)[sensor])

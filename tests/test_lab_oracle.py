@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-import paramiko
 import pytest
-import yaml
 
 from cityops.lab import control
+
+from .conftest import lab_ssh, ssh_run
 
 SQL = {
     "tablespaces": "select tablespace_name||'|'||used_percent from dba_tablespace_usage_metrics;",
@@ -23,38 +23,18 @@ ALERT = "/opt/oracle/diag/rdbms/labdb/labdb1/trace/alert_labdb1.log"
 
 @pytest.fixture(scope="module")
 def rac(lab):
-    inv, state = lab
-    c = yaml.safe_load(state.credentials_file.read_text())["gxj_linux"]
-    clients = {}
-    for name in ("lab-rac1", "lab-rac2", "lab-linux-ora", "lab-linux-app"):
-        cl = paramiko.SSHClient()
-        cl.load_host_keys(str(state.known_hosts))
-        cl.set_missing_host_key_policy(paramiko.RejectPolicy())
-        cl.connect(inv.hosts[name].get("ansible_host"), username=c["username"], password=c["password"],
-                   look_for_keys=False, allow_agent=False)
-        clients[name] = cl
+    clients = {name: lab_ssh(lab, name) for name in ("lab-rac1", "lab-rac2", "lab-linux-ora", "lab-linux-app")}
     yield clients
     for cl in clients.values():
         cl.close()
 
 
-def sh(cl, cmd: str) -> tuple[int, str]:
-    _i, out, _e = cl.exec_command(cmd)
-    text = out.read().decode()
-    return out.channel.recv_exit_status(), text
+sh = ssh_run
 
 
 def sql(cl, key: str) -> str:
     """As a check runs SQL*Plus: a quoted here-document, so the shell leaves v$views alone."""
     return sh(cl, f"sqlplus -s / as sysdba <<'SQL'\nset pagesize 0 feedback off\n{SQL[key]}\nSQL")[1]
-
-
-@pytest.fixture
-def ora_faults(lab):
-    inv, state = lab
-    yield lambda host, kind, **p: control.set_fault(state, inv, host, kind, **p)
-    for host in ("lab-rac1", "lab-rac2", "lab-linux-ora"):
-        control.set_fault(state, inv, host, "all", clear=True)
 
 
 def test_healthy_rac(rac):
@@ -100,7 +80,7 @@ def test_single_instance_has_no_grid(rac):
     ("lab-linux-ora", "rman_old", {"days": "12"}, "lab-linux-ora", "sql:rman", None),
     ("lab-rac1", "archive_dest_error", {}, "lab-rac1", "sql:archive", "LOG_ARCHIVE_DEST_2|ERROR|ORA-16191"),
 ])
-def test_oracle_fault_appears_and_clears(lab, rac, ora_faults, host, kind, params, seen_on, cmd, mark):
+def test_oracle_fault_appears_and_clears(lab, rac, lab_fault, host, kind, params, seen_on, cmd, mark):
     inv, state = lab
     node = rac[seen_on]
 
@@ -110,7 +90,7 @@ def test_oracle_fault_appears_and_clears(lab, rac, ora_faults, host, kind, param
     before = answer()
     if mark:
         assert mark not in before
-    ora_faults(host, kind, **params)
+    lab_fault(host, kind, **params)
     after = answer()
     assert after != before
     if mark:

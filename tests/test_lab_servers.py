@@ -14,36 +14,15 @@ import yaml
 from cityops.lab import control, supervisor
 from cityops.lab.faults import FaultStore
 
-from .conftest import BIN, LAB_INV, REPO, ansible_env
+from .conftest import BIN, LAB_INV, REPO, ansible_env, lab_ssh, ssh_run
 
 
 def creds(state):
     return yaml.safe_load(state.credentials_file.read_text())["gxj_linux"]
 
 
-def ssh(lab, name, password=None):
-    inv, state = lab
-    c = creds(state)
-    cl = paramiko.SSHClient()
-    cl.load_host_keys(str(state.known_hosts))
-    cl.set_missing_host_key_policy(paramiko.RejectPolicy())
-    cl.connect(inv.hosts[name].get("ansible_host"), username=c["username"], password=password or c["password"],
-               look_for_keys=False, allow_agent=False, timeout=5)
-    return cl
-
-
-def run(cl, cmd) -> tuple[int, str]:
-    _i, out, _e = cl.exec_command(cmd)
-    text = out.read().decode()
-    return out.channel.recv_exit_status(), text
-
-
-@pytest.fixture
-def srv_faults(lab):
-    inv, state = lab
-    yield lambda host, kind, **params: control.set_fault(state, inv, host, kind, **params)
-    for host in ("lab-linux-app", "lab-linux-ora"):
-        control.set_fault(state, inv, host, "all", clear=True)
+ssh = lab_ssh
+run = ssh_run
 
 
 @pytest.fixture
@@ -70,15 +49,15 @@ def test_each_server_is_its_own_host(lab):
         b.close()
 
 
-def test_testinfra_reads_the_hosts_state(host, srv_faults):
+def test_testinfra_reads_the_hosts_state(host, lab_fault):
     assert host.check_output("hostname") == "lab-linux-app"
     assert host.file("/proc/meminfo").contains("MemTotal")
     assert host.service("tomcat").is_running
     df = host.check_output("df -P /data")
     assert "/data" in df
-    srv_faults("lab-linux-app", "disk_full", mount="/data", percent="98")
+    lab_fault("lab-linux-app", "disk_full", mount="/data", percent="98")
     assert " 98% /data" in host.check_output("df -P")
-    srv_faults("lab-linux-app", "service_down", service="tomcat")
+    lab_fault("lab-linux-app", "service_down", service="tomcat")
     assert not host.service("tomcat").is_running
     assert "tomcat.service: main process exited" in host.file("/var/log/messages").content_string
 
@@ -91,12 +70,12 @@ def test_testinfra_reads_the_hosts_state(host, srv_faults):
     ("io_errors", {}, "cat /var/log/messages", "I/O error, dev sdb"),
     ("patch_old", {"days": "400"}, "rpm -qa --last", None),
 ])
-def test_server_fault_appears_and_clears(lab, srv_faults, kind, params, cmd, expect):
+def test_server_fault_appears_and_clears(lab, lab_fault, kind, params, cmd, expect):
     inv, state = lab
     cl = ssh(lab, "lab-linux-ora")
     try:
         before = run(cl, cmd)[1]
-        srv_faults("lab-linux-ora", kind, **params)
+        lab_fault("lab-linux-ora", kind, **params)
         after = run(cl, cmd)[1]
         assert after != before
         if expect:
@@ -111,18 +90,18 @@ def test_server_fault_appears_and_clears(lab, srv_faults, kind, params, cmd, exp
         cl.close()
 
 
-def test_wrong_password_refused_unreachable_and_recovery(lab, srv_faults):
+def test_wrong_password_refused_unreachable_and_recovery(lab, lab_fault):
     inv, state = lab
     addr = inv.hosts["lab-linux-app"].get("ansible_host")
-    srv_faults("lab-linux-app", "wrong_password")
+    lab_fault("lab-linux-app", "wrong_password")
     with pytest.raises(paramiko.AuthenticationException):
         ssh(lab, "lab-linux-app")
     control.set_fault(state, inv, "lab-linux-app", "wrong_password", clear=True)
     ssh(lab, "lab-linux-app").close()
-    srv_faults("lab-linux-app", "refused")
+    lab_fault("lab-linux-app", "refused")
     assert control.probe(addr)[1] == "connection refused"
     control.set_fault(state, inv, "lab-linux-app", "refused", clear=True)
-    srv_faults("lab-linux-app", "unreachable")
+    lab_fault("lab-linux-app", "unreachable")
     assert control.probe(addr, timeout=0.5)[1] == "connect timed out"
     assert "blackhole:lab-linux-app" in supervisor.running(state)
     control.set_fault(state, inv, "lab-linux-app", "all", clear=True)
@@ -131,13 +110,13 @@ def test_wrong_password_refused_unreachable_and_recovery(lab, srv_faults):
     assert run(ssh(lab, "lab-linux-app"), "hostname")[1].strip() == "lab-linux-app"
 
 
-def test_garbage_and_slow_shims(lab, srv_faults):
+def test_garbage_and_slow_shims(lab, lab_fault):
     cl = ssh(lab, "lab-linux-app")
     try:
-        srv_faults("lab-linux-app", "garbage")
+        lab_fault("lab-linux-app", "garbage")
         assert "Filesystem" not in run(cl, "df -P")[1]
         control.set_fault(lab[0] and lab[1], lab[0], "lab-linux-app", "garbage", clear=True)
-        srv_faults("lab-linux-app", "slow", seconds="3")
+        lab_fault("lab-linux-app", "slow", seconds="3")
         chan = cl.get_transport().open_session(timeout=5)
         chan.settimeout(1.0)
         chan.exec_command("free -m")
@@ -194,22 +173,17 @@ def test_stopping_leaves_no_process_or_mount(lab, tmp_path):
     FaultStore(other).all()
 
 
-def test_aix_host_answers_in_aix_formats(lab, srv_faults):
+def test_aix_host_answers_in_aix_formats(lab, lab_fault):
     inv, state = lab
-    c = yaml.safe_load(state.credentials_file.read_text())["gxj_aix"]
-    cl = paramiko.SSHClient()
-    cl.load_host_keys(str(state.known_hosts))
-    cl.set_missing_host_key_policy(paramiko.RejectPolicy())
-    cl.connect(inv.hosts["lab-aix"].get("ansible_host"), username=c["username"], password=c["password"],
-               look_for_keys=False, allow_agent=False)
+    cl = lab_ssh(lab, "lab-aix")
     try:
         assert run(cl, "oslevel -s")[1] == "7100-05-06-2016\n"
         assert "System Model: IBM,8205-E6C" in run(cl, "prtconf")[1]
         assert run(cl, "df -k")[1].startswith("Filesystem    1024-blocks      Free %Used    Iused %Iused Mounted on")
         assert run(cl, "errpt")[1] == ""
-        srv_faults("lab-aix", "io_errors")
+        lab_fault("lab-aix", "io_errors")
         assert "DISK OPERATION ERROR" in run(cl, "errpt")[1] and "missing" in run(cl, "lspv")[1]
-        srv_faults("lab-aix", "service_down", service="xntpd")
+        lab_fault("lab-aix", "service_down", service="xntpd")
         assert " xntpd " in run(cl, "lssrc -a")[1] and "inoperative" in run(cl, "lssrc -a")[1]
         control.set_fault(state, inv, "lab-aix", "all", clear=True)
         assert run(cl, "errpt")[1] == "" and "inoperative" not in run(cl, "lssrc -a")[1]

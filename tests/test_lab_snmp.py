@@ -47,14 +47,6 @@ def snmp_get(host: str, comm: str, *oids: str) -> dict[str, str] | str:
     return asyncio.run(run())
 
 
-@pytest.fixture
-def snmp_faults(lab):
-    inv, state = lab
-    yield lambda host, kind, **p: control.set_fault(state, inv, host, kind, **p)
-    for host in ADDR:
-        control.set_fault(state, inv, host, "all", clear=True)
-
-
 def test_healthy_agents(lab):
     comm = community(lab)
     ups = snmp_get("lab-ups", comm, "1.3.6.1.2.1.1.5.0", UPS_SOURCE, UPS_CHARGE, UPS_BATTERY_STATUS)
@@ -89,18 +81,18 @@ def test_wrong_community_gets_no_answer(lab):
     ("lab-ac", "ac_alarm", {}, AC_STATE, "1", "2"),
     ("lab-printer", "toner_low", {"percent": "4"}, TONER, None, "4"),
 ])
-def test_snmp_fault_appears_and_clears(lab, snmp_faults, host, kind, params, oid, healthy, faulty):
+def test_snmp_fault_appears_and_clears(lab, lab_fault, host, kind, params, oid, healthy, faulty):
     comm = community(lab)
     before = snmp_get(host, comm, oid)[oid]
     if healthy:
         assert before == healthy
-    snmp_faults(host, kind, **params)
+    lab_fault(host, kind, **params)
     assert snmp_get(host, comm, oid)[oid] == faulty
     control.set_fault(lab[1], lab[0], host, kind, clear=True)
     assert snmp_get(host, comm, oid)[oid] == before
 
 
-def test_unreachable_agent_times_out(lab, snmp_faults):
-    snmp_faults("lab-ac", "unreachable")
+def test_unreachable_agent_times_out(lab, lab_fault):
+    lab_fault("lab-ac", "unreachable")
     assert "No SNMP response" in snmp_get("lab-ac", community(lab), AC_STATE)
     assert control.probe_udp(ADDR["lab-ac"], 161)[0]  # the agent still holds the port: dead, not gone

@@ -2,41 +2,23 @@
 
 from __future__ import annotations
 
-import paramiko
 import pytest
-import yaml
 
 from cityops.lab import control
+
+from .conftest import lab_ssh, ssh_run
 
 
 @pytest.fixture(scope="module")
 def arrays(lab):
-    inv, state = lab
-    c = yaml.safe_load(state.credentials_file.read_text())["gxj_storage"]
-    clients = {}
-    for name in ("lab-oceanstor", "lab-vnx"):
-        cl = paramiko.SSHClient()
-        cl.load_host_keys(str(state.known_hosts))
-        cl.set_missing_host_key_policy(paramiko.RejectPolicy())
-        cl.connect(inv.hosts[name].get("ansible_host"), username=c["username"], password=c["password"],
-                   look_for_keys=False, allow_agent=False)
-        clients[name] = cl
+    clients = {name: lab_ssh(lab, name) for name in ("lab-oceanstor", "lab-vnx")}
     yield clients
     for cl in clients.values():
         cl.close()
 
 
 def run(cl, cmd: str) -> str:
-    _i, out, _e = cl.exec_command(cmd)
-    return out.read().decode()
-
-
-@pytest.fixture
-def storage_faults(lab):
-    inv, state = lab
-    yield lambda host, kind, **p: control.set_fault(state, inv, host, kind, **p)
-    for host in ("lab-oceanstor", "lab-vnx"):
-        control.set_fault(state, inv, host, "all", clear=True)
+    return ssh_run(cl, cmd)[1]
 
 
 def test_healthy_arrays(arrays):
@@ -55,10 +37,10 @@ def test_healthy_arrays(arrays):
     ("lab-vnx", "storage_pool_full", {}, "naviseccli -h spa storagepool -list", "Percent Full:  95.000"),
     ("lab-vnx", "alarm_active", {}, "naviseccli -h spa faults -list", "BBU of controller A"),
 ])
-def test_storage_fault_appears_and_clears(lab, arrays, storage_faults, host, kind, params, cmd, mark):
+def test_storage_fault_appears_and_clears(lab, arrays, lab_fault, host, kind, params, cmd, mark):
     cl = arrays[host]
     assert mark not in run(cl, cmd)
-    storage_faults(host, kind, **params)
+    lab_fault(host, kind, **params)
     assert mark in run(cl, cmd)
     control.set_fault(lab[1], lab[0], host, kind, clear=True)
     assert mark not in run(cl, cmd)

@@ -2,44 +2,24 @@
 
 from __future__ import annotations
 
-import paramiko
 import pytest
-import yaml
 
 from cityops.lab import control
+
+from .conftest import lab_ssh, ssh_run
 
 SQL = 'sqlcmd -S . -E -h -1 -W -s "|" -Q "{}"'
 
 
 @pytest.fixture(scope="module")
 def nodes(lab):
-    inv, state = lab
-    c = yaml.safe_load(state.credentials_file.read_text())["gxj_windows"]
-    clients = {}
-    for name in ("lab-sqla", "lab-sqlb"):
-        cl = paramiko.SSHClient()
-        cl.load_host_keys(str(state.known_hosts))
-        cl.set_missing_host_key_policy(paramiko.RejectPolicy())
-        cl.connect(inv.hosts[name].get("ansible_host"), username=c["username"], password=c["password"],
-                   look_for_keys=False, allow_agent=False)
-        clients[name] = cl
+    clients = {name: lab_ssh(lab, name) for name in ("lab-sqla", "lab-sqlb")}
     yield clients
     for cl in clients.values():
         cl.close()
 
 
-def run(cl, cmd: str) -> tuple[int, str]:
-    _i, out, _e = cl.exec_command(cmd)
-    text = out.read().decode()
-    return out.channel.recv_exit_status(), text
-
-
-@pytest.fixture
-def win_faults(lab):
-    inv, state = lab
-    yield lambda host, kind, **p: control.set_fault(state, inv, host, kind, **p)
-    for host in ("lab-sqla", "lab-sqlb"):
-        control.set_fault(state, inv, host, "all", clear=True)
+run = ssh_run
 
 
 def test_healthy_cluster(nodes):
@@ -52,8 +32,8 @@ def test_healthy_cluster(nodes):
     assert run(nodes["lab-sqlb"], SQL.format("select 1 from sys.databases"))[0] == 1  # passive node: no instance
 
 
-def test_node_down_fails_the_role_over(lab, nodes, win_faults):
-    win_faults("lab-sqla", "sqlserver_node_down")
+def test_node_down_fails_the_role_over(lab, nodes, lab_fault):
+    lab_fault("lab-sqla", "sqlserver_node_down")
     b = nodes["lab-sqlb"]
     assert run(b, 'powershell -Command "Get-ClusterNode"')[1] == "lab-sqla|Down\nlab-sqlb|Up\n"
     assert "SQL Server (MSSQLSERVER)|lab-sqlb|Online" in run(b, 'powershell -Command "Get-ClusterGroup"')[1]
@@ -67,23 +47,23 @@ def test_node_down_fails_the_role_over(lab, nodes, win_faults):
     ("sql_db_suspect", {"database": "OA_DB"}, "select name, state_desc from sys.databases", "OA_DB|SUSPECT"),
     ("sql_errors", {}, "exec xp_readerrorlog 0, 1", "Severity: 24"),
 ])
-def test_sql_fault_appears_and_clears(lab, nodes, win_faults, kind, params, query, mark):
+def test_sql_fault_appears_and_clears(lab, nodes, lab_fault, kind, params, query, mark):
     a = nodes["lab-sqla"]
     assert mark not in run(a, SQL.format(query))[1]
-    win_faults("lab-sqlb", kind, **params)  # a fault noted on either node shows on the active one
+    lab_fault("lab-sqlb", kind, **params)  # a fault noted on either node shows on the active one
     assert mark in run(a, SQL.format(query))[1]
     control.set_fault(lab[1], lab[0], "lab-sqlb", kind, clear=True)
     assert mark not in run(a, SQL.format(query))[1]
 
 
-def test_backup_age_and_disk(lab, nodes, win_faults):
+def test_backup_age_and_disk(lab, nodes, lab_fault):
     a = nodes["lab-sqla"]
     query = SQL.format("select database_name, type, max(backup_finish_date) from msdb.dbo.backupset group by")
     before = run(a, query)[1]
-    win_faults("lab-sqla", "sql_backup_old", days="5")
+    lab_fault("lab-sqla", "sql_backup_old", days="5")
     after = run(a, query)[1]
     assert after.split("|")[2][:10] < before.split("|")[2][:10]
-    win_faults("lab-sqla", "disk_full", mount="D:", percent="98")
+    lab_fault("lab-sqla", "disk_full", mount="D:", percent="98")
     d = next(line for line in run(a, 'powershell -Command "Get-CimInstance Win32_LogicalDisk"')[1].split()
              if line.startswith("D:"))
     size, free = (int(x) for x in d.split("|")[1:])

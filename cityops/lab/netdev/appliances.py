@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .cli import Disconnect, Platform, Session
+from .cli import Platform, Session
 from .device import now_text, uptime_text
 from .vrp import cipher, config_answer
 
@@ -47,12 +47,6 @@ class Topsec(Platform):
     def unknown(self, s: Session, line: str, position: int) -> str:
         return f"error -8001 : 命令不存在 ({line.split()[0] if line.split() else line})"
 
-    def no_paging(self, s, a):
-        s.paging = False
-        return ""
-
-    def exit(self, s, a):
-        raise Disconnect()
 
     def version(self, s: Session, a) -> str:
         return (f"TopsecOS version: 3.3.010.095.1\nProduct: {s.dev.model}\nSerial number: {s.dev.serial}\n"
@@ -150,8 +144,6 @@ class BrocadeFos(Platform):
     def unknown(self, s: Session, line: str, position: int) -> str:
         return f"rbash: {line.split()[0] if line.split() else line}: command not found"
 
-    def exit(self, s, a):
-        raise Disconnect()
 
     def version(self, s: Session, a) -> str:
         return ("Kernel:     2.6.14.2\nFabric OS:  v7.4.2c\nMade on:    Fri Jan 12 20:15:30 2018\n"
@@ -229,12 +221,6 @@ class F5Tmos(Platform):
     def unknown(self, s: Session, line: str, position: int) -> str:
         return f"Syntax Error: \"{line.split()[0] if line.split() else line}\" unknown property"
 
-    def no_paging(self, s, a):
-        s.paging = False
-        return ""
-
-    def exit(self, s, a):
-        raise Disconnect()
 
     def cpu(self, s: Session, a) -> str:
         c = s.health

@@ -75,6 +75,14 @@ class Platform:
     def incomplete(self, s: Session, line: str) -> str:
         return "Error:Incomplete command found at '^' position."
 
+    # handlers most platforms share
+    def no_paging(self, s: Session, args) -> str:
+        s.paging = False
+        return ""
+
+    def exit(self, s: Session, args) -> str:
+        raise Disconnect()
+
     # -- dispatch ---------------------------------------------------------------
     def match(self, s: Session, tokens: list[str]):
         """The command whose keywords the tokens abbreviate; more keywords, then more exact words, win."""

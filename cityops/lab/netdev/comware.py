@@ -58,9 +58,6 @@ class Comware(Platform):
         s.mode = "user"
         return ""
 
-    def no_paging(self, s, a):
-        s.paging = False
-        return ""
 
     def version(self, s: Session, a) -> str:
         h = s.health

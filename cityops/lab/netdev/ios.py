@@ -48,9 +48,6 @@ class Ios(Platform):
     def unknown(self, s: Session, line: str, position: int) -> str:
         return f"{' ' * (len(self.prompt(s)) + position)}^\n% Invalid input detected at '^' marker."
 
-    def no_paging(self, s, a):
-        s.paging = False
-        return ""
 
     def configure(self, s, a):
         s.mode = "system"

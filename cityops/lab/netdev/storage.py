@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from .cli import Disconnect, Platform, Session
+from .cli import Platform, Session
 from .vrp import config_answer
 
 
@@ -74,8 +74,6 @@ class OceanStor(Platform):
     def unknown(self, s, line, position):
         return "^\nError: Unknown command or parameter."
 
-    def exit(self, s, a):
-        raise Disconnect()
 
     def _health(self, arr: Array) -> str:
         return "Normal" if not arr.alarms else "Fault"
@@ -149,8 +147,6 @@ class MgmtStation(Platform):
     def unknown(self, s, line, position):
         return f"-bash: {line.split()[0] if line.split() else line}: command not found"
 
-    def exit(self, s, a):
-        raise Disconnect()
 
     # EMC VNX (Navisphere Secure CLI)
     def navisec(self, s: Session, args: list[str]) -> str:

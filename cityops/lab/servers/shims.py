@@ -120,19 +120,9 @@ AIX_SHIMS = {name: (f'[ -f "$L/aix/{name}" ] || {{ echo "bash: {name}: command n
 
 def write_shims(directory: Path) -> None:
     directory.mkdir(parents=True, exist_ok=True)
-    for name, body in SHIMS.items():
-        path = directory / name
-        path.write_text(PRELUDE + body)
-        path.chmod(0o755)
-    for name, body in AIX_SHIMS.items():
-        path = directory / name
-        path.write_text(PRELUDE + body)
-        path.chmod(0o755)
-    for name, body in WINDOWS_SHIMS.items():
-        path = directory / name
-        path.write_text(PRELUDE + body)
-        path.chmod(0o755)
-    for name, body in ORACLE_SHIMS.items():
-        path = directory / name
-        path.write_text(PRELUDE + ORACLE_PRELUDE + body)
-        path.chmod(0o755)
+    for table, prelude in ((SHIMS, PRELUDE), (AIX_SHIMS, PRELUDE), (WINDOWS_SHIMS, PRELUDE),
+                           (ORACLE_SHIMS, PRELUDE + ORACLE_PRELUDE)):
+        for name, body in table.items():
+            path = directory / name
+            path.write_text(prelude + body)
+            path.chmod(0o755)

@@ -30,11 +30,11 @@ def demo(c):
         print(control.set_fault(lab, inv, victim, "fan_failed"))
         procs, hosts = control.status(lab)
         up = sum(1 for h in hosts if h.reachable)
-        print(f"lab status: {', '.join(procs)} running; {up}/{len(hosts)} hosts answer SSH")
+        print(f"lab status: {control.summarize(procs)} running; {up}/{len(hosts)} hosts answer their protocol")
         print(control.set_fault(lab, inv, victim, "", clear=True))
     finally:
         if started:
-            print(f"lab down: {', '.join(control.down(lab))}")
+            print(f"lab down: stopped {control.summarize(control.down(lab))}")
 
 
 @task

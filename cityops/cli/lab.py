@@ -81,7 +81,7 @@ def fault(c, name, kind=None, clear=False, param=None, state=None, inventory=Non
 def down(c, state=None):
     """Stop every lab process by its PID and remove the lab's run-time files."""
     stopped = control.down(_lab(state))
-    print(f"stopped: {', '.join(stopped) or 'nothing was running'}", file=sys.stdout)
+    print(f"stopped: {control.summarize(stopped) or 'nothing was running'}", file=sys.stdout)
 
 
 lab_ns = Collection("lab", up, status, fault, down)

@@ -77,6 +77,15 @@ def down(lab: LabDir) -> list[str]:
     return supervisor.stop_all(lab)
 
 
+def summarize(process_names) -> str:
+    """'netdev, sshd ×101, snmp' rather than 106 names."""
+    counts: dict[str, int] = {}
+    for name in process_names:
+        kind = name.split(":")[0]
+        counts[kind] = counts.get(kind, 0) + 1
+    return ", ".join(f"{k} ×{n}" if n > 1 else k for k, n in counts.items())
+
+
 @dataclass
 class HostStatus:
     name: str

@@ -15,6 +15,7 @@ UPS = "1.3.6.1.2.1.33"
 PRT = "1.3.6.1.2.1.43"
 HR = "1.3.6.1.2.1.25"
 LGP = "1.3.6.1.4.1.476.1.42.3.4"
+PRT_MARKER = f"{PRT}.10"  # prtMarkerTable
 
 
 def _seed(name: str) -> int:
@@ -73,7 +74,7 @@ def table(dev: dict, faults: dict, started: float) -> dict[str, tuple[str, objec
             f"{HR}.3.2.1.5.1": ("int", 3 if "toner_low" in faults else 2),  # hrDeviceStatus: 2 running, 3 warning
             f"{HR}.3.5.1.1.1": ("int", 3),  # hrPrinterStatus: idle
             f"{PRT}.5.1.1.16.1": ("str", dev["name"]),
-            f"{PRT}.10.2.1.4.1.1": ("counter", 10000 + seed % 90000),  # prtMarkerLifeCount (pages)
+            f"{PRT_MARKER}.2.1.4.1.1": ("counter", 10000 + seed % 90000),  # prtMarkerLifeCount (pages)
             f"{PRT}.11.1.1.6.1.1": ("str", "Black Toner Cartridge"),
             f"{PRT}.11.1.1.8.1.1": ("int", 100),  # prtMarkerSuppliesMaxCapacity
             f"{PRT}.11.1.1.9.1.1": ("int", toner),  # prtMarkerSuppliesLevel

@@ -12,9 +12,6 @@ from dataclasses import dataclass
 
 from .statedir import LabDir
 
-CONNECTION = ("ssh", "netdev")  # every SSH-served kind
-
-
 @dataclass(frozen=True)
 class FaultKind:
     kind: str

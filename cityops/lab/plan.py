@@ -20,7 +20,6 @@ from .netdev.server import PLATFORMS as NETDEV_PLATFORMS
 from .statedir import LabDir, write_atomic
 
 USERNAMES = {"network_cli": "netops", "appliance": "secadmin", "server_os": "opsadmin", "storage_cli": "admin"}
-WINDOWS_USER = "opsadmin"
 # Devices of the estate's oldest generation offer only group14-sha1 and ssh-rsa.
 OLD_MODELS = ("NE80E", "SRG20", "MDS", "DS-300B", "S7706", "ISR4451")
 GBK_MODELS = ("S7506E", "S7503E")  # Comware 5 chassis answer in GBK
@@ -55,14 +54,12 @@ class LabPlan:
     snmp: list[dict] = field(default_factory=list)
     ipmi: list[dict] = field(default_factory=list)
     unserved: list[tuple[str, str]] = field(default_factory=list)  # (host, why)
-    credentials: dict = field(default_factory=dict)
 
 
 def build_plan(hosts: list[Host], lab: LabDir, latency: dict[str, float] | None = None) -> LabPlan:
     latency = latency or {}
     plan = LabPlan()
     creds = load_or_make_credentials(lab, hosts)
-    plan.credentials = creds
     for h in hosts:
         platform = platforms.get(str(h.get("platform")))
         address = h.get("ansible_host")

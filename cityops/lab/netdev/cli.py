@@ -72,9 +72,6 @@ class Platform:
     def unknown(self, s: Session, line: str, position: int) -> str:
         return f"{' ' * (len(self.prompt(s)) + position)}^\nError: Unrecognized command found at '^' position."
 
-    def incomplete(self, s: Session, line: str) -> str:
-        return "Error:Incomplete command found at '^' position."
-
     # handlers most platforms share
     def no_paging(self, s: Session, args) -> str:
         s.paging = False

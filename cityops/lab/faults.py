@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from .statedir import LabDir
 
+
 @dataclass(frozen=True)
 class FaultKind:
     kind: str

@@ -133,7 +133,8 @@ def test_ansible_runs_against_lab_servers(lab, tmp_path):
     env["ANSIBLE_SSH_ARGS"] = f"-o UserKnownHostsFile={state.known_hosts} -o StrictHostKeyChecking=yes"
     env.update(ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="minimal")
     out = subprocess.run(
-        [str(BIN / "ansible"), "-i", str(LAB_INV), "servers:!cluster_lab_sql", "-m", "setup", "-a", "filter=ansible_hostname",
+        [str(BIN / "ansible"), "-i", str(LAB_INV), "servers:!cluster_lab_sql:!lab-esx", "-m", "setup",
+         "-a", "filter=ansible_hostname",
          "-u", creds(state)["username"], "--private-key", str(state.path / "id_ed25519")],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stdout + out.stderr
@@ -187,5 +188,22 @@ def test_aix_host_answers_in_aix_formats(lab, lab_fault):
         assert " xntpd " in run(cl, "lssrc -a")[1] and "inoperative" in run(cl, "lssrc -a")[1]
         control.set_fault(state, inv, "lab-aix", "all", clear=True)
         assert run(cl, "errpt")[1] == "" and "inoperative" not in run(cl, "lssrc -a")[1]
+    finally:
+        cl.close()
+
+
+def test_esxi_host_answers_esxcli(lab, lab_fault):
+    cl = lab_ssh(lab, "lab-esx")
+    try:
+        assert run(cl, "vmware -v")[1] == "VMware ESXi 6.5.0 build-13932383\n"
+        assert "Version: 6.5.0" in run(cl, "esxcli system version get")[1]
+        before = run(cl, "esxcli storage filesystem list")[1]
+        assert "dead" not in run(cl, "esxcli storage core path list")[1]
+        lab_fault("lab-esx", "io_errors")
+        assert "State: dead" in run(cl, "esxcli storage core path list")[1]
+        assert "Failed: H:0x1" in run(cl, "cat /var/log/vmkernel.log")[1]
+        lab_fault("lab-esx", "disk_full", percent="99")
+        free = int(run(cl, "esxcli storage filesystem list")[1].split()[-1])
+        assert free < int(before.split()[-1]) and round(free * 100 / (4 * 1024**4)) == 1
     finally:
         cl.close()

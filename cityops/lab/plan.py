@@ -41,7 +41,7 @@ def parse_latency(spec: str | None) -> dict[str, float]:
     return out
 
 
-SERVER_PLATFORMS = ("linux", "windows", "aix")  # Windows roles over SSH (PowerShell, sqlcmd), not WinRM
+SERVER_PLATFORMS = ("linux", "windows", "aix", "vmware_esxi")  # Windows roles over SSH (PowerShell, sqlcmd), not WinRM
 SNMP_KINDS = {"snmp_ups": "ups", "snmp_ac": "ac", "snmp_printer": "printer"}  # AIX, ESXi and Windows roles are not served yet
 
 
@@ -111,7 +111,7 @@ def build_plan(hosts: list[Host], lab: LabDir, latency: dict[str, float] | None 
             plan.servers.append({"name": h.name, "host": {
                 "name": h.name, "address": address, "username": cred["username"], "password": cred["password"],
                 "os": str(h.get("os", "")), "role": str(h.get("role", "")), "model": str(h.get("model", "")),
-                "cluster": str(h.get("cluster", "") or ""),
+                "cluster": str(h.get("cluster", "") or ""), "vendor": str(h.get("vendor", "")),
             }})
         else:
             plan.unserved.append((h.name, f"platform {platform.id} ({platform.family}) has no lab server yet"))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ...timeutil import now
 from ..statedir import LabDir, write_atomic
-from . import aix, oracle, windows
+from . import aix, esxi, oracle, windows
 from .shims import write_shims
 from .state import os_release, render
 
@@ -131,6 +131,8 @@ def rerender(lab: LabDir, entry: dict, all_faults: dict, members: list[dict] | N
         files.update(windows.render(host, peers, all_faults, now()))
     if aix.is_aix(host):
         files.update(aix.render(host, all_faults.get(entry["name"], {}), now()))
+    if esxi.is_esxi(host):
+        files.update(esxi.render(host, all_faults.get(entry["name"], {}), now()))
     for rel, text in files.items():
         path = d / rel
         if rel in IN_PLACE and path.exists():

@@ -118,9 +118,21 @@ AIX_SHIMS = {name: (f'[ -f "$L/aix/{name}" ] || {{ echo "bash: {name}: command n
                     f'cat "$L/aix/{name}"\n') for name in ("oslevel", "prtconf", "lsvg", "lspv", "errpt", "lssrc")}
 
 
+ESXI_SHIMS = {
+    "vmware": '[ -f "$L/esxi/version" ] || { echo "bash: vmware: command not found" >&2; exit 127; }\ncat "$L/esxi/version"\n',
+    "esxcli": ('E="$L/esxi"; [ -d "$E" ] || { echo "bash: esxcli: command not found" >&2; exit 127; }\n'
+               'case "$*" in "system version get"*) cat "$E/system_version" ;;\n'
+               '  "hardware platform get"*) cat "$E/hardware_platform" ;;\n'
+               '  "storage filesystem list"*) cat "$E/filesystem_list" ;;\n'
+               '  "storage core path list"*) cat "$E/path_list" ;;\n'
+               '  "network nic list"*) cat "$E/nic_list" ;;\n'
+               '  *) echo "Error: Unknown command or namespace $*"; exit 1 ;; esac\n'),
+}
+
+
 def write_shims(directory: Path) -> None:
     directory.mkdir(parents=True, exist_ok=True)
-    for table, prelude in ((SHIMS, PRELUDE), (AIX_SHIMS, PRELUDE), (WINDOWS_SHIMS, PRELUDE),
+    for table, prelude in ((SHIMS, PRELUDE), (AIX_SHIMS, PRELUDE), (ESXI_SHIMS, PRELUDE), (WINDOWS_SHIMS, PRELUDE),
                            (ORACLE_SHIMS, PRELUDE + ORACLE_PRELUDE)):
         for name, body in table.items():
             path = directory / name

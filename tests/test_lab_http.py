@@ -112,3 +112,38 @@ def test_hardware_faults_show_on_the_bmc(lab, bmc, lab_fault, kind, path, probe)
     assert bmc.get("/redfish/v1/Systems/1").dict["Status"]["Health"] == "Critical"
     control.set_fault(lab[1], lab[0], "lab-linux-ora", kind, clear=True)
     assert not probe(bmc.get(path).dict)
+
+
+def test_nvr_isapi_with_digest_auth(lab, lab_fault):
+    from requests.auth import HTTPDigestAuth
+
+    c = yaml.safe_load(lab[1].credentials_file.read_text())["gxj_camera"]
+    auth = HTTPDigestAuth(c["username"], c["password"])
+    ca = str(lab[1].path / "ca.pem")
+    info = requests.get("https://127.98.3.21/ISAPI/System/deviceInfo", auth=auth, verify=ca, timeout=5)
+    assert info.status_code == 200 and "<model>DS-9632N-I16</model>" in info.text
+    assert requests.get("https://127.98.3.21/ISAPI/ContentMgmt/Storage", auth=HTTPDigestAuth("admin", "x"), verify=ca,
+                        timeout=5).status_code == 401
+    storage = "https://127.98.3.21/ISAPI/ContentMgmt/Storage"
+    assert "<status>error</status>" not in requests.get(storage, auth=auth, verify=ca, timeout=5).text
+    lab_fault("lab-nvr", "storage_disk_failed", disk="2")
+    assert "<id>2</id><hddName>hdd2</hddName><status>error</status>" in requests.get(storage, auth=auth, verify=ca,
+                                                                                      timeout=5).text
+
+
+def test_vcenter_reports_its_esxi_hosts(lab, lab_fault):
+    c = yaml.safe_load(lab[1].credentials_file.read_text())["gxj_vcenter"]
+    ca = str(lab[1].path / "ca.pem")
+    assert requests.post("https://127.98.3.22/rest/com/vmware/cis/session", auth=(c["username"], "x"), verify=ca,
+                         timeout=5).status_code == 401
+    token = requests.post("https://127.98.3.22/rest/com/vmware/cis/session", auth=(c["username"], c["password"]),
+                          verify=ca, timeout=5).json()["value"]
+
+    def hosts():
+        r = requests.get("https://127.98.3.22/rest/vcenter/host", headers={"vmware-api-session-id": token},
+                         verify=ca, timeout=5)
+        return {h["name"]: h["connection_state"] for h in r.json()["value"]}
+
+    assert hosts() == {"lab-esx": "CONNECTED"}
+    lab_fault("lab-esx", "refused")
+    assert hosts() == {"lab-esx": "NOT_RESPONDING"}

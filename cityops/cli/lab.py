@@ -28,7 +28,7 @@ def up(c, bureau=None, lot=None, site=None, zone=None, class_=None, subsystem=No
                     host=host, limit=limit)
     lab = _lab(state)
     try:
-        report = control.up(lab, sel.hosts, latency)
+        report = control.up(lab, sel.hosts, latency, universe=list(inv.hosts.values()))
     except LabError as exc:
         raise Exit(f"cityops: {exc}", code=2) from None
     for server, count in report.served.items():

@@ -28,12 +28,12 @@ class UpReport:
     reused: bool = False
 
 
-def up(lab: LabDir, hosts: list[Host], latency: str | None = None) -> UpReport:
+def up(lab: LabDir, hosts: list[Host], latency: str | None = None, universe: list[Host] | None = None) -> UpReport:
     t0 = time.monotonic()
     if supervisor.running(lab):
         raise supervisor.LabError(f"a lab is already running from {lab.path} (lab.status to see it, lab.down to stop)")
     lab.ensure()
-    plan = build_plan(hosts, lab, parse_latency(latency))
+    plan = build_plan(hosts, lab, parse_latency(latency), universe)
     served: dict[str, int] = {}
     try:
         if plan.netdev:

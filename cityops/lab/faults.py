@@ -49,7 +49,7 @@ KINDS: dict[str, FaultKind] = {f.kind: f for f in (
     FaultKind("sql_db_suspect", "数据库置疑", _SRV, {"database": "REPORT_DB"}),
     FaultKind("sql_errors", "SQL Server 错误日志出现高严重级别错误", _SRV, {}),
     # storage arrays
-    FaultKind("storage_disk_failed", "存储硬盘故障", ("storage_cli",), {"disk": 3}),
+    FaultKind("storage_disk_failed", "存储硬盘故障", ("storage_cli", "camera"), {"disk": 3}),
     FaultKind("storage_pool_full", "存储池容量将满", ("storage_cli",), {"percent": 95}),
     # servers
     FaultKind("disk_full", "文件系统空间将满", _SRV, {"mount": "/data", "percent": 97}),

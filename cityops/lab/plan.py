@@ -56,8 +56,11 @@ class LabPlan:
     unserved: list[tuple[str, str]] = field(default_factory=list)  # (host, why)
 
 
-def build_plan(hosts: list[Host], lab: LabDir, latency: dict[str, float] | None = None) -> LabPlan:
+def build_plan(hosts: list[Host], lab: LabDir, latency: dict[str, float] | None = None,
+               universe: list[Host] | None = None) -> LabPlan:
+    """Plan the selected `hosts`; `universe` (the whole inventory) answers relations such as a vCenter's hosts."""
     latency = latency or {}
+    universe = universe if universe is not None else hosts
     plan = LabPlan()
     creds = load_or_make_credentials(lab, hosts)
     for h in hosts:
@@ -86,6 +89,18 @@ def build_plan(hosts: list[Host], lab: LabDir, latency: dict[str, float] | None 
                               "vendor": str(h.get("vendor", "")), "model": str(h.get("model", "")),
                               "display_name": str(h.get("display_name", "")), "location": str(h.get("location", "")),
                               "community": creds[h.get("credential")]["password"]})
+            continue
+        if platform.id in ("hikvision_nvr", "vmware_vcenter"):
+            cred = creds[h.get("credential")]
+            entry = {"name": h.name, "host": h.name, "addresses": [address], "http_port": 80, "model": str(h.get("model")),
+                     "kind": "nvr" if platform.id == "hikvision_nvr" else "vcenter",
+                     "username": cred["username"], "password": cred["password"]}
+            if platform.id == "vmware_vcenter":
+                entry["esxi"] = [x.name for x in universe
+                                 if x.get("platform") == "vmware_esxi" and x.get("site") == h.get("site")]
+                entry["cluster_name"] = next((str(x.get("cluster_name")) for x in universe if x.name in entry["esxi"]
+                                              and x.get("cluster_name")), "")
+            plan.web.append(entry)
             continue
         if platform.id == "http":
             addresses = [address] + ([h.get("ipv6_address")] if h.get("ipv6_address") else [])

@@ -73,6 +73,7 @@ class HttpLab:
 
     async def run(self) -> None:
         app = web.Application()
+        app["faults"] = self.faults  # handlers that report other hosts (vCenter) read their faults too
         app.router.add_route("*", "/{tail:.*}", self.dispatch)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()

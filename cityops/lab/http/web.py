@@ -16,6 +16,7 @@ import html
 from aiohttp import web
 
 from ...timeutil import now
+from . import mgmt
 from .base import main as serve
 
 COLUMNS = ("政务要闻", "通知公告", "政策文件", "政策解读", "人事信息", "财政信息", "办事服务", "互动交流")
@@ -27,6 +28,15 @@ def _page(title: str, body: str) -> str:
 
 
 async def handle(request: web.Request, e: dict, faults: dict) -> web.StreamResponse:
+    """Route by what the endpoint is: a government web site, an NVR's ISAPI or a vCenter."""
+    if e.get("kind") == "nvr":
+        return await mgmt.nvr(request, e, faults)
+    if e.get("kind") == "vcenter":
+        return await mgmt.vcenter(request, e, faults, request.app["faults"])
+    return await site(request, e, faults)
+
+
+async def site(request: web.Request, e: dict, faults: dict) -> web.StreamResponse:
     today = now().date()
     updated = today - dt.timedelta(days=int(faults["site_stale"].get("days", 20))) if "site_stale" in faults else today
     path = request.path.rstrip("/") or "/"

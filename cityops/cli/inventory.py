@@ -9,7 +9,8 @@ from pathlib import Path
 from invoke import Collection, Exit, task
 
 from .. import timeutil
-from ..inventory.archive import export_csv, export_xlsx, plan_import, unique_path, write_atomic
+from ..files import write_atomic
+from ..inventory.archive import export_csv, export_xlsx, plan_import, unique_path
 from ..inventory.check import check_inventory
 from ..inventory.render import lot_label, to_cell
 from ..inventory.warranty import parse_window, warranty_due

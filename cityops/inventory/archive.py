@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,21 +35,6 @@ def archive_row(inv: Inventory, host: Host) -> list[str]:
 def _sheet_title(name: str) -> str:
     bad = '[]:*?/\\'
     return "".join("_" if c in bad else c for c in name)[:31]
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write a file whole or not at all: a crash never leaves a half-written archive."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def unique_path(path: Path) -> Path:

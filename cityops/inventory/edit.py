@@ -16,7 +16,8 @@ from pathlib import Path
 
 import yaml
 
-from .archive import ImportedRow, ImportPlan, write_atomic
+from ..files import write_atomic
+from .archive import ImportedRow, ImportPlan
 from .bulk import decode_table_bytes
 from .check import check_inventory
 from .model import Host, Inventory, load_inventory

@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 import yaml
 
 from .. import netguard, platforms
+from ..files import write_atomic
 from ..inventory.model import Host
 from .http.web import site_code
 from .netdev.server import PLATFORMS as NETDEV_PLATFORMS
-from .statedir import LabDir, write_atomic
+from .statedir import LabDir
 
 USERNAMES = {"network_cli": "netops", "appliance": "secadmin", "server_os": "opsadmin", "storage_cli": "admin"}
 # Devices of the estate's oldest generation offer only group14-sha1 and ssh-rsa.

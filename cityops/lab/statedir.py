@@ -11,8 +11,9 @@ import contextlib
 import fcntl
 import json
 import os
-import tempfile
 from pathlib import Path
+
+from ..files import write_atomic
 
 ENV_VAR = "CITYOPS_LAB_DIR"
 
@@ -79,16 +80,3 @@ class LabDir:
                 yield
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

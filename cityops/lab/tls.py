@@ -16,7 +16,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from .statedir import LabDir, write_atomic
+from ..files import write_atomic
+from .statedir import LabDir
 
 
 def _name(cn: str) -> x509.Name:

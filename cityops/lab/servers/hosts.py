@@ -14,8 +14,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from ...files import write_atomic
 from ...timeutil import now
-from ..statedir import LabDir, write_atomic
+from ..statedir import LabDir
 from . import aix, esxi, oracle, windows
 from .shims import write_shims
 from .state import os_release, render

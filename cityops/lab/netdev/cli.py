@@ -34,6 +34,13 @@ class Session:
             self.state["_health"] = health(self.dev, self.faults)
         return self.state["_health"]
 
+    def ports(self, args: list[str]) -> list:
+        """The ports a `display/show interface [NAME]` names: all, or those whose name is or ends with NAME."""
+        if not args:
+            return self.health.ports
+        want = args[0].lower()
+        return [p for p in self.health.ports if p.name.lower() == want or p.name.lower().endswith(want)]
+
     def begin_command(self, faults: dict) -> None:
         self.faults = faults
         self.state.pop("_health", None)

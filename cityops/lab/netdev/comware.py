@@ -141,10 +141,7 @@ class Comware(Platform):
                 "Interface            Link Speed   Duplex Type PVID Description\n" + "\n".join(rows))
 
     def interface(self, s: Session, a) -> str:
-        ports = s.health.ports
-        if a:
-            want = a[0].lower()
-            ports = [p for p in ports if p.name.lower() == want or p.name.lower().endswith(want)]
+        ports = s.ports(a)
         out = []
         for p in ports:
             pk = p.base_in // 700

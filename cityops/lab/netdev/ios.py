@@ -128,10 +128,7 @@ class Ios(Platform):
                 " Power   Type                State\n" + "\n".join(rows) + "\n\n" + "\n".join(fans))
 
     def interfaces(self, s: Session, a) -> str:
-        ports = s.health.ports
-        if a:
-            want = a[0].lower()
-            ports = [p for p in ports if p.name.lower() == want or p.name.lower().endswith(want)]
+        ports = s.ports(a)
         return "\n".join(
             f"{p.name} is {'up' if p.up else 'administratively down'}, line protocol is {'up' if p.up else 'down'}\n"
             f"  Hardware is ISR4451-X-4x1GE, address is {s.dev.mac[:4]}.{s.dev.mac[4:]}00.0001\n"
@@ -192,9 +189,7 @@ class Nxos(Ios):
                 "-------------------------------------------------------------------------------\n" + "\n".join(rows))
 
     def fc_interfaces(self, s: Session, a) -> str:
-        ports = s.health.ports
-        if a:
-            ports = [p for p in ports if p.name == a[0]]
+        ports = s.ports(a)
         return "\n\n".join(
             f"{p.name} is {'up' if p.up else 'down (Link failure or not-connected)'}\n"
             f"    Hardware is Fibre Channel, SFP is short wave laser w/o OFC (SN)\n"

@@ -239,12 +239,9 @@ class Vrp(Platform):
                 "Interface                   PHY   Protocol  InUti OutUti   inErrors  outErrors\n" + "\n".join(rows))
 
     def interface(self, s: Session, args) -> str:
-        ports = s.health.ports
-        if args:
-            want = args[0].lower()
-            ports = [p for p in ports if p.name.lower() == want or p.name.lower().endswith(want)]
-            if not ports:
-                return "Error: Wrong parameter found at '^' position."
+        ports = s.ports(args)
+        if not ports:
+            return "Error: Wrong parameter found at '^' position."
         return "\n\n".join(self._one_interface(s, p) for p in ports)
 
     def _one_interface(self, s: Session, p) -> str:

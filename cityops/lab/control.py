@@ -147,8 +147,9 @@ def set_fault(lab: LabDir, inv: Inventory, host: str, kind: str, clear: bool = F
         cleared = store.clear(host, None if kind in (None, "", "all") else kind)
         message = f"{host}: cleared {', '.join(cleared) or 'nothing (no such fault active)'}"
     else:
-        family = getattr(platforms.get(str(inv.hosts[host].get("platform"))), "family", "")
-        entry = store.set(host, kind, family, **params)
+        platform = platforms.get(str(inv.hosts[host].get("platform")))
+        entry = store.set(host, kind, getattr(platform, "family", ""), getattr(platform, "id", ""),
+                          getattr(platform, "transport", ""), **params)
         shown = ", ".join(f"{k}={v}" for k, v in entry.items() if k != "since")
         message = f"{host}: {kind} ({KINDS[kind].title}) active{': ' + shown if shown else ''}"
     _apply(lab, host)

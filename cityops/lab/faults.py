@@ -19,16 +19,19 @@ class FaultKind:
     title: str  # Chinese, for lab.status and drill records
     families: tuple[str, ...]  # platform families it applies to
     params: dict  # parameter -> default
+    platforms: tuple[str, ...] = ()  # if set, only hosts of these platforms (or transports) show it
 
 
 _NET = ("network_cli", "appliance", "storage_cli")
 _SRV = ("server_os",)
 _SNMP = ("snmp",)
 _ALL = (*_NET, *_SRV)
+_HTTP = ("http",)
+_BACKUP = ("backup_appliance",)
 KINDS: dict[str, FaultKind] = {f.kind: f for f in (
     # reaching the host at all
-    FaultKind("unreachable", "设备不可达（连接超时）", (*_ALL, *_SNMP), {}),
-    FaultKind("refused", "连接被拒绝", _ALL, {}),
+    FaultKind("unreachable", "设备不可达（连接超时）", (*_ALL, *_SNMP, *_HTTP), {}),
+    FaultKind("refused", "连接被拒绝", (*_ALL, *_HTTP), {}),
     FaultKind("wrong_password", "口令错误（设备已改密）", (*_ALL, *_SNMP), {}),
     FaultKind("garbage", "返回乱码", _ALL, {}),
     FaultKind("slow", "响应缓慢", _ALL, {"seconds": 20.0}),
@@ -51,8 +54,11 @@ KINDS: dict[str, FaultKind] = {f.kind: f for f in (
     # storage arrays
     FaultKind("storage_disk_failed", "存储硬盘故障", ("storage_cli", "camera"), {"disk": 3}),
     FaultKind("storage_pool_full", "存储池容量将满", ("storage_cli",), {"percent": 95}),
+    # backup appliances (爱数, 浪潮 DP): the jobs they ran
+    FaultKind("backup_job_failed", "备份作业失败", ("storage_cli",), {"job": 1}, _BACKUP),
+    FaultKind("backup_old", "备份作业长期未成功", ("storage_cli",), {"days": 3}, _BACKUP),
     # servers
-    FaultKind("disk_full", "文件系统空间将满", _SRV, {"mount": "/data", "percent": 97}),
+    FaultKind("disk_full", "文件系统空间将满", (*_SRV, "appliance"), {"mount": "/data", "percent": 97}),
     FaultKind("inode_exhausted", "文件系统 inode 耗尽", _SRV, {"mount": "/var", "percent": 100}),
     FaultKind("service_down", "服务停止", _SRV, {"service": ""}),
     FaultKind("ntp_drift", "时间偏差过大", _SRV, {"seconds": 4.5}),
@@ -81,7 +87,7 @@ KINDS: dict[str, FaultKind] = {f.kind: f for f in (
     FaultKind("site_slow", "网站访问缓慢", ("http",), {"seconds": 16.0}),
     FaultKind("site_stale", "首页长期未更新", ("http",), {"days": 20}),
     FaultKind("broken_links", "首页存在失效链接", ("http",), {"count": 3}),
-    FaultKind("cert_expiring", "证书即将过期", ("http",), {"days": 10}),
+    FaultKind("cert_expiring", "证书即将过期", (*_HTTP, "appliance", "storage_cli"), {"days": 10}, ("https",)),
     # configuration answers (for backups)
     FaultKind("empty_config", "配置输出为空", _NET, {}),
     FaultKind("truncated_config", "配置输出被截断", _NET, {}),
@@ -90,6 +96,13 @@ KINDS: dict[str, FaultKind] = {f.kind: f for f in (
 
 class FaultError(ValueError):
     pass
+
+
+def applies(spec: FaultKind, family: str, platform: str = "", transport: str = "") -> bool:
+    """Does a host of this platform family (and platform id / transport) show this fault?"""
+    if family not in spec.families:
+        return False
+    return not spec.platforms or bool({platform, transport} & set(spec.platforms))
 
 
 class FaultStore:
@@ -101,13 +114,13 @@ class FaultStore:
     def all(self) -> dict:
         return self.lab.read_json(self.lab.faults_file, {})
 
-    def set(self, host: str, kind: str, family: str, **params) -> dict:
+    def set(self, host: str, kind: str, family: str, platform: str = "", transport: str = "", **params) -> dict:
         spec = KINDS.get(kind)
         if spec is None:
             raise FaultError(f"unknown fault kind '{kind}'; known: {', '.join(KINDS)}")
-        if family not in spec.families:
-            usable = ", ".join(k for k, f in KINDS.items() if family in f.families)
-            raise FaultError(f"fault '{kind}' does not apply to {host} ({family}); it takes: {usable}")
+        if not applies(spec, family, platform, transport):
+            usable = ", ".join(k for k, f in KINDS.items() if applies(f, family, platform, transport))
+            raise FaultError(f"fault '{kind}' does not apply to {host} ({platform or family}); it takes: {usable}")
         unknown = set(params) - set(spec.params)
         if unknown:
             raise FaultError(f"fault '{kind}' has no parameter {', '.join(sorted(unknown))}; "

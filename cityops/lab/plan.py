@@ -74,12 +74,13 @@ def build_plan(hosts: list[Host], lab: LabDir, latency: dict[str, float] | None 
         if reason:
             plan.unserved.append((h.name, reason))
             continue
+        delay = latency.get(str(h.get("device_class", "")), latency.get("default", 0.0))
         if h.get("bmc_protocol") == "redfish" and h.get("bmc_address") and not netguard.refusal(h.get("bmc_address")):
             bcred = creds[h.get("bmc_credential")]
             plan.redfish.append({"name": f"{h.name}-bmc", "host": h.name, "addresses": [h.get("bmc_address")],
                                  "vendor": "Lenovo" if "联想" in str(h.get("vendor")) else "Huawei",
                                  "model": str(h.get("model", "")), "username": bcred["username"],
-                                 "password": bcred["password"]})
+                                 "password": bcred["password"], "latency": delay})
         if h.get("bmc_protocol") == "ipmi" and h.get("bmc_address") and not netguard.refusal(h.get("bmc_address")):
             bcred = creds[h.get("bmc_credential")]
             plan.ipmi.append({"name": f"{h.name}-bmc", "host": h.name, "address": h.get("bmc_address"),
@@ -95,7 +96,7 @@ def build_plan(hosts: list[Host], lab: LabDir, latency: dict[str, float] | None 
             cred = creds[h.get("credential")]
             entry = {"name": h.name, "host": h.name, "addresses": [address], "http_port": 80, "model": str(h.get("model")),
                      "kind": "nvr" if platform.id == "hikvision_nvr" else "vcenter",
-                     "username": cred["username"], "password": cred["password"]}
+                     "username": cred["username"], "password": cred["password"], "latency": delay}
             if platform.id == "vmware_vcenter":
                 entry["esxi"] = [x.name for x in universe
                                  if x.get("platform") == "vmware_esxi" and x.get("site") == h.get("site")]
@@ -103,11 +104,18 @@ def build_plan(hosts: list[Host], lab: LabDir, latency: dict[str, float] | None 
                                               and x.get("cluster_name")), "")
             plan.web.append(entry)
             continue
+        if platform.id in ("appliance_web", "lipu_gap", "backup_appliance"):
+            cred = creds[h.get("credential")]
+            plan.web.append({"name": h.name, "host": h.name, "addresses": [address], "kind": "appliance",
+                             "platform": platform.id, "device_class": str(h.get("device_class", "")),
+                             "vendor": str(h.get("vendor", "")), "model": str(h.get("model", "")),
+                             "username": cred["username"], "password": cred["password"], "latency": delay})
+            continue
         if platform.id == "http":
             addresses = [address] + ([h.get("ipv6_address")] if h.get("ipv6_address") else [])
             plan.web.append({"name": h.name, "host": h.name, "addresses": addresses, "http_port": 80,
                              "title": str(h.get("display_name", "")), "site_code": site_code(h.name),
-                             "icp": f"0{abs(hash(h.name)) % 10**7:07d}"})
+                             "icp": "0" + site_code(h.name + "/icp")[-7:], "latency": delay})
             continue
         if platform.id in NETDEV_PLATFORMS:
             cred = creds[h.get("credential")]
@@ -119,7 +127,7 @@ def build_plan(hosts: list[Host], lab: LabDir, latency: dict[str, float] | None 
                 "username": cred["username"], "password": cred["password"],
                 "era": "old" if any(m in model for m in OLD_MODELS) else "mid",
                 "encoding": "gbk" if any(m in model for m in GBK_MODELS) or platform.id in GBK_PLATFORMS else "utf-8",
-                "latency": latency.get(cls, latency.get("default", 0.0)),
+                "latency": delay,
                 "max_sessions": MAX_SESSIONS.get(platform.id, 16),
             }})
         elif platform.id in SERVER_PLATFORMS:

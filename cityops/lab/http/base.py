@@ -2,7 +2,10 @@
 
 A request is routed to its endpoint by the local address it arrived on, so one
 application serves all of them. Faults are re-read when faults.json changes;
-a certificate fault re-issues the endpoint's certificate in place.
+a certificate fault re-issues the endpoint's certificate in place, `refused`
+closes the endpoint's listeners and `unreachable` replaces them with a full
+accept queue (connects time out), as the netdev server does. An endpoint's
+`latency` (per class, from `lab.up --latency`) delays every answer.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from ..blackhole import blackhole
 from ..faults import FaultView
 from ..statedir import LabDir
 from ..tls import issue
@@ -38,6 +42,9 @@ class HttpLab:
         self.faults = FaultView(lab)
         self.contexts: dict[str, ssl.SSLContext] = {}
         self.cert_days: dict[str, int] = {}
+        self.runner: web.AppRunner | None = None
+        self.sites: dict[str, list] = {}  # endpoint -> its TCPSites, or blackhole sockets when unreachable
+        self.listening: dict[str, str] = {}  # endpoint -> "serve" | "refused" | "unreachable"
 
     def context(self, e: dict) -> ssl.SSLContext:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -62,7 +69,34 @@ class HttpLab:
         slow = faults.get("site_slow") or faults.get("slow")
         if slow:
             await asyncio.sleep(float(slow.get("seconds", 16)))
+        elif e.get("latency"):
+            await asyncio.sleep(float(e["latency"]))
         return await self.handler(request, e, faults)
+
+    async def listen(self, e: dict) -> None:
+        """Make the endpoint's listeners match its connection faults."""
+        f = self.faults.of(e["host"])
+        want = "refused" if "refused" in f else "unreachable" if "unreachable" in f else "serve"
+        if self.listening.get(e["name"]) == want:
+            return
+        for site in self.sites.pop(e["name"], []):
+            if isinstance(site, web.BaseSite):
+                await site.stop()
+            else:
+                site.close()
+        ports = [e.get("port", 443)] + ([e["http_port"]] if e.get("http_port") else [])
+        sites: list = []
+        for addr in e["addresses"]:
+            for port in ports:
+                if want == "serve":
+                    ctx = self.contexts[e["name"]] if port == e.get("port", 443) else None
+                    site = web.TCPSite(self.runner, addr, port, ssl_context=ctx, reuse_address=True)
+                    await site.start()
+                    sites.append(site)
+                elif want == "unreachable" and ":" not in addr:
+                    sites.extend(blackhole(addr, port))
+        self.sites[e["name"]] = sites
+        self.listening[e["name"]] = want
 
     async def watch(self) -> None:
         while True:
@@ -70,20 +104,18 @@ class HttpLab:
             if self.faults.refresh():
                 for e in self.endpoints:
                     self.load_cert(e)
+                    await self.listen(e)
 
     async def run(self) -> None:
         app = web.Application()
         app["faults"] = self.faults  # handlers that report other hosts (vCenter) read their faults too
         app.router.add_route("*", "/{tail:.*}", self.dispatch)
-        runner = web.AppRunner(app, access_log=None)
+        self.runner = runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         self.faults.refresh()
         for e in self.endpoints:
-            ctx = self.context(e)
-            for addr in e["addresses"]:
-                await web.TCPSite(runner, addr, e.get("port", 443), ssl_context=ctx, reuse_address=True).start()
-                if e.get("http_port"):
-                    await web.TCPSite(runner, addr, e["http_port"], reuse_address=True).start()
+            self.context(e)
+            await self.listen(e)
         (self.lab.path / f"{self.kind}.ready").write_text(str(os.getpid()))
         log.info("serving %d %s endpoints", len(self.endpoints), self.kind)
         stop = asyncio.Event()

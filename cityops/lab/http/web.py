@@ -16,7 +16,7 @@ import html
 from aiohttp import web
 
 from ...timeutil import now
-from . import mgmt
+from . import appliance, mgmt
 from .base import main as serve
 
 COLUMNS = ("政务要闻", "通知公告", "政策文件", "政策解读", "人事信息", "财政信息", "办事服务", "互动交流")
@@ -28,7 +28,9 @@ def _page(title: str, body: str) -> str:
 
 
 async def handle(request: web.Request, e: dict, faults: dict) -> web.StreamResponse:
-    """Route by what the endpoint is: a government web site, an NVR's ISAPI or a vCenter."""
+    """Route by what the endpoint is: a government web site, an NVR's ISAPI, a vCenter or an appliance console."""
+    if e.get("kind") == "appliance":
+        return await appliance.handle(request, e, faults)
     if e.get("kind") == "nvr":
         return await mgmt.nvr(request, e, faults)
     if e.get("kind") == "vcenter":

@@ -76,8 +76,10 @@ def test_gatekeeper_reports_its_two_units(lab, lab_fault):
 def test_backup_appliance_jobs_pools_and_disks(lab, lab_fault):
     bak = Console(lab, BACKUP, "gxj_storage")
     jobs = bak.get("/api/v1/backup/jobs")["jobs"]
-    assert len(jobs) == 21 and {j["status"] for j in jobs} == {"success"}
-    assert age_days(jobs[0]["end"]) < 1.1
+    assert len(jobs) == 21 and {j["status"] for j in jobs} <= {"success", "running"}
+    assert all(j["status"] == "success" for j in jobs[3:])  # only tonight's may still run
+    assert all(age_days(j["end"]) >= 0 for j in jobs if j["end"])  # nothing ended in the future
+    assert min(age_days(j["end"]) for j in jobs if j["end"]) < 1.1
     lab_fault("lab-backup", "backup_job_failed", job="2")
     jobs = bak.get("/api/v1/backup/jobs")["jobs"]
     assert [j["policy"] for j in jobs if j["status"] == "failed"] == ["SQLSERVER_业务库"]

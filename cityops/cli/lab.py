@@ -7,7 +7,7 @@ import sys
 from invoke import Collection, Exit, task
 
 from ..lab import control
-from ..lab.faults import KINDS, FaultError
+from ..lab.faults import KINDS, FaultError, FaultStore
 from ..lab.statedir import LabDir
 from ..lab.supervisor import LabError
 from .common import load, selection, selection_task, warn_problems
@@ -61,13 +61,21 @@ def status(c, state=None, unserved=False):
             print(f"  unserved {name}: {why}")
 
 
-@task(help={"name": "inventory host", "kind": f"fault kind ({', '.join(KINDS)}), or all with --clear",
+@task(help={"name": "inventory host, or all with --clear (every host)",
+            "kind": f"fault kind ({', '.join(KINDS)}), or all with --clear",
             "clear": "remove the fault",
             "param": "fault parameter as key=value (repeatable), e.g. percent=97", "state": "lab state directory"},
       iterable=["param"], positional=["name", "kind"])
 def fault(c, name, kind=None, clear=False, param=None, state=None, inventory=None):
-    """Inject a fault into a lab host (or --clear it); servers pick it up on the next command."""
+    """Inject a fault into a lab host (or --clear it); servers pick it up on the next command.
+
+    `lab.fault HOST KIND --clear` clears one, `lab.fault HOST all --clear` a host's, `lab.fault all all --clear` every one.
+    """
     inv = load(inventory)
+    if clear and name == "all":
+        for host in sorted(FaultStore(_lab(state)).all()):
+            print(control.set_fault(_lab(state), inv, host, kind or "all", clear=True))
+        return
     params = dict(p.split("=", 1) for p in (param or []))
     if not clear and not kind:
         raise Exit(f"cityops: name a fault kind: {', '.join(KINDS)}", code=2)

@@ -131,14 +131,15 @@ def backup_jobs(e: dict, faults: dict) -> list[dict]:
         start = today - dt.timedelta(days=day)
         for j, policy in enumerate(policies, 1):
             status = "success"
-            if day < stale:
-                status = "failed"
-            elif day == 0 and j == failed_job:
+            if day < stale or (day == 0 and j == failed_job):
                 status = "failed"
             end = start + dt.timedelta(minutes=40 + (seed >> j) % 90)
+            if end > now() and status == "success":
+                status = "running"  # tonight's job has not finished yet
             jobs.append({"id": f"{start:%Y%m%d}{j:02d}", "policy": policy, "type": "全量" if start.weekday() == 6 else "增量",
-                         "start": start.isoformat(timespec="seconds"), "end": end.isoformat(timespec="seconds"),
-                         "status": status, "size_gb": 0 if status == "failed" else 80 + (seed >> (j + day)) % 300,
+                         "start": start.isoformat(timespec="seconds"),
+                         "end": "" if status == "running" else end.isoformat(timespec="seconds"),
+                         "status": status, "size_gb": 0 if status != "success" else 80 + (seed >> (j + day)) % 300,
                          "error": "介质服务器连接超时（错误码 0x4E21）" if status == "failed" else ""})
     return jobs
 

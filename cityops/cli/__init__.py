@@ -6,6 +6,7 @@ import sys
 
 from invoke import Collection, task
 
+from .inspect import inspect_ns
 from .inventory import check, export, inventory_ns
 from .lab import lab_ns
 
@@ -40,7 +41,7 @@ def demo(c):
 @task
 def lint(c):
     """ruff over the code."""
-    c.run(f"{sys.executable} -m ruff check cityops tests plugins bench tasks.py")
+    c.run(f"{sys.executable} -m ruff check cityops checks tests plugins bench tasks.py")
 
 
 @task(help={"args": "extra pytest arguments"})
@@ -53,3 +54,4 @@ def test(c, args=""):
 ns = Collection(demo, test, lint)
 ns.add_collection(inventory_ns)
 ns.add_collection(lab_ns)
+ns.add_collection(inspect_ns)

@@ -1,0 +1,162 @@
+"""What a check sees while it runs (ctx), and the verdict it ends in (a result record).
+
+`ctx.run(cmd)` sends a command through the host's session and keeps it as
+evidence (command, exit status, excerpt, sha256, time); `ctx.measure(value,
+item)` compares a number with the check's thresholds; `ctx.condition(ok, item,
+shown)` records a state that is either right or not; `ctx.previous(item)` is
+the value the last run stored, for trends. The verdict is the worst item:
+an unreachable host or an unparsable answer is `error`, never `pass`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from ..transport import redact
+from ..transport.errors import ConnectFailure
+from ..transport.session import Answer, Session
+from .catalogue import Check
+
+STATUS_ORDER = ("pass", "skip", "waived", "warn", "fail", "error")
+STATUS_NAMES = {"pass": "正常", "warn": "告警", "fail": "异常", "error": "无法巡检", "skip": "不适用", "waived": "已豁免"}
+EXCERPT = 2000
+
+
+from ..parsers import ParseError  # noqa: E402 - re-exported: a check raises it for an unreadable answer
+
+
+@dataclass
+class Item:
+    item: str
+    status: str
+    value: object
+    shown: str  # Chinese, with the unit
+
+
+@dataclass
+class Evidence:
+    command: str
+    exit_status: int | str | None
+    excerpt: str
+    sha256: str
+    collected: str
+    seconds: float
+
+    @classmethod
+    def of(cls, answer: Answer) -> Evidence:
+        text = redact.text(answer.stdout + (("\n" + answer.stderr) if answer.stderr else ""))
+        return cls(answer.command, answer.exit_status, text[:EXCERPT], hashlib.sha256(text.encode()).hexdigest(),
+                   answer.collected, round(answer.seconds, 3))
+
+
+@dataclass
+class Context:
+    check: Check
+    session: Session | None  # None when the host could not even be addressed: the context only carries a verdict
+    warn: float | None = None
+    crit: float | None = None
+    previous_values: dict = field(default_factory=dict)
+    items: list[Item] = field(default_factory=list)
+    values: dict = field(default_factory=dict)  # item -> number, stored for the next run's trends
+    answers: list[Answer] = field(default_factory=list)
+
+    def __post_init__(self):
+        if self.session is not None:
+            self.session.recorder = self.answers  # every command sent while this check runs is its evidence
+
+    @property
+    def host_name(self) -> str:
+        return self.session.name
+
+    @property
+    def inventory_host(self):
+        return self.session.host
+
+    @property
+    def platform(self) -> str:
+        return self.session.platform.id
+
+    def run(self, command: str, timeout: float | None = None, ok_status=(0,)) -> Answer:
+        """Send a command; a non-zero exit (or the device's error marker) is an error unless `ok_status` allows it."""
+        answer = self.session.run(command, timeout)
+        if answer.exit_status not in ok_status:
+            raise ParseError(f"'{command}' ended with status {answer.exit_status}: "
+                             f"{redact.text((answer.stderr or answer.stdout).strip())[:200]}")
+        return answer
+
+    def request(self, method: str, path: str, **kw):
+        """An HTTP request through the host's session, kept as evidence like a command."""
+        return self.session.request(method, path, **kw)
+
+    @property
+    def evidence(self) -> list[Evidence]:
+        return [Evidence.of(a) for a in self.answers]
+
+    def measure(self, value: float, item: str = "", unit: str | None = None, store: bool = True) -> str:
+        unit = self.check.unit if unit is None else unit
+        status = grade(value, self.warn, self.crit, self.check.higher_is_worse)
+        self.items.append(Item(item, status, value, f"{item + ' ' if item else ''}{fmt(value)}{unit}"))
+        if store:
+            self.values[item or "-"] = value
+        return status
+
+    def condition(self, ok: bool, item: str, shown: str, bad: str = "fail") -> str:
+        status = "pass" if ok else bad
+        self.items.append(Item(item, status, shown, f"{item}：{shown}" if item else shown))
+        return status
+
+    def previous(self, item: str = ""):
+        return self.previous_values.get(item or "-")
+
+
+def fmt(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.1f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+def grade(value: float, warn: float | None, crit: float | None, higher_is_worse: bool = True) -> str:
+    def beyond(limit):
+        return limit is not None and (value >= limit if higher_is_worse else value <= limit)
+    return "fail" if beyond(crit) else "warn" if beyond(warn) else "pass"
+
+
+def threshold_text(ctx: Context) -> str:
+    parts = []
+    cmp = "≥" if ctx.check.higher_is_worse else "≤"
+    if ctx.warn is not None:
+        parts.append(f"告警 {cmp}{fmt(ctx.warn)}{ctx.check.unit}")
+    if ctx.crit is not None:
+        parts.append(f"严重 {cmp}{fmt(ctx.crit)}{ctx.check.unit}")
+    return "，".join(parts)
+
+
+def verdict(ctx: Context, error: BaseException | None = None) -> dict:
+    """The result fields a context ends in (the runner adds run id, host and times)."""
+    check = ctx.check
+    threshold = threshold_text(ctx)
+    if error is not None:
+        if isinstance(error, ConnectFailure):
+            cause, message = error.cause, f"{check.title}：{error.chinese}" + (f"（{error.detail}）" if error.detail else "")
+        elif isinstance(error, ParseError):
+            cause, message = "garbage", f"{check.title}：设备应答无法解析 — {error}"
+        else:
+            cause, message = "check_bug", f"{check.title}：检查程序出错 — {type(error).__name__}: {error}"
+        return {"status": "error", "cause": cause, "value": None, "unit": check.unit, "threshold": threshold,
+                "message": redact.text(message), "items": [], "evidence": [e.__dict__ for e in ctx.evidence]}
+    if not ctx.items:
+        status, message, value = "error", f"{check.title}：检查未取得任何数据", None
+    else:
+        worst = max(ctx.items, key=lambda i: STATUS_ORDER.index(i.status))
+        status, value = worst.status, worst.value
+        bad = [i for i in ctx.items if i.status != "pass"]
+        if bad:
+            message = f"{check.title}{STATUS_NAMES[status]}：" + "；".join(i.shown for i in bad[:8]) + (
+                f" 等 {len(bad)} 项" if len(bad) > 8 else "") + (f"（阈值：{threshold}）" if threshold else "")
+        else:
+            message = f"{check.title}正常" + (f"：{worst.shown}" if len(ctx.items) == 1 else f"（{len(ctx.items)} 项）")
+    return {"status": status, "cause": "", "value": value, "unit": check.unit, "threshold": threshold,
+            "message": redact.text(message),
+            "items": [{"item": i.item, "status": i.status, "value": i.value, "shown": i.shown} for i in ctx.items],
+            "evidence": [e.__dict__ for e in ctx.evidence]}

@@ -1,0 +1,137 @@
+"""What a run leaves behind in reports/runs/<run-id>/: results.jsonl, junit.xml, manifest.json; and the trend store.
+
+The manifest is written first, marked `running`, and rewritten at the end as
+`complete` (or `incomplete` with the reason) with the sha256 of every file, so a
+run interrupted half way is visibly incomplete and every line of results.jsonl
+already written stays whole (one write per line, O_APPEND).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import threading
+import xml.etree.ElementTree as ET
+from importlib import metadata
+from pathlib import Path
+
+from ..files import write_atomic
+from .context import STATUS_NAMES
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+class ResultsFile:
+    """results.jsonl, appended one whole line per result, from any worker thread."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._lock = threading.Lock()
+        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+
+    def write(self, record: dict) -> None:
+        line = (json.dumps(record, ensure_ascii=False, default=str) + "\n").encode()
+        with self._lock:
+            if self._fd is not None:  # a worker finishing after an interrupted run closed the file writes nothing
+                os.write(self._fd, line)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._fd is not None:
+                os.fsync(self._fd)
+                os.close(self._fd)
+                self._fd = None
+
+
+def read_results(path: Path) -> list[dict]:
+    """Every whole line of a results file (a torn last line of a killed run is skipped)."""
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            out.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return out
+
+
+def junit(results: list[dict], run_id: str, path: Path) -> None:
+    """JUnit XML: a testsuite per host, a testcase per check (CI dashboards and pytest tooling read it)."""
+    root = ET.Element("testsuites", name=f"cityops inspect {run_id}")
+    by_host: dict[str, list[dict]] = {}
+    for r in results:
+        by_host.setdefault(r["host"], []).append(r)
+    for host, rows in sorted(by_host.items()):
+        suite = ET.SubElement(root, "testsuite", name=host, tests=str(len(rows)),
+                              failures=str(sum(r["status"] in ("fail", "warn") for r in rows)),
+                              errors=str(sum(r["status"] == "error" for r in rows)),
+                              skipped=str(sum(r["status"] in ("skip", "waived") for r in rows)))
+        for r in rows:
+            case = ET.SubElement(suite, "testcase", classname=host, name=f"{r['check_id']} {r['title']}",
+                                 time=str(r.get("seconds", 0)))
+            if r["status"] in ("fail", "warn"):
+                ET.SubElement(case, "failure", type=r["status"], message=r["message"]).text = r.get("remedy", "")
+            elif r["status"] == "error":
+                ET.SubElement(case, "error", type=r.get("cause", ""), message=r["message"])
+            elif r["status"] in ("skip", "waived"):
+                ET.SubElement(case, "skipped", message=f"{STATUS_NAMES[r['status']]}：{r['message']}")
+    ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def tool_identity() -> dict:
+    try:
+        version = metadata.version("cityops")
+    except metadata.PackageNotFoundError:
+        version = "unknown"
+    commit, dirty = "", None
+    try:
+        commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True,
+                                timeout=5).stdout.strip()
+        dirty = bool(subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"],
+                                    capture_output=True, text=True, timeout=5).stdout.strip())
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return {"tool": "cityops", "version": version, "git_commit": commit, "git_dirty": dirty}
+
+
+def write_manifest(run_dir: Path, manifest: dict) -> None:
+    files = {p.name: sha256_file(p) for p in sorted(run_dir.iterdir())
+             if p.is_file() and p.name != "manifest.json" and not p.name.startswith(".")}
+    write_atomic(run_dir / "manifest.json",
+                 (json.dumps({**manifest, "files": files}, ensure_ascii=False, indent=2) + "\n").encode())
+
+
+class TrendStore:
+    """The last good value of every trending item, by host and check (reports/state/values.json)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def load(self) -> dict:
+        try:
+            return json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except json.JSONDecodeError:
+            return {}  # a damaged store costs one baseline, never the run
+
+    def update(self, values: dict) -> None:
+        """Merge this run's values in (a host or check that errored keeps its previous values)."""
+        import fcntl
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path.with_suffix(".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # two runs ending together merge, never overwrite each other
+            data = self.load()
+            for host, checks in values.items():
+                data.setdefault(host, {}).update(checks)
+            write_atomic(self.path, json.dumps(data, ensure_ascii=False, sort_keys=True).encode())

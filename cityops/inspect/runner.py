@@ -1,0 +1,119 @@
+"""The inspection runner: every applicable check on every selected host, hosts in parallel, one session each.
+
+pytest alone runs hosts one after another and pytest-xdist's processes are
+costly on two cores, so cityops runs the same check functions itself: a thread
+per host (the work is waiting on devices), one reused session per host, a time
+limit per host, and a result per host × check written the moment it is known.
+A host that cannot be reached ends every one of its checks in `error` with the
+cause, once, without retrying for each check; the other hosts carry on.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from ..inventory.model import Host
+from ..transport.errors import ConnectFailure
+from ..transport.session import TransportConfig, open_session
+from ..transport.testinfra_backend import host_for
+from .catalogue import Check
+from .context import STATUS_ORDER, Context, verdict
+
+# Causes after which the host's session is gone: the remaining checks are not tried again.
+FATAL = {"refused_target", "no_credential", "timeout", "refused", "auth", "host_key_unknown", "host_key_changed",
+         "host_timeout", "closed"}
+
+
+@dataclass
+class Tally:
+    hosts_done: int = 0
+    hosts_total: int = 0
+    by_status: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUS_ORDER, 0))
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, status: str) -> None:
+        with self.lock:
+            self.by_status[status] = self.by_status.get(status, 0) + 1
+
+
+Emit = Callable[[dict], None]
+
+
+def host_facets(h: Host) -> dict:
+    return {"bureau": h.get("bureau"), "lots": h.lots, "subsystem": h.get("subsystem"), "site": h.get("site"),
+            "zone": h.get("zone"), "device_class": h.get("device_class"), "platform": h.get("platform"),
+            "address": h.get("ansible_host"), "display_name": h.get("display_name")}
+
+
+def inspect_host(h: Host, checks: list[Check], config: TransportConfig, run_id: str, host_timeout: float,
+                 previous: dict, emit: Emit) -> dict[str, dict]:
+    """Run `checks` on one host; emit each result; return the values to store for trends."""
+    deadline = time.monotonic() + host_timeout
+    facets = host_facets(h)
+    stored: dict[str, dict] = {}
+    fatal: ConnectFailure | None = None
+    session = None
+    try:
+        session = open_session(h, config, deadline)
+        tihost = host_for(session)
+    except ConnectFailure as exc:
+        fatal = exc
+    for c in checks:
+        started = time.monotonic()
+        warn, crit = c.thresholds(h)
+        ctx = Context(c, session, warn, crit, previous.get(c.id, {}))
+        if fatal is not None:
+            result = verdict(ctx, fatal)
+        else:
+            try:
+                c.fn(tihost, ctx)
+                result = verdict(ctx)
+            except ConnectFailure as exc:
+                result = verdict(ctx, exc)
+                if exc.cause in FATAL or not session.opened:  # no session: the other checks cannot do better
+                    fatal = exc
+            except Exception as exc:
+                result = verdict(ctx, exc)
+        if result["status"] != "error" and ctx.values:
+            stored[c.id] = dict(ctx.values)
+        emit({"run_id": run_id, "host": h.name, "check_id": c.id, "title": c.title, "severity": c.severity,
+              **result, "remedy": c.remedy if result["status"] in ("warn", "fail") else "",
+              "standard": c.standard, "seconds": round(time.monotonic() - started, 3), **facets})
+    if session is not None:
+        session.close()
+    return stored
+
+
+def run(hosts: list[Host], plan: dict[str, list[Check]], config: TransportConfig, run_id: str, emit: Emit,
+        previous: dict, *, workers: int = 64, host_timeout: float = 120.0,
+        progress: Callable[[Tally], None] | None = None) -> tuple[Tally, dict]:
+    """Inspect every host with a plan; returns the tally and the values to store, by host."""
+    tally = Tally(hosts_total=sum(1 for h in hosts if plan.get(h.name)))
+    values: dict[str, dict] = {}
+
+    def counted(record: dict) -> None:
+        tally.add(record["status"])
+        emit(record)
+
+    def one(h: Host) -> None:
+        stored = inspect_host(h, plan[h.name], config, run_id, host_timeout, previous.get(h.name, {}), counted)
+        with tally.lock:
+            values[h.name] = stored
+            tally.hosts_done += 1
+        if progress:
+            progress(tally)
+
+    todo = [h for h in hosts if plan.get(h.name)]
+    pool = ThreadPoolExecutor(max_workers=max(1, min(workers, len(todo) or 1)), thread_name_prefix="inspect")
+    try:
+        for f in [pool.submit(one, h) for h in todo]:
+            f.result()
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)  # hosts not started are not started; the run ends incomplete
+        raise
+    pool.shutdown()
+    return tally, values

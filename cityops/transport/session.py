@@ -1,0 +1,367 @@
+"""Sessions to inventory hosts, one kind per transport, all guarded, authenticated, time-bounded and audited.
+
+`open_session(host, config)` picks the session from the host's platform:
+  - SshExec: servers (Linux, AIX, ESXi, Windows roles over OpenSSH) and storage CLIs
+    over SSH exec channels, with paramiko and a RejectPolicy on the known_hosts;
+  - CliSession: network devices and SSH-managed appliances through netmiko
+    (device_type from the platform; Topsec and Sangfor have no driver, so the
+    generic one), host keys checked the same way;
+  - HttpSession: web sites and HTTPS-managed devices through requests, verified
+    against a CA bundle (the lab's CA in the lab), never with verification off.
+Sessions are opened lazily on the first command and reused for every check of
+the host; each command gets min(command timeout, what is left of the host's
+time limit). Failures raise ConnectFailure with a cause code.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import netguard, platforms
+from ..inventory.model import Host
+from ..timeutil import now
+from .audit import AuditLog
+from .credentials import CredentialError, Credentials
+from .errors import ConnectFailure
+
+
+@dataclass
+class TransportConfig:
+    credentials: Credentials
+    known_hosts: Path
+    audit: AuditLog
+    ca_file: Path | None = None
+    connect_timeout: float = 5.0
+    command_timeout: float = 30.0
+    networks: tuple = field(default_factory=netguard.allowed_networks)
+
+
+@dataclass
+class Answer:
+    """What a device said to one command or query."""
+
+    command: str
+    exit_status: int | None
+    stdout: str
+    stderr: str
+    seconds: float
+    collected: str  # ISO time, +08:00
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_status == 0
+
+
+class Session:
+    """Base: guard, credential, deadline and audit shared by every transport."""
+
+    protocol = ""
+
+    def __init__(self, host: Host, config: TransportConfig, deadline: float | None = None):
+        self.host, self.config = host, config
+        self.name = host.name
+        self.address = str(host.get("ansible_host") or "")
+        self.deadline = deadline
+        self.platform = platforms.get(str(host.get("platform")))
+        self._cred = None
+        self._open = False
+        self.recorder: list[Answer] | None = None  # a running check collects its evidence here
+        reason = netguard.refusal(self.address, config.networks)
+        if reason:
+            raise ConnectFailure(self.name, "refused_target", reason)
+
+    @property
+    def credential(self):
+        if self._cred is None:
+            try:
+                self._cred = self.config.credentials.get(self.host.get("credential"))
+            except CredentialError as exc:
+                raise ConnectFailure(self.name, "no_credential", str(exc)) from None
+        return self._cred
+
+    @property
+    def opened(self) -> bool:
+        return self._open
+
+    def time_left(self, want: float) -> float:
+        if self.deadline is None:
+            return want
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise ConnectFailure(self.name, "host_timeout")
+        return min(want, left)
+
+    def tcp(self, port: int = 22) -> socket.socket:
+        """The session's TCP connection, opened here so the host's deadline can cut it (see watchdog)."""
+        from .watchdog import WATCHDOG
+
+        try:
+            sock = socket.create_connection((self.address, port), timeout=self.time_left(self.config.connect_timeout))
+        except ConnectionRefusedError as exc:
+            raise ConnectFailure(self.name, "refused", f"{self.address}:{port} {exc.strerror or ''}".strip()) from None
+        except TimeoutError:
+            raise ConnectFailure(self.name, "timeout", f"{self.address}:{port}") from None
+        except OSError as exc:
+            raise ConnectFailure(self.name, "timeout" if exc.errno in (113, 101) else "refused",
+                                 f"{self.address}:{port} {exc.strerror or exc}") from None
+        if self.deadline is not None:
+            self._cut = WATCHDOG.watch(sock, self.deadline)
+        return sock
+
+    def failure(self, exc: BaseException) -> ConnectFailure:
+        """A client's exception as a cause; a socket the watchdog cut is the host's time limit, whatever it raised."""
+        if getattr(self, "_cut", None):
+            return ConnectFailure(self.name, "host_timeout")
+        return classify_ssh(self.name, exc)
+
+    def audit(self, command: str, status, seconds: float, **extra) -> None:
+        user = self._cred.username if self._cred else ""
+        self.config.audit.record(self.name, self.address, user, self.protocol, command, status, seconds, **extra)
+
+    def run(self, command: str, timeout: float | None = None) -> Answer:
+        t0 = time.monotonic()
+        collected = now().isoformat(timespec="seconds")
+        try:
+            if not self._open:
+                self.connect()
+                self._open = True
+            rc, out, err = self._run(command, self.time_left(timeout or self.config.command_timeout))
+        except ConnectFailure as exc:
+            self.audit(command, exc.cause, time.monotonic() - t0)
+            raise
+        seconds = time.monotonic() - t0
+        self.audit(command, rc, seconds)
+        return self.keep(Answer(command, rc, out, err, seconds, collected))
+
+    def keep(self, answer: Answer) -> Answer:
+        if self.recorder is not None:
+            self.recorder.append(answer)
+        return answer
+
+    def connect(self) -> None:
+        raise NotImplementedError
+
+    def _run(self, command: str, timeout: float) -> tuple[int | None, str, str]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        self._open = False
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    out, seen = [], set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        out.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    return out
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:200] if text else type(exc).__name__
+
+
+def classify_ssh(name: str, exc: BaseException) -> ConnectFailure:
+    """paramiko / netmiko / socket exceptions -> a cause code (netmiko wraps the socket error: look down the chain)."""
+    import errno
+
+    import paramiko
+
+    for e in _chain(exc):
+        kind = type(e).__name__
+        text = str(e)
+        if isinstance(e, ConnectFailure):
+            return e
+        if isinstance(e, paramiko.BadHostKeyException):
+            return ConnectFailure(name, "host_key_changed", _first_line(e))
+        if isinstance(e, paramiko.ssh_exception.NoValidConnectionsError):
+            codes = {getattr(err, "errno", None) for err in e.errors.values()}
+            return ConnectFailure(name, "refused" if errno.ECONNREFUSED in codes else "timeout", _first_line(e))
+        if isinstance(e, ConnectionRefusedError):
+            return ConnectFailure(name, "refused", _first_line(e))
+        if isinstance(e, paramiko.AuthenticationException) or kind == "NetmikoAuthenticationException":
+            return ConnectFailure(name, "auth", _first_line(e))
+        if "not found in known_hosts" in text:
+            return ConnectFailure(name, "host_key_unknown", _first_line(e))
+        if kind == "ReadTimeout" or "Pattern not detected" in text or "Error reading SSH protocol banner" in text:
+            return ConnectFailure(name, "read_timeout", "登录后未在时限内出现提示符" if "Pattern" in text else _first_line(e))
+        if isinstance(e, (socket.timeout, TimeoutError)):
+            return ConnectFailure(name, "timeout", _first_line(e))
+        if isinstance(e, EOFError) or (isinstance(e, paramiko.SSHException) and "closed" in text.lower()):
+            return ConnectFailure(name, "closed", _first_line(e))
+    return ConnectFailure(name, "protocol", f"{type(exc).__name__}: {_first_line(exc)}")
+
+
+class SshExec(Session):
+    protocol = "ssh"
+
+    def connect(self) -> None:
+        import paramiko
+
+        client = paramiko.SSHClient()
+        if self.config.known_hosts.exists():
+            client.load_host_keys(str(self.config.known_hosts))
+        client.set_missing_host_key_policy(paramiko.RejectPolicy())
+        cred = self.credential
+        t0 = time.monotonic()
+        try:
+            timeout = self.time_left(self.config.connect_timeout)
+            client.connect(self.address, username=cred.username, password=cred.password, timeout=timeout,
+                           banner_timeout=timeout, auth_timeout=timeout, look_for_keys=False, allow_agent=False,
+                           sock=self.tcp())
+        except Exception as exc:
+            client.close()
+            failure = self.failure(exc)
+            self.audit("<login>", failure.cause, time.monotonic() - t0)
+            raise failure from None
+        self.client = client
+
+    def _run(self, command: str, timeout: float) -> tuple[int | None, str, str]:
+        try:
+            _stdin, out, err = self.client.exec_command(command, timeout=timeout)
+            stdout = out.read().decode("utf-8", errors="replace")
+            stderr = err.read().decode("utf-8", errors="replace")
+            return out.channel.recv_exit_status(), stdout, stderr
+        except TimeoutError:
+            raise ConnectFailure(self.name, "read_timeout", f"'{command}' gave no answer within {timeout:.0f} s") from None
+        except Exception as exc:
+            raise self.failure(exc) from None
+
+    def close(self) -> None:
+        if self._open:
+            self.client.close()
+        super().close()
+
+
+NETMIKO_GENERIC = {"topsec_tos": ("generic", "gbk"), "sangfor_vpn": ("generic", "utf-8")}
+
+
+class CliSession(Session):
+    """An interactive CLI through netmiko: prompts, paging and the device's own errors handled by the driver."""
+
+    protocol = "ssh-cli"
+
+    def connect(self) -> None:
+        from netmiko import ConnectHandler
+
+        device_type, encoding = NETMIKO_GENERIC.get(self.platform.id, (self.platform.netmiko, "utf-8"))
+        cred = self.credential
+        t0 = time.monotonic()
+        timeout = self.time_left(self.config.connect_timeout)
+        try:
+            self.conn = ConnectHandler(
+                device_type=device_type, host=self.address, username=cred.username, password=cred.password,
+                encoding=encoding, conn_timeout=timeout, auth_timeout=timeout, banner_timeout=timeout,
+                ssh_strict=True, system_host_keys=False, alt_host_keys=True,
+                alt_key_file=str(self.config.known_hosts), use_keys=False, allow_agent=False, fast_cli=True,
+                read_timeout_override=timeout * 2, sock=self.tcp())  # bounds the login's prompt reads too
+            self.conn.read_timeout_override = None  # from here each command's own read_timeout applies
+        except Exception as exc:
+            failure = self.failure(exc)
+            self.audit("<login>", failure.cause, time.monotonic() - t0)
+            raise failure from None
+
+    def _run(self, command: str, timeout: float) -> tuple[int | None, str, str]:
+        try:
+            out = self.conn.send_command(command, read_timeout=timeout)
+        except Exception as exc:
+            failure = self.failure(exc)
+            if failure.cause == "read_timeout":
+                failure = ConnectFailure(self.name, "read_timeout", f"'{command}' gave no prompt back within "
+                                                                    f"{timeout:.0f} s")
+            raise failure from None
+        # A CLI has no exit status; the device's own error markers stand for a non-zero one.
+        failed = any(m in out[:200] for m in ("Error: Unrecognized command", "% Invalid input", "% Unrecognized",
+                                               "Error: Wrong parameter", "% Unknown command"))
+        return (1 if failed else 0), out, ""
+
+    def close(self) -> None:
+        if self._open:
+            try:
+                self.conn.remote_conn.close()  # no graceful 'quit': VRP's logout costs seconds per device
+                self.conn.remote_conn_pre.close()
+            except Exception:
+                pass
+        super().close()
+
+
+class HttpSession(Session):
+    protocol = "https"
+
+    def connect(self) -> None:
+        import requests
+
+        self.http = requests.Session()
+        self.http.verify = str(self.config.ca_file) if self.config.ca_file else True
+        self.http.trust_env = False  # never through a proxy from the environment
+
+    def url(self, path: str) -> str:
+        host = f"[{self.address}]" if ":" in self.address else self.address
+        return f"https://{host}{path}"
+
+    def request(self, method: str, path: str, *, json=None, headers=None, timeout: float | None = None,
+                address: str | None = None):
+        """One HTTP request, audited; `address` targets another of the host's addresses (its IPv6 one)."""
+        import requests
+
+        if address and address != self.address:
+            reason = netguard.refusal(address, self.config.networks)
+            if reason:
+                raise ConnectFailure(self.name, "refused_target", reason)
+        if not self._open:
+            self.connect()
+            self._open = True
+        target = f"https://[{address}]{path}" if address and ":" in address else (
+            f"https://{address}{path}" if address else self.url(path))
+        t0 = time.monotonic()
+        wait = self.time_left(timeout or self.config.command_timeout)
+        try:
+            r = self.http.request(method, target, json=json, headers=headers,
+                                  timeout=(min(wait, self.config.connect_timeout), wait))
+        except requests.exceptions.SSLError as exc:
+            failure = ConnectFailure(self.name, "tls", str(exc).splitlines()[0][:200])
+        except requests.exceptions.ConnectTimeout:
+            failure = ConnectFailure(self.name, "timeout", f"{target}")
+        except requests.exceptions.ReadTimeout:
+            failure = ConnectFailure(self.name, "read_timeout", f"{target} gave no answer within {wait:.0f} s")
+        except requests.exceptions.ConnectionError as exc:
+            cause = "refused" if "refused" in str(exc).lower() else "closed"
+            failure = ConnectFailure(self.name, cause, target)
+        else:
+            self.audit(f"{method} {path}", r.status_code, time.monotonic() - t0)
+            self.keep(Answer(f"{method} {path}", r.status_code, r.text, "", time.monotonic() - t0,
+                             now().isoformat(timespec="seconds")))
+            return r
+        self.audit(f"{method} {path}", failure.cause, time.monotonic() - t0)
+        raise failure
+
+    def run(self, command: str, timeout: float | None = None) -> Answer:  # request() audits and keeps it
+        method, _, path = command.partition(" ")
+        r = self.request(method, path, timeout=timeout)
+        return Answer(command, 0 if r.ok else r.status_code, r.text, "", r.elapsed.total_seconds(), "")
+
+    def close(self) -> None:
+        if self._open:
+            self.http.close()
+        super().close()
+
+
+def session_class(host: Host) -> type[Session]:
+    p = platforms.get(str(host.get("platform")))
+    if p is None:
+        raise ConnectFailure(host.name, "protocol", f"unknown platform '{host.get('platform')}'")
+    if p.family == "server_os" or (p.family == "storage_cli" and p.transport == "ssh"):
+        return SshExec
+    if p.transport == "netmiko" or (p.family == "appliance" and p.transport == "ssh"):
+        return CliSession
+    if p.transport in ("https", "http"):
+        return HttpSession
+    raise ConnectFailure(host.name, "protocol", f"cityops has no session for transport '{p.transport}' yet")
+
+
+def open_session(host: Host, config: TransportConfig, deadline: float | None = None) -> Session:
+    return session_class(host)(host, config, deadline)

@@ -46,7 +46,7 @@ class Evidence:
     @classmethod
     def of(cls, answer: Answer) -> Evidence:
         text = redact.text(answer.stdout + (("\n" + answer.stderr) if answer.stderr else ""))
-        return cls(answer.command, answer.exit_status, text[:EXCERPT], hashlib.sha256(text.encode()).hexdigest(),
+        return cls(redact.text(answer.command), answer.exit_status, text[:EXCERPT], hashlib.sha256(text.encode()).hexdigest(),
                    answer.collected, round(answer.seconds, 3))
 
 

@@ -23,10 +23,6 @@ from ..transport.testinfra_backend import host_for
 from .catalogue import Check
 from .context import STATUS_ORDER, Context, verdict
 
-# Causes after which the host's session is gone: the remaining checks are not tried again.
-FATAL = {"refused_target", "no_credential", "timeout", "refused", "auth", "host_key_unknown", "host_key_changed",
-         "host_timeout", "closed"}
-
 
 @dataclass
 class Tally:
@@ -49,40 +45,44 @@ def host_facets(h: Host) -> dict:
             "address": h.get("ansible_host"), "display_name": h.get("display_name")}
 
 
+def result_record(run_id: str, h: Host, c: Check, result: dict, seconds: float) -> dict:
+    """One line of results.jsonl: the verdict, the check's declaration and the host's facets (reports group by them)."""
+    return {"run_id": run_id, "host": h.name, "check_id": c.id, "title": c.title, "severity": c.severity, **result,
+            "remedy": c.remedy if result["status"] in ("warn", "fail") else "", "standard": c.standard,
+            "seconds": round(seconds, 3), **host_facets(h)}
+
+
+def run_check(c: Check, h: Host, session, tihost, previous: dict, failure: ConnectFailure | None = None
+              ) -> tuple[dict, Context]:
+    """Run one check through a session (or record why it could not run) -> (verdict, context)."""
+    warn, crit = c.thresholds(h)
+    ctx = Context(c, session, warn, crit, previous.get(c.id, {}))
+    if failure is not None:
+        return verdict(ctx, failure), ctx
+    try:
+        c.fn(tihost, ctx)
+        return verdict(ctx), ctx
+    except Exception as exc:
+        return verdict(ctx, exc), ctx
+
+
 def inspect_host(h: Host, checks: list[Check], config: TransportConfig, run_id: str, host_timeout: float,
                  previous: dict, emit: Emit) -> dict[str, dict]:
-    """Run `checks` on one host; emit each result; return the values to store for trends."""
+    """Run `checks` on one host over one session; emit each result; return the values to store for trends."""
     deadline = time.monotonic() + host_timeout
-    facets = host_facets(h)
     stored: dict[str, dict] = {}
-    fatal: ConnectFailure | None = None
-    session = None
+    session = tihost = failure = None
     try:
         session = open_session(h, config, deadline)
         tihost = host_for(session)
     except ConnectFailure as exc:
-        fatal = exc
+        failure = exc
     for c in checks:
         started = time.monotonic()
-        warn, crit = c.thresholds(h)
-        ctx = Context(c, session, warn, crit, previous.get(c.id, {}))
-        if fatal is not None:
-            result = verdict(ctx, fatal)
-        else:
-            try:
-                c.fn(tihost, ctx)
-                result = verdict(ctx)
-            except ConnectFailure as exc:
-                result = verdict(ctx, exc)
-                if exc.cause in FATAL or not session.opened:  # no session: the other checks cannot do better
-                    fatal = exc
-            except Exception as exc:
-                result = verdict(ctx, exc)
+        result, ctx = run_check(c, h, session, tihost, previous, failure)
         if result["status"] != "error" and ctx.values:
             stored[c.id] = dict(ctx.values)
-        emit({"run_id": run_id, "host": h.name, "check_id": c.id, "title": c.title, "severity": c.severity,
-              **result, "remedy": c.remedy if result["status"] in ("warn", "fail") else "",
-              "standard": c.standard, "seconds": round(time.monotonic() - started, 3), **facets})
+        emit(result_record(run_id, h, c, result, time.monotonic() - started))
     if session is not None:
         session.close()
     return stored
@@ -113,7 +113,10 @@ def run(hosts: list[Host], plan: dict[str, list[Check]], config: TransportConfig
         for f in [pool.submit(one, h) for h in todo]:
             f.result()
     except BaseException:
+        from ..transport.watchdog import WATCHDOG
+
         pool.shutdown(wait=False, cancel_futures=True)  # hosts not started are not started; the run ends incomplete
+        WATCHDOG.cut_all()  # hosts under way end now (as past their time limit)
         raise
     pool.shutdown()
     return tally, values

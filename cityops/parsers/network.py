@@ -178,12 +178,23 @@ def alarms(platform: str, text: str) -> list[str]:
             return []
         raise ParseError(f"{platform}: unreadable alarm list")
     if platform == "hp_comware":
-        row = re.compile(r"^\s*\d+\s+\S+\s+(?:ERROR|WARNING|ALARM|Critical|Major)", re.I)
-        return [ln.strip() for ln in text.splitlines() if row.match(ln)]
+        row = re.compile(r"^\s*\d+\s+\S+\s+(?:ERROR|WARNING|ALARM|Critical|Major|Minor|INFO)", re.I)
+        header = re.compile(r"^\s*(Slot\s+CPU|Chassis\s+Slot|-{5,}|No alarm)", re.I)
+        rows, other = [], []
+        for ln in text.splitlines():
+            if row.match(ln):
+                rows.append(ln.strip())
+            elif ln.strip() and not header.match(ln):
+                other.append(ln)
+        if other:  # an alarm table holds a header and rows, nothing else
+            raise ParseError(f"{platform}: unreadable alarm list ('{other[0].strip()[:60]}')")
+        return [r for r in rows if not re.search(r"\bINFO\b", r, re.I)]
     if platform == "cisco_ios":
         counts = re.findall(r"Number of (Critical|Major) alarms:\s*(\d+)", text)
+        if not counts:
+            raise ParseError(f"{platform}: no alarm counts in the answer")
         return [f"{kind} alarms: {n}" for kind, n in counts if int(n)]
-    return []
+    raise ParseError(f"{platform}: cityops reads no alarm list for this platform")
 
 
 def interface_errors(platform: str, text: str) -> dict[str, int]:

@@ -27,6 +27,10 @@ from .audit import AuditLog
 from .credentials import CredentialError, Credentials
 from .errors import ConnectFailure
 
+# Causes after which the host's session is gone: later checks fail with the same cause, without retrying.
+FATAL = {"refused_target", "no_credential", "timeout", "refused", "auth", "host_key_unknown", "host_key_changed",
+         "host_timeout", "closed"}
+
 
 @dataclass
 class TransportConfig:
@@ -69,6 +73,7 @@ class Session:
         self._cred = None
         self._open = False
         self.recorder: list[Answer] | None = None  # a running check collects its evidence here
+        self.fatal: ConnectFailure | None = None  # once the host is lost, every later command fails the same way
         reason = netguard.refusal(self.address, config.networks)
         if reason:
             raise ConnectFailure(self.name, "refused_target", reason)
@@ -121,17 +126,28 @@ class Session:
         user = self._cred.username if self._cred else ""
         self.config.audit.record(self.name, self.address, user, self.protocol, command, status, seconds, **extra)
 
+    def lose(self, failure: ConnectFailure) -> ConnectFailure:
+        """Remember a failure that ends the host's session (not reached, refused, timed out), so no retry per check."""
+        if failure.cause in FATAL or not self._open:
+            self.fatal = failure
+        return failure
+
     def run(self, command: str, timeout: float | None = None) -> Answer:
+        if self.fatal is not None:
+            raise self.fatal
         t0 = time.monotonic()
         collected = now().isoformat(timespec="seconds")
+        if not self._open:
+            try:
+                self.connect()  # audits its own '<login>' failure
+            except ConnectFailure as exc:
+                raise self.lose(exc) from None
+            self._open = True
         try:
-            if not self._open:
-                self.connect()
-                self._open = True
             rc, out, err = self._run(command, self.time_left(timeout or self.config.command_timeout))
         except ConnectFailure as exc:
             self.audit(command, exc.cause, time.monotonic() - t0)
-            raise
+            raise self.lose(exc) from None
         seconds = time.monotonic() - t0
         self.audit(command, rc, seconds)
         return self.keep(Answer(command, rc, out, err, seconds, collected))
@@ -308,6 +324,8 @@ class HttpSession(Session):
         """One HTTP request, audited; `address` targets another of the host's addresses (its IPv6 one)."""
         import requests
 
+        if self.fatal is not None:
+            raise self.fatal
         if address and address != self.address:
             reason = netguard.refusal(address, self.config.networks)
             if reason:
@@ -337,7 +355,7 @@ class HttpSession(Session):
                              now().isoformat(timespec="seconds")))
             return r
         self.audit(f"{method} {path}", failure.cause, time.monotonic() - t0)
-        raise failure
+        raise self.lose(failure)
 
     def run(self, command: str, timeout: float | None = None) -> Answer:  # request() audits and keeps it
         method, _, path = command.partition(" ")

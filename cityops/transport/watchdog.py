@@ -35,6 +35,15 @@ class Watchdog:
             self._cv.notify()
         return flag
 
+    def cut_all(self) -> None:
+        """An interrupted run: end every watched connection now, so no worker outlives the run by minutes."""
+        with self._cv:
+            for _deadline, _i, _sock, flag in self._heap:
+                flag.append(True)
+            self._heap = [(0.0, i, sock, flag) for _d, i, sock, flag in self._heap]
+            heapq.heapify(self._heap)
+            self._cv.notify()
+
     def _run(self) -> None:
         while True:
             with self._cv:

@@ -1,0 +1,220 @@
+"""`invoke inspect` against the test lab: healthy runs, every check's fault, connection failures, records, secrets."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from cityops.inspect import record
+from cityops.inspect.catalogue import CHECKS_DIR, check, load_catalogue
+from cityops.inspect.session import inspect
+
+from .conftest import BIN, LAB_INV, REPO
+
+# Every check, the lab host and fault that must make it fail (kwargs are the fault's parameters).
+FAULT_FOR = {
+    "LNX-FS-001": ("lab-linux-app", "disk_full", {}),
+    "LNX-FS-002": ("lab-linux-app", "inode_exhausted", {}),
+    "LNX-MEM-001": ("lab-linux-app", "memory_high", {}),
+    "LNX-CPU-001": ("lab-linux-app", "cpu_high", {}),
+    "LNX-SVC-001": ("lab-linux-app", "service_down", {}),
+    "LNX-NTP-001": ("lab-linux-app", "ntp_drift", {}),
+    "LNX-LOG-001": ("lab-linux-app", "io_errors", {}),
+    "LNX-PATCH-001": ("lab-linux-app", "patch_old", {}),
+    "NET-CPU-001": ("lab-vrp-core", "cpu_high", {}),
+    "NET-MEM-001": ("lab-h3c-fl", "memory_high", {}),
+    "NET-FAN-001": ("lab-ios-rt", "fan_failed", {}),
+    "NET-PWR-001": ("lab-vrp8-agg", "power_failed", {}),
+    "NET-TEMP-001": ("lab-mds", "temperature_high", {}),
+    "NET-ALM-001": ("lab-vrp-core", "alarm_active", {}),
+    "NET-CRC-001": ("lab-ne80e", "crc_errors", {"per_minute": "12000"}),
+}
+
+
+def run(lab, tmp_path, hosts=None, only=None, cadence=None, **kw):
+    inv, state = lab
+    chosen = [inv.hosts[h] for h in hosts] if hosts else list(inv.hosts.values())
+    outcome = inspect(inv, chosen, cadence=cadence, selection={"host": ",".join(hosts or [])},
+                      reports=tmp_path / "reports", lab_dir=state.path, only=only, **kw)
+    return outcome, record.read_results(outcome.run_dir / "results.jsonl")
+
+
+def by_key(rows):
+    return {(r["host"], r["check_id"]): r for r in rows}
+
+
+def test_healthy_lab_every_check_on_every_host_it_applies_to(lab, tmp_path):
+    inv, _ = lab
+    catalogue = load_catalogue()
+    outcome, rows = run(lab, tmp_path)
+    expected = {(h.name, c.id) for h in inv.hosts.values() for c in catalogue.values() if c.applies(h)}
+    assert set(by_key(rows)) == expected and len(rows) == len(expected)  # checks × hosts = results, once each
+    bad = [(r["host"], r["check_id"], r["status"], r["message"]) for r in rows if r["status"] != "pass"]
+    assert bad == []
+    assert outcome.exit_status == 0 and outcome.status == "complete"
+    manifest = json.loads((outcome.run_dir / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and manifest["results"] == manifest["expected_results"] == len(rows)
+    assert manifest["period_slot"].endswith(("上午", "下午")) and manifest["started"].endswith("+08:00")
+    assert manifest["lots"] == ["6_10"] and "6_10_network" in manifest["subsystems"]
+    for name in ("results.jsonl", "junit.xml"):  # the manifest names every file by its sha256
+        assert manifest["files"][name] == record.sha256_file(outcome.run_dir / name)
+    suites = ET.parse(outcome.run_dir / "junit.xml").getroot()
+    assert sum(int(s.get("tests")) for s in suites) == len(rows)
+    one = rows[0]
+    assert one["evidence"] and all(len(e["sha256"]) == 64 and e["collected"].endswith("+08:00") for e in one["evidence"])
+
+
+@pytest.mark.parametrize("check_id", sorted(FAULT_FOR))
+def test_every_check_fails_on_its_fault_and_clears(lab, lab_fault, tmp_path, check_id):
+    from cityops.lab import control
+
+    host, kind, params = FAULT_FOR[check_id]
+    if check_id == "NET-CRC-001":  # growth needs a baseline run first
+        _, rows = run(lab, tmp_path, [host], {check_id})
+        assert rows[0]["status"] == "pass" and "基线" in rows[0]["message"]
+    lab_fault(host, kind, **params)
+    if check_id == "NET-CRC-001":
+        time.sleep(1.0)
+    _, rows = run(lab, tmp_path, [host], {check_id})
+    assert [(r["host"], r["check_id"], r["status"]) for r in rows] == [(host, check_id, "fail")], rows
+    r = rows[0]
+    assert r["remedy"] and r["message"].startswith(r["title"]) and r["evidence"][0]["command"]
+    control.set_fault(lab[1], lab[0], host, "all", clear=True)
+    _, rows = run(lab, tmp_path, [host], {check_id})
+    assert rows[0]["status"] == "pass", rows[0]["message"]
+
+
+def test_every_check_has_a_fault():
+    assert set(load_catalogue()) == set(FAULT_FOR)
+
+
+@pytest.mark.parametrize(("host", "kind", "cause"), [
+    ("lab-linux-app", "unreachable", "timeout"),
+    ("lab-linux-ora", "refused", "refused"),
+    ("lab-rac1", "wrong_password", "auth"),
+    ("lab-vrp-core", "unreachable", "timeout"),
+    ("lab-mds", "refused", "refused"),
+    ("lab-vrp8-agg", "wrong_password", "auth"),
+    ("lab-h3c-fl", "garbage", "garbage"),
+    ("lab-rac2", "garbage", "garbage"),
+])
+def test_connection_failures_are_errors_with_their_cause(lab, lab_fault, tmp_path, host, kind, cause):
+    from cityops.lab import control
+
+    from .test_lab_http import wait_for
+
+    lab_fault(host, kind)
+    if kind in ("unreachable", "refused"):  # the device server swaps its listener on its next look (0.2 s)
+        address = lab[0].hosts[host].get("ansible_host")
+        assert wait_for(lambda: not control.probe(address, timeout=0.3)[0])
+    other = "lab-linux-ora" if host != "lab-linux-ora" else "lab-linux-app"
+    outcome, rows = run(lab, tmp_path, [host, other])
+    mine = [r for r in rows if r["host"] == host]
+    if host == "lab-rac2":  # the lab garbles the server's commands, not /proc files read with cat: those stay readable
+        mine = [r for r in mine if r["status"] != "pass"]
+        assert {"LNX-FS-001", "LNX-NTP-001"} <= {r["check_id"] for r in mine}
+    assert mine and {r["status"] for r in mine} == {"error"} and {r["cause"] for r in mine} == {cause}
+    assert all(r["value"] is None and r["message"] for r in mine)
+    assert {r["status"] for r in rows if r["host"] == other} == {"pass"}  # the run went on for the others
+    assert outcome.exit_status == 2
+    if cause in ("timeout", "refused", "auth"):  # one attempt per host, not one per check
+        audit = next((tmp_path / "reports" / "audit").glob("*.jsonl"))
+        attempts = [e for e in map(json.loads, audit.read_text().splitlines()) if e["host"] == host]
+        assert [(e["command"], e["status"]) for e in attempts] == [("<login>", cause)]
+
+
+def test_slow_host_is_cut_at_its_time_limit(lab, lab_fault, tmp_path):
+    lab_fault("lab-ios-rt", "slow", seconds="30")
+    t0 = time.monotonic()
+    _, rows = run(lab, tmp_path, ["lab-ios-rt", "lab-vrp-core"], host_timeout=4)
+    assert time.monotonic() - t0 < 15
+    assert {r["cause"] for r in rows if r["host"] == "lab-ios-rt"} == {"host_timeout"}
+    assert {r["status"] for r in rows if r["host"] == "lab-vrp-core"} == {"pass"}
+
+
+def test_changed_or_unknown_host_key_is_refused(lab, tmp_path, monkeypatch):
+    inv, state = lab
+    lines = state.known_hosts.read_text().splitlines()
+    keys = {ln.split()[0]: ln.split(None, 1)[1] for ln in lines}
+    srv, net = inv.hosts["lab-linux-app"].get("ansible_host"), inv.hosts["lab-vrp-core"].get("ansible_host")
+    other_srv = inv.hosts["lab-linux-ora"].get("ansible_host")
+    forged = [f"{srv} {keys[other_srv]}" if ln.startswith(srv + " ") else ln for ln in lines]  # a different key
+    forged = [ln for ln in forged if not ln.startswith(net + " ")]  # and one host not registered at all
+    path = tmp_path / "known_hosts"
+    path.write_text("\n".join(forged) + "\n")
+    monkeypatch.setenv("CITYOPS_KNOWN_HOSTS", str(path))
+    _, rows = run(lab, tmp_path, ["lab-linux-app", "lab-vrp-core", "lab-rac1"])
+    causes = {r["host"]: {x["cause"] for x in rows if x["host"] == r["host"]} for r in rows}
+    assert causes == {"lab-linux-app": {"host_key_changed"}, "lab-vrp-core": {"host_key_unknown"}, "lab-rac1": {""}}
+
+
+def test_no_secret_reaches_audit_results_or_messages(lab, tmp_path):
+    import yaml
+
+    _inv, state = lab
+    password = yaml.safe_load(state.credentials_file.read_text())["gxj_linux"]["password"]
+
+    @check("TEST-SECRET-001", "测试：口令不外泄", platforms=("linux",), remedy="无", severity="minor")
+    def planted(host, ctx):  # a command that carries the login password, as a careless sqlplus user/pass would
+        ctx.run(f"echo 'connect opsadmin/{password}'; echo 'snmp-agent community read cipher Xy9#secret'")
+        raise ValueError(f"planted failure mentioning {password}")
+
+    try:
+        _, rows = run(lab, tmp_path, ["lab-linux-app"], {"TEST-SECRET-001"})
+    finally:
+        from cityops.inspect.catalogue import REGISTRY
+        REGISTRY.pop("TEST-SECRET-001")
+    assert rows[0]["status"] == "error" and "planted failure" in rows[0]["message"]
+    written = [p.read_text() for p in (tmp_path / "reports").rglob("*") if p.is_file()]
+    assert written and all(password not in text and "Xy9#secret" not in text for text in written)
+    assert "connect opsadmin/******" in rows[0]["evidence"][0]["excerpt"]
+
+
+def test_pytest_mode_gives_the_same_results_as_the_runner(lab, tmp_path):
+    _inv, state = lab
+    hosts = ["lab-linux-app", "lab-rac1", "lab-vrp-core", "lab-h3c-gbk", "lab-ios-rt", "lab-mds"]
+    _, mine = run(lab, tmp_path, hosts)
+    out = tmp_path / "pytest.jsonl"
+    proc = subprocess.run(
+        [str(BIN / "pytest"), str(CHECKS_DIR), "-q", "-p", "no:cacheprovider", "-o", "addopts=",
+         f"--rootdir={CHECKS_DIR}", "--cityops-inventory", str(LAB_INV), "--cityops-lab", str(state.path),
+         "--cityops-reports", str(tmp_path / "pytest-reports"), "--cityops-results", str(out),
+         "--hosts=" + ",".join(f"cityops://{h}" for h in hosts)], cwd=REPO, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    theirs = record.read_results(out)
+    assert {k: (r["status"], r["value"]) for k, r in by_key(theirs).items()} == \
+        {k: (r["status"], r["value"]) for k, r in by_key(mine).items()}
+    assert f"{len(mine)} passed" in proc.stdout
+
+
+def test_invoke_inspect_exit_status_and_interruption(lab, lab_fault, tmp_path):
+    _inv, state = lab
+    base = [str(BIN / "invoke"), "inspect", "--inventory", str(LAB_INV), "--lab", str(state.path),
+            "--reports", str(tmp_path / "r")]
+    ok = subprocess.run([*base, "--host", "lab-rac1", "--cadence", "daily"], cwd=REPO, capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    assert "巡检进度 1/1 台" in ok.stderr
+    lab_fault("lab-rac1", "disk_full")
+    found = subprocess.run([*base, "--host", "lab-rac1"], cwd=REPO, capture_output=True, text=True)
+    assert found.returncode == 1 and "异常 1" in found.stdout
+    bad = subprocess.run([*base, "--cadence", "hourly"], cwd=REPO, capture_output=True, text=True)
+    assert bad.returncode == 3 and "unknown cadence" in bad.stderr
+    # a run killed half way: the manifest says incomplete, every written line is whole
+    lab_fault("lab-ios-rt", "slow", seconds="30")
+    proc = subprocess.Popen([*base, "--host", "lab-ios-rt,lab-vrp-core,lab-h3c-fl"], cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    time.sleep(3)
+    os.killpg(proc.pid, signal.SIGTERM)
+    _out, _err = proc.communicate(timeout=60)
+    assert proc.returncode == 2
+    run_dir = sorted((tmp_path / "r" / "runs").iterdir())[-1]
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["status"] == "incomplete" and "SIGTERM" in manifest["reason"]
+    lines = (run_dir / "results.jsonl").read_text().splitlines()
+    assert all(json.loads(line)["host"] for line in lines) and len(lines) < manifest["expected_results"]

@@ -34,7 +34,20 @@ FAULT_FOR = {
     "NET-TEMP-001": ("lab-mds", "temperature_high", {}),
     "NET-ALM-001": ("lab-vrp-core", "alarm_active", {}),
     "NET-CRC-001": ("lab-ne80e", "crc_errors", {"per_minute": "12000"}),
+    "ORA-CRS-001": ("lab-rac1", "rac_resource_offline", {}),
+    "ORA-INST-001": ("lab-rac2", "rac_instance_down", {}),
+    "ORA-LSNR-001": ("lab-linux-ora", "listener_down", {}),
+    "ORA-SCAN-001": ("lab-rac1", "scan_offline", {}),
+    "ORA-ASM-001": ("lab-rac1", "asm_full", {}),
+    "ORA-TBS-001": ("lab-linux-ora", "tablespace_full", {}),
+    "ORA-TEMP-001": ("lab-linux-ora", "temp_full", {}),
+    "ORA-FRA-001": ("lab-linux-ora", "fra_full", {}),
+    "ORA-RMAN-001": ("lab-linux-ora", "rman_old", {}),
+    "ORA-ARCH-001": ("lab-linux-ora", "archive_dest_error", {}),
+    "ORA-ALERT-001": ("lab-rac1", "ora_errors", {}),
 }
+# Further faults a check must catch besides its main one.
+MORE_FAULTS = [("ORA-RMAN-001", "lab-rac2", "rman_failed", {})]
 
 
 def run(lab, tmp_path, hosts=None, only=None, cadence=None, **kw):
@@ -70,11 +83,11 @@ def test_healthy_lab_every_check_on_every_host_it_applies_to(lab, tmp_path):
     assert one["evidence"] and all(len(e["sha256"]) == 64 and e["collected"].endswith("+08:00") for e in one["evidence"])
 
 
-@pytest.mark.parametrize("check_id", sorted(FAULT_FOR))
-def test_every_check_fails_on_its_fault_and_clears(lab, lab_fault, tmp_path, check_id):
+@pytest.mark.parametrize(("check_id", "host", "kind", "params"),
+                         [(c, *FAULT_FOR[c]) for c in sorted(FAULT_FOR)] + MORE_FAULTS)
+def test_every_check_fails_on_its_fault_and_clears(lab, lab_fault, tmp_path, check_id, host, kind, params):
     from cityops.lab import control
 
-    host, kind, params = FAULT_FOR[check_id]
     if check_id == "NET-CRC-001":  # growth needs a baseline run first
         _, rows = run(lab, tmp_path, [host], {check_id})
         assert rows[0]["status"] == "pass" and "基线" in rows[0]["message"]

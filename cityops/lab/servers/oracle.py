@@ -133,7 +133,9 @@ def render(host: dict, members: list[dict], faults: dict[str, dict], now: dt.dat
     last_ok = now - dt.timedelta(hours=9)
     if "rman_old" in cluster_wide:
         last_ok = now - dt.timedelta(days=int(cluster_wide["rman_old"].get("days", 9)))
-    rman = [f"DB FULL|COMPLETED|{(last_ok - dt.timedelta(days=1)).strftime('%Y-%m-%d %H:%M:%S')}",
+    # weekly full, nightly incremental, archive logs with it (the daily policy most lots ask for)
+    rman = [f"DB FULL|COMPLETED|{(last_ok - dt.timedelta(days=3)).strftime('%Y-%m-%d %H:%M:%S')}",
+            f"DB INCR|COMPLETED|{last_ok.strftime('%Y-%m-%d %H:%M:%S')}",
             f"ARCHIVELOG|COMPLETED|{last_ok.strftime('%Y-%m-%d %H:%M:%S')}"]
     if "rman_failed" in cluster_wide:
         rman.append(f"DB INCR|FAILED|{(now - dt.timedelta(hours=2)).strftime('%Y-%m-%d %H:%M:%S')}")

@@ -56,6 +56,7 @@ ORACLE_SHIMS = {
                '  *) echo "CRS-4000: Command $1 failed, or completed with errors."; exit 1 ;; esac\n'),
     "srvctl": ('[ -f "$O/srvctl_status_database" ] || { echo "bash: srvctl: command not found" >&2; exit 127; }\n'
                'case "$*" in "status database"*) cat "$O/srvctl_status_database" ;;\n'
+               '  "config database"*) sed -n "s/^DB=//p" "$O/env" ;;\n'
                '  "status listener"*) cat "$O/srvctl_status_listener" ;;\n'
                '  "status scan_listener"*) cat "$O/srvctl_status_scan_listener" ;;\n'
                '  *) echo "PRKO-2002 : Invalid command line option"; exit 1 ;; esac\n'),

@@ -1,0 +1,181 @@
+"""Oracle 11g Grid Infrastructure and database output: crsctl, srvctl, asmcmd, lsnrctl, sqlplus rows, the alert log.
+
+The SQL the checks send (SQL below) prints one row per line with '|' between
+columns and no headings, so the parsers read exactly the columns they asked for.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from . import ParseError
+
+# sqlplus settings: bare rows, '|' separated, no feedback or headings
+SQL_PRELUDE = "set pagesize 0 feedback off heading off verify off echo off linesize 400 trimspool on"
+SQL = {
+    "tablespaces": (
+        "select m.tablespace_name||'|'||round(d.mb)||'|'||round(m.used_space*t.block_size/1048576)||'|'||"
+        "round(m.used_percent)||'|'||d.auto||'|'||round(d.maxmb) from dba_tablespace_usage_metrics m "
+        "join dba_tablespaces t on t.tablespace_name=m.tablespace_name join (select tablespace_name, "
+        "sum(bytes)/1048576 mb, max(autoextensible) auto, sum(greatest(maxbytes,bytes))/1048576 maxmb "
+        "from dba_data_files group by tablespace_name) d on d.tablespace_name=m.tablespace_name "
+        "where t.contents='PERMANENT' order by 1;"),
+    "temp": (
+        "select tablespace_name||'|'||round(sum(bytes_used+bytes_free)/1048576)||'|'||round(sum(bytes_used)/1048576)"
+        "||'|'||round(100*sum(bytes_used)/sum(bytes_used+bytes_free)) from v$temp_space_header "
+        "group by tablespace_name;"),
+    "fra": ("select name||'|'||space_limit||'|'||space_used||'|'||round(100*space_used/nullif(space_limit,0)) "
+            "from v$recovery_file_dest;"),
+    "rman": ("select input_type||'|'||status||'|'||to_char(max(end_time),'YYYY-MM-DD HH24:MI:SS') "
+             "from v$rman_backup_job_details where start_time > sysdate-14 group by input_type, status;"),
+    "archive_dest": ("select dest_id||'|'||dest_name||'|'||status||'|'||error from v$archive_dest "
+                     "where status <> 'INACTIVE';"),
+    "instance": "select instance_name||'|'||status||'|'||host_name||'|'||database_status||'|'||version from v$instance;",
+}
+
+
+@dataclass(frozen=True)
+class Resource:
+    name: str
+    target: str
+    state: str
+    server: str
+    detail: str
+
+
+def crs_resources(text: str) -> list[Resource]:
+    """`crsctl stat res -t` (11.2 tabular form) -> one row per resource per node or cardinality slot."""
+    if "NAME" not in text or "TARGET" not in text:
+        raise ParseError("crsctl stat res -t: no resource table")
+    out, name = [], None
+    for ln in text.splitlines():
+        if not ln.strip() or ln.startswith("-") or ln.strip() in ("Local Resources", "Cluster Resources"):
+            continue
+        if ln.startswith("NAME "):
+            continue
+        if not ln.startswith(" "):
+            name = ln.strip()
+            continue
+        m = re.match(r"^\s+(?:\d+\s+)?(ONLINE|OFFLINE)\s+(ONLINE|OFFLINE|INTERMEDIATE|UNKNOWN)(?:\s+(\S+))?\s*(.*)$", ln)
+        if m and name:
+            out.append(Resource(name, m.group(1), m.group(2), m.group(3) or "", m.group(4).strip()))
+    if not out:
+        raise ParseError("crsctl stat res -t: no resource rows")
+    return out
+
+
+def srvctl_instances(text: str) -> list[tuple[str, bool, str]]:
+    """`srvctl status database -d DB` -> [(instance, running, node)]."""
+    out = []
+    for m in re.finditer(r"^Instance (\S+) is (not )?running on node (\S+)", text, re.M):
+        out.append((m.group(1), m.group(2) is None, m.group(3)))
+    if not out:
+        raise ParseError("srvctl status database: no instance lines")
+    return out
+
+
+def srvctl_listener_nodes(text: str) -> tuple[list[str], list[str]]:
+    """`srvctl status listener` -> (listeners running with their nodes 'L@n1,n2', listeners not running)."""
+    running, down = [], []
+    for m in re.finditer(r"^Listener (\S+) is running on node\(s\): (\S+)", text, re.M):
+        running.append(f"{m.group(1)}@{m.group(2)}")
+    for m in re.finditer(r"^Listener (\S+) is not running", text, re.M):
+        down.append(m.group(1))
+    if not running and not down:
+        raise ParseError("srvctl status listener: no listener lines")
+    return running, down
+
+
+def scan_listeners(text: str) -> list[tuple[str, bool, str]]:
+    """`srvctl status scan_listener` -> [(listener, running, node)]."""
+    out = []
+    for m in re.finditer(r"^SCAN listener (\S+) is (not )?running(?: on node (\S+))?", text, re.M | re.I):
+        out.append((m.group(1), m.group(2) is None, m.group(3) or ""))
+    if not out:
+        raise ParseError("srvctl status scan_listener: no SCAN listener lines")
+    return out
+
+
+def cluster_nodes(text: str, own: str) -> list[str]:
+    """Nodes named by `srvctl status listener` (falls back to this node)."""
+    nodes = re.findall(r"running on node\(s\): (\S+)", text)
+    return sorted({n for group in nodes for n in group.split(",")} | {own})
+
+
+@dataclass(frozen=True)
+class DiskGroup:
+    name: str
+    state: str
+    redundancy: str
+    total_mb: int
+    free_mb: int
+    usable_mb: int
+    offline_disks: int
+
+    @property
+    def used_percent(self) -> float:
+        return round(100.0 * (self.total_mb - self.free_mb) / self.total_mb, 1) if self.total_mb else 0.0
+
+
+def asm_diskgroups(text: str) -> list[DiskGroup]:
+    """`asmcmd lsdg` (11.2 columns: State Type Rebal Sector Block AU Total_MB Free_MB Req_mir_free_MB Usable_file_MB
+    Offline_disks Voting_files Name)."""
+    out = []
+    for ln in text.splitlines():
+        parts = ln.split()
+        if len(parts) >= 13 and parts[0] in ("MOUNTED", "DISMOUNTED", "CONNECTED") and parts[6].isdigit():
+            out.append(DiskGroup(parts[-1].rstrip("/"), parts[0], parts[1], int(parts[6]), int(parts[7]),
+                                 int(parts[9]), int(parts[10])))
+    if not out:
+        raise ParseError("asmcmd lsdg: no disk group rows")
+    return out
+
+
+def listener_up(text: str, exit_status: int | None) -> tuple[bool, str]:
+    """`lsnrctl status` -> (up, why). Up means the command completed and the listener has services."""
+    errors = re.findall(r"(TNS-\d+: [^\n]+)", text)
+    if errors:
+        return False, errors[0].strip()
+    if "The command completed successfully" in text and exit_status == 0:
+        services = len(re.findall(r'^Service "', text, re.M))
+        return True, f"运行中，{services} 个服务"
+    raise ParseError("lsnrctl status: neither success nor a TNS error in the answer")
+
+
+def rows(text: str, columns: int) -> list[list[str]]:
+    """sqlplus output of a query printing '|'-joined columns; ORA- errors are raised."""
+    err = re.search(r"^(ORA-\d{5}[^\n]*|SP2-\d{4}[^\n]*|ERROR at line[^\n]*)", text, re.M)  # not ORA- inside a column
+    if err:
+        raise ParseError(f"sqlplus: {err.group(1).strip()}")
+    out = []
+    for ln in text.splitlines():
+        if not ln.strip():
+            continue
+        parts = [p.strip() for p in ln.split("|")]
+        if len(parts) != columns:
+            raise ParseError(f"sqlplus: expected {columns} columns, got '{ln.strip()[:80]}'")
+        out.append(parts)
+    return out
+
+
+def oracle_time(text: str) -> dt.datetime:
+    try:
+        return dt.datetime.strptime(text, "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        raise ParseError(f"'{text}' is not a time in YYYY-MM-DD HH24:MI:SS") from None
+
+
+ORA_LINE = re.compile(r"\b(ORA-\d{5})\b[:\s]?(.*)")
+BENIGN = {"ORA-03136"}  # inbound connection timed out: logged by every busy listener, not a database fault
+
+
+def alert_errors(lines: list[str]) -> list[str]:
+    """ORA- errors in alert log lines (one entry per line that carries one)."""
+    out = []
+    for ln in lines:
+        m = ORA_LINE.search(ln)
+        if m and m.group(1) not in BENIGN:
+            out.append(ln.strip())
+    return out

@@ -92,8 +92,8 @@ def test_temp(host, ctx):
 
 
 @check("ORA-FRA-001", "闪回恢复区使用率", platforms=LINUX, roles=DB, cadences=DAILY, severity="critical", warn=80,
-       crit=90, unit="%", remedy="确认归档日志已备份后用 RMAN 删除过期归档（delete archivelog ... backed up 1 times），"
-                               "或调整 db_recovery_file_dest_size；满时数据库将挂起。")
+       crit=90, unit="%", remedy="确认归档日志已备份后用 RMAN 删除过期归档（delete archivelog ... backed up 1 "
+                               "times），或调整 db_recovery_file_dest_size；满时数据库将挂起。")
 def test_fra(host, ctx):
     for name, _limit, _used, pct in sql(ctx, "fra", 4):
         ctx.measure(float(pct or 0), name)

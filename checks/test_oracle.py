@@ -100,7 +100,8 @@ def test_fra(host, ctx):
 
 
 @check("ORA-RMAN-001", "RMAN 备份", platforms=LINUX, roles=DB, cadences=DAILY, severity="critical", warn=26, crit=48,
-       unit="小时", remedy="查看 RMAN 日志确认失败原因（空间、通道、归档缺失），修复后立即补做一次全备并验证（restore validate）。")
+       unit="小时", remedy="查看 RMAN 日志确认失败原因（空间、通道、归档缺失），修复后立即补做一次全备并验证"
+                          "（restore validate）。")
 def test_rman(host, ctx):
     jobs = sql(ctx, "rman", 3)
     good = [ora.oracle_time(t) for kind, status, t in jobs if status.startswith("COMPLETED") and kind != "ARCHIVELOG"]

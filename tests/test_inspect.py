@@ -45,9 +45,18 @@ FAULT_FOR = {
     "ORA-RMAN-001": ("lab-linux-ora", "rman_old", {}),
     "ORA-ARCH-001": ("lab-linux-ora", "archive_dest_error", {}),
     "ORA-ALERT-001": ("lab-rac1", "ora_errors", {}),
+    "WIN-DISK-001": ("lab-sqla", "disk_full", {}),
+    "WIN-SVC-001": ("lab-sqla", "service_down", {}),
+    "WIN-PATCH-001": ("lab-sqla", "patch_old", {}),
+    "MSSQL-NODE-001": ("lab-sqla", "sqlserver_node_down", {}),
+    "MSSQL-DB-001": ("lab-sqla", "sql_db_suspect", {}),
+    "MSSQL-JOB-001": ("lab-sqla", "sql_job_failed", {}),
+    "MSSQL-BAK-001": ("lab-sqla", "sql_backup_old", {}),
+    "MSSQL-LOG-001": ("lab-sqla", "sql_errors", {}),
 }
 # Further faults a check must catch besides its main one.
-MORE_FAULTS = [("ORA-RMAN-001", "lab-rac2", "rman_failed", {})]
+MORE_FAULTS = [("ORA-RMAN-001", "lab-rac2", "rman_failed", {}),
+               ("MSSQL-NODE-001", "lab-sqlb", "sqlserver_node_down", {})]
 
 
 def run(lab, tmp_path, hosts=None, only=None, cadence=None, **kw):
@@ -68,8 +77,10 @@ def test_healthy_lab_every_check_on_every_host_it_applies_to(lab, tmp_path):
     outcome, rows = run(lab, tmp_path)
     expected = {(h.name, c.id) for h in inv.hosts.values() for c in catalogue.values() if c.applies(h)}
     assert set(by_key(rows)) == expected and len(rows) == len(expected)  # checks × hosts = results, once each
-    bad = [(r["host"], r["check_id"], r["status"], r["message"]) for r in rows if r["status"] != "pass"]
+    bad = [(r["host"], r["check_id"], r["status"], r["message"]) for r in rows if r["status"] not in ("pass", "skip")]
     assert bad == []
+    skipped = {(r["host"], r["check_id"]) for r in rows if r["status"] == "skip"}
+    assert skipped == {("lab-sqlb", c) for c in ("MSSQL-DB-001", "MSSQL-JOB-001", "MSSQL-BAK-001", "MSSQL-LOG-001")}
     assert outcome.exit_status == 0 and outcome.status == "complete"
     manifest = json.loads((outcome.run_dir / "manifest.json").read_text())
     assert manifest["status"] == "complete" and manifest["results"] == manifest["expected_results"] == len(rows)

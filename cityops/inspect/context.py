@@ -106,6 +106,11 @@ class Context:
         self.items.append(Item(item, status, shown, f"{item}：{shown}" if item else shown))
         return status
 
+    def skip(self, why: str) -> str:
+        """This check does not apply to the host as it stands now (a passive cluster node): `skip`, with the reason."""
+        self.items.append(Item("", "skip", None, why))
+        return "skip"
+
     def previous(self, item: str = ""):
         return self.previous_values.get(item or "-")
 
@@ -150,8 +155,10 @@ def verdict(ctx: Context, error: BaseException | None = None) -> dict:
     else:
         worst = max(ctx.items, key=lambda i: STATUS_ORDER.index(i.status))
         status, value = worst.status, worst.value
-        bad = [i for i in ctx.items if i.status != "pass"]
-        if bad:
+        bad = [i for i in ctx.items if i.status not in ("pass", "skip")]
+        if status == "skip":
+            message = f"{check.title}：不适用 — {worst.shown}"
+        elif bad:
             message = f"{check.title}{STATUS_NAMES[status]}：" + "；".join(i.shown for i in bad[:8]) + (
                 f" 等 {len(bad)} 项" if len(bad) > 8 else "") + (f"（阈值：{threshold}）" if threshold else "")
         else:

@@ -74,6 +74,7 @@ class Session:
         self._open = False
         self.recorder: list[Answer] | None = None  # a running check collects its evidence here
         self.fatal: ConnectFailure | None = None  # once the host is lost, every later command fails the same way
+        self.memo: dict = {}  # facts several checks of one run need (which node owns a cluster role ...)
         reason = netguard.refusal(self.address, config.networks)
         if reason:
             raise ConnectFailure(self.name, "refused_target", reason)

@@ -1,0 +1,166 @@
+"""Windows servers and SQL Server failover clusters (2 nodes each): cluster, databases, jobs, backups, error log.
+
+PowerShell and sqlcmd run over the server's SSH session (Win32-OpenSSH); each
+script prints `a|b|c` rows so one parser reads them all.
+"""
+
+import datetime as dt
+
+from cityops.inspect.catalogue import check
+from cityops.parsers import ParseError
+from cityops.parsers import windows as win
+from cityops.timeutil import now, today
+
+WINDOWS = ("windows",)
+SQL_ROLES = ("sqlserver_node", "sqlserver_db")
+EVERY = ("twice_daily", "daily", "weekly", "monthly", "quarterly")
+SYSTEM_DBS = {"master", "model", "msdb", "tempdb"}
+
+
+def ps(ctx, script: str, columns: int, what: str):
+    answer = ctx.run(f'powershell -NoProfile -NonInteractive -Command "{script}"')
+    return win.rows(answer.stdout, columns, what)
+
+
+def hosts_sql(ctx) -> bool:
+    """Does this host run the SQL Server instance now? A failover node answers only while it owns the role."""
+    if str(ctx.inventory_host.get("role")) != "sqlserver_node":
+        return True
+    if "sql_owner" not in ctx.session.memo:
+        groups = ps(ctx, "Get-ClusterGroup | ForEach-Object { $_.Name + '|' + $_.OwnerNode + '|' + $_.State }", 3,
+                    "Get-ClusterGroup")
+        owners = [owner for name, owner, _state in groups if name.startswith("SQL Server")]
+        if not owners:
+            raise ParseError("Get-ClusterGroup: no 'SQL Server (...)' role")
+        ctx.session.memo["sql_owner"] = owners[0]
+    owner = ctx.session.memo["sql_owner"]
+    if owner.lower() != ctx.host_name.lower():
+        ctx.skip(f"本节点不承载 SQL Server 角色（当前所有者 {owner}），由所有者节点巡检")
+        return False
+    return True
+
+
+def sqlcmd(ctx, query: str, columns: int, what: str):
+    """Rows of a T-SQL query on the host's instance (the cluster's network name when it has one)."""
+    server = ctx.inventory_host.get("sql_instance") or "."
+    answer = ctx.run(f'sqlcmd -S {server} -E -b -h -1 -W -s "|" -Q "SET NOCOUNT ON; {query}"', ok_status=(0, 1))
+    failure = win.sqlcmd_failure(answer.stdout + answer.stderr)
+    if failure:
+        return None, failure
+    return win.rows(answer.stdout, columns, what), None
+
+
+@check("WIN-DISK-001", "Windows 磁盘空间使用率", platforms=WINDOWS, cadences=EVERY, severity="major", warn=80, crit=90,
+       unit="%", remedy="清理日志、临时文件与过期备份，或扩展卷；数据库所在卷须保留增长空间。")
+def test_disks(host, ctx):
+    for drive, size, free in ps(ctx, "Get-WmiObject Win32_LogicalDisk -Filter DriveType=3 | ForEach-Object "
+                                     "{ $_.DeviceID + '|' + $_.Size + '|' + $_.FreeSpace }", 3, "Win32_LogicalDisk"):
+        if not (size.isdigit() and free.isdigit()):
+            raise ParseError(f"Win32_LogicalDisk: '{drive}|{size}|{free}'")
+        ctx.measure(round(100.0 * (int(size) - int(free)) / int(size), 1) if int(size) else 0.0, drive)
+
+
+@check("WIN-SVC-001", "Windows 自动启动服务运行状态", platforms=WINDOWS, cadences=EVERY, severity="critical",
+       remedy="查看系统事件日志中该服务的错误，排除原因后启动服务并确认依赖的业务恢复。")
+def test_services(host, ctx):
+    services = ps(ctx, "Get-Service | ForEach-Object { [string]$_.Status + '|' + $_.Name + '|' + [string]$_.StartType }",
+                  3, "Get-Service")
+    stopped = [name for status, name, start in services if start == "Automatic" and status != "Running"]
+    ctx.condition(not stopped, "已停止的自动服务", "、".join(stopped) if stopped else f"无（共 {len(services)} 个服务）")
+
+
+@check("WIN-PATCH-001", "Windows 补丁更新时间", platforms=WINDOWS, cadences=("monthly", "quarterly"), severity="minor",
+       warn=90, crit=180, unit="天", standard="GB/T 22239-2019 8.1.4.9（入侵防范：补丁）",
+       remedy="通过 WSUS 审批并安装已发布的安全更新，先在测试环境验证，群集节点逐台滚动安装。")
+def test_hotfix_age(host, ctx):
+    fixes = ps(ctx, "Get-HotFix | Sort-Object InstalledOn -Descending | Select-Object -First 5 | ForEach-Object "
+                    "{ $_.HotFixID + '|' + $_.Description + '|' + $_.InstalledOn.ToString('yyyy/MM/dd') }", 3, "Get-HotFix")
+    if not fixes:
+        raise ParseError("Get-HotFix: no update listed")
+    newest = max(win.when(d).date() for _kb, _desc, d in fixes)
+    ctx.measure((today() - newest).days, "最近安装")
+
+
+@check("MSSQL-NODE-001", "SQL Server 群集节点与角色状态", platforms=WINDOWS, roles=("sqlserver_node",), cadences=EVERY,
+       severity="critical", remedy="确认宕机节点的原因（硬件、网络、群集服务），修复后恢复节点；确认 SQL Server 角色"
+                                    "已在存活节点联机，必要时在维护窗口切回首选节点。")
+def test_cluster(host, ctx):
+    for node, state in ps(ctx, "Get-ClusterNode | ForEach-Object { $_.Name + '|' + $_.State }", 2, "Get-ClusterNode"):
+        ctx.condition(state == "Up", f"节点 {node}", state)
+    for group, owner, state in ps(ctx, "Get-ClusterGroup | ForEach-Object { $_.Name + '|' + $_.OwnerNode + '|' + "
+                                       "$_.State }", 3, "Get-ClusterGroup"):
+        ctx.condition(state == "Online", f"角色 {group}", f"{state}（所有者 {owner}）")
+
+
+@check("MSSQL-DB-001", "SQL Server 数据库状态", platforms=WINDOWS, roles=SQL_ROLES, cadences=EVERY, severity="critical",
+       remedy="对非 ONLINE 的数据库查看错误日志（置疑多为 I/O 或日志损坏），按应急预案从备份恢复，切勿直接强制修复。")
+def test_databases(host, ctx):
+    if not hosts_sql(ctx):
+        return
+    dbs, failure = sqlcmd(ctx, "SELECT name, state_desc FROM sys.databases", 2, "sys.databases")
+    if failure:
+        ctx.condition(False, "SQL Server 实例", f"无法连接：{failure}")
+        return
+    for name, state in dbs:
+        ctx.condition(state == "ONLINE", name, state)
+
+
+@check("MSSQL-JOB-001", "SQL Server 代理作业", platforms=WINDOWS, roles=SQL_ROLES, cadences=EVERY, severity="major",
+       remedy="查看失败作业的步骤历史（msdb.dbo.sysjobhistory），修复原因后手工重跑；备份作业失败须当日补做。")
+def test_jobs(host, ctx):
+    if not hosts_sql(ctx):
+        return
+    failed, failure = sqlcmd(
+        ctx, "SELECT j.name, h.run_status, CONVERT(varchar(19), msdb.dbo.agent_datetime(h.run_date, h.run_time), 120), "
+             "h.message FROM msdb.dbo.sysjobhistory h JOIN msdb.dbo.sysjobs j ON j.job_id = h.job_id WHERE h.step_id = 0 "
+             "AND h.run_status = 0 AND msdb.dbo.agent_datetime(h.run_date, h.run_time) > DATEADD(day, -1, GETDATE())",
+        4, "sysjobhistory")
+    if failure:
+        ctx.condition(False, "SQL Server 实例", f"无法连接：{failure}")
+        return
+    ctx.condition(not failed, "24 小时内失败的作业",
+                  "；".join(f"{name}（{at}）" for name, _st, at, _msg in failed) if failed else "无")
+
+
+@check("MSSQL-BAK-001", "SQL Server 数据库备份", platforms=WINDOWS, roles=SQL_ROLES, cadences=EVERY, severity="critical",
+       warn=26, crit=48, unit="小时", remedy="查看备份作业与目标路径空间，修复后立即补做完整备份并验证（RESTORE VERIFYONLY）。")
+def test_backups(host, ctx):
+    if not hosts_sql(ctx):
+        return
+    dbs, failure = sqlcmd(ctx, "SELECT name, state_desc FROM sys.databases", 2, "sys.databases")
+    if failure:
+        ctx.condition(False, "SQL Server 实例", f"无法连接：{failure}")
+        return
+    backups, failure = sqlcmd(ctx, "SELECT database_name, type, CONVERT(varchar(19), MAX(backup_finish_date), 120) "
+                                   "FROM msdb.dbo.backupset GROUP BY database_name, type", 3, "backupset")
+    if failure:
+        ctx.condition(False, "SQL Server 实例", f"无法连接：{failure}")
+        return
+    full = {}
+    for db, kind, at in backups:
+        if kind in ("D", "I"):  # full or differential: a restorable base
+            full[db] = max(full.get(db, win.when(at)), win.when(at))
+    clock = now().replace(tzinfo=None)
+    for db, _state in dbs:
+        if db in SYSTEM_DBS:
+            continue
+        if db in full:
+            ctx.measure(round((clock - full[db]).total_seconds() / 3600, 1), db)
+        else:
+            ctx.condition(False, db, "没有任何完整或差异备份")
+
+
+@check("MSSQL-LOG-001", "SQL Server 错误日志（严重级别 ≥17）", platforms=WINDOWS, roles=SQL_ROLES, cadences=EVERY,
+       severity="major", remedy="按错误号处理：823/824/825 为 I/O 错误须检查存储并运行 DBCC CHECKDB；17 级以上资源错误"
+                                 "检查内存与磁盘；处理后在台账登记。")
+def test_errorlog(host, ctx):
+    if not hosts_sql(ctx):
+        return
+    lines, failure = sqlcmd(ctx, "EXEC xp_readerrorlog 0, 1, N'Severity'", 3, "xp_readerrorlog")
+    if failure:
+        ctx.condition(False, "SQL Server 实例", f"无法连接：{failure}")
+        return
+    since = now().replace(tzinfo=None) - dt.timedelta(days=1)
+    recent = [row for row in lines if win.when(row[0][:19]) >= since]
+    severe = win.errorlog_severe(recent)
+    ctx.condition(not severe, "24 小时内的严重错误", f"{len(severe)} 条：{severe[-1][:150]}" if severe else "无")

@@ -22,7 +22,7 @@ def rows(text: str, columns: int, what: str) -> list[list[str]]:
         parts = [p.strip() for p in ln.split("|")]
         if len(parts) < columns:
             raise ParseError(f"{what}: expected {columns} columns, got '{ln.strip()[:80]}'")
-        out.append(parts[:columns - 1] + ["|".join(parts[columns - 1:])])  # the last column may hold '|'
+        out.append([*parts[:columns - 1], "|".join(parts[columns - 1:])])  # the last column may hold '|'
     return out
 
 

@@ -39,6 +39,7 @@ class Check:
     higher_is_worse: bool = True
     classes: tuple[str, ...] = ()
     roles: tuple[str, ...] = ()
+    requires: tuple[str, ...] = ()  # inventory fields the host must have (bmc_protocol ...)
     standard: str = ""
     module: str = ""
 
@@ -48,6 +49,8 @@ class Check:
         if self.classes and str(host.get("device_class")) not in self.classes:
             return False
         if self.roles and str(host.get("role")) not in self.roles:
+            return False
+        if any(not host.get(field) for field in self.requires):
             return False
         return cadence is None or cadence in self.cadences
 
@@ -61,7 +64,7 @@ REGISTRY: dict[str, Check] = {}
 
 
 def check(id: str, title: str, *, platforms, cadences=("daily",), severity="major", remedy: str, warn=None,
-          crit=None, unit="", higher_is_worse=True, classes=(), roles=(), standard=""):
+          crit=None, unit="", higher_is_worse=True, classes=(), roles=(), requires=(), standard=""):
     """Declare a check. Raises at import if the declaration is incomplete or the id is taken."""
     def wrap(fn: Callable) -> Callable:
         bad = [c for c in cadences if c not in CADENCES]
@@ -69,7 +72,8 @@ def check(id: str, title: str, *, platforms, cadences=("daily",), severity="majo
             raise ValueError(f"check {id}: cadences {bad or 'ok'}, severity '{severity}', title and remedy are required")
         c = Check(id=id, title=title, platforms=tuple(platforms), cadences=tuple(cadences), severity=severity,
                   remedy=remedy, fn=fn, warn=warn, crit=crit, unit=unit, higher_is_worse=higher_is_worse,
-                  classes=tuple(classes), roles=tuple(roles), standard=standard, module=fn.__module__)
+                  classes=tuple(classes), roles=tuple(roles), requires=tuple(requires), standard=standard,
+                  module=fn.__module__)
         if id in REGISTRY and REGISTRY[id].fn.__qualname__ != fn.__qualname__:
             raise ValueError(f"check id {id} declared twice ({REGISTRY[id].module} and {fn.__module__})")
         REGISTRY[id] = c

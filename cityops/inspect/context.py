@@ -74,6 +74,17 @@ class Context:
         return self.session.host
 
     @property
+    def bmc(self):
+        """The host's BMC session (Redfish or IPMI), opened once per run and shared by the BMC checks."""
+        from ..transport.bmc import open_bmc
+
+        s = self.session.memo.get("bmc")
+        if s is None:
+            s = self.session.memo["bmc"] = open_bmc(self.inventory_host, self.session.config, self.session.deadline)
+        s.recorder = self.answers
+        return s
+
+    @property
     def platform(self) -> str:
         return self.session.platform.id
 

@@ -80,7 +80,7 @@ def build_plan(hosts: list[Host], lab: LabDir, latency: dict[str, float] | None 
             plan.redfish.append({"name": f"{h.name}-bmc", "host": h.name, "addresses": [h.get("bmc_address")],
                                  "vendor": "Lenovo" if "联想" in str(h.get("vendor")) else "Huawei",
                                  "model": str(h.get("model", "")), "username": bcred["username"],
-                                 "password": bcred["password"], "latency": delay})
+                                 "password": bcred["password"], "latency": delay, "connection_faults": False})
         if h.get("bmc_protocol") == "ipmi" and h.get("bmc_address") and not netguard.refusal(h.get("bmc_address")):
             bcred = creds[h.get("bmc_credential")]
             plan.ipmi.append({"name": f"{h.name}-bmc", "host": h.name, "address": h.get("bmc_address"),

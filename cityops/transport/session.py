@@ -142,13 +142,13 @@ class Session:
             try:
                 self.connect()  # audits its own '<login>' failure
             except ConnectFailure as exc:
-                raise self.lose(exc) from None
+                raise self.lose(self.keep_failure(f"<login> {command}", exc, time.monotonic() - t0)) from None
             self._open = True
         try:
             rc, out, err = self._run(command, self.time_left(timeout or self.config.command_timeout))
         except ConnectFailure as exc:
             self.audit(command, exc.cause, time.monotonic() - t0)
-            raise self.lose(exc) from None
+            raise self.lose(self.keep_failure(command, exc, time.monotonic() - t0)) from None
         seconds = time.monotonic() - t0
         self.audit(command, rc, seconds)
         return self.keep(Answer(command, rc, out, err, seconds, collected))
@@ -158,6 +158,11 @@ class Session:
             self.recorder.append(answer)
         return answer
 
+    def keep_failure(self, command: str, failure: ConnectFailure, seconds: float) -> ConnectFailure:
+        """A command that got no answer is evidence too: what was tried, and why it failed."""
+        self.keep(Answer(command, failure.cause, "", str(failure), seconds, now().isoformat(timespec="seconds")))
+        return failure
+
     def connect(self) -> None:
         raise NotImplementedError
 
@@ -165,6 +170,9 @@ class Session:
         raise NotImplementedError
 
     def close(self) -> None:
+        for other in self.memo.values():  # sessions opened alongside this one (the host's BMC)
+            if isinstance(other, Session):
+                other.close()
         self._open = False
 
 
@@ -356,12 +364,40 @@ class HttpSession(Session):
                              now().isoformat(timespec="seconds")))
             return r
         self.audit(f"{method} {path}", failure.cause, time.monotonic() - t0)
-        raise self.lose(failure)
+        self.keep_failure(f"{method} {target}", failure, time.monotonic() - t0)
+        raise self.lose(failure) if not address or address == self.address else failure  # another address: not lost
 
     def run(self, command: str, timeout: float | None = None) -> Answer:  # request() audits and keeps it
         method, _, path = command.partition(" ")
         r = self.request(method, path, timeout=timeout)
         return Answer(command, 0 if r.ok else r.status_code, r.text, "", r.elapsed.total_seconds(), "")
+
+    def certificate(self, port: int = 443) -> dict:
+        """The server certificate of a verified TLS handshake (notAfter, subject ...), audited as a query."""
+        import ssl
+
+        if self.fatal is not None:
+            raise self.fatal
+        ctx = ssl.create_default_context(cafile=str(self.config.ca_file) if self.config.ca_file else None)
+        t0 = time.monotonic()
+        try:
+            with socket.create_connection((self.address, port), timeout=self.time_left(self.config.connect_timeout)) as raw, \
+                    ctx.wrap_socket(raw, server_hostname=self.address) as tls:
+                cert = tls.getpeercert()
+        except ssl.SSLError as exc:
+            failure = ConnectFailure(self.name, "tls", str(exc)[:200])
+        except ConnectionRefusedError:
+            failure = self.lose(ConnectFailure(self.name, "refused", f"{self.address}:{port}"))
+        except TimeoutError:
+            failure = self.lose(ConnectFailure(self.name, "timeout", f"{self.address}:{port}"))
+        else:
+            self.audit(f"TLS {self.address}:{port}", 0, time.monotonic() - t0)
+            self.keep(Answer(f"TLS handshake {self.address}:{port}", 0, f"notAfter={cert.get('notAfter')} "
+                             f"subject={cert.get('subject')}", "", time.monotonic() - t0,
+                             now().isoformat(timespec="seconds")))
+            return cert
+        self.audit(f"TLS {self.address}:{port}", failure.cause, time.monotonic() - t0)
+        raise self.keep_failure(f"TLS handshake {self.address}:{port}", failure, time.monotonic() - t0)
 
     def close(self) -> None:
         if self._open:
@@ -379,6 +415,10 @@ def session_class(host: Host) -> type[Session]:
         return CliSession
     if p.transport in ("https", "http"):
         return HttpSession
+    if p.transport == "snmp":
+        from .snmp import SnmpSession
+
+        return SnmpSession
     raise ConnectFailure(host.name, "protocol", f"cityops has no session for transport '{p.transport}' yet")
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from ...timeutil import today as now_date
 from .cli import Platform, Session
 from .device import now_text, uptime_text
 from .vrp import cipher, config_answer
@@ -20,7 +21,7 @@ from .vrp import cipher, config_answer
 
 def _signature_date(s: Session) -> str:
     days = s.health.signature_age_days
-    return (dt.date.today() - dt.timedelta(days=days)).isoformat()
+    return (now_date() - dt.timedelta(days=days)).isoformat()
 
 
 class Topsec(Platform):
@@ -72,7 +73,7 @@ class Topsec(Platform):
         h = s.health
         fans = " ".join(f"fan{i}:{'normal' if ok else 'fault'}" for i, ok, _sp in h.fans)
         psus = " ".join(f"power{i}:{'normal' if ok else 'fault'}" for i, ok in h.psus)
-        return (f"CPU使用率: {h.cpu}%\n内存使用率: {h.memory}%\n磁盘使用率: 41%\n当前会话数: 18342\n"
+        return (f"CPU使用率: {h.cpu}%\n内存使用率: {h.memory}%\n磁盘使用率: {h.disk}%\n当前会话数: 18342\n"
                 f"设备温度: {h.temperature}C\n风扇: {fans}\n电源: {psus}\n运行时间: {uptime_text(h.uptime_s)}")
 
     def signature(self, s: Session, kind: str) -> str:

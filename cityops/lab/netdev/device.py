@@ -100,6 +100,7 @@ class Health:
     logs: list[str]
     uptime_s: int
     signature_age_days: int
+    disk: int = 41  # % of the appliance's log/data disk in use
 
 
 def now_text(fmt: str = "%Y-%m-%d %H:%M:%S", hours_ago: float = 0) -> str:
@@ -150,8 +151,9 @@ def health(dev: Device, faults: dict) -> Health:
         alarms.append(("Minor", stamp, "The number of ARP entries exceeded the threshold."))
     uptime = dev.uptime_days * 86400 + int(time.time() - dev.started)
     sig = int(faults.get("signature_outdated", {}).get("days", 1))
+    disk = int(faults["disk_full"].get("percent", 97)) if "disk_full" in faults else 30 + dev.rng_seed % 25
     return Health(cpu, max(cpu, min(99, dev.cpu_base + 30)), memory, fans, psus, temperature, temperature < 70,
-                  ports, alarms, logs, uptime, sig)
+                  ports, alarms, logs, uptime, sig, disk)
 
 
 def uptime_text(seconds: int) -> str:

@@ -1,0 +1,73 @@
+"""Server hardware through the management controller: fans, power supplies, temperature (Redfish or IPMI)."""
+
+from cityops.inspect.catalogue import check
+from cityops.parsers import ParseError
+
+SERVERS = ("linux", "windows", "aix", "vmware_esxi")
+DAILY = ("daily", "weekly", "monthly", "quarterly")
+
+
+def redfish_chassis(ctx) -> list[str]:
+    members = ctx.bmc.get("/redfish/v1/Chassis").get("Members") or []
+    if not members:
+        raise ParseError("Redfish: no chassis listed")
+    return [m["@odata.id"] for m in members]
+
+
+def health(status: dict | None) -> str:
+    return str((status or {}).get("Health") or "OK")
+
+
+def ipmi(ctx, kind: str) -> list:
+    bmc = ctx.bmc
+    if "ipmi_sensors" not in bmc.memo:  # one SDR read serves the three BMC checks
+        bmc.memo["ipmi_sensors"] = bmc.sensors()
+    picked = [s for s in bmc.memo["ipmi_sensors"] if kind in s.name]
+    if not picked:
+        raise ParseError(f"IPMI: no '{kind}' sensor in the SDR")
+    return picked
+
+
+@check("BMC-FAN-001", "服务器风扇状态（带外）", platforms=SERVERS, requires=("bmc_protocol",), cadences=DAILY,
+       severity="major", remedy="登录 BMC 确认故障风扇位置，清理积尘；风扇故障须报修更换，期间关注 CPU 温度。")
+def test_fans(host, ctx):
+    if ctx.inventory_host.get("bmc_protocol") == "redfish":
+        for chassis in redfish_chassis(ctx):
+            for fan in ctx.bmc.get(f"{chassis}/Thermal").get("Fans", []):
+                ok = health(fan.get("Status")) == "OK"
+                ctx.condition(ok, fan.get("Name", "fan"), f"{fan.get('Reading')} {fan.get('ReadingUnits', 'RPM')}"
+                              + ("" if ok else f"，{health(fan.get('Status'))}"))
+    else:
+        for s in ipmi(ctx, "Fan"):
+            ctx.condition(s.health == 0, s.name, f"{s.value} {s.units}" + ("" if s.health == 0 else "，异常"))
+
+
+@check("BMC-PSU-001", "服务器电源状态（带外）", platforms=SERVERS, requires=("bmc_protocol",), cadences=DAILY,
+       severity="critical", remedy="检查电源线与 PDU 供电；电源模块故障须报修更换，更换前确认另一路电源正常。")
+def test_power_supplies(host, ctx):
+    if ctx.inventory_host.get("bmc_protocol") == "redfish":
+        for chassis in redfish_chassis(ctx):
+            for psu in ctx.bmc.get(f"{chassis}/Power").get("PowerSupplies", []):
+                state = health(psu.get("Status"))
+                ctx.condition(state == "OK", psu.get("Name", "PSU"), "正常" if state == "OK" else state)
+    else:
+        for s in ipmi(ctx, "PS"):
+            ctx.condition(s.health == 0, s.name, "、".join(s.states) or "正常")
+
+
+@check("BMC-TEMP-001", "服务器进风温度（带外）", platforms=SERVERS, requires=("bmc_protocol",), cadences=DAILY,
+       severity="major", warn=35, crit=40, unit="℃",
+       remedy="检查机房空调与机柜冷通道，确认无挡风、盲板齐全；持续偏高时报告机房管理方。")
+def test_inlet_temperature(host, ctx):
+    if ctx.inventory_host.get("bmc_protocol") == "redfish":
+        temps = [t for chassis in redfish_chassis(ctx) for t in ctx.bmc.get(f"{chassis}/Thermal").get("Temperatures", [])]
+        inlet = [t for t in temps if "inlet" in str(t.get("Name", "")).lower()] or temps[:1]
+        if not inlet:
+            raise ParseError("Redfish: no temperature reading")
+        for t in inlet:
+            ctx.measure(float(t["ReadingCelsius"]), t.get("Name", "Inlet"))
+    else:
+        sensors = ipmi(ctx, "Temp")
+        inlet = [s for s in sensors if "inlet" in s.name.lower() or "ambient" in s.name.lower()] or sensors[:1]
+        for s in inlet:
+            ctx.measure(float(s.value), s.name)

@@ -2,6 +2,7 @@
 
 from cityops.inspect.catalogue import check
 from cityops.parsers import ParseError
+from cityops.parsers import ipmi as ipmi_parser
 
 SERVERS = ("linux", "windows", "aix", "vmware_esxi")
 DAILY = ("daily", "weekly", "monthly", "quarterly")
@@ -18,10 +19,10 @@ def health(status: dict | None) -> str:
     return str((status or {}).get("Health") or "OK")
 
 
-def ipmi(ctx, kind: str) -> list:
+def ipmi(ctx, kind: str) -> list[ipmi_parser.Sensor]:
     bmc = ctx.bmc
     if "ipmi_sensors" not in bmc.memo:  # one SDR read serves the three BMC checks
-        bmc.memo["ipmi_sensors"] = bmc.sensors()
+        bmc.memo["ipmi_sensors"] = ipmi_parser.sdr_elist(bmc.sensors())
     picked = [s for s in bmc.memo["ipmi_sensors"] if kind in s.name]
     if not picked:
         raise ParseError(f"IPMI: no '{kind}' sensor in the SDR")
@@ -39,7 +40,7 @@ def test_fans(host, ctx):
                               + ("" if ok else f"，{health(fan.get('Status'))}"))
     else:
         for s in ipmi(ctx, "Fan"):
-            ctx.condition(s.health == 0, s.name, f"{s.value} {s.units}" + ("" if s.health == 0 else "，异常"))
+            ctx.condition(s.ok and (s.value is None or s.value > 0), s.name, s.reading + ("" if s.ok else f"（{s.status}）"))
 
 
 @check("BMC-PSU-001", "服务器电源状态（带外）", platforms=SERVERS, requires=("bmc_protocol",), cadences=DAILY,
@@ -52,7 +53,7 @@ def test_power_supplies(host, ctx):
                 ctx.condition(state == "OK", psu.get("Name", "PSU"), "正常" if state == "OK" else state)
     else:
         for s in ipmi(ctx, "PS"):
-            ctx.condition(s.health == 0, s.name, "、".join(s.states) or "正常")
+            ctx.condition(s.ok, s.name, s.reading)
 
 
 @check("BMC-TEMP-001", "服务器进风温度（带外）", platforms=SERVERS, requires=("bmc_protocol",), cadences=DAILY,
@@ -70,4 +71,6 @@ def test_inlet_temperature(host, ctx):
         sensors = ipmi(ctx, "Temp")
         inlet = [s for s in sensors if "inlet" in s.name.lower() or "ambient" in s.name.lower()] or sensors[:1]
         for s in inlet:
-            ctx.measure(float(s.value), s.name)
+            if s.value is None:
+                raise ParseError(f"IPMI: {s.name} has no reading ({s.reading})")
+            ctx.measure(s.value, s.name)

@@ -150,7 +150,14 @@ def main(argv=None) -> None:
     bmcs = [LabBmc(e, faults) for e in plan["endpoints"]]
     (lab.path / "ipmi.ready").write_text(str(os.getpid()))
     log.info("serving %d IPMI BMCs", len(bmcs))
-    pyghmi_bmc.Bmc.listen(timeout=1)  # serves every BMC's socket; SIGTERM ends the process
+    # A packet for a session still negotiating (a client's retransmit) meets a ServerSession without keys; pyghmi
+    # means to drop it ("in no shape to process a packet") but the attribute is missing: give it its default.
+    serversession.ServerSession.k1 = None
+    while True:  # one bad packet must not take 40 BMCs down with it
+        try:
+            pyghmi_bmc.Bmc.listen(timeout=1)  # serves every BMC's socket; SIGTERM ends the process
+        except Exception:
+            log.exception("packet handling failed; serving on")
 
 
 if __name__ == "__main__":

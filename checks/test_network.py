@@ -58,14 +58,4 @@ def test_alarms(host, ctx):
        unit="个/次巡检", remedy="检查增长端口的光模块、跳线与对端端口，清洁或更换光纤/模块，必要时更换端口。")
 def test_interface_errors(host, ctx):
     """Errors since the last run, per interface; the first run only stores the counters (a baseline)."""
-    counters = network.interface_errors(ctx.platform, answer(ctx, "errors"))
-    grew = 0
-    for name, count in counters.items():
-        ctx.values[name] = count
-        before = ctx.previous(name)
-        if before is not None and count > before:
-            ctx.measure(count - before, name, store=False)
-            grew += 1
-    if not grew:
-        baseline = f"首次巡检，已记录 {len(counters)} 个端口计数作为基线"
-        ctx.condition(True, "错包增长端口", "无" if ctx.previous_values else baseline)
+    ctx.growth(network.interface_errors(ctx.platform, answer(ctx, "errors")), "错包增长端口")

@@ -75,7 +75,19 @@ FAULT_FOR = {
     "SEC-HW-001": ("lab-ips", "power_failed", {}),
     "SEC-ALM-001": ("lab-topsec", "alarm_active", {}),
     "GAP-UNIT-001": ("lab-gap", "power_failed", {}),
+    "STO-DISK-001": ("lab-oceanstor", "storage_disk_failed", {}),
+    "STO-POOL-001": ("lab-oceanstor", "storage_pool_full", {}),
+    "STO-HEALTH-001": ("lab-oceanstor", "power_failed", {}),
+    "FC-ERR-001": ("lab-fos", "fc_port_errors", {"per_minute": "12000"}),
+    "FC-HW-001": ("lab-fos", "fan_failed", {}),
+    "FC-TEMP-001": ("lab-fos", "temperature_high", {}),
+    "AIX-FS-001": ("lab-aix", "disk_full", {}),
+    "AIX-FS-002": ("lab-aix", "inode_exhausted", {}),
+    "AIX-ERR-001": ("lab-aix", "io_errors", {}),
+    "AIX-PV-001": ("lab-aix", "io_errors", {}),
+    "AIX-SRC-001": ("lab-aix", "service_down", {"service": "xntpd"}),
 }
+GROWTH = ("NET-CRC-001", "FC-ERR-001")  # counters that must not rise: a baseline run comes first
 # Further faults a check must catch besides its main one.
 MORE_FAULTS = [("ORA-RMAN-001", "lab-rac2", "rman_failed", {}),
                ("MSSQL-NODE-001", "lab-sqlb", "sqlserver_node_down", {}),
@@ -84,7 +96,10 @@ MORE_FAULTS = [("ORA-RMAN-001", "lab-rac2", "rman_failed", {}),
                ("BMC-TEMP-001", "lab-linux-ora", "temperature_high", {"celsius": "45"}),
                ("SEC-SIG-001", "lab-ips", "signature_outdated", {}),
                ("SEC-ALM-001", "lab-gap", "alarm_active", {}),
-               ("SEC-DISK-001", "lab-ips", "disk_full", {})]
+               ("SEC-DISK-001", "lab-ips", "disk_full", {}),
+               ("STO-DISK-001", "lab-vnx", "storage_disk_failed", {}),
+               ("STO-POOL-001", "lab-vnx", "storage_pool_full", {}),
+               ("STO-HEALTH-001", "lab-vnx", "storage_disk_failed", {})]
 
 
 def run(lab, tmp_path, hosts=None, only=None, cadence=None, **kw):
@@ -133,11 +148,11 @@ def test_healthy_lab_every_check_on_every_host_it_applies_to(lab, tmp_path):
 def test_every_check_fails_on_its_fault_and_clears(lab, lab_fault, tmp_path, check_id, host, kind, params):
     from cityops.lab import control
 
-    if check_id == "NET-CRC-001":  # growth needs a baseline run first
+    if check_id in GROWTH:
         _, rows = run(lab, tmp_path, [host], {check_id})
         assert rows[0]["status"] == "pass" and "基线" in rows[0]["message"]
     lab_fault(host, kind, **params)
-    settle(lab, host, 1.0 if check_id == "NET-CRC-001" else 0.0)
+    settle(lab, host, 1.0 if check_id in GROWTH else 0.0)
     _, rows = run(lab, tmp_path, [host], {check_id})
     assert [(r["host"], r["check_id"], r["status"]) for r in rows] == [(host, check_id, "fail")], rows
     r = rows[0]

@@ -117,6 +117,21 @@ class Context:
         self.items.append(Item(item, status, shown, f"{item}：{shown}" if item else shown))
         return status
 
+    def growth(self, counters: dict[str, int], what: str) -> None:
+        """Error counters that must not rise: measure each one's increase since the last run, store them all.
+        The first run (no stored values) records a baseline; a counter lower than before (cleared, rebooted)
+        restarts from its new value."""
+        grew = 0
+        for name, count in counters.items():
+            self.values[name] = count
+            before = self.previous(name)
+            if before is not None and count > before:
+                self.measure(count - before, name, store=False)
+                grew += 1
+        if not grew:
+            self.condition(True, what, "无" if self.previous_values else
+                           f"首次巡检，已记录 {len(counters)} 个端口计数作为基线")
+
     def skip(self, why: str) -> str:
         """This check does not apply to the host as it stands now (a passive cluster node): `skip`, with the reason."""
         self.items.append(Item("", "skip", None, why))

@@ -295,3 +295,59 @@ def test_invoke_inspect_exit_status_and_interruption(lab, lab_fault, tmp_path):
     assert manifest["status"] == "incomplete" and "SIGTERM" in manifest["reason"]
     lines = (run_dir / "results.jsonl").read_text().splitlines()
     assert all(json.loads(line)["host"] for line in lines) and len(lines) < manifest["expected_results"]
+
+
+def test_waivers_turn_known_findings_into_waived_until_they_expire(lab, lab_fault, tmp_path):
+    import datetime as dt
+
+    from cityops.inspect.waivers import WaiverError
+    from cityops.timeutil import today
+
+    lab_fault("lab-linux-app", "disk_full")
+    lab_fault("lab-rac1", "disk_full")
+    waivers = tmp_path / "waivers.yml"
+    tomorrow, yesterday = today() + dt.timedelta(days=1), today() - dt.timedelta(days=1)
+    waivers.write_text(
+        f"- {{check: 'LNX-FS-*', hosts: lab-linux-app, reason: 数据盘扩容已立项, approver: 信息中心 王某, expires: '{tomorrow}'}}\n"
+        f"- {{check: LNX-FS-001, hosts: 'lab-rac*', reason: 过期的豁免, approver: 王某, expires: '{yesterday}'}}\n")
+    outcome, rows = run(lab, tmp_path, ["lab-linux-app", "lab-rac1"], {"LNX-FS-001"}, waivers_file=waivers)
+    got = by_key(rows)
+    waived = got[("lab-linux-app", "LNX-FS-001")]
+    assert waived["status"] == "waived" and waived["waived_from"] == "fail" and waived["value"] == 97
+    assert waived["waiver"]["approver"] == "信息中心 王某" and "扩容" in waived["waiver"]["reason"]
+    assert got[("lab-rac1", "LNX-FS-001")]["status"] == "fail"  # expired: no longer applies
+    manifest = json.loads((outcome.run_dir / "manifest.json").read_text())
+    assert manifest["counts"]["waived"] == 1 and manifest["waivers_expired"][0]["reason"] == "过期的豁免"
+    assert outcome.tally.by_status["waived"] == 1 and outcome.exit_status == 1  # rac1 still fails
+    waivers.write_text("- {check: LNX-FS-001, hosts: lab-linux-app, reason: x}\n")
+    with pytest.raises(WaiverError, match="entry 1: missing approver, expires"):
+        run(lab, tmp_path, ["lab-linux-app"], {"LNX-FS-001"}, waivers_file=waivers)
+
+
+def test_manual_items_join_a_run_with_who_and_when(lab, tmp_path):
+    inv, state = lab
+    form = tmp_path / "form.yml"
+    tpl = subprocess.run([str(BIN / "invoke"), "inspect.manual", "--template", "--site", "dzzw", "--inventory",
+                          str(LAB_INV)], cwd=REPO, capture_output=True, text=True)
+    assert tpl.returncode == 0 and "MAN-LED-001" in tpl.stdout and "lab-vrp-core" in tpl.stdout
+    outcome, rows = run(lab, tmp_path, ["lab-rac1"], {"LNX-FS-001"})
+    form.write_text("inspector: 张工\ntime: '2026-11-24T09:30:00+08:00'\nsite: dzzw\nitems:\n"
+                    "  - {check: MAN-LED-001, host: lab-vrp-core, status: fail, note: 电源2指示灯红色}\n"
+                    "  - {check: MAN-ENV-001, status: pass, value: 23.5, note: 温度 23.5℃ 湿度 45%}\n")
+    base = [str(BIN / "invoke"), "inspect.manual", "--run", outcome.run_id, "--file", str(form), "--inventory",
+            str(LAB_INV), "--reports", str(tmp_path / "reports")]
+    joined = subprocess.run(base, cwd=REPO, capture_output=True, text=True)
+    assert joined.returncode == 0, joined.stderr
+    rows = record.read_results(outcome.run_dir / "results.jsonl")
+    led = by_key(rows)[("lab-vrp-core", "MAN-LED-001")]
+    assert led["status"] == "fail" and led["manual"]["inspector"] == "张工" and "电源2" in led["message"]
+    assert by_key(rows)[("site:dzzw", "MAN-ENV-001")]["value"] == 23.5
+    manifest = json.loads((outcome.run_dir / "manifest.json").read_text())
+    assert manifest["results"] == len(rows) == 3 and manifest["manual_forms"][0]["inspector"] == "张工"
+    kept = manifest["manual_forms"][0]["file"]
+    assert manifest["files"][kept] == record.sha256_file(outcome.run_dir / kept)
+    again = subprocess.run(base, cwd=REPO, capture_output=True, text=True)
+    assert again.returncode == 2 and "already joined" in again.stderr
+    form.write_text("inspector: 张工\ntime: '2026-11-24T09:30:00+08:00'\nitems:\n  - {check: MAN-LED-001, status: ok}\n")
+    bad = subprocess.run(base, cwd=REPO, capture_output=True, text=True)
+    assert bad.returncode == 2 and "status must be pass, warn or fail, not 'ok'" in bad.stderr

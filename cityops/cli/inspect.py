@@ -7,7 +7,7 @@ import time
 import traceback
 from pathlib import Path
 
-from invoke import Collection, Exit
+from invoke import Collection, Exit, task
 
 from .common import load, selection, selection_task, warn_problems
 
@@ -38,10 +38,11 @@ class Progress:
     "cadence": CADENCE_HELP, "check": "only these check ids, comma-separated (e.g. LNX-FS-001,NET-CPU-001)",
     "workers": "hosts inspected at once (default 64)", "host_timeout": "seconds allowed per host (default 120)",
     "reports": "reports directory (default ./reports)", "lab": "lab state directory (default .cityops/lab)",
-    "inspector": "巡检人 recorded in the manifest (default $CITYOPS_INSPECTOR or the login name)"})
+    "inspector": "巡检人 recorded in the manifest (default $CITYOPS_INSPECTOR or the login name)",
+    "waivers": "waivers file (default ./waivers.yml)"})
 def run(c, bureau=None, lot=None, site=None, zone=None, class_=None, subsystem=None, host=None, limit=None,
         cadence=None, check=None, workers=64, host_timeout=120.0, reports="reports", lab=None, inspector="",
-        inventory=None):
+        waivers="waivers.yml", inventory=None):
     """Inspect the selected hosts; write reports/runs/<run-id>/. Exit 0 clean, 1 findings, 2 errors, 3 tool failure."""
     from ..inspect.catalogue import CADENCES
     from ..inspect.session import inspect
@@ -53,19 +54,52 @@ def run(c, bureau=None, lot=None, site=None, zone=None, class_=None, subsystem=N
     sel = selection(inv, bureau=bureau, lot=lot, site=site, zone=zone, class_=class_, subsystem=subsystem,
                     host=host, limit=limit)
     only = {x.strip() for x in check.split(",")} if check else None
+    from ..inspect.waivers import WaiverError
+    from ..inspect.waivers import load as load_waivers
+
+    try:
+        load_waivers(Path(waivers), inv)
+    except WaiverError as exc:
+        raise Exit(f"cityops: {exc}", code=3) from None
     try:
         outcome = inspect(inv, sel.hosts, cadence=cadence, selection=sel.criteria or {"all": True},
                           reports=Path(reports), lab_dir=Path(lab) if lab else None, workers=int(workers),
-                          host_timeout=float(host_timeout), inspector=inspector, only=only, progress=Progress())
+                          host_timeout=float(host_timeout), inspector=inspector, only=only, progress=Progress(),
+                          waivers_file=Path(waivers))
     except Exception:
         traceback.print_exc()
         raise Exit("cityops: inspect failed (tool error, exit 3)", code=3) from None
     s = outcome.tally.by_status
     print(f"run {outcome.run_id}: {outcome.results} results on {outcome.tally.hosts_total} hosts — "
-          f"正常 {s['pass']}  告警 {s['warn']}  异常 {s['fail']}  无法巡检 {s['error']}  ({outcome.status})")
+          f"正常 {s['pass']}  告警 {s['warn']}  异常 {s['fail']}  无法巡检 {s['error']}  已豁免 {s['waived']}  "
+          f"({outcome.status})")
     print(f"records: {outcome.run_dir}/")
     if outcome.exit_status:
         raise Exit(code=outcome.exit_status)
 
 
-inspect_ns = Collection("inspect", run)
+@task(help={"run": "run id (a directory under reports/runs) to join the form to",
+            "file": "the filled-in form (YAML)", "template": "print an empty form instead",
+            "site": "site for --template (dzzw, szcs, ...)", "reports": "reports directory (default ./reports)",
+            "inventory": "inventory directory (default ./inventory)"})
+def manual(c, run=None, file=None, template=False, site=None, reports="reports", inventory=None):
+    """人工巡检: print a form for a site (--template --site S), or join a filled form to a run (--run ID --file F)."""
+    from ..inspect.manual import ManualError, join
+    from ..inspect.manual import template as make_template
+
+    inv = load(inventory)
+    try:
+        if template:
+            if not site:
+                raise Exit("cityops: --template needs --site", code=2)
+            print(make_template(inv, site), end="")
+            return
+        if not (run and file):
+            raise Exit("cityops: give --run RUN_ID --file FORM.yml (or --template --site S)", code=2)
+        added = join(Path(reports) / "runs" / run, Path(file), inv)
+    except ManualError as exc:
+        raise Exit(f"cityops: {exc}", code=2) from None
+    print(f"run {run}: {added} manual result(s) joined from {file}")
+
+
+inspect_ns = Collection("inspect", run, manual)

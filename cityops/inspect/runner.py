@@ -90,12 +90,14 @@ def inspect_host(h: Host, checks: list[Check], config: TransportConfig, run_id: 
 
 def run(hosts: list[Host], plan: dict[str, list[Check]], config: TransportConfig, run_id: str, emit: Emit,
         previous: dict, *, workers: int = 64, host_timeout: float = 120.0,
-        progress: Callable[[Tally], None] | None = None) -> tuple[Tally, dict]:
+        progress: Callable[[Tally], None] | None = None,
+        waive: Callable[[dict], dict] = lambda r: r) -> tuple[Tally, dict]:
     """Inspect every host with a plan; returns the tally and the values to store, by host."""
     tally = Tally(hosts_total=sum(1 for h in hosts if plan.get(h.name)))
     values: dict[str, dict] = {}
 
     def counted(record: dict) -> None:
+        record = waive(record)
         tally.add(record["status"])
         emit(record)
 

@@ -19,7 +19,7 @@ from ..timeutil import now
 from ..transport.audit import AuditLog
 from ..transport.credentials import Credentials
 from ..transport.session import TransportConfig
-from . import record, runner
+from . import record, runner, waivers
 from .catalogue import applicable
 
 REPORTS = Path("reports")
@@ -54,8 +54,9 @@ def transport_config(audit: AuditLog, lab_dir: Path | None = None) -> TransportC
 
 def inspect(inv: Inventory, hosts: list[Host], *, cadence: str | None, selection: dict, reports: Path = REPORTS,
             lab_dir: Path | None = None, workers: int = 64, host_timeout: float = 120.0, inspector: str = "",
-            only: set[str] | None = None, progress=None) -> RunOutcome:
+            only: set[str] | None = None, progress=None, waivers_file: Path = Path("waivers.yml")) -> RunOutcome:
     start = now()
+    active, expired = waivers.load(waivers_file, inv)  # a malformed waiver stops the run before it starts
     run_id = f"{start:%Y%m%dT%H%M%S}-{cadence or 'all'}-{secrets.token_hex(2)}"
     run_dir = reports / "runs" / run_id
     run_dir.mkdir(parents=True)
@@ -73,6 +74,7 @@ def inspect(inv: Inventory, hosts: list[Host], *, cadence: str | None, selection
         "lots": sorted({lot for h in covered for lot in h.lots}),
         "subsystems": sorted({str(h.get("subsystem")) for h in covered if h.get("subsystem")}),
         "bureaus": sorted({str(h.get("bureau")) for h in covered if h.get("bureau")}),
+        "waivers_active": [w.record() for w in active], "waivers_expired": [w.record() for w in expired],
     }
     record.write_manifest(run_dir, manifest)
     results = record.ResultsFile(run_dir / "results.jsonl")
@@ -89,7 +91,8 @@ def inspect(inv: Inventory, hosts: list[Host], *, cadence: str | None, selection
     tally = runner.Tally(hosts_total=len(covered))
     try:
         tally, values = runner.run(hosts, plan, config, run_id, results.write, store.load(), workers=workers,
-                                   host_timeout=host_timeout, progress=progress)
+                                   host_timeout=host_timeout, progress=progress,
+                                   waive=lambda r: waivers.apply(r, active))
         store.update(values)
     except KeyboardInterrupt as exc:
         status, reason = "incomplete", f"interrupted ({exc or 'SIGINT'})"

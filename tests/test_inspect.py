@@ -308,7 +308,8 @@ def test_waivers_turn_known_findings_into_waived_until_they_expire(lab, lab_faul
     waivers = tmp_path / "waivers.yml"
     tomorrow, yesterday = today() + dt.timedelta(days=1), today() - dt.timedelta(days=1)
     waivers.write_text(
-        f"- {{check: 'LNX-FS-*', hosts: lab-linux-app, reason: 数据盘扩容已立项, approver: 信息中心 王某, expires: '{tomorrow}'}}\n"
+        f"- {{check: 'LNX-FS-*', hosts: lab-linux-app, reason: 数据盘扩容已立项, approver: 信息中心 王某, "
+        f"expires: '{tomorrow}'}}\n"
         f"- {{check: LNX-FS-001, hosts: 'lab-rac*', reason: 过期的豁免, approver: 王某, expires: '{yesterday}'}}\n")
     outcome, rows = run(lab, tmp_path, ["lab-linux-app", "lab-rac1"], {"LNX-FS-001"}, waivers_file=waivers)
     got = by_key(rows)
@@ -325,7 +326,6 @@ def test_waivers_turn_known_findings_into_waived_until_they_expire(lab, lab_faul
 
 
 def test_manual_items_join_a_run_with_who_and_when(lab, tmp_path):
-    inv, state = lab
     form = tmp_path / "form.yml"
     tpl = subprocess.run([str(BIN / "invoke"), "inspect.manual", "--template", "--site", "dzzw", "--inventory",
                           str(LAB_INV)], cwd=REPO, capture_output=True, text=True)

@@ -42,7 +42,7 @@ def template(inv: Inventory, site: str) -> str:
     if not hosts:
         raise ManualError(f"no inventory host at site '{site}'")
     form = {"inspector": "", "time": "", "site": site, "items": []}
-    for cid, (title, hint) in ITEMS.items():
+    for cid, (_title, hint) in ITEMS.items():
         if cid == "MAN-LED-001":
             form["items"] += [{"check": cid, "host": h.name, "status": "", "note": ""} for h in hosts[:200]]
         else:

@@ -7,6 +7,8 @@ own session, guarded, time-bounded and audited like the host's.
 
 from __future__ import annotations
 
+import threading
+
 from ..inventory.model import Host
 from .credentials import CredentialError
 from .errors import ConnectFailure
@@ -66,6 +68,9 @@ class _HostView:
         return getattr(self._host, item)
 
 
+IPMI_SLOTS = threading.BoundedSemaphore(6)  # RMCP+ over UDP retransmits under load: a few BMCs at a time
+
+
 class IpmiSession(_BmcEndpoint, Session):
     """IPMI 2.0 (RMCP+, cipher suite 3 as the IMM and iDRAC6 offer) through ipmitool, one short process per query.
 
@@ -93,10 +98,11 @@ class IpmiSession(_BmcEndpoint, Session):
                 "-U", cred.username, "-E", *command.split()]
         env = {**os.environ, "IPMI_PASSWORD": cred.password}
         try:
-            p = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, env=env)
-            if p.returncode != 0 and "Unable to establish" in p.stderr:  # ask again, verbosely, to learn why
-                p = subprocess.run([argv[0], "-v", *argv[1:]], capture_output=True, text=True,
-                                   timeout=self.time_left(timeout), env=env)
+            with IPMI_SLOTS:
+                p = subprocess.run(argv, capture_output=True, text=True, timeout=self.time_left(timeout), env=env)
+                if p.returncode != 0 and "Unable to establish" in p.stderr:  # ask again, verbosely, to learn why
+                    p = subprocess.run([argv[0], "-v", *argv[1:]], capture_output=True, text=True,
+                                       timeout=self.time_left(timeout), env=env)
         except subprocess.TimeoutExpired:
             raise ConnectFailure(self.name, "read_timeout", f"ipmitool {command}: no answer in {timeout:.0f} s") from None
         except FileNotFoundError:

@@ -15,9 +15,11 @@ time limit). Failures raise ConnectFailure with a cause code.
 
 from __future__ import annotations
 
+import re
 import socket
 import time
 from dataclasses import dataclass, field
+from typing import ClassVar
 from pathlib import Path
 
 from .. import netguard, platforms
@@ -285,6 +287,7 @@ class CliSession(Session):
                 alt_key_file=str(self.config.known_hosts), use_keys=False, allow_agent=False, fast_cli=True,
                 read_timeout_override=timeout * 2, sock=self.tcp())  # bounds the login's prompt reads too
             self.conn.read_timeout_override = None  # from here each command's own read_timeout applies
+            self._sync(timeout)
         except Exception as exc:
             failure = self.failure(exc)
             self.audit("<login>", failure.cause, time.monotonic() - t0)
@@ -292,7 +295,10 @@ class CliSession(Session):
 
     def _run(self, command: str, timeout: float) -> tuple[int | None, str, str]:
         try:
-            out = self.conn.send_command(command, read_timeout=timeout)
+            # The prompt learned at login, not find_prompt() per command: under load find_prompt can read a stale
+            # line left by the paging command and then wait for a "prompt" that never comes.
+            out = self.conn.send_command(command, read_timeout=timeout, auto_find_prompt=False,
+                                         expect_string=self._prompt_pattern())
         except Exception as exc:
             failure = self.failure(exc)
             if failure.cause == "read_timeout":
@@ -304,6 +310,32 @@ class CliSession(Session):
         failed = any(m in out[:200] for m in ("Error: Unrecognized command", "% Invalid input", "% Unrecognized",
                                                "Error: Wrong parameter", "% Unknown command"))
         return (1 if failed else 0), out, ""
+
+    # A read-only command per platform and a pattern only its answer prints.
+    SYNC: ClassVar[dict[str, tuple[str, str]]] = {"huawei_vrp": ("display clock", r"Time Zone"), "huawei_vrpv8": ("display clock", r"Time Zone"),
+            "hp_comware": ("display clock", r"Time Zone"), "cisco_ios": ("show clock", r"\d{2}:\d{2}:\d{2}\.\d{3}"),
+            "cisco_nxos": ("show clock", r"\d{2}:\d{2}:\d{2}\.\d{3}"), "brocade_fos": ("version", r"Fabric OS:"),
+            "topsec_tos": ("system version show", r"TopsecOS version"),
+            "sangfor_vpn": ("show version", r"Software version")}
+
+    def _sync(self, timeout: float) -> None:
+        """Read past everything the login left in flight. netmiko's paging command can return at a stale
+        prompt while the device's answer is still on its way, to be taken for the first command's answer. A
+        device echoes type-ahead at once but answers in order, so: send a read-only command and read until
+        a line only its answer prints, then the prompt after it."""
+        probe = self.SYNC.get(self.platform.id)
+        if not probe:
+            return
+        command, answer = probe
+        self.conn.write_channel(command + self.conn.RETURN)
+        self.conn.read_until_pattern(pattern=answer, read_timeout=timeout * 2)
+        self.conn.read_until_pattern(pattern=self._prompt_pattern(), read_timeout=timeout * 2)
+
+    def _prompt_pattern(self) -> str:
+        base = re.escape(self.conn.base_prompt)
+        if self.platform.id.startswith(("huawei", "hp_")):
+            return rf"[<\[]{base}[^\n]*[>\]]"  # <name> or [name] (system view), never 'sysname name' in a config
+        return rf"{base}[^\n\s]*\s?[>#$]"
 
     def _trim_echo(self, out: str, command: str) -> str:
         """netmiko leaves the echoed '<prompt>command' line in when a command prints nothing: drop it, and a

@@ -19,8 +19,8 @@ import re
 import socket
 import time
 from dataclasses import dataclass, field
-from typing import ClassVar
 from pathlib import Path
+from typing import ClassVar
 
 from .. import netguard, platforms
 from ..inventory.model import Host
@@ -312,7 +312,8 @@ class CliSession(Session):
         return (1 if failed else 0), out, ""
 
     # A read-only command per platform and a pattern only its answer prints.
-    SYNC: ClassVar[dict[str, tuple[str, str]]] = {"huawei_vrp": ("display clock", r"Time Zone"), "huawei_vrpv8": ("display clock", r"Time Zone"),
+    SYNC: ClassVar[dict[str, tuple[str, str]]] = {
+            "huawei_vrp": ("display clock", r"Time Zone"), "huawei_vrpv8": ("display clock", r"Time Zone"),
             "hp_comware": ("display clock", r"Time Zone"), "cisco_ios": ("show clock", r"\d{2}:\d{2}:\d{2}\.\d{3}"),
             "cisco_nxos": ("show clock", r"\d{2}:\d{2}:\d{2}\.\d{3}"), "brocade_fos": ("version", r"Fabric OS:"),
             "topsec_tos": ("system version show", r"TopsecOS version"),

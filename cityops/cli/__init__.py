@@ -13,10 +13,14 @@ from .lab import lab_ns
 
 @task
 def demo(c):
-    """The main job on this machine: validate the inventory, export the archive, run the lab and break it."""
+    """The main job on this machine: validate the inventory, export the archive, run the lab, inspect it, break it."""
+    from pathlib import Path
+
+    from ..inspect.session import inspect
     from ..lab import control, supervisor
     from ..lab.statedir import LabDir
     from .common import load
+    from .inspect import Progress
 
     check(c)
     export(c)
@@ -27,11 +31,24 @@ def demo(c):
         report = control.up(lab, list(inv.hosts.values()))
         print(f"lab up: {report.served} in {report.seconds:.1f} s; not served yet: {len(report.unserved)} hosts")
     try:
+        every = list(inv.hosts.values())
+        run = inspect(inv, every, cadence="daily", selection={"cadence": "daily"}, reports=Path("reports"),
+                      progress=Progress())
+        s = run.tally.by_status
+        print(f"daily inspection of the estate: {run.results} results on {run.tally.hosts_total} hosts — 正常 {s['pass']} "
+              f"告警 {s['warn']} 异常 {s['fail']} 无法巡检 {s['error']} → {run.run_dir}/")
         victim = "gxj-dzzw-core01"
         print(control.set_fault(lab, inv, victim, "fan_failed"))
         procs, hosts = control.status(lab)
         up = sum(1 for h in hosts if h.reachable)
         print(f"lab status: {control.summarize(procs)} running; {up}/{len(hosts)} hosts answer their protocol")
+        again = inspect(inv, [inv.hosts[victim]], cadence="daily", selection={"host": victim}, reports=Path("reports"))
+        for line in (run.run_dir.parent / again.run_id / "results.jsonl").read_text(encoding="utf-8").splitlines():
+            if '"status": "fail"' in line:
+                import json
+
+                r = json.loads(line)
+                print(f"finding on {r['host']}: {r['check_id']} {r['message']} — 整改建议：{r['remedy']}")
         print(control.set_fault(lab, inv, victim, "", clear=True))
     finally:
         if started:

@@ -50,6 +50,8 @@ def crs_resources(text: str) -> list[Resource]:
     if "NAME" not in text or "TARGET" not in text:
         raise ParseError("crsctl stat res -t: no resource table")
     out, name = [], None
+    header = next((ln for ln in text.splitlines() if ln.startswith("NAME ")), "")
+    server_col, detail_col = header.find("SERVER"), header.find("STATE_DETAILS")
     for ln in text.splitlines():
         if not ln.strip() or ln.startswith("-") or ln.strip() in ("Local Resources", "Cluster Resources"):
             continue
@@ -58,9 +60,12 @@ def crs_resources(text: str) -> list[Resource]:
         if not ln.startswith(" "):
             name = ln.strip()
             continue
-        m = re.match(r"^\s+(?:\d+\s+)?(ONLINE|OFFLINE)\s+(ONLINE|OFFLINE|INTERMEDIATE|UNKNOWN)(?:\s+(\S+))?\s*(.*)$", ln)
+        m = re.match(r"^\s+(?:\d+\s+)?(ONLINE|OFFLINE)\s+(ONLINE|OFFLINE|INTERMEDIATE|UNKNOWN)", ln)
         if m and name:
-            out.append(Resource(name, m.group(1), m.group(2), m.group(3) or "", m.group(4).strip()))
+            # SERVER and STATE_DETAILS sit under their headings; an offline slot has no server
+            server = ln[server_col:detail_col].strip() if 0 < server_col < detail_col else ""
+            detail = ln[detail_col:].strip() if detail_col > 0 else ""
+            out.append(Resource(name, m.group(1), m.group(2), server, detail))
     if not out:
         raise ParseError("crsctl stat res -t: no resource rows")
     return out
@@ -146,9 +151,9 @@ def listener_up(text: str, exit_status: int | None) -> tuple[bool, str]:
 
 def rows(text: str, columns: int) -> list[list[str]]:
     """sqlplus output of a query printing '|'-joined columns; ORA- errors are raised."""
-    err = re.search(r"^(ORA-\d{5}[^\n]*|SP2-\d{4}[^\n]*|ERROR at line[^\n]*)", text, re.M)  # not ORA- inside a column
-    if err:
-        raise ParseError(f"sqlplus: {err.group(1).strip()}")
+    err = re.search(r"^(ORA-\d{5}[^\n]*|SP2-\d{4}[^\n]*)", text, re.M)  # at a line's start: not ORA- in a column
+    if err or re.search(r"^ERROR at line", text, re.M):
+        raise ParseError(f"sqlplus: {err.group(1).strip() if err else 'ERROR at line ...'}")
     out = []
     for ln in text.splitlines():
         if not ln.strip():

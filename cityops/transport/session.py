@@ -329,8 +329,18 @@ class CliSession(Session):
             return
         command, answer = probe
         self.conn.write_channel(command + self.conn.RETURN)
-        self.conn.read_until_pattern(pattern=answer, read_timeout=timeout * 2)
-        self.conn.read_until_pattern(pattern=self._prompt_pattern(), read_timeout=timeout * 2)
+        seen, deadline = "", time.monotonic() + timeout * 2
+        while not re.search(answer, seen):
+            if time.monotonic() > deadline:
+                prompts = len(re.findall(self._prompt_pattern(), seen))
+                if prompts and command in seen:  # it answered, but not what that command prints
+                    raise ConnectFailure(self.name, "garbage", f"'{command}' answered: {seen.strip()[-120:]!r}")
+                raise ConnectFailure(self.name, "read_timeout", f"no answer to '{command}' after login")
+            seen += self.conn.read_channel()
+            time.sleep(0.01)
+        tail = re.split(answer, seen, maxsplit=1)[-1]
+        if not re.search(self._prompt_pattern(), tail):
+            self.conn.read_until_pattern(pattern=self._prompt_pattern(), read_timeout=timeout * 2)
 
     def _prompt_pattern(self) -> str:
         base = re.escape(self.conn.base_prompt)

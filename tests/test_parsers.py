@@ -1,0 +1,137 @@
+"""Parsers against real published output (tests/fixtures/published, see SOURCES.md) and vendor-manual layouts.
+
+Pure functions, no lab: each test would fail on a parser that reads the lab's imitation but not the real thing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from cityops.parsers import ParseError, aix, linux, network, oracle, windows
+
+PUBLISHED = Path(__file__).parent / "fixtures" / "published"
+
+
+def published(name: str) -> str:
+    return (PUBLISHED / name).read_text()
+
+
+def test_df_on_centos7_skips_pseudo_filesystems():
+    fs = linux.df(published("centos7_df.txt"))
+    assert [(f.mount, f.percent) for f in fs] == [("/", 11), ("/boot", 23)]
+    with pytest.raises(ParseError):
+        linux.df("bash: df: command not found")
+
+
+def test_vrp_interface_brief_errors_from_a_real_ar_router():
+    errors = network.interface_errors("huawei_vrp", published("huawei_vrp_display_interface_brief.txt"))
+    assert len(errors) == 17 and errors["GigabitEthernet0/0/5(v)"] == 0 and set(errors.values()) == {0}
+    grown = published("huawei_vrp_display_interface_brief.txt").replace(
+        "Vlanif100                   up    up           --     --          0          0",
+        "Vlanif100                   up    up           --     --        321          0")
+    assert network.interface_errors("huawei_vrp", grown)["Vlanif100"] == 321
+
+
+def test_ios_cpu_and_interfaces_from_real_routers():
+    assert network.cpu_percent("cisco_ios", published("cisco_ios_show_processes_cpu.txt")) == 0.0
+    busy = published("cisco_ios_show_processes_cpu.txt").replace("five seconds: 0%/0%", "five seconds: 87%/3%")
+    assert network.cpu_percent("cisco_ios", busy) == 87.0
+    errors = network.interface_errors("cisco_ios", published("cisco_ios_show_interfaces.txt"))
+    assert errors == {"GigabitEthernet0/0": 0, "GigabitEthernet0/1": 0}
+    crc = published("cisco_ios_show_interfaces.txt").replace("0 input errors, 0 CRC", "45 input errors, 45 CRC", 1)
+    assert network.interface_errors("cisco_ios", crc)["GigabitEthernet0/0"] == 45
+
+
+@pytest.mark.parametrize(("platform", "text", "expected"), [
+    # VRP8 (CE series) prints a different layout from VRP5 (vendor documentation)
+    ("huawei_vrpv8", "CPU utilization statistics at 2019-04-10 16:06:08 851 ms\nSystem cpu use rate is : 9%\n"
+                     "Cpu utilization statistics on slot 1 :", 9.0),
+    ("huawei_vrp", "CPU Usage Stat. Cycle: 60 (Second)\nCPU Usage            : 12% Max: 37%\n", 12.0),
+    # Comware 5 (S7500E) reports per board; the busiest counts
+    ("hp_comware", "Unit 1\nBoard 0 CPU usage:\n       3% in last 5 seconds\n       4% in last 1 minute\n"
+                   "Board 1 CPU usage:\n       9% in last 5 seconds\n      11% in last 1 minute\n", 11.0),
+])
+def test_cpu_layouts_of_each_generation(platform, text, expected):
+    assert network.cpu_percent(platform, text) == expected
+
+
+def test_memory_layouts_of_each_generation():
+    assert network.memory_percent("huawei_vrpv8", "Memory utilization statistics at 2019-04-10\n"
+                                                  "System Total Memory: 1926208 Kbytes\n"
+                                                  "Total Memory Used: 693328 Kbytes\nMemory Using Percentage: 36%") == 36
+    assert network.memory_percent("hp_comware", "System Total Memory(bytes): 431869088\n"
+                                                "Total Used Memory(bytes): 71963156\nUsed Rate: 16%\n") == 16
+    with pytest.raises(ParseError):
+        network.memory_percent("hp_comware", "% Unrecognized command found at '^' position.")
+
+
+def test_crsctl_11g_resources_with_an_offline_instance():
+    text = """--------------------------------------------------------------------------------
+NAME           TARGET  STATE        SERVER                   STATE_DETAILS
+--------------------------------------------------------------------------------
+Local Resources
+--------------------------------------------------------------------------------
+ora.LISTENER.lsnr
+               ONLINE  ONLINE       rac1
+               ONLINE  ONLINE       rac2
+ora.gsd
+               OFFLINE OFFLINE      rac1
+--------------------------------------------------------------------------------
+Cluster Resources
+--------------------------------------------------------------------------------
+ora.orcl.db
+      1        ONLINE  ONLINE       rac1                     Open
+      2        ONLINE  OFFLINE                               Instance Shutdown
+"""
+    res = oracle.crs_resources(text)
+    down = [(r.name, r.server, r.detail) for r in res if r.target == "ONLINE" and r.state != "ONLINE"]
+    assert down == [("ora.orcl.db", "", "Instance Shutdown")]
+    assert ("ora.gsd", "OFFLINE") in {(r.name, r.state) for r in res}
+
+
+def test_asmcmd_srvctl_and_sqlplus_rows():
+    lsdg = ("State    Type    Rebal  Sector  Block       AU  Total_MB  Free_MB  Req_mir_free_MB  Usable_file_MB  "
+            "Offline_disks  Voting_files  Name\n"
+            "MOUNTED  NORMAL  N         512   4096  1048576    409600    20480            51200          -15360"
+            "              1             N  DATA/\n")
+    dg = oracle.asm_diskgroups(lsdg)[0]
+    assert (dg.name, dg.used_percent, dg.offline_disks) == ("DATA", 95.0, 1)
+    assert oracle.scan_listeners("SCAN Listener LISTENER_SCAN1 is enabled\nSCAN listener LISTENER_SCAN1 is not running\n") \
+        == [("LISTENER_SCAN1", False, "")]
+    assert oracle.rows("2|LOG_ARCHIVE_DEST_2|ERROR|ORA-16191: Primary log shipping client not logged on standby\n", 4)[0][2] \
+        == "ERROR"  # an ORA- inside a column is data, not a failed query
+    with pytest.raises(ParseError, match="ORA-00942"):
+        oracle.rows("select * from v$x\n              *\nERROR at line 1:\nORA-00942: table or view does not exist\n", 4)
+    assert oracle.alert_errors(["ORA-03136: inbound connection timed out", "ORA-00600: internal error code"]) == \
+        ["ORA-00600: internal error code"]
+
+
+def test_aix_df_and_errpt():
+    text = ("Filesystem    1024-blocks      Free %Used    Iused %Iused Mounted on\n"
+            "/dev/hd4           524288    101212   81%    10389    30% /\n"
+            "/proc                   -         -    -         -     -  /proc\n")
+    fs = aix.df(text)
+    assert [(f.mount, f.used_percent, f.inode_percent) for f in fs] == [("/", 81, 30), ("/proc", None, None)]
+    errpt = ("IDENTIFIER TIMESTAMP  T C RESOURCE_NAME  DESCRIPTION\n"
+             "DCB47997   1124093026 T H hdisk3         DISK OPERATION ERROR\n"
+             "A6DF45AA   0101000020 I O RMCdaemon      The daemon is started.\n")
+    assert aix.errpt(errpt, dt.datetime(2026, 11, 24)) == ["2026-11-24 09:30 hdisk3 DISK OPERATION ERROR"]
+    assert aix.errpt(errpt, dt.datetime(2026, 11, 25)) == []
+
+
+def test_sqlcmd_failure_and_errorlog_severity():
+    assert windows.sqlcmd_failure("Sqlcmd: Error: Microsoft ODBC Driver 17 for SQL Server : Login timeout expired.")
+    assert windows.sqlcmd_failure("OA_DB|ONLINE\n") is None
+    rows = [["2026-11-24 10:00:00", "spid52", "Error: 823, Severity: 24, State: 2."],
+            ["2026-11-24 10:01:00", "Logon", "Error: 18456, Severity: 14, State: 8."]]
+    assert windows.errorlog_severe(rows) == ["2026-11-24 10:00:00 Error: 823, Severity: 24, State: 2."]
+
+
+def test_chrony_offset_sign_and_garbage():
+    assert linux.chrony_offset("System time     : 0.000123456 seconds slow of NTP time\n") == pytest.approx(-0.000123456)
+    assert linux.chrony_offset("System time     : 4.5 seconds fast of NTP time\n") == 4.5
+    with pytest.raises(ParseError):
+        linux.chrony_offset("506 Cannot talk to daemon")

@@ -2,6 +2,7 @@
 CPU, memory, disk, hardware, alarms — over SSH (Topsec, Sangfor) or their HTTPS management API."""
 
 from cityops.inspect.catalogue import check
+from cityops.inspect.console import console_get
 from cityops.parsers import ParseError
 from cityops.parsers import appliance as ap
 from cityops.timeutil import today
@@ -13,24 +14,7 @@ EVERY = ("twice_daily", "daily", "weekly", "monthly", "quarterly")
 
 
 def api(ctx, path: str) -> dict:
-    """GET on the console's API with the session token (logged in once per run)."""
-    token = ctx.session.memo.get("token")
-    if token is None:
-        cred = ctx.session.credential
-        r = ctx.request("POST", "/api/v1/login", json={"username": cred.username, "password": cred.password})
-        if r.status_code == 401:
-            from cityops.transport.errors import ConnectFailure
-
-            raise ctx.session.lose(ConnectFailure(ctx.host_name, "auth", "管理接口登录被拒绝"))
-        try:
-            token = ctx.session.memo["token"] = r.json()["token"]
-        except (ValueError, KeyError):
-            raise ParseError("login answer is not the console's JSON") from None
-    r = ctx.request("GET", path, headers={"X-Auth-Token": token})
-    try:
-        return r.json()
-    except ValueError:
-        raise ParseError(f"{path}: not JSON") from None
+    return console_get(ctx, path)
 
 
 def health(ctx) -> ap.Health:

@@ -86,6 +86,9 @@ FAULT_FOR = {
     "AIX-ERR-001": ("lab-aix", "io_errors", {}),
     "AIX-PV-001": ("lab-aix", "io_errors", {}),
     "AIX-SRC-001": ("lab-aix", "service_down", {"service": "xntpd"}),
+    "ESX-DS-001": ("lab-esx", "disk_full", {}),
+    "ESX-PATH-001": ("lab-esx", "io_errors", {}),
+    "BAK-JOB-001": ("lab-backup", "backup_job_failed", {}),
 }
 GROWTH = ("NET-CRC-001", "FC-ERR-001")  # counters that must not rise: a baseline run comes first
 # Further faults a check must catch besides its main one.
@@ -99,7 +102,11 @@ MORE_FAULTS = [("ORA-RMAN-001", "lab-rac2", "rman_failed", {}),
                ("SEC-DISK-001", "lab-ips", "disk_full", {}),
                ("STO-DISK-001", "lab-vnx", "storage_disk_failed", {}),
                ("STO-POOL-001", "lab-vnx", "storage_pool_full", {}),
-               ("STO-HEALTH-001", "lab-vnx", "storage_disk_failed", {})]
+               ("STO-HEALTH-001", "lab-vnx", "storage_disk_failed", {}),
+               ("STO-DISK-001", "lab-backup", "storage_disk_failed", {}),
+               ("STO-POOL-001", "lab-backup", "storage_pool_full", {}),
+               ("STO-HEALTH-001", "lab-backup", "storage_disk_failed", {}),
+               ("BAK-JOB-001", "lab-backup", "backup_old", {"days": "4"})]
 
 
 def run(lab, tmp_path, hosts=None, only=None, cadence=None, **kw):

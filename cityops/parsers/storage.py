@@ -125,3 +125,26 @@ def smcli_health(text: str) -> list[tuple[str, bool, str]]:
     if not m:
         raise ParseError("SMcli healthStatus: neither optimal nor a failure list")
     return [("故障", False, ln.strip()) for ln in m.group(1).splitlines() if ln.strip()]
+
+
+def esxi_filesystems(text: str) -> list[tuple[str, float]]:
+    """`esxcli storage filesystem list` -> [(volume, used %)] for mounted VMFS/NFS datastores."""
+    lines = text.splitlines()
+    if not lines or not lines[0].startswith("Mount Point"):
+        raise ParseError("esxcli storage filesystem list: no header")
+    out = []
+    for ln in lines[1:]:
+        p = ln.split()
+        if len(p) >= 7 and p[-2].isdigit() and p[-1].isdigit() and p[-4] == "true" and int(p[-2]):
+            out.append((p[1], round(100.0 * (int(p[-2]) - int(p[-1])) / int(p[-2]), 1)))
+    if not out:
+        raise ParseError("esxcli storage filesystem list: no mounted datastore")
+    return out
+
+
+def esxi_paths(text: str) -> list[tuple[str, str]]:
+    """`esxcli storage core path list` -> [(runtime name, state)]."""
+    out = re.findall(r"Runtime Name:\s*(\S+)\s*\n(?:.*\n)*?\s*State:\s*(\S+)", text)
+    if not out:
+        raise ParseError("esxcli storage core path list: no path")
+    return out

@@ -358,3 +358,18 @@ def test_manual_items_join_a_run_with_who_and_when(lab, tmp_path):
     form.write_text("inspector: 张工\ntime: '2026-11-24T09:30:00+08:00'\nitems:\n  - {check: MAN-LED-001, status: ok}\n")
     bad = subprocess.run(base, cwd=REPO, capture_output=True, text=True)
     assert bad.returncode == 2 and "status must be pass, warn or fail, not 'ok'" in bad.stderr
+
+
+def test_thresholds_are_overridden_per_host_from_the_inventory(lab, tmp_path):
+    import dataclasses
+
+    inv, state = lab
+    host = inv.hosts["lab-linux-app"]
+    strict = dataclasses.replace(host, vars={**host.vars, "check_thresholds": {"LNX-FS-001": {"warn": 1, "crit": 99}}})
+    inv2 = dataclasses.replace(inv, hosts={**inv.hosts, "lab-linux-app": strict})
+    outcome = inspect(inv2, [strict], cadence=None, selection={}, reports=tmp_path / "r", lab_dir=state.path,
+                      only={"LNX-FS-001"})
+    row = record.read_results(outcome.run_dir / "results.jsonl")[0]
+    assert row["status"] == "warn" and row["threshold"] == "告警 ≥1%，严重 ≥99%"
+    _, rows = run(lab, tmp_path, ["lab-linux-app"], {"LNX-FS-001"})  # the inventory as shipped: defaults
+    assert rows[0]["status"] == "pass" and rows[0]["threshold"] == "告警 ≥80%，严重 ≥90%"

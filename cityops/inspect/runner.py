@@ -88,6 +88,19 @@ def inspect_host(h: Host, checks: list[Check], config: TransportConfig, run_id: 
     return stored
 
 
+def warm_imports() -> None:
+    """Import every client library before the workers start: two threads importing the same module for the first
+    time can deadlock in Python's import lock (seen as _DeadlockError under load)."""
+    import codecs  # noqa: F401
+    import subprocess  # noqa: F401
+
+    import netmiko  # noqa: F401
+    import paramiko  # noqa: F401
+    import requests  # noqa: F401
+
+    from ..transport import bmc, snmp  # noqa: F401
+
+
 def run(hosts: list[Host], plan: dict[str, list[Check]], config: TransportConfig, run_id: str, emit: Emit,
         previous: dict, *, workers: int = 64, host_timeout: float = 120.0,
         progress: Callable[[Tally], None] | None = None,
@@ -109,6 +122,7 @@ def run(hosts: list[Host], plan: dict[str, list[Check]], config: TransportConfig
         if progress:
             progress(tally)
 
+    warm_imports()
     todo = [h for h in hosts if plan.get(h.name)]
     pool = ThreadPoolExecutor(max_workers=max(1, min(workers, len(todo) or 1)), thread_name_prefix="inspect")
     try:

@@ -15,6 +15,11 @@ def redfish_chassis(ctx) -> list[str]:
     return [m["@odata.id"] for m in members]
 
 
+def redfish_list(ctx, resource: str, key: str) -> list[dict]:
+    """Every entry of `key` (Fans, Temperatures, PowerSupplies) in each chassis' Thermal or Power resource."""
+    return [x for chassis in redfish_chassis(ctx) for x in ctx.bmc.get(f"{chassis}/{resource}").get(key, [])]
+
+
 def health(status: dict | None) -> str:
     return str((status or {}).get("Health") or "OK")
 
@@ -33,11 +38,10 @@ def ipmi(ctx, kind: str) -> list[ipmi_parser.Sensor]:
        severity="major", remedy="登录 BMC 确认故障风扇位置，清理积尘；风扇故障须报修更换，期间关注 CPU 温度。")
 def test_fans(host, ctx):
     if ctx.inventory_host.get("bmc_protocol") == "redfish":
-        for chassis in redfish_chassis(ctx):
-            for fan in ctx.bmc.get(f"{chassis}/Thermal").get("Fans", []):
-                ok = health(fan.get("Status")) == "OK"
-                ctx.condition(ok, fan.get("Name", "fan"), f"{fan.get('Reading')} {fan.get('ReadingUnits', 'RPM')}"
-                              + ("" if ok else f"，{health(fan.get('Status'))}"))
+        for fan in redfish_list(ctx, "Thermal", "Fans"):
+            ok = health(fan.get("Status")) == "OK"
+            ctx.condition(ok, fan.get("Name", "fan"), f"{fan.get('Reading')} {fan.get('ReadingUnits', 'RPM')}"
+                          + ("" if ok else f"，{health(fan.get('Status'))}"))
     else:
         for s in ipmi(ctx, "Fan"):
             ctx.condition(s.ok and (s.value is None or s.value > 0), s.name, s.reading + ("" if s.ok else f"（{s.status}）"))
@@ -47,10 +51,9 @@ def test_fans(host, ctx):
        severity="critical", remedy="检查电源线与 PDU 供电；电源模块故障须报修更换，更换前确认另一路电源正常。")
 def test_power_supplies(host, ctx):
     if ctx.inventory_host.get("bmc_protocol") == "redfish":
-        for chassis in redfish_chassis(ctx):
-            for psu in ctx.bmc.get(f"{chassis}/Power").get("PowerSupplies", []):
-                state = health(psu.get("Status"))
-                ctx.condition(state == "OK", psu.get("Name", "PSU"), "正常" if state == "OK" else state)
+        for psu in redfish_list(ctx, "Power", "PowerSupplies"):
+            state = health(psu.get("Status"))
+            ctx.condition(state == "OK", psu.get("Name", "PSU"), "正常" if state == "OK" else state)
     else:
         for s in ipmi(ctx, "PS"):
             ctx.condition(s.ok, s.name, s.reading)
@@ -61,7 +64,7 @@ def test_power_supplies(host, ctx):
        remedy="检查机房空调与机柜冷通道，确认无挡风、盲板齐全；持续偏高时报告机房管理方。")
 def test_inlet_temperature(host, ctx):
     if ctx.inventory_host.get("bmc_protocol") == "redfish":
-        temps = [t for chassis in redfish_chassis(ctx) for t in ctx.bmc.get(f"{chassis}/Thermal").get("Temperatures", [])]
+        temps = redfish_list(ctx, "Thermal", "Temperatures")
         inlet = [t for t in temps if "inlet" in str(t.get("Name", "")).lower()] or temps[:1]
         if not inlet:
             raise ParseError("Redfish: no temperature reading")

@@ -17,6 +17,18 @@ EVERY = ("twice_daily", "daily", "weekly", "monthly", "quarterly")
 UPDATED = re.compile(r"更新(?:日期|时间)[:：]\s*(\d{4}-\d{2}-\d{2})")
 
 
+def page_answers(ctx, item: str, fetch) -> None:
+    """A page that answers 200 passes; one that is refused, times out or fails TLS is a finding, not an error."""
+    try:
+        r = fetch()
+    except ConnectFailure as exc:
+        if exc.cause not in UNREACHABLE:
+            raise
+        ctx.condition(False, item, f"无法访问：{exc.chinese}")
+        return
+    ctx.condition(r.status_code == 200, item, f"HTTP {r.status_code}")
+
+
 def home(ctx, timeout: float = 20.0):
     if "home" not in ctx.session.memo:
         ctx.session.memo["home"] = ctx.request("GET", "/", timeout=timeout)
@@ -28,14 +40,7 @@ def home(ctx, timeout: float = 20.0):
        remedy="检查 Web 服务、负载均衡与防火墙策略，查看服务器日志；恢复后核对首页与主要栏目。")
 def test_home_reachable(host, ctx):
     """Here a site that does not answer is the finding itself (异常), not a failure to inspect."""
-    try:
-        r = home(ctx)
-    except ConnectFailure as exc:
-        if exc.cause not in UNREACHABLE:
-            raise
-        ctx.condition(False, "首页", f"无法访问：{exc.chinese}")
-        return
-    ctx.condition(r.status_code == 200, "首页", f"HTTP {r.status_code}")
+    page_answers(ctx, "首页", lambda: home(ctx))
 
 
 @check("WEB-TIME-001", "网站首页响应时间", platforms=WEB, cadences=EVERY, severity="major", warn=5, crit=15, unit="秒",
@@ -89,11 +94,5 @@ def test_certificate(host, ctx):
        severity="minor", standard="推进互联网协议第六版（IPv6）规模部署行动计划",
        remedy="检查 IPv6 地址、AAAA 记录与防火墙 IPv6 策略。")
 def test_ipv6(host, ctx):
-    try:
-        r = ctx.request("GET", "/", address=str(ctx.inventory_host.get("ipv6_address")), timeout=20)
-    except ConnectFailure as exc:
-        if exc.cause not in UNREACHABLE:
-            raise
-        ctx.condition(False, "IPv6 首页", f"无法访问：{exc.chinese}")
-        return
-    ctx.condition(r.status_code == 200, "IPv6 首页", f"HTTP {r.status_code}")
+    page_answers(ctx, "IPv6 首页",
+                 lambda: ctx.request("GET", "/", address=str(ctx.inventory_host.get("ipv6_address")), timeout=20))

@@ -45,9 +45,10 @@ def sqlcmd(ctx, query: str, columns: int, what: str):
     server = ctx.inventory_host.get("sql_instance") or "."
     answer = ctx.run(f'sqlcmd -S {server} -E -b -h -1 -W -s "|" -Q "SET NOCOUNT ON; {query}"', ok_status=(0, 1))
     failure = win.sqlcmd_failure(answer.stdout + answer.stderr)
-    if failure:
-        return None, failure
-    return win.rows(answer.stdout, columns, what), None
+    if failure:  # the instance did not answer: that is the finding (an unreachable database), not a tool error
+        ctx.condition(False, "SQL Server 实例", f"无法连接：{failure}")
+        return None
+    return win.rows(answer.stdout, columns, what)
 
 
 @check("WIN-DISK-001", "Windows 磁盘空间使用率", platforms=WINDOWS, cadences=EVERY, severity="major", warn=80, crit=90,
@@ -97,9 +98,8 @@ def test_cluster(host, ctx):
 def test_databases(host, ctx):
     if not hosts_sql(ctx):
         return
-    dbs, failure = sqlcmd(ctx, "SELECT name, state_desc FROM sys.databases", 2, "sys.databases")
-    if failure:
-        ctx.condition(False, "SQL Server 实例", f"无法连接：{failure}")
+    dbs = sqlcmd(ctx, "SELECT name, state_desc FROM sys.databases", 2, "sys.databases")
+    if dbs is None:
         return
     for name, state in dbs:
         ctx.condition(state == "ONLINE", name, state)
@@ -110,13 +110,12 @@ def test_databases(host, ctx):
 def test_jobs(host, ctx):
     if not hosts_sql(ctx):
         return
-    failed, failure = sqlcmd(
+    failed = sqlcmd(
         ctx, "SELECT j.name, h.run_status, CONVERT(varchar(19), msdb.dbo.agent_datetime(h.run_date, h.run_time), 120), "
              "h.message FROM msdb.dbo.sysjobhistory h JOIN msdb.dbo.sysjobs j ON j.job_id = h.job_id WHERE h.step_id = 0 "
              "AND h.run_status = 0 AND msdb.dbo.agent_datetime(h.run_date, h.run_time) > DATEADD(day, -1, GETDATE())",
         4, "sysjobhistory")
-    if failure:
-        ctx.condition(False, "SQL Server 实例", f"无法连接：{failure}")
+    if failed is None:
         return
     ctx.condition(not failed, "24 小时内失败的作业",
                   "；".join(f"{name}（{at}）" for name, _st, at, _msg in failed) if failed else "无")
@@ -127,14 +126,12 @@ def test_jobs(host, ctx):
 def test_backups(host, ctx):
     if not hosts_sql(ctx):
         return
-    dbs, failure = sqlcmd(ctx, "SELECT name, state_desc FROM sys.databases", 2, "sys.databases")
-    if failure:
-        ctx.condition(False, "SQL Server 实例", f"无法连接：{failure}")
+    dbs = sqlcmd(ctx, "SELECT name, state_desc FROM sys.databases", 2, "sys.databases")
+    if dbs is None:
         return
-    backups, failure = sqlcmd(ctx, "SELECT database_name, type, CONVERT(varchar(19), MAX(backup_finish_date), 120) "
+    backups = sqlcmd(ctx, "SELECT database_name, type, CONVERT(varchar(19), MAX(backup_finish_date), 120) "
                                    "FROM msdb.dbo.backupset GROUP BY database_name, type", 3, "backupset")
-    if failure:
-        ctx.condition(False, "SQL Server 实例", f"无法连接：{failure}")
+    if backups is None:
         return
     full = {}
     for db, kind, at in backups:
@@ -156,9 +153,8 @@ def test_backups(host, ctx):
 def test_errorlog(host, ctx):
     if not hosts_sql(ctx):
         return
-    lines, failure = sqlcmd(ctx, "EXEC xp_readerrorlog 0, 1, N'Severity'", 3, "xp_readerrorlog")
-    if failure:
-        ctx.condition(False, "SQL Server 实例", f"无法连接：{failure}")
+    lines = sqlcmd(ctx, "EXEC xp_readerrorlog 0, 1, N'Severity'", 3, "xp_readerrorlog")
+    if lines is None:
         return
     since = now().replace(tzinfo=None) - dt.timedelta(days=1)
     recent = [row for row in lines if win.when(row[0][:19]) >= since]

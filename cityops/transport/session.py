@@ -300,7 +300,6 @@ class CliSession(Session):
             raise
         except Exception as exc:
             raise self.failure(exc) from None
-        out = self._trim_echo(out, command)
         # A CLI has no exit status; the device's own error markers stand for a non-zero one.
         failed = any(m in out[:200] for m in ("Error: Unrecognized command", "% Invalid input", "% Unrecognized",
                                                "Error: Wrong parameter", "% Unknown command"))
@@ -380,16 +379,6 @@ class CliSession(Session):
         if self.platform.id.startswith(("huawei", "hp_")):
             return rf"[<\[]{base}[^\n]*[>\]]"  # <name> or [name] (system view), never 'sysname name' in a config
         return rf"{base}[^\n\s]*\s?[>#$]"
-
-    def _trim_echo(self, out: str, command: str) -> str:
-        """netmiko leaves the echoed '<prompt>command' line in when a command prints nothing: drop it, and a
-        trailing bare prompt, so an empty answer reads as empty."""
-        prompt = getattr(self.conn, "base_prompt", "") or "\x00"
-        lines = [ln for ln in out.splitlines()
-                 if not (prompt in ln and ln.strip().endswith(command) and len(ln.strip()) <= len(prompt) + len(command) + 4)]
-        while lines and (not lines[-1].strip() or (prompt in lines[-1] and len(lines[-1].strip()) <= len(prompt) + 3)):
-            lines.pop()
-        return "\n".join(lines).strip("\n")
 
     def close(self) -> None:
         if self._open:

@@ -101,6 +101,18 @@ def lab(tmp_path_factory):
     control.down(state)
 
 
+def wait_for(fn, timeout=3.0):
+    """Poll `fn` every 0.1 s until it returns something truthy (returned) or `timeout` passes (its last value)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        result = fn()
+        if result or time.monotonic() > deadline:
+            return result
+        time.sleep(0.1)
+
+
 def lab_ssh(lab, name: str, password: str | None = None):
     """A paramiko client to a lab host with its inventory credential, verifying the lab's known_hosts."""
     import paramiko

@@ -187,7 +187,7 @@ def test_every_check_has_a_fault():
 def test_connection_failures_are_errors_with_their_cause(lab, lab_fault, tmp_path, host, kind, cause):
     from cityops.lab import control
 
-    from .test_lab_http import wait_for
+    from .conftest import wait_for
 
     lab_fault(host, kind)
     if kind in ("unreachable", "refused"):  # the device server swaps its listener on its next look (0.2 s)

@@ -13,7 +13,7 @@ from cityops.lab import control
 from cityops.lab.faults import FaultError
 from cityops.timeutil import now
 
-from .test_lab_http import wait_for
+from .conftest import wait_for
 
 IPS, GAP, BACKUP = "127.98.3.31", "127.98.3.32", "127.98.3.33"
 

@@ -6,7 +6,6 @@ import datetime as dt
 import re
 import socket
 import ssl
-import time
 
 import pytest
 import redfish
@@ -16,6 +15,8 @@ from cryptography import x509
 
 from cityops.lab import control
 from cityops.timeutil import today
+
+from .conftest import wait_for
 
 
 def get(lab, path="/", host="127.98.3.11", timeout=5.0) -> requests.Response:
@@ -32,13 +33,6 @@ def days_left(lab) -> int:
     return (cert.not_valid_after_utc - dt.datetime.now(dt.UTC)).days
 
 
-def wait_for(fn, timeout=3.0):
-    deadline = time.monotonic() + timeout
-    while not fn():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.1)
-    return True
 
 
 def updated(text: str) -> dt.date:

@@ -19,7 +19,7 @@ from cityops.lab import control, supervisor
 from cityops.lab.faults import FaultStore
 from cityops.lab.statedir import LabDir
 
-from .conftest import LAB_INV  # noqa: F401 - the lab fixture serves it
+from .conftest import LAB_INV, wait_for  # noqa: F401 - LAB_INV: the lab fixture serves it
 
 NETMIKO_TYPE = {"huawei_vrp": "huawei", "huawei_vrpv8": "huawei_vrpv8", "hp_comware": "hp_comware",
                 "cisco_ios": "cisco_ios", "cisco_nxos": "cisco_nxos", "brocade_fos": "brocade_fos",
@@ -64,13 +64,6 @@ def connect(lab, name, **kw):
                           username=c["username"], password=c["password"], **kw)
 
 
-def wait_for(fn, timeout=3.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = fn()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(0.1)
 
 
 @pytest.mark.parametrize(("name", "cmd", "expect"), [

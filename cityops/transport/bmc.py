@@ -18,9 +18,6 @@ from .session import HttpSession, Session, TransportConfig
 class _BmcEndpoint:
     """Mixin: the session's address and credential are the BMC's."""
 
-    def _bmc_init(self, host: Host) -> None:
-        self.address = str(host.get("bmc_address") or "")
-
     @property
     def credential(self):
         if self._cred is None:
@@ -35,9 +32,7 @@ class RedfishSession(_BmcEndpoint, HttpSession):
     protocol = "redfish"
 
     def __init__(self, host: Host, config: TransportConfig, deadline: float | None = None):
-        _patched = dict(host.vars, ansible_host=host.get("bmc_address"))
-        super().__init__(_HostView(host, _patched), config, deadline)
-        self._bmc_init(host)
+        super().__init__(at_bmc(host), config, deadline)
 
     def connect(self) -> None:
         super().connect()
@@ -53,6 +48,12 @@ class RedfishSession(_BmcEndpoint, HttpSession):
             return r.json()
         except ValueError:
             raise ConnectFailure(self.name, "garbage", f"Redfish {path}: not JSON") from None
+
+
+def at_bmc(host: Host) -> _HostView:
+    """The host as its BMC session sees it: the same name and fields, with the BMC's address as the target
+    (so the base Session guards and addresses the BMC)."""
+    return _HostView(host, dict(host.vars, ansible_host=host.get("bmc_address")))
 
 
 class _HostView:
@@ -83,8 +84,7 @@ class IpmiSession(_BmcEndpoint, Session):
     protocol = "ipmi"
 
     def __init__(self, host: Host, config: TransportConfig, deadline: float | None = None):
-        super().__init__(_HostView(host, dict(host.vars, ansible_host=host.get("bmc_address"))), config, deadline)
-        self._bmc_init(host)
+        super().__init__(at_bmc(host), config, deadline)
 
     def connect(self) -> None:
         self.credential  # noqa: B018 - resolve (and register for redaction) before the first query

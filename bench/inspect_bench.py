@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 import yaml
@@ -66,6 +67,13 @@ def timed(argv: list[str], env: dict | None = None) -> dict:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {"wall": wall, "cpu": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
             "peak_mib": peak_kib / 1024, "rc": p.returncode, "stdout": p.stdout, "stderr": p.stderr}
+
+
+def error_causes(run_dir: Path) -> str:
+    """The commonest error messages of a run, so a slow or failing bench run says why."""
+    causes = Counter(f"{r['host'].split('-')[0]}: {r['message'][:90]}"
+                     for r in map(json.loads, (run_dir / "results.jsonl").open()) if r["status"] == "error")
+    return "; ".join(f"{n}x {m}" for m, n in causes.most_common(5))
 
 
 def ansible_files(tmp: Path, hosts, creds: dict) -> tuple[Path, Path]:
@@ -119,6 +127,8 @@ def main() -> None:
             print(f"cityops, whole estate, daily: {len(covered)} hosts, {manifest['results']} results "
                   f"{manifest['counts']} in {whole['wall']:.1f} s = {len(covered) / whole['wall']:.0f} hosts/s; "
                   f"peak {whole['peak_mib']:.0f} MiB; cityops CPU {whole['cpu']:.1f} s, lab CPU {whole_lab:.1f} s")
+            if manifest["counts"].get("error"):
+                print("  errors:", error_causes(runs[-1]))
 
             ssh = [h for h in covered if h.get("platform") == "linux" or
                    getattr(platforms.get(str(h.get("platform"))), "id", "") in NET_COMMANDS]
@@ -143,6 +153,12 @@ def main() -> None:
             print(f"cityops, the same {len(ssh)} SSH hosts: {same['wall']:.1f} s = {len(ssh) / same['wall']:.1f} "
                   f"hosts/s; peak {same['peak_mib']:.0f} MiB; cityops CPU {same['cpu']:.1f} s, lab CPU {same_lab:.1f} s")
             print(f"ratio on the SSH hosts: cityops is {ans['wall'] / same['wall']:.1f}x ansible-core's throughput")
+            cores = os.cpu_count() or 1
+            floor = (same["cpu"] + same_lab) / cores
+            print(f"CPU per host: cityops {1000 * same['cpu'] / len(ssh):.0f} ms, ansible-core {1000 * ans['cpu'] / len(ssh):.0f} ms"
+                  f" (lab {1000 * same_lab / len(ssh):.0f} vs {1000 * ans_lab / len(ssh):.0f} ms); on {cores} cores shared "
+                  f"with the lab, that cityops run cannot end before {floor:.1f} s, so the most this machine can show "
+                  f"is {ans['wall'] / floor:.1f}x")
     finally:
         if started:
             control.down(lab)

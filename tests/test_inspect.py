@@ -238,6 +238,43 @@ def test_changed_or_unknown_host_key_is_refused(lab, tmp_path, monkeypatch):
     assert causes == {"lab-linux-app": {"host_key_changed"}, "lab-vrp-core": {"host_key_unknown"}, "lab-rac1": {""}}
 
 
+def test_hashed_known_hosts_verify_like_plain_ones(lab, tmp_path, monkeypatch):
+    """OpenSSH's HashKnownHosts form (`ssh-keygen -H`) is read too: the hosts pass, a forged key still fails."""
+    inv, state = lab
+    path = tmp_path / "known_hosts"
+    srv, other = inv.hosts["lab-linux-app"].get("ansible_host"), inv.hosts["lab-linux-ora"].get("ansible_host")
+    lines = state.known_hosts.read_text().splitlines()
+    keys = {ln.split()[0]: ln.split(None, 1)[1] for ln in lines}
+    path.write_text("\n".join(f"{srv} {keys[other]}" if ln.startswith(srv + " ") else ln for ln in lines) + "\n")
+    subprocess.run(["ssh-keygen", "-H", "-f", str(path)], check=True, capture_output=True)
+    assert "|1|" in path.read_text() and srv not in path.read_text()
+    monkeypatch.setenv("CITYOPS_KNOWN_HOSTS", str(path))
+    _, rows = run(lab, tmp_path, ["lab-linux-app", "lab-vrp-core", "lab-rac1"])
+    causes = {h: {x["cause"] for x in rows if x["host"] == h and not x["check_id"].startswith("BMC-")}
+              for h in ("lab-linux-app", "lab-vrp-core", "lab-rac1")}
+    assert causes == {"lab-linux-app": {"host_key_changed"}, "lab-vrp-core": {""}, "lab-rac1": {""}}
+
+
+def test_a_login_timer_firing_is_not_called_a_wrong_password():
+    """paramiko's auth timer, wrapped by netmiko as 'Authentication to device failed', is a slow login."""
+    import paramiko
+    from netmiko.exceptions import NetmikoAuthenticationException
+
+    from cityops.transport.session import classify_ssh
+
+    def wrapped(inner):
+        try:
+            try:
+                raise inner
+            except paramiko.AuthenticationException as exc:
+                raise NetmikoAuthenticationException("Authentication to device failed.") from exc
+        except NetmikoAuthenticationException as outer:
+            return outer
+
+    assert classify_ssh("h", wrapped(paramiko.AuthenticationException("Authentication timeout."))).cause == "read_timeout"
+    assert classify_ssh("h", wrapped(paramiko.AuthenticationException("Authentication failed."))).cause == "auth"
+
+
 def test_no_secret_reaches_audit_results_or_messages(lab, tmp_path):
     import yaml
 

@@ -36,12 +36,12 @@ class Progress:
 
 @selection_task(name="run", default=True, help={
     "cadence": CADENCE_HELP, "check": "only these check ids, comma-separated (e.g. LNX-FS-001,NET-CPU-001)",
-    "workers": "hosts inspected at once (default 64)", "host_timeout": "seconds allowed per host (default 120)",
+    "workers": "hosts inspected at once (default 128)", "host_timeout": "seconds allowed per host (default 120)",
     "reports": "reports directory (default ./reports)", "lab": "lab state directory (default .cityops/lab)",
     "inspector": "巡检人 recorded in the manifest (default $CITYOPS_INSPECTOR or the login name)",
     "waivers": "waivers file (default ./waivers.yml)"})
 def run(c, bureau=None, lot=None, site=None, zone=None, class_=None, subsystem=None, host=None, limit=None,
-        cadence=None, check=None, workers=64, host_timeout=120.0, reports="reports", lab=None, inspector="",
+        cadence=None, check=None, workers=128, host_timeout=120.0, reports="reports", lab=None, inspector="",
         waivers="waivers.yml", inventory=None):
     """Inspect the selected hosts; write reports/runs/<run-id>/. Exit 0 clean, 1 findings, 2 errors, 3 tool failure."""
     from ..inspect.catalogue import CADENCES

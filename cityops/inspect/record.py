@@ -24,10 +24,12 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 class ResultsFile:
-    """results.jsonl, appended one whole line per result, from any worker thread."""
+    """results.jsonl, appended one whole line per result, from any worker thread; `written` keeps what this
+    object wrote, so the end of a run need not read back a file of thousands of lines it has just written."""
 
     def __init__(self, path: Path):
         self.path = path
+        self.written: list[dict] = []
         self._lock = threading.Lock()
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
 
@@ -36,6 +38,7 @@ class ResultsFile:
         with self._lock:
             if self._fd is not None:  # a worker finishing after an interrupted run closed the file writes nothing
                 os.write(self._fd, line)
+                self.written.append(record)
 
     def close(self) -> None:
         with self._lock:

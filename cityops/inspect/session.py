@@ -49,11 +49,12 @@ def transport_config(audit: AuditLog, lab_dir: Path | None = None) -> TransportC
     return TransportConfig(credentials=Credentials(lab_file=lab.credentials_file), known_hosts=known, audit=audit,
                            ca_file=Path(ca) if ca else None,
                            connect_timeout=float(os.environ.get("CITYOPS_CONNECT_TIMEOUT", 5)),
+                           login_timeout=float(os.environ.get("CITYOPS_LOGIN_TIMEOUT", 15)),
                            command_timeout=float(os.environ.get("CITYOPS_COMMAND_TIMEOUT", 30)))
 
 
 def inspect(inv: Inventory, hosts: list[Host], *, cadence: str | None, selection: dict, reports: Path = REPORTS,
-            lab_dir: Path | None = None, workers: int = 64, host_timeout: float = 120.0, inspector: str = "",
+            lab_dir: Path | None = None, workers: int = 128, host_timeout: float = 120.0, inspector: str = "",
             only: set[str] | None = None, progress=None, waivers_file: Path = Path("waivers.yml")) -> RunOutcome:
     start = now()
     active, expired = waivers.load(waivers_file, inv)  # a malformed waiver stops the run before it starts
@@ -100,7 +101,7 @@ def inspect(inv: Inventory, hosts: list[Host], *, cadence: str | None, selection
         results.close()
         with contextlib.suppress(ValueError):
             signal.signal(signal.SIGTERM, previous_term)
-    rows = record.read_results(run_dir / "results.jsonl")
+    rows = results.written  # the file holds exactly these lines: it was created empty by this run
     record.junit(rows, run_id, run_dir / "junit.xml")
     counts = {s: sum(r["status"] == s for r in rows) for s in ("pass", "warn", "fail", "error", "skip", "waived")}
     manifest.update(ended=now().isoformat(timespec="seconds"), status=status, reason=reason, counts=counts,

@@ -16,7 +16,9 @@ time limit). Failures raise ConnectFailure with a cause code.
 from __future__ import annotations
 
 import re
+import contextlib
 import socket
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +27,7 @@ from typing import ClassVar
 from .. import netguard, platforms
 from ..inventory.model import Host
 from ..timeutil import now
+from . import hostkeys
 from .audit import AuditLog
 from .credentials import CredentialError, Credentials
 from .errors import ConnectFailure
@@ -40,9 +43,13 @@ class TransportConfig:
     known_hosts: Path
     audit: AuditLog
     ca_file: Path | None = None
-    connect_timeout: float = 5.0
+    connect_timeout: float = 5.0  # TCP connect
+    login_timeout: float = 15.0  # SSH banner, key exchange and authentication, each
     command_timeout: float = 30.0
     networks: tuple = field(default_factory=netguard.allowed_networks)
+    # SSH logins under way at once: key exchanges are CPU work, and a hundred at once starve each other past
+    # their timers (seen as false 'wrong password' under load); commands on open sessions are not limited.
+    login_slots: threading.BoundedSemaphore = field(default_factory=lambda: threading.BoundedSemaphore(32))
 
 
 @dataclass
@@ -118,6 +125,17 @@ class Session:
         if self.deadline is not None:
             self._cut = WATCHDOG.watch(sock, self.deadline)
         return sock
+
+    @contextlib.contextmanager
+    def login_slot(self):
+        """Hold one of the run's login slots for the handshake; waiting for one counts against the host's time."""
+        slots = self.config.login_slots
+        if not slots.acquire(timeout=self.time_left(self.config.login_timeout * 3)):
+            raise ConnectFailure(self.name, "host_timeout", "等待登录时隙超时")
+        try:
+            yield
+        finally:
+            slots.release()
 
     def failure(self, exc: BaseException) -> ConnectFailure:
         """A client's exception as a cause; a socket the watchdog cut is the host's time limit, whatever it raised."""
@@ -198,7 +216,13 @@ def classify_ssh(name: str, exc: BaseException) -> ConnectFailure:
 
     import paramiko
 
-    for e in _chain(exc):
+    chain = _chain(exc)
+    for e in chain:  # paramiko's auth timer firing is a slow login, not a wrong password, whatever wraps it
+        if isinstance(e, paramiko.AuthenticationException) and "timeout" in str(e).lower():
+            return ConnectFailure(name, "read_timeout", "登录未在时限内完成（Authentication timeout）")
+        if "No existing session" in str(e):
+            return ConnectFailure(name, "read_timeout", "SSH 会话在登录完成前已中断（No existing session）")
+    for e in chain:
         kind = type(e).__name__
         text = str(e)
         if isinstance(e, ConnectFailure):
@@ -230,16 +254,15 @@ class SshExec(Session):
         import paramiko
 
         client = paramiko.SSHClient()
-        if self.config.known_hosts.exists():
-            client.load_host_keys(str(self.config.known_hosts))
-        client.set_missing_host_key_policy(paramiko.RejectPolicy())
+        hostkeys.trust(client, self.config.known_hosts, self.address)
         cred = self.credential
         t0 = time.monotonic()
         try:
-            timeout = self.time_left(self.config.connect_timeout)
-            client.connect(self.address, username=cred.username, password=cred.password, timeout=timeout,
-                           banner_timeout=timeout, auth_timeout=timeout, look_for_keys=False, allow_agent=False,
-                           sock=self.tcp())
+            with self.login_slot():
+                timeout = self.time_left(self.config.login_timeout)
+                client.connect(self.address, username=cred.username, password=cred.password, timeout=timeout,
+                               banner_timeout=timeout, auth_timeout=timeout, look_for_keys=False,
+                               allow_agent=False, sock=self.tcp())
         except Exception as exc:
             client.close()
             failure = self.failure(exc)
@@ -273,21 +296,20 @@ class CliSession(Session):
     protocol = "ssh-cli"
 
     def connect(self) -> None:
-        from netmiko import ConnectHandler
-
         device_type, encoding = NETMIKO_GENERIC.get(self.platform.id, (self.platform.netmiko, "utf-8"))
         cred = self.credential
         t0 = time.monotonic()
-        timeout = self.time_left(self.config.connect_timeout)
         try:
-            self.conn = ConnectHandler(
-                device_type=device_type, host=self.address, username=cred.username, password=cred.password,
-                encoding=encoding, conn_timeout=timeout, auth_timeout=timeout, banner_timeout=timeout,
-                ssh_strict=True, system_host_keys=False, alt_host_keys=True,
-                alt_key_file=str(self.config.known_hosts), use_keys=False, allow_agent=False, fast_cli=True,
-                read_timeout_override=timeout * 2, sock=self.tcp())  # bounds the login's prompt reads too
-            self.conn.read_timeout_override = None  # from here each command's own read_timeout applies
-            self._sync(timeout)
+            with self.login_slot():
+                timeout = self.time_left(self.config.login_timeout)
+                self.conn = hostkeys.netmiko_driver(device_type, self.config.known_hosts)(
+                    device_type=device_type, host=self.address, username=cred.username, password=cred.password,
+                    encoding=encoding, conn_timeout=timeout, auth_timeout=timeout, banner_timeout=timeout,
+                    ssh_strict=True, system_host_keys=False, alt_host_keys=False, use_keys=False,
+                    allow_agent=False, fast_cli=True, read_timeout_override=timeout,  # bounds the login's reads
+                    sock=self.tcp())
+                self.conn.read_timeout_override = None  # from here each command's own read_timeout applies
+                self._sync(timeout)
         except Exception as exc:
             failure = self.failure(exc)
             self.audit("<login>", failure.cause, time.monotonic() - t0)
@@ -323,7 +345,7 @@ class CliSession(Session):
             return
         command, answer = probe
         self.conn.write_channel(command + self.conn.RETURN)
-        seen, deadline = "", time.monotonic() + timeout * 2
+        seen, deadline = "", time.monotonic() + timeout
         while not re.search(answer, seen):
             if time.monotonic() > deadline:
                 prompts = len(re.findall(self._prompt_pattern(), seen))

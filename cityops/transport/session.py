@@ -15,8 +15,8 @@ time limit). Failures raise ConnectFailure with a cause code.
 
 from __future__ import annotations
 
-import re
 import contextlib
+import re
 import socket
 import threading
 import time

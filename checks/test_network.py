@@ -54,6 +54,19 @@ def test_alarms(host, ctx):
     ctx.condition(not active, "活动告警", f"{len(active)} 条：{active[0][:120]}" if active else "无")
 
 
+@check("NET-DEV-001", "单板及堆叠成员状态", platforms=("huawei_vrp", "huawei_vrpv8"), cadences=DAILY,
+       severity="critical",
+       remedy="确认离线成员或单板的电源、堆叠线缆与指示灯；堆叠分裂时按预案处理主备，故障单板按备件流程更换。")
+def test_boards(host, ctx):
+    """A stack running on one member still forwards: only `display device` shows the other one is gone."""
+    listed = network.boards(ctx.platform, answer(ctx, "boards"))
+    bad = [(slot, kind, state) for slot, kind, ok, state in listed if not ok]
+    for slot, kind, state in bad:
+        ctx.condition(False, f"槽位 {slot}（{kind}）", state)
+    if not bad:
+        ctx.condition(True, "单板/堆叠成员", f"{len(listed)} 项均在位、已注册、无告警")
+
+
 @check("NET-CRC-001", "接口错包（CRC）增长", platforms=NET, cadences=DAILY, severity="major", warn=1, crit=100,
        unit="个/次巡检", remedy="检查增长端口的光模块、跳线与对端端口，清洁或更换光纤/模块，必要时更换端口。")
 def test_interface_errors(host, ctx):

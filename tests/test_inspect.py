@@ -33,6 +33,7 @@ FAULT_FOR = {
     "NET-PWR-001": ("lab-vrp8-agg", "power_failed", {}),
     "NET-TEMP-001": ("lab-mds", "temperature_high", {}),
     "NET-ALM-001": ("lab-vrp-core", "alarm_active", {}),
+    "NET-DEV-001": ("lab-vrp8-agg", "stack_member_offline", {"slot": "1"}),
     "NET-CRC-001": ("lab-ne80e", "crc_errors", {"per_minute": "12000"}),
     "ORA-CRS-001": ("lab-rac1", "rac_resource_offline", {}),
     "ORA-INST-001": ("lab-rac2", "rac_instance_down", {}),

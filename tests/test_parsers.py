@@ -35,6 +35,23 @@ def test_vrp_interface_brief_errors_from_a_real_ar_router():
     assert network.interface_errors("huawei_vrp", grown)["Vlanif100"] == 321
 
 
+def test_vrp_boards_of_a_chassis_a_stack_with_an_offline_member_and_cards():
+    chassis = network.boards("huawei_vrpv8", published("huawei_vrp_display_device.txt"))
+    assert len(chassis) == 23 and all(ok for _, _, ok, _ in chassis)
+    assert ("PWR3", "PHD-3000WA", True, "Present/Registered/Normal") in chassis
+    stack = network.boards("huawei_vrpv8", published("huawei_vrp_display_device_stack_offline.txt"))
+    assert [(slot, ok) for slot, _, ok, _ in stack] == [("1", True), ("1 FAN1", True), ("1 FAN2", True),
+                                                        ("1 PWR2", True), ("2", False)]
+    assert stack[-1] == ("2", "CE6850-48S4Q-EI", False, "Offline/Unregistered")
+    cards = network.boards("huawei_vrpv8", published("huawei_vrp_display_device_card.txt"))
+    assert [slot for slot, *_ in cards] == ["1/3", "1/4"]
+    alarmed = published("huawei_vrp_display_device_card.txt").replace("Registered     Normal\n1/4",
+                                                                     "Registered     Abnormal\n1/4")
+    assert [ok for _, _, ok, _ in network.boards("huawei_vrp", alarmed)] == [False, True]
+    with pytest.raises(ParseError):
+        network.boards("huawei_vrp", "Error: Unrecognized command found at '^' position.")
+
+
 def test_ios_cpu_and_interfaces_from_real_routers():
     assert network.cpu_percent("cisco_ios", published("cisco_ios_show_processes_cpu.txt")) == 0.0
     busy = published("cisco_ios_show_processes_cpu.txt").replace("five seconds: 0%/0%", "five seconds: 87%/3%")
@@ -90,6 +107,41 @@ ora.orcl.db
     down = [(r.name, r.server, r.detail) for r in res if r.target == "ONLINE" and r.state != "ONLINE"]
     assert down == [("ora.orcl.db", "", "Instance Shutdown")]
     assert ("ora.gsd", "OFFLINE") in {(r.name, r.state) for r in res}
+
+
+def test_crsctl_12c_layout_with_wrapped_details():
+    """12.2 as Oracle's Clusterware Administration guide prints it: mixed-case headings, 'STABLE' details, and a
+    long detail wrapped mid-word onto lines under its column."""
+    text = """--------------------------------------------------------------------------------
+Name           Target  State        Server                   State details
+--------------------------------------------------------------------------------
+Local Resources
+--------------------------------------------------------------------------------
+ora.DATA.dg
+               ONLINE  ONLINE       node1                    STABLE
+               ONLINE  ONLINE       node2                    STABLE
+ora.ons
+               OFFLINE OFFLINE      node1                    STABLE
+--------------------------------------------------------------------------------
+Cluster Resources
+--------------------------------------------------------------------------------
+ora.orcl.db
+      1        ONLINE  ONLINE       node1                    Open,HOME=/u01/app/o
+                                                             racle/product/12.2.0
+                                                             /dbhome_1,STABLE
+      2        ONLINE  OFFLINE                               Instance Shutdown,ST
+                                                             ABLE
+ora.scan1.vip
+      1        ONLINE  INTERMEDIATE node2                    FAILED OVER,STABLE
+--------------------------------------------------------------------------------
+"""
+    res = oracle.crs_resources(text)
+    assert len(res) == 6
+    assert res[3] == oracle.Resource("ora.orcl.db", "ONLINE", "ONLINE", "node1",
+                                     "Open,HOME=/u01/app/oracle/product/12.2.0/dbhome_1,STABLE")
+    down = [(r.name, r.state, r.server, r.detail) for r in res if r.target == "ONLINE" and r.state != "ONLINE"]
+    assert down == [("ora.orcl.db", "OFFLINE", "", "Instance Shutdown,STABLE"),
+                    ("ora.scan1.vip", "INTERMEDIATE", "node2", "FAILED OVER,STABLE")]
 
 
 def test_asmcmd_srvctl_and_sqlplus_rows():

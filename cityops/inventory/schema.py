@@ -45,6 +45,7 @@ FIELDS: tuple[Field, ...] = (
     Field("credential", "凭据名称", "text", True),
     Field("source", "数据来源", "text", True),
     Field("os", "操作系统", "text"),
+    Field("stack_members", "堆叠成员数", "number", note="switches stacked (iStack/IRF) into one device"),
     Field("serial_number", "序列号", "code"),
     Field("location", "安装位置", "text"),
     Field("tender_ref", "招标依据", "text"),

@@ -43,6 +43,8 @@ KINDS: dict[str, FaultKind] = {f.kind: f for f in (
     FaultKind("temperature_high", "温度过高", (*_ALL, *_SNMP), {"celsius": 79}),
     FaultKind("crc_errors", "接口 CRC 错包持续增长", ("network_cli",), {"port": 1, "per_minute": 120}),
     FaultKind("alarm_active", "存在活动告警", _NET, {}),
+    FaultKind("stack_member_offline", "堆叠成员/单板离线", ("network_cli",), {"slot": 1},
+              ("huawei_vrp", "huawei_vrpv8")),
     FaultKind("fc_port_errors", "光纤端口错误", ("network_cli",), {"port": 1, "per_minute": 60}),
     FaultKind("signature_outdated", "特征库过期", ("appliance",), {"days": 45}),
     # SQL Server (failover clusters and single instances)

@@ -129,6 +129,7 @@ def build_plan(hosts: list[Host], lab: LabDir, latency: dict[str, float] | None 
                 "encoding": "gbk" if any(m in model for m in GBK_MODELS) or platform.id in GBK_PLATFORMS else "utf-8",
                 "latency": delay,
                 "max_sessions": MAX_SESSIONS.get(platform.id, 16),
+                "stack_members": int(h.get("stack_members") or 1),
             }})
         elif platform.id in SERVER_PLATFORMS:
             cred = creds[h.get("credential")]

@@ -14,7 +14,8 @@ from . import ParseError, textfsm
 COMMANDS = {
     "huawei_vrp": {"cpu": "display cpu-usage", "memory": "display memory-usage", "fan": "display fan",
                    "power": "display power", "temperature": "display temperature all",
-                   "alarms": "display alarm active", "errors": "display interface brief"},
+                   "alarms": "display alarm active", "errors": "display interface brief",
+                   "boards": "display device"},
     "hp_comware": {"cpu": "display cpu-usage", "memory": "display memory", "fan": "display fan",
                    "power": "display power", "temperature": "display environment",
                    "alarms": "display alarm", "errors": "display interface"},
@@ -195,6 +196,25 @@ def alarms(platform: str, text: str) -> list[str]:
             raise ParseError(f"{platform}: no alarm counts in the answer")
         return [f"{kind} alarms: {n}" for kind, n in counts if int(n)]
     raise ParseError(f"{platform}: cityops reads no alarm list for this platform")
+
+
+def boards(platform: str, text: str) -> list[tuple[str, str, bool, str]]:
+    """[(slot or slot/card, type, ok, state)] from VRP `display device`: boards, power and fan modules and,
+    on an iStack, every member as a slot. A member that left the stack stays listed as configured but
+    Offline / Unregistered (marked '*'); anything not Present, not Registered or alarmed is not ok."""
+    if not platform.startswith("huawei"):
+        raise ParseError(f"{platform}: cityops reads no board list for this platform")
+    rows = textfsm("huawei_vrp", "display device", text)
+    if not rows:
+        raise ParseError(f"{platform}: no board listed")
+    out = []
+    for r in rows:
+        name = r["slot"] if r["card"] in ("", "-") else (
+            f"{r['slot']}/{r['card']}" if r["card"].isdigit() else f"{r['slot']} {r['card']}")
+        online, register, alarm = r["online_status"], r["register_status"], r["alarm_status"]
+        ok = online == "Present" and register == "Registered" and alarm == "Normal"
+        out.append((name, r["pid"], ok, "/".join(x for x in (online, register, alarm) if x and x != "-")))
+    return out
 
 
 def interface_errors(platform: str, text: str) -> dict[str, int]:

@@ -1,4 +1,4 @@
-"""Oracle 11g Grid Infrastructure and database output: crsctl, srvctl, asmcmd, lsnrctl, sqlplus rows, the alert log.
+"""Oracle Grid Infrastructure and database output (11g, and the 12c layouts): crsctl, srvctl, asmcmd, lsnrctl, sqlplus, alert log.
 
 The SQL the checks send (SQL below) prints one row per line with '|' between
 columns and no headings, so the parsers read exactly the columns they asked for.
@@ -46,16 +46,22 @@ class Resource:
 
 
 def crs_resources(text: str) -> list[Resource]:
-    """`crsctl stat res -t` (11.2 tabular form) -> one row per resource per node or cardinality slot."""
-    if "NAME" not in text or "TARGET" not in text:
+    """`crsctl stat res -t` -> one row per resource per node or cardinality slot.
+
+    11.2 heads the table `NAME TARGET STATE SERVER STATE_DETAILS`; 12c and later `Name Target State Server
+    State details`, and wrap a long detail onto continuation lines under its column (joined back here)."""
+    header = next((ln for ln in text.splitlines() if re.match(r"^NAME\s+TARGET\s+STATE", ln, re.I)), "")
+    if not header:
         raise ParseError("crsctl stat res -t: no resource table")
-    out, name = [], None
-    header = next((ln for ln in text.splitlines() if ln.startswith("NAME ")), "")
-    server_col, detail_col = header.find("SERVER"), header.find("STATE_DETAILS")
+    upper = header.upper()
+    server_col = upper.find("SERVER")
+    detail_col = max(upper.find("STATE_DETAILS"), upper.find("STATE DETAILS"))
+    rows: list[list[str]] = []
+    name = None
     for ln in text.splitlines():
         if not ln.strip() or ln.startswith("-") or ln.strip() in ("Local Resources", "Cluster Resources"):
             continue
-        if ln.startswith("NAME "):
+        if ln is header or re.match(r"^NAME\s+TARGET", ln, re.I):
             continue
         if not ln.startswith(" "):
             name = ln.strip()
@@ -65,10 +71,12 @@ def crs_resources(text: str) -> list[Resource]:
             # SERVER and STATE_DETAILS sit under their headings; an offline slot has no server
             server = ln[server_col:detail_col].strip() if 0 < server_col < detail_col else ""
             detail = ln[detail_col:].strip() if detail_col > 0 else ""
-            out.append(Resource(name, m.group(1), m.group(2), server, detail))
-    if not out:
+            rows.append([name, m.group(1), m.group(2), server, detail])
+        elif rows and detail_col > 0 and len(ln) - len(ln.lstrip()) >= detail_col - 1:
+            rows[-1][4] += ln.strip()  # 12c wraps the detail at the column's width, mid-word
+    if not rows:
         raise ParseError("crsctl stat res -t: no resource rows")
-    return out
+    return [Resource(*r) for r in rows]
 
 
 def srvctl_instances(text: str) -> list[tuple[str, bool, str]]:

@@ -43,6 +43,7 @@ class Device:
     encoding: str = "utf-8"
     latency: float = 0.0
     max_sessions: int = 5
+    stack_members: int = 1  # iStack/IRF members shown as slots 0..n-1 of one device
     started: float = field(default_factory=time.time)
 
     def __post_init__(self):

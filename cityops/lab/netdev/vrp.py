@@ -215,17 +215,32 @@ class Vrp(Platform):
                 f" 0     NA    NA     {status:<9} {h.temperature:<9} 0        4         68       63")
 
     def device(self, s: Session, args) -> str:
-        h = s.health
-        rows = [f"0     -      {s.dev.model + '(Master)':<24} Present  On    Registered   Normal    Master"]
-        for i, ok in h.psus:
-            rows.append(f"PWR{i}  -      {'PAC-600WA':<24} Present  {'On' if ok else 'Off':<5} Registered   "
-                        f"{'Normal' if ok else 'Abnormal':<9} NA")
-        for i, ok, _sp in h.fans:
-            rows.append(f"FAN{i}  -      {'FAN-40SB-A':<24} Present  On    Registered   {'Normal' if ok else 'Abnormal':<9} NA")
-        return (f"{s.dev.model}'s Device status:\n"
+        """Slot rows per stack member (0 master, 1 standby, then slaves), with their power and fan modules;
+        a member or board that dropped out stays listed as configured but Offline/Unregistered."""
+        h, d = s.health, s.dev
+        fault = s.faults.get("stack_member_offline")
+        down = int(fault.get("slot", 1)) if fault is not None else None
+        members = max(d.stack_members, (down or 0) + 1 if fault is not None else 1)
+        rows = []
+        for slot in range(members):
+            if slot == down:
+                rows.append(f"{slot:<5} -      {'*' + d.model:<24} Offline  -     Unregistered -         NA")
+                continue
+            role = "Master" if slot == 0 else "Standby" if slot == 1 else "Slave"
+            rows.append(f"{slot:<5} -      {d.model:<24} Present  On    Registered   Normal    {role}")
+            for i, ok in h.psus:
+                rows.append(f"      PWR{i}   {'PAC-600WA':<24} Present  {'On' if ok else 'Off':<5} Registered   "
+                            f"{'Normal' if ok else 'Abnormal':<9} NA")
+            for i, ok, _sp in h.fans:
+                rows.append(f"      FAN{i}   {'FAN-40SB-A':<24} Present  On    Registered   "
+                            f"{'Normal' if ok else 'Abnormal':<9} NA")
+        return ("*: configured, unactived board\n"
+                f"{d.model}'s Device status:\n"
                 "-------------------------------------------------------------------------------\n"
                 "Slot  Card   Type                     Online   Power Register     Alarm     Primary\n"
-                "-------------------------------------------------------------------------------\n" + "\n".join(rows))
+                "-------------------------------------------------------------------------------\n"
+                + "\n".join(rows) + "\n"
+                "-------------------------------------------------------------------------------")
 
     def interface_brief(self, s: Session, args) -> str:
         rows = []

@@ -38,6 +38,8 @@ def test_vrp_interface_brief_errors_from_a_real_ar_router():
 def test_vrp_boards_of_a_chassis_a_stack_with_an_offline_member_and_cards():
     chassis = network.boards("huawei_vrpv8", published("huawei_vrp_display_device.txt"))
     assert len(chassis) == 23 and all(ok for _, _, ok, _ in chassis)
+    spaced = published("huawei_vrp_display_device.txt").replace("CE12808S's", "Secoway SRG20's")
+    assert network.boards("huawei_vrp", spaced) == chassis
     assert ("PWR3", "PHD-3000WA", True, "Present/Registered/Normal") in chassis
     stack = network.boards("huawei_vrpv8", published("huawei_vrp_display_device_stack_offline.txt"))
     assert [(slot, ok) for slot, _, ok, _ in stack] == [("1", True), ("1 FAN1", True), ("1 FAN2", True),

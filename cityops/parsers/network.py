@@ -204,6 +204,9 @@ def boards(platform: str, text: str) -> list[tuple[str, str, bool, str]]:
     Offline / Unregistered (marked '*'); anything not Present, not Registered or alarmed is not ok."""
     if not platform.startswith("huawei"):
         raise ParseError(f"{platform}: cityops reads no board list for this platform")
+    # the title names the model, which may hold a space ("Secoway SRG20's Device status:"): the template takes
+    # one word there, so the title is reduced to its fixed part
+    text = re.sub(r"^.*'s Device status:[ \t]*$", "Device status:", text, flags=re.M)
     rows = textfsm("huawei_vrp", "display device", text)
     if not rows:
         raise ParseError(f"{platform}: no board listed")

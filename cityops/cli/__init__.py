@@ -9,6 +9,7 @@ from invoke import Collection, task
 from .inspect import inspect_ns
 from .inventory import check, export, inventory_ns
 from .lab import lab_ns
+from .report import evidence_ns, report_ns
 
 
 @task
@@ -72,3 +73,5 @@ ns = Collection(demo, test, lint)
 ns.add_collection(inventory_ns)
 ns.add_collection(lab_ns)
 ns.add_collection(inspect_ns)
+ns.add_collection(report_ns)
+ns.add_collection(evidence_ns)

@@ -1,0 +1,66 @@
+"""`invoke report` and `invoke evidence.pack / evidence.verify`: the paperwork the bureaus score."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from invoke import Collection, Exit, task
+
+from .common import load
+
+HELP = {"run": "run ids, comma-separated", "lot": "a lot (e.g. 6_10): only its hosts' results",
+        "bureau": "a bureau (e.g. gxj): only its hosts' results",
+        "period": "2026-11-24 | 2026-11 | 2026-Q4 | 2026 (with --lot or --bureau)",
+        "reports": "reports directory (default ./reports)", "inventory": "inventory directory"}
+
+
+@task(help=HELP)
+def report(c, run="", lot="", bureau="", period="", reports="reports", inventory=None):
+    """巡检报告: HTML, XLSX and DOCX from runs (--run) or a lot's / bureau's period; in reports/out/<name>/."""
+    from ..report.build import make_report
+    from ..report.runs import ReportError, parse_period
+
+    try:
+        made = make_report(Path(reports), load(inventory), run_ids=[r for r in run.split(",") if r] or None,
+                           lot=lot or None, bureau=bureau or None, period=parse_period(period) if period else None)
+    except ReportError as exc:
+        raise Exit(f"report: {exc}", code=2) from None
+    c_ = made.data.counts
+    print(f"{made.data.title}: {made.data.results} results of {len(made.data.runs)} runs — 正常 {c_['pass']} "
+          f"告警 {c_['warn']} 异常 {c_['fail']} 无法连接 {c_['error']} 已豁免 {c_['waived']} 未巡检 {c_['missing']} "
+          f"已整改 {c_['fixed']}")
+    for f in (made.html, made.xlsx, made.docx):
+        print(f"  {f}")
+
+
+@task(name="pack", help={k: HELP[k] for k in ("lot", "period", "reports", "inventory")})
+def pack_(c, lot, period, reports="reports", inventory=None):
+    """证据包: a lot's reports, raw results and manifests for a period, hashed and registered."""
+    from ..report.evidence import pack
+    from ..report.runs import ReportError, parse_period
+
+    try:
+        made = pack(Path(reports), load(inventory), lot, parse_period(period))
+    except ReportError as exc:
+        raise Exit(f"evidence.pack: {exc}", code=2) from None
+    print(f"{made.path}\n  {len(made.files)} files, root hash {made.root_hash}\n  registered in "
+          f"{Path(reports) / 'evidence' / 'register.jsonl'}")
+
+
+@task(help={"pack": "the evidence ZIP", "reports": "reports directory holding the register (default ./reports)"})
+def verify(c, pack, reports="reports"):
+    """Re-check an evidence pack against the register; name every file changed, added or removed. Exit 1 if any."""
+    from ..report.evidence import verify as check
+
+    verdict = check(Path(pack), Path(reports))
+    if verdict.ok:
+        print(f"{pack}: 与登记一致，未被改动")
+        return
+    for line in verdict.problems:
+        print(line)
+    raise Exit(f"{pack}: {len(verdict.problems)} 处与登记不符", code=1)
+
+
+report_ns = Collection("report")
+report_ns.add_task(report, name="run", default=True)
+evidence_ns = Collection("evidence", pack_, verify)

@@ -1,0 +1,1 @@
+"""Reports the bureaus accept: inspection reports (HTML, XLSX, DOCX) with charts, and evidence packs."""

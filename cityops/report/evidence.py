@@ -1,0 +1,159 @@
+"""Evidence packs: a lot's reports, raw results and run manifests in one ZIP, hashed, and registered.
+
+A pack holds only the lot's own results (a run that also inspected other bureaus'
+hosts is filtered, and its manifest says so). MANIFEST.json lists every file's
+sha256; the root hash — sha256 over the sorted `path  sha256` lines of the raw
+evidence (results and manifests) — is printed on the reports' covers. Each pack is
+appended to reports/evidence/register.jsonl with its full file list, and each
+register line carries the sha256 of the line before it, so the register itself
+cannot be edited quietly. `verify` re-hashes a pack and compares it with the
+register, not only with its own manifest: a manifest rewritten to match an edited
+file is caught too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..inventory.model import Inventory
+from ..timeutil import now
+from .build import make_report, new_directory
+from .runs import Period, find_runs
+
+MANIFEST = "MANIFEST.json"
+ZIP_TIME = (2026, 1, 1, 0, 0, 0)  # fixed member times: the same content makes the same archive
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def root_of(files: dict[str, str]) -> str:
+    return sha256("".join(f"{p}  {h}\n" for p, h in sorted(files.items())).encode())
+
+
+def register_path(reports: Path) -> Path:
+    return reports / "evidence" / "register.jsonl"
+
+
+def _register_lines(path: Path) -> list[str]:
+    return path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+
+
+def append_register(path: Path, entry: dict) -> dict:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = _register_lines(path)
+    entry = {**entry, "previous_line_sha256": sha256(lines[-1].encode()) if lines else ""}
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, (json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n").encode())
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return entry
+
+
+@dataclass
+class Pack:
+    path: Path
+    root_hash: str
+    files: dict[str, str]
+    report_dir: Path
+
+
+def pack(reports: Path, inv: Inventory | None, lot: str, period: Period) -> Pack:
+    runs = find_runs(reports / "runs", lot=lot, period=period)  # results filtered to the lot
+    raw: dict[str, bytes] = {}
+    for run in runs:
+        lines = "".join(json.dumps(r, ensure_ascii=False, default=str) + "\n" for r in run.results).encode()
+        manifest = dict(run.manifest)
+        hosts = {r["host"] for r in run.results}
+        manifest["hosts_without_checks"] = [h for h in manifest.get("hosts_without_checks", []) if h in hosts]
+        manifest["filtered_for_lot"] = lot
+        manifest["source_files"] = manifest.pop("files", {})
+        raw[f"runs/{run.run_id}/results.jsonl"] = lines
+        raw[f"runs/{run.run_id}/manifest.json"] = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
+    root = root_of({p: sha256(b) for p, b in raw.items()})
+    made = make_report(reports, inv, lot=lot, period=period, root_hash=root, runs=runs)
+    members = dict(raw)
+    for f in (made.html, made.xlsx, made.docx):
+        members[f"reports/{f.name}"] = f.read_bytes()
+    files = {p: sha256(b) for p, b in members.items()}
+    manifest = {"lot": lot, "period": period.label, "created": now().isoformat(timespec="seconds"),
+                "root_hash": root, "root_covers": sorted(raw), "files": files,
+                "runs": [r.run_id for r in runs]}
+    out_dir = new_directory(reports / "evidence", f"lot{lot}-{period.label}-{now().strftime('%Y%m%dT%H%M%S')}")
+    path = out_dir / f"evidence-lot{lot}-{period.label}.zip"
+    with zipfile.ZipFile(path, "x", zipfile.ZIP_DEFLATED) as z:
+        for name in sorted(members):
+            z.writestr(zipfile.ZipInfo(name, ZIP_TIME), members[name])
+        z.writestr(zipfile.ZipInfo(MANIFEST, ZIP_TIME), json.dumps(manifest, ensure_ascii=False, indent=1))
+    append_register(register_path(reports), {
+        "pack": path.name, "lot": lot, "period": period.label, "created": manifest["created"], "root_hash": root,
+        "manifest_sha256": sha256(json.dumps(manifest, ensure_ascii=False, indent=1).encode()),
+        "archive_sha256": sha256(path.read_bytes()), "files": files})
+    return Pack(path, root, files, made.directory)
+
+
+@dataclass
+class Verdict:
+    ok: bool
+    problems: list[str]  # Chinese, one per finding, each naming the file
+
+
+def verify(pack_path: Path, reports: Path) -> Verdict:
+    problems: list[str] = []
+    try:
+        with zipfile.ZipFile(pack_path) as z:
+            content = {i.filename: z.read(i) for i in z.infolist() if not i.is_dir()}
+    except (zipfile.BadZipFile, FileNotFoundError) as exc:
+        return Verdict(False, [f"{pack_path}: 不是可读的证据包（{exc}）"])
+    register = [json.loads(line) for line in _register_lines(register_path(reports))]
+    lines = _register_lines(register_path(reports))
+    for i in range(1, len(lines)):
+        if register[i].get("previous_line_sha256") != sha256(lines[i - 1].encode()):
+            problems.append(f"登记簿第 {i + 1} 行之前的记录被改动（哈希链断开）")
+    entry = next((e for e in reversed(register) if e["pack"] == pack_path.name), None)
+    raw_manifest = content.pop(MANIFEST, None)
+    actual = {p: sha256(b) for p, b in content.items()}
+    if entry is None:
+        problems.append(f"{pack_path.name}: 登记簿中没有该证据包")
+        expected = json.loads(raw_manifest)["files"] if raw_manifest else {}
+    else:
+        expected = entry["files"]
+        if raw_manifest is None:
+            problems.append(f"{MANIFEST}: 已被删除")
+        elif sha256(raw_manifest) != entry["manifest_sha256"]:
+            problems.append(f"{MANIFEST}: 与登记时不一致（清单被改写）")
+        raw_now = {p: h for p, h in actual.items() if p.startswith("runs/")}
+        if root_of(raw_now) != entry["root_hash"]:
+            problems.append(f"原始记录的根哈希与登记不符（登记 {entry['root_hash'][:16]}…，报告封面印有该值）")
+    for p in sorted(set(expected) | set(actual)):
+        if p not in actual:
+            problems.append(f"{p}: 已被删除")
+        elif p not in expected:
+            problems.append(f"{p}: 登记后新增的文件")
+        elif actual[p] != expected[p]:
+            problems.append(f"{p}: 内容已被修改（SHA-256 {actual[p][:16]}…，登记为 {expected[p][:16]}…）")
+    return Verdict(not problems, problems)
+
+
+def read_member(pack_path: Path, name: str) -> bytes:
+    with zipfile.ZipFile(pack_path) as z:
+        return z.read(name)
+
+
+def rewrite(pack_path: Path, changes: dict[str, bytes | None], out: Path) -> None:
+    """A copy of a pack with members replaced, added or (None) removed: what tampering looks like, for drills."""
+    with zipfile.ZipFile(pack_path) as z, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as w:
+        names = {i.filename for i in z.infolist()}
+        for name in sorted(names | set(changes)):
+            data = changes.get(name, z.read(name) if name in names else None)
+            if data is not None:
+                w.writestr(zipfile.ZipInfo(name, ZIP_TIME), data)
+

@@ -1,0 +1,169 @@
+"""What a report says, computed once from the runs and shared by HTML, XLSX and DOCX.
+
+Counts use the tender's words: 正常 / 告警 / 异常 / 无法连接 / 已豁免 for the results
+themselves, 未巡检 for what the cadence required but no run inspected, 已整改 for a
+finding of an earlier result that a later one shows fixed. Findings come first,
+worst first; every number here adds up to the results it was computed from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from ..inventory.model import Inventory
+from ..timeutil import now
+from .runs import Period, Run
+
+STATUSES = ("pass", "warn", "fail", "error", "waived", "skip")
+LABELS = {"pass": "正常", "warn": "告警", "fail": "异常", "error": "无法连接", "waived": "已豁免", "skip": "不适用",
+          "missing": "未巡检", "fixed": "已整改"}
+COLUMNS = ("pass", "warn", "fail", "error", "waived", "missing", "fixed")
+SEVERITY = {"critical": "严重", "major": "重要", "minor": "一般", "info": "提示"}
+BAD = ("fail", "error", "warn")
+CADENCE_NAMES = {"twice_daily": "每日两次", "daily": "每日", "weekly": "每周", "monthly": "每月",
+                 "quarterly": "每季度"}
+PROJECT = "克拉玛依市级运维统筹项目"
+
+
+def empty() -> dict[str, int]:
+    return dict.fromkeys((*STATUSES, "missing", "fixed"), 0)
+
+
+@dataclass
+class Finding:
+    result: dict
+    first_seen: str  # run id where this finding first showed in the report's runs
+    times: int  # results of the report that showed it
+
+    @property
+    def order(self) -> tuple:
+        r = self.result
+        sev = ("critical", "major", "minor", "info")
+        return (BAD.index(r["status"]), sev.index(r.get("severity")) if r.get("severity") in sev else 9, r["host"],
+                r["check_id"])
+
+
+@dataclass
+class ReportData:
+    title: str
+    kind: str  # run | day | month | quarter | year
+    scope: dict  # lots, bureaus, subsystems (ids and Chinese names)
+    period_label: str
+    runs: list[Run]
+    counts: dict[str, int]
+    by_subsystem: dict[str, dict[str, int]]
+    by_host: dict[str, dict[str, int]]
+    findings: list[Finding]
+    fixed: list[dict]
+    missing: list[tuple[str, str, str]]  # (host, check id, why)
+    waived: list[dict]
+    manual: list[dict]
+    trends: dict[tuple[str, str], list[tuple[dt.datetime, float]]]  # (host, check) -> values in %, over time
+    trend_titles: dict[tuple[str, str], str]
+    generated: str = field(default_factory=lambda: now().isoformat(timespec="seconds"))
+    root_hash: str = ""  # of the evidence pack this report goes into, when there is one
+    names: dict = field(default_factory=dict)  # facet -> id -> Chinese name
+
+    @property
+    def results(self) -> int:
+        return sum(len(r.results) for r in self.runs)
+
+    def rows(self):
+        """Every result of every run, in run order (the XLSX writes these as they come)."""
+        for run in self.runs:
+            yield from run.results
+
+    def name(self, facet: str, ident) -> str:
+        return self.names.get(facet, {}).get(str(ident), str(ident or "")) if ident else ""
+
+
+def summarize(runs: list[Run], *, inv: Inventory | None = None, period: Period | None = None,
+              previous: Run | None = None, lot: str | None = None, bureau: str | None = None) -> ReportData:
+    counts = empty()
+    by_sub: dict[str, dict[str, int]] = defaultdict(empty)
+    by_host: dict[str, dict[str, int]] = defaultdict(empty)
+    last: dict[tuple[str, str], dict] = {}
+    first_bad: dict[tuple[str, str], str] = {}
+    times_bad: dict[tuple[str, str], int] = defaultdict(int)
+    fixed: list[dict] = []
+    trends: dict[tuple[str, str], list[tuple[dt.datetime, float]]] = defaultdict(list)
+    titles: dict[tuple[str, str], str] = {}
+    before = {(r["host"], r["check_id"]): r for r in (previous.results if previous else [])}
+    seen: set[tuple[str, str]] = set()
+    for run in runs:
+        for r in run.results:
+            key = (r["host"], r["check_id"])
+            status = r["status"]
+            counts[status] = counts.get(status, 0) + 1
+            by_sub[r.get("subsystem") or ""][status] += 1
+            by_host[r["host"]][status] += 1
+            earlier = last.get(key) or before.get(key)
+            if status == "pass" and earlier is not None and earlier["status"] in ("warn", "fail"):
+                fixed.append({**r, "was": earlier})
+                counts["fixed"] += 1
+                by_sub[r.get("subsystem") or ""]["fixed"] += 1
+                by_host[r["host"]]["fixed"] += 1
+            if status in BAD:
+                first_bad.setdefault(key, run.run_id)
+                times_bad[key] += 1
+            if isinstance(r.get("value"), (int, float)) and r.get("unit") == "%":  # fill levels and loads
+                trends[key].append((run.started, float(r["value"])))
+                titles[key] = r["title"]
+            last[key] = r
+            seen.add(key)
+    missing = _missing(runs, seen, inv, lot, bureau)
+    for host, _check, _why in missing:
+        counts["missing"] += 1
+        h = inv.hosts.get(host) if inv else None
+        by_sub[str(h.get("subsystem") or "") if h else ""]["missing"] += 1
+        by_host[host]["missing"] += 1
+    findings = sorted((Finding(r, first_bad[k], times_bad[k]) for k, r in last.items() if r["status"] in BAD),
+                      key=lambda f: f.order)
+    names = {facet: dict(inv.vocabulary.known(facet)) for facet in ("bureau", "lot", "subsystem", "site", "class")} \
+        if inv else {}
+    manifests = [r.manifest for r in runs]
+    lots = sorted({x for m in manifests for x in m.get("lots", [])} if not lot else {lot})
+    bureaus = sorted({x for m in manifests for x in m.get("bureaus", [])} if not bureau else {bureau})
+    subsystems = sorted(k for k in by_sub if k)
+    kind = period.kind if period else "run"
+    label = period.chinese if period else "、".join(m.get("period_slot", "") for m in manifests[:3]) + (
+        " 等" if len(manifests) > 3 else "")
+    lot_names = "、".join(f"标项{x}（{names.get('lot', {}).get(x, x)}）" for x in lots)
+    what = {"run": "巡检报告", "day": "巡检日报", "month": "月度巡检报告", "quarter": "季度巡检分析报告",
+            "year": "年度巡检总结"}[kind]
+    return ReportData(
+        title=f"{lot_names or PROJECT} {what}", kind=kind,
+        scope={"lots": lots, "bureaus": bureaus, "subsystems": subsystems},
+        period_label=label, runs=runs, counts=counts, by_subsystem=dict(by_sub), by_host=dict(by_host),
+        findings=findings, fixed=fixed, missing=missing,
+        waived=[r for r in last.values() if r["status"] == "waived"],
+        manual=[r for run in runs for r in run.results if str(r["check_id"]).startswith("MAN-")],
+        trends={k: v for k, v in trends.items() if len(v) > 1}, trend_titles=titles, names=names)
+
+
+def _missing(runs: list[Run], seen: set, inv: Inventory | None, lot: str | None, bureau: str | None
+             ) -> list[tuple[str, str, str]]:
+    """(host, check) the runs' cadences require in scope that no run inspected; an interrupted run's remainder."""
+    out: list[tuple[str, str, str]] = []
+    if inv is None:
+        return out
+    from ..inspect.catalogue import applicable
+
+    cadences = {r.manifest.get("cadence") for r in runs if r.manifest.get("cadence")}
+    only: set[str] | None = None
+    if lot or bureau:  # a lot's or bureau's report answers for all its hosts and checks, not only a run's choice
+        scope = [h for h in inv.hosts.values() if (not lot or lot in h.lots) and (not bureau or h.get("bureau") == bureau)]
+    else:  # a report of named runs answers for what those runs set out to inspect
+        scope = [inv.hosts[h] for h in sorted({r["host"] for run in runs for r in run.results}) if h in inv.hosts]
+        only = {c for run in runs for c in run.manifest.get("checks", [])}
+    for cadence in sorted(cadences):
+        plan = applicable(scope, cadence, only)
+        for host, checks in plan.items():
+            for c in checks:
+                if (host, c.id) not in seen:
+                    out.append((host, c.id, f"{CADENCE_NAMES.get(cadence, cadence)}巡检要求，本期无结果"))
+                    seen.add((host, c.id))
+    return out
+

@@ -1,0 +1,193 @@
+"""`invoke report` and evidence packs, from real runs of the test lab with injected faults, read back as files."""
+
+from __future__ import annotations
+
+import json
+import re
+import zipfile
+from html.parser import HTMLParser
+
+import pytest
+
+from cityops.inspect.session import inspect
+from cityops.report import evidence
+from cityops.report.build import make_report
+from cityops.report.charts import all_charts
+from cityops.report.runs import ReportError, parse_period
+from cityops.timeutil import now
+
+from .test_inspect import settle
+
+HOSTS = ["lab-vrp-core", "lab-linux-app", "lab-h3c-fl", "lab-rac1"]
+
+
+@pytest.fixture(scope="module")
+def runs(lab, tmp_path_factory):
+    """Two runs of the lab's lot 6_10 hosts: the first with three faults, the second with one of them cleared."""
+    from cityops.lab import control
+
+    inv, state = lab
+    reports = tmp_path_factory.mktemp("reports")
+    chosen = [inv.hosts[h] for h in HOSTS]
+    control.set_fault(state, inv, "lab-vrp-core", "fan_failed")
+    control.set_fault(state, inv, "lab-linux-app", "disk_full")
+    control.set_fault(state, inv, "lab-h3c-fl", "unreachable")
+    try:
+        settle(lab, "lab-vrp-core")
+        first = inspect(inv, chosen, cadence="daily", selection={"host": ",".join(HOSTS)}, reports=reports,
+                        lab_dir=state.path)
+        control.set_fault(state, inv, "lab-linux-app", "", clear=True)
+        second = inspect(inv, chosen, cadence="daily", selection={"host": ",".join(HOSTS)}, reports=reports,
+                         lab_dir=state.path)
+    finally:
+        for h in ("lab-vrp-core", "lab-linux-app", "lab-h3c-fl"):
+            control.set_fault(state, inv, h, "", clear=True)
+    return inv, reports, first, second
+
+
+def results_of(run_dir):
+    return [json.loads(line) for line in (run_dir / "results.jsonl").read_text().splitlines()]
+
+
+class Text(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.text, self.urls = [], []
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name in ("src", "href") and value and not value.startswith("data:"):
+                self.urls.append(value)
+
+
+def test_reports_carry_every_finding_and_counts_add_up(runs):
+    inv, reports, first, _second = runs
+    made = make_report(reports, inv, run_ids=[first.run_id])
+    rows = results_of(first.run_dir)
+    bad = [r for r in rows if r["status"] in ("warn", "fail", "error")]
+    assert {r["host"] for r in bad} >= {"lab-vrp-core", "lab-linux-app", "lab-h3c-fl"}
+    c = made.data.counts
+    assert sum(c[s] for s in ("pass", "warn", "fail", "error", "waived", "skip")) == len(rows) == made.data.results
+
+    # HTML: self-contained, every finding with host, check, value and advice
+    page = Text()
+    page.feed(made.html.read_text(encoding="utf-8"))
+    text = "".join(page.text)
+    assert page.urls == [] and "http://" not in made.html.read_text() and "https://" not in made.html.read_text()
+    assert "data:image/png;base64," in made.html.read_text()
+    for r in bad:
+        assert r["host"] in text and r["check_id"] in text and r["message"] in text
+        if r.get("remedy"):
+            assert r["remedy"] in text
+    assert f"异常 {c['fail']} 项" in text and f"无法连接 {c['error']} 项" in text
+
+    # XLSX: summary adds up, one row per result, filters and Chinese headers
+    from openpyxl import load_workbook
+
+    wb = load_workbook(made.xlsx, read_only=True)
+    detail = list(wb["巡检明细"].iter_rows(values_only=True))
+    assert detail[0][:4] == ("巡检编号", "设备", "设备名称", "管理地址") and len(detail) - 1 == len(rows)
+    assert load_workbook(made.xlsx)["巡检明细"].auto_filter.ref == "A1:U1"
+    total = next(row for row in wb["汇总"].iter_rows(values_only=True) if row and row[0] == "合计")
+    assert total[-1] == len(rows) and total[3] == c["fail"]
+    listed = list(wb["问题清单"].iter_rows(values_only=True))[1:]
+    assert len(listed) == len(made.data.findings) == len(bad)
+    for r in bad:
+        assert any(row[3] == r["host"] and str(row[5]).startswith(r["check_id"]) and row[8] == r["message"]
+                   for row in listed)
+
+    # DOCX: A4, East-Asian font, findings with advice, sign-off block
+    import docx
+
+    d = docx.Document(made.docx)
+    assert round(d.sections[0].page_width.mm) == 210 and round(d.sections[0].page_height.mm) == 297
+    rfonts = d.styles["Normal"].element.rPr.rFonts
+    assert rfonts.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia") == "宋体"
+    cells = "\n".join(cell.text for t in d.tables for row in t.rows for cell in row.cells)
+    for r in bad:
+        assert r["host"] in cells and r["check_id"] in cells and r["message"] in cells
+        if r.get("remedy"):
+            assert r["remedy"] in cells
+    assert "巡检人（乙方）" in cells and "审核人（乙方）" in cells and "甲方确认" in cells
+
+
+def test_fixed_findings_and_missing_inspections_are_counted(runs):
+    inv, reports, first, second = runs
+    made = make_report(reports, inv, run_ids=[first.run_id, second.run_id])
+    fixed = {(r["host"], r["check_id"]) for r in made.data.fixed}
+    assert ("lab-linux-app", "LNX-FS-001") in fixed and made.data.counts["fixed"] == len(fixed)
+    assert all(f.result["host"] != "lab-linux-app" or f.result["check_id"] != "LNX-FS-001" for f in made.data.findings)
+    # a lot's report answers for every host of the lot the cadence requires, inspected or not
+    period = parse_period(now().strftime("%Y-%m"))
+    lot = make_report(reports, inv, lot="6_10", period=period)
+    inspected = {r["host"] for run in lot.data.runs for r in run.results}
+    assert inspected <= {h for h in inv.hosts if "6_10" in inv.hosts[h].lots}
+    assert lot.data.counts["missing"] == len(lot.data.missing) > 0
+    assert {h for h, _c, _w in lot.data.missing}.isdisjoint(set(HOSTS))
+    # a new report never replaces an earlier one
+    again = make_report(reports, inv, run_ids=[first.run_id])
+    assert again.directory != made.directory and made.html.exists()
+
+
+def test_charts_draw_every_chinese_glyph(runs):
+    inv, reports, first, second = runs
+    made = make_report(reports, inv, run_ids=[first.run_id, second.run_id])
+    charts = all_charts(made.data)
+    assert len(charts) == 2  # status per subsystem, and trends (two runs)
+    assert all(c.png.startswith(b"\x89PNG") and not c.missing_glyphs for c in charts)
+
+
+def test_unknown_runs_and_empty_periods_are_refused_with_the_reason(runs, tmp_path):
+    inv, reports, *_ = runs
+    with pytest.raises(ReportError, match="no such run"):
+        make_report(reports, inv, run_ids=["20200101T000000-daily-0000"])
+    with pytest.raises(ReportError, match="no inspection run of lot 6_10 in 2019-01"):
+        make_report(reports, inv, lot="6_10", period=parse_period("2019-01"))
+    with pytest.raises(ReportError, match="a quarter 2026-Q4"):
+        parse_period("last month")
+
+
+def test_evidence_pack_holds_only_its_lot_and_verify_names_every_change(runs, tmp_path):
+    inv, reports, *_ = runs
+    period = parse_period(now().strftime("%Y-%m"))
+    made = evidence.pack(reports, inv, "6_10", period)
+    with zipfile.ZipFile(made.path) as z:
+        names = z.namelist()
+        raw = [json.loads(line) for n in names if n.endswith("results.jsonl")
+               for line in z.read(n).decode().splitlines()]
+    assert raw and all("6_10" in r["lots"] for r in raw)
+    assert {"reports/report.html", "reports/report.xlsx", "reports/report.docx", evidence.MANIFEST} <= set(names)
+    assert made.root_hash in (made.report_dir / "report.html").read_text()  # printed on the cover
+    assert evidence.verify(made.path, reports).ok
+
+    results = next(n for n in names if n.endswith("results.jsonl"))
+    original = evidence.read_member(made.path, results)
+    one_byte = original.replace(b'"pass"', b'"pasS"', 1)
+    manifest = json.loads(evidence.read_member(made.path, evidence.MANIFEST))
+    forged = dict(manifest, files={**manifest["files"], results: evidence.sha256(one_byte)})
+    cases = {
+        "one byte": ({results: one_byte}, [f"{results}: 内容已被修改"]),
+        "removed": ({"reports/report.docx": None}, ["reports/report.docx: 已被删除"]),
+        "added": ({"reports/extra.txt": b"x"}, ["reports/extra.txt: 登记后新增的文件"]),
+        "manifest rewritten": ({results: one_byte, evidence.MANIFEST: json.dumps(forged, ensure_ascii=False).encode()},
+                               [f"{evidence.MANIFEST}: 与登记时不一致", f"{results}: 内容已被修改"]),
+    }
+    for case, (changes, expected) in cases.items():
+        tampered = tmp_path / made.path.name
+        evidence.rewrite(made.path, changes, tampered)
+        verdict = evidence.verify(tampered, reports)
+        assert not verdict.ok, case
+        for text in expected:
+            assert any(p.startswith(text) for p in verdict.problems), (case, verdict.problems)
+        tampered.unlink()
+
+    # the register is append-only and chained: an edited earlier line is caught
+    register = evidence.register_path(reports)
+    evidence.pack(reports, inv, "6_10", period)
+    lines = register.read_text().splitlines()
+    lines[0] = re.sub(r'"lot": "6_10"', '"lot": "6_1O"', lines[0])
+    register.write_text("\n".join(lines) + "\n")
+    assert any("哈希链断开" in p for p in evidence.verify(made.path, reports).problems)

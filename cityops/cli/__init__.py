@@ -51,6 +51,11 @@ def demo(c):
                 r = json.loads(line)
                 print(f"finding on {r['host']}: {r['check_id']} {r['message']} — 整改建议：{r['remedy']}")
         print(control.set_fault(lab, inv, victim, "", clear=True))
+        from ..report.build import make_report
+
+        made = make_report(Path("reports"), inv, run_ids=[run.run_id, again.run_id])
+        print(f"report ({made.data.results} results, {len(made.data.findings)} findings): {made.html}, "
+              f"{made.xlsx.name}, {made.docx.name}")
     finally:
         if started:
             print(f"lab down: stopped {control.summarize(control.down(lab))}")

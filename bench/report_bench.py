@@ -1,0 +1,91 @@
+"""A month of twice-daily inspections of the whole estate, reported: seconds and peak memory of `invoke report`.
+
+Runs one real daily inspection of the whole lab estate (starting the lab if it is not up), then
+copies that run 60 times into a scratch reports directory as the 上午/下午 runs of every day of a
+30-day month (new run ids and start times, the same results), and times:
+  1. `invoke report --bureau gxj --period YYYY-MM` (one bureau's month),
+  2. `invoke report --period YYYY-MM --lot L` for the lot with the most results.
+
+Run:  .venv/bin/python bench/report_bench.py
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from cityops.inventory import load_inventory  # noqa: E402
+from cityops.lab import control, supervisor  # noqa: E402
+from cityops.lab.statedir import LabDir  # noqa: E402
+from cityops.timeutil import BEIJING  # noqa: E402
+
+BIN = Path(sys.executable).parent
+
+
+def timed(argv: list[str]) -> tuple[float, float, str]:
+    with tempfile.NamedTemporaryFile("r", suffix=".time") as peak:
+        t0 = time.monotonic()
+        p = subprocess.run(["/usr/bin/time", "-o", peak.name, "-f", "%M", *argv], cwd=REPO, capture_output=True, text=True)
+        wall = time.monotonic() - t0
+        kib = int((peak.read().strip().splitlines() or ["0"])[-1])
+    if p.returncode:
+        raise SystemExit(p.stdout + p.stderr)
+    return wall, kib / 1024, p.stdout.splitlines()[0] if p.stdout else ""
+
+
+def main() -> None:
+    lab = LabDir(REPO / ".cityops" / "lab")
+    inv = load_inventory(REPO / "inventory")
+    started = not supervisor.running(lab)
+    if started:
+        control.up(lab, list(inv.hosts.values()), "0", universe=list(inv.hosts.values()))
+    try:
+        with tempfile.TemporaryDirectory() as tmpdir:
+            reports = Path(tmpdir) / "reports"
+            subprocess.run([str(BIN / "invoke"), "inspect", "--cadence", "daily", "--reports", str(reports)],
+                           cwd=REPO, capture_output=True, check=False)
+            source = next((reports / "runs").iterdir())
+            results = (source / "results.jsonl").read_text(encoding="utf-8").splitlines()
+            manifest = json.loads((source / "manifest.json").read_text(encoding="utf-8"))
+            month = dt.date.today().replace(day=1) - dt.timedelta(days=1)
+            month = month.replace(day=1)
+            copies = 0
+            for day in range(30):
+                for slot, hour in (("上午", 9), ("下午", 15)):
+                    start = dt.datetime.combine(month + dt.timedelta(days=day), dt.time(hour), BEIJING)
+                    run_id = f"{start:%Y%m%dT%H%M%S}-daily-{copies:04x}"
+                    target = reports / "runs" / run_id
+                    target.mkdir()
+                    lines = [line.replace(manifest["run_id"], run_id) for line in results]
+                    (target / "results.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+                    (target / "manifest.json").write_text(json.dumps(
+                        {**manifest, "run_id": run_id, "started": start.isoformat(), "period_slot": f"{start:%Y-%m-%d} {slot}",
+                         "ended": (start + dt.timedelta(seconds=15)).isoformat()}, ensure_ascii=False), encoding="utf-8")
+                    copies += 1
+            shutil.rmtree(source)
+            period = f"{month:%Y-%m}"
+            per_lot = collections.Counter(lot for line in results for lot in json.loads(line)["lots"])
+            lot = per_lot.most_common(1)[0][0]
+            print(f"a month of twice-daily whole-estate runs: {copies} runs x {len(results)} results "
+                  f"= {copies * len(results)} results")
+            for label, argv in ((f"bureau gxj, {period}", ["--bureau", "gxj"]), (f"lot {lot}, {period}", ["--lot", lot])):
+                wall, mib, line = timed([str(BIN / "invoke"), "report", "--period", period, "--reports", str(reports),
+                                         *argv])
+                print(f"invoke report ({label}): {wall:.1f} s, peak {mib:.0f} MiB — {line[:120]}")
+    finally:
+        if started:
+            control.down(lab)
+
+
+if __name__ == "__main__":
+    main()

@@ -191,3 +191,6 @@ def test_evidence_pack_holds_only_its_lot_and_verify_names_every_change(runs, tm
     lines[0] = re.sub(r'"lot": "6_10"', '"lot": "6_1O"', lines[0])
     register.write_text("\n".join(lines) + "\n")
     assert any("哈希链断开" in p for p in evidence.verify(made.path, reports).problems)
+    lines[0] = lines[0][:-1]  # a line edited into broken JSON is named, not a crash
+    register.write_text("\n".join(lines) + "\n")
+    assert any(p.startswith("登记簿第 1 行不是有效记录") for p in evidence.verify(made.path, reports).problems)

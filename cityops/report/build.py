@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,10 +26,13 @@ class ReportFiles:
 def previous_run(runs_dir: Path, first: Run) -> Run | None:
     """The latest run before `first` that inspected any of its hosts: what 已整改 is measured against."""
     hosts = {r["host"] for r in first.results}
+    lots = set(first.manifest.get("lots", []))
     for path in sorted((p for p in runs_dir.iterdir() if p.name < first.run_id), reverse=True)[:200]:
-        try:
+        try:  # the manifest first: a run of other lots is passed over without reading its results
+            if lots and lots.isdisjoint(json.loads((path / "manifest.json").read_text(encoding="utf-8")).get("lots", [])):
+                continue
             run = load_run(runs_dir, path.name)
-        except ReportError:
+        except (ReportError, OSError, json.JSONDecodeError):
             continue
         if any(r["host"] in hosts for r in run.results):
             return run

@@ -113,12 +113,17 @@ def verify(pack_path: Path, reports: Path) -> Verdict:
             content = {i.filename: z.read(i) for i in z.infolist() if not i.is_dir()}
     except (zipfile.BadZipFile, FileNotFoundError) as exc:
         return Verdict(False, [f"{pack_path}: 不是可读的证据包（{exc}）"])
-    register = [json.loads(line) for line in _register_lines(register_path(reports))]
     lines = _register_lines(register_path(reports))
-    for i in range(1, len(lines)):
-        if register[i].get("previous_line_sha256") != sha256(lines[i - 1].encode()):
+    register: list[dict] = []
+    for i, line in enumerate(lines):
+        try:
+            register.append(json.loads(line))
+        except json.JSONDecodeError:
+            register.append({})
+            problems.append(f"登记簿第 {i + 1} 行不是有效记录（被改动）")
+        if i and register[i] and register[i].get("previous_line_sha256") != sha256(lines[i - 1].encode()):
             problems.append(f"登记簿第 {i + 1} 行之前的记录被改动（哈希链断开）")
-    entry = next((e for e in reversed(register) if e["pack"] == pack_path.name), None)
+    entry = next((e for e in reversed(register) if e.get("pack") == pack_path.name), None)
     raw_manifest = content.pop(MANIFEST, None)
     actual = {p: sha256(b) for p, b in content.items()}
     if entry is None:

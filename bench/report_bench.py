@@ -6,11 +6,13 @@ copies that run 60 times into a scratch reports directory as the 上午/下午 r
   1. `invoke report --bureau gxj --period YYYY-MM` (one bureau's month),
   2. `invoke report --period YYYY-MM --lot L` for the lot with the most results.
 
-Run:  .venv/bin/python bench/report_bench.py
+Run:  .venv/bin/python bench/report_bench.py [--keep DIR]
+      (--keep: build the month in DIR and leave it there; a second run reuses it without the lab)
 """
 
 from __future__ import annotations
 
+import argparse
 import collections
 import datetime as dt
 import json
@@ -43,48 +45,58 @@ def timed(argv: list[str]) -> tuple[float, float, str]:
     return wall, kib / 1024, p.stdout.splitlines()[0] if p.stdout else ""
 
 
-def main() -> None:
+def make_month(reports: Path) -> tuple[str, str, int, int]:
+    """One real daily run of the whole estate, copied as the 60 runs of a month; (period, biggest lot, runs, results)."""
+    if (reports / "month.json").exists():
+        return tuple(json.loads((reports / "month.json").read_text()))
     lab = LabDir(REPO / ".cityops" / "lab")
     inv = load_inventory(REPO / "inventory")
     started = not supervisor.running(lab)
     if started:
         control.up(lab, list(inv.hosts.values()), "0", universe=list(inv.hosts.values()))
     try:
-        with tempfile.TemporaryDirectory() as tmpdir:
-            reports = Path(tmpdir) / "reports"
-            subprocess.run([str(BIN / "invoke"), "inspect", "--cadence", "daily", "--reports", str(reports)],
-                           cwd=REPO, capture_output=True, check=False)
-            source = next((reports / "runs").iterdir())
-            results = (source / "results.jsonl").read_text(encoding="utf-8").splitlines()
-            manifest = json.loads((source / "manifest.json").read_text(encoding="utf-8"))
-            month = dt.date.today().replace(day=1) - dt.timedelta(days=1)
-            month = month.replace(day=1)
-            copies = 0
-            for day in range(30):
-                for slot, hour in (("上午", 9), ("下午", 15)):
-                    start = dt.datetime.combine(month + dt.timedelta(days=day), dt.time(hour), BEIJING)
-                    run_id = f"{start:%Y%m%dT%H%M%S}-daily-{copies:04x}"
-                    target = reports / "runs" / run_id
-                    target.mkdir()
-                    lines = [line.replace(manifest["run_id"], run_id) for line in results]
-                    (target / "results.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-                    (target / "manifest.json").write_text(json.dumps(
-                        {**manifest, "run_id": run_id, "started": start.isoformat(), "period_slot": f"{start:%Y-%m-%d} {slot}",
-                         "ended": (start + dt.timedelta(seconds=15)).isoformat()}, ensure_ascii=False), encoding="utf-8")
-                    copies += 1
-            shutil.rmtree(source)
-            period = f"{month:%Y-%m}"
-            per_lot = collections.Counter(lot for line in results for lot in json.loads(line)["lots"])
-            lot = per_lot.most_common(1)[0][0]
-            print(f"a month of twice-daily whole-estate runs: {copies} runs x {len(results)} results "
-                  f"= {copies * len(results)} results")
-            for label, argv in ((f"bureau gxj, {period}", ["--bureau", "gxj"]), (f"lot {lot}, {period}", ["--lot", lot])):
-                wall, mib, line = timed([str(BIN / "invoke"), "report", "--period", period, "--reports", str(reports),
-                                         *argv])
-                print(f"invoke report ({label}): {wall:.1f} s, peak {mib:.0f} MiB — {line[:120]}")
+        subprocess.run([str(BIN / "invoke"), "inspect", "--cadence", "daily", "--reports", str(reports)],
+                       cwd=REPO, capture_output=True, check=False)
     finally:
         if started:
             control.down(lab)
+    source = next((reports / "runs").iterdir())
+    results = (source / "results.jsonl").read_text(encoding="utf-8").splitlines()
+    manifest = json.loads((source / "manifest.json").read_text(encoding="utf-8"))
+    month = (dt.date.today().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    copies = 0
+    for day in range(30):
+        for slot, hour in (("上午", 9), ("下午", 15)):
+            start = dt.datetime.combine(month + dt.timedelta(days=day), dt.time(hour), BEIJING)
+            run_id = f"{start:%Y%m%dT%H%M%S}-daily-{copies:04x}"
+            target = reports / "runs" / run_id
+            target.mkdir()
+            lines = [line.replace(manifest["run_id"], run_id) for line in results]
+            (target / "results.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+            (target / "manifest.json").write_text(json.dumps(
+                {**manifest, "run_id": run_id, "started": start.isoformat(), "period_slot": f"{start:%Y-%m-%d} {slot}",
+                 "ended": (start + dt.timedelta(seconds=15)).isoformat()}, ensure_ascii=False), encoding="utf-8")
+            copies += 1
+    shutil.rmtree(source)
+    per_lot = collections.Counter(lot for line in results for lot in json.loads(line)["lots"])
+    made = (f"{month:%Y-%m}", per_lot.most_common(1)[0][0], copies, len(results))
+    (reports / "month.json").write_text(json.dumps(made))
+    return made
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--keep", type=Path, help="build the month here and keep it (reused when already there)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmpdir:
+        reports = args.keep or Path(tmpdir) / "reports"
+        reports.mkdir(parents=True, exist_ok=True)
+        period, lot, copies, per_run = make_month(reports)
+        print(f"a month of twice-daily whole-estate runs: {copies} runs x {per_run} results = {copies * per_run} results")
+        for label, argv in ((f"bureau gxj, {period}", ["--bureau", "gxj"]), (f"lot {lot}, {period}", ["--lot", lot])):
+            wall, mib, line = timed([str(BIN / "invoke"), "report", "--period", period, "--reports", str(reports),
+                                     *argv])
+            print(f"invoke report ({label}): {wall:.1f} s, peak {mib:.0f} MiB — {line[:120]}")
 
 
 if __name__ == "__main__":

@@ -89,8 +89,17 @@ def test_reports_carry_every_finding_and_counts_add_up(runs):
 
     wb = load_workbook(made.xlsx, read_only=True)
     detail = list(wb["巡检明细"].iter_rows(values_only=True))
-    assert detail[0][:4] == ("巡检编号", "设备", "设备名称", "管理地址") and len(detail) - 1 == len(rows)
-    assert load_workbook(made.xlsx)["巡检明细"].auto_filter.ref == "A1:U1"
+    assert detail[0][:4] == ("巡检编号", "设备", "设备名称", "分系统") and len(detail) - 1 == len(rows)
+    assert load_workbook(made.xlsx)["巡检明细"].auto_filter.ref == f"A1:M{len(rows) + 1}"
+    for r in bad:  # the row carries the measured value as a number, and the advice
+        row = next(x for x in detail if x[1] == r["host"] and x[4] == r["check_id"])
+        assert row[9] == r["message"] and (row[10] or "") == (r.get("remedy") or "")
+        if isinstance(r.get("value"), (int, float)):
+            assert row[7] == r["value"]
+    hosts = {row[0]: row for row in list(wb["设备清单"].iter_rows(values_only=True))[1:]}
+    assert set(hosts) == {r["host"] for r in rows} and hosts["lab-vrp-core"][2] == inv.hosts["lab-vrp-core"].get("ansible_host")
+    checks = {row[0]: row for row in list(wb["检查项"].iter_rows(values_only=True))[1:]}
+    assert set(checks) == {r["check_id"] for r in rows}
     total = next(row for row in wb["汇总"].iter_rows(values_only=True) if row and row[0] == "合计")
     assert total[-1] == len(rows) and total[3] == c["fail"]
     listed = list(wb["问题清单"].iter_rows(values_only=True))[1:]

@@ -48,15 +48,19 @@ class ResultsFile:
                 self._fd = None
 
 
+def parse_result_line(line: bytes | str) -> dict | None:
+    """One line of results.jsonl, or None for a torn or foreign line (a killed run's last write)."""
+    try:
+        r = json.loads(line)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    return r if isinstance(r, dict) and "host" in r and "status" in r else None
+
+
 def read_results(path: Path) -> list[dict]:
     """Every whole line of a results file (a torn last line of a killed run is skipped)."""
-    out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            out.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue
-    return out
+    with path.open("rb") as f:
+        return [r for line in f if (r := parse_result_line(line)) is not None]
 
 
 def junit(results: list[dict], run_id: str, path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from ..inventory.model import Inventory
 from ..timeutil import now
 from . import charts, render
 from .runs import Period, ReportError, Run, find_runs, load_run
-from .summary import ReportData, summarize
+from .summary import ReportData, summarize, vocabulary
 
 
 @dataclass
@@ -25,7 +26,7 @@ class ReportFiles:
 
 def previous_run(runs_dir: Path, first: Run) -> Run | None:
     """The latest run before `first` that inspected any of its hosts: what 已整改 is measured against."""
-    hosts = {r["host"] for r in first.results}
+    hosts = {r["host"] for r in first.stream()}
     lots = set(first.manifest.get("lots", []))
     for path in sorted((p for p in runs_dir.iterdir() if p.name < first.run_id), reverse=True)[:200]:
         try:  # the manifest first: a run of other lots is passed over without reading its results
@@ -34,7 +35,8 @@ def previous_run(runs_dir: Path, first: Run) -> Run | None:
             run = load_run(runs_dir, path.name)
         except (ReportError, OSError, json.JSONDecodeError):
             continue
-        if any(r["host"] in hosts for r in run.results):
+        run.lot, run.bureau = first.lot, first.bureau
+        if any(r["host"] in hosts for r in run.stream()):
             return run
     return None
 
@@ -56,19 +58,33 @@ def make_report(reports: Path, inv: Inventory | None, *, run_ids: list[str] | No
                 root_hash: str = "", runs: list[Run] | None = None) -> ReportFiles:
     runs_dir = reports / "runs"
     runs = runs if runs is not None else find_runs(runs_dir, run_ids=run_ids, lot=lot, bureau=bureau, period=period)
-    data = summarize(runs, inv=inv, period=period if not run_ids else None,
-                     previous=previous_run(runs_dir, runs[0]), lot=lot, bureau=bureau)
-    data.root_hash = root_hash
-    drawn = charts.all_charts(data)
+    scope = "-".join(x for x in (f"lot{lot}" if lot else "", bureau or "") if x) or "runs"
+    when = period.label if period and not run_ids else runs[-1].run_id.split("-")[0]
+    directory = new_directory(out or reports / "out", stem(scope, when))
+    files = ReportFiles(directory, directory / "report.html", directory / "report.xlsx", directory / "report.docx", None)
+    try:
+        book = render.XlsxReport(files.xlsx, vocabulary(inv))  # its rows are written during the one pass over the runs
+        data = summarize(runs, inv=inv, period=period if not run_ids else None,
+                         previous=previous_run(runs_dir, runs[0]), lot=lot, bureau=bureau, sink=book.detail)
+        data.root_hash = root_hash
+        files.data = data
+        book.finish(data, inv)
+        drawn = checked_charts(data)
+        files.html.write_text(render.html(data, drawn), encoding="utf-8")
+        render.docx(data, drawn, files.docx)
+    except BaseException:  # a half-written report is not left to be mistaken for one
+        shutil.rmtree(directory, ignore_errors=True)
+        raise
+    return files
+
+
+def checked_charts(data: ReportData, make=charts.all_charts) -> list[charts.Chart]:
+    drawn = make(data)
     for chart in drawn:
         if chart.missing_glyphs:
             raise ReportError(f"chart '{chart.title}': {chart.missing_glyphs[0]} (install fonts-noto-cjk)")
-    scope = "-".join(x for x in (f"lot{lot}" if lot else "", bureau or "") if x) or "runs"
-    when = period.label if period and not run_ids else runs[-1].run_id.split("-")[0]
-    stem = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{scope}-{when}-{now().strftime('%Y%m%dT%H%M%S')}")
-    directory = new_directory(out or reports / "out", stem)
-    files = ReportFiles(directory, directory / "report.html", directory / "report.xlsx", directory / "report.docx", data)
-    files.html.write_text(render.html(data, drawn), encoding="utf-8")
-    render.xlsx(data, files.xlsx)
-    render.docx(data, drawn, files.docx)
-    return files
+    return drawn
+
+
+def stem(scope: str, when: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", f"{scope}-{when}-{now().strftime('%Y%m%dT%H%M%S')}")

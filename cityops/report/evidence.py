@@ -16,6 +16,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +29,13 @@ from .runs import Period, find_runs
 
 MANIFEST = "MANIFEST.json"
 ZIP_TIME = (2026, 1, 1, 0, 0, 0)  # fixed member times: the same content makes the same archive
+
+
+def member(name: str) -> zipfile.ZipInfo:
+    """A member with a fixed time and compressed (a ZipInfo alone would be stored uncompressed)."""
+    info = zipfile.ZipInfo(name, ZIP_TIME)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
 
 
 def sha256(data: bytes) -> str:
@@ -68,31 +77,43 @@ class Pack:
 
 def pack(reports: Path, inv: Inventory | None, lot: str, period: Period) -> Pack:
     runs = find_runs(reports / "runs", lot=lot, period=period)  # results filtered to the lot
-    raw: dict[str, bytes] = {}
-    for run in runs:
-        lines = "".join(json.dumps(r, ensure_ascii=False, default=str) + "\n" for r in run.results).encode()
-        manifest = dict(run.manifest)
-        hosts = {r["host"] for r in run.results}
-        manifest["hosts_without_checks"] = [h for h in manifest.get("hosts_without_checks", []) if h in hosts]
-        manifest["filtered_for_lot"] = lot
-        manifest["source_files"] = manifest.pop("files", {})
-        raw[f"runs/{run.run_id}/results.jsonl"] = lines
-        raw[f"runs/{run.run_id}/manifest.json"] = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
-    root = root_of({p: sha256(b) for p, b in raw.items()})
-    made = make_report(reports, inv, lot=lot, period=period, root_hash=root, runs=runs)
-    members = dict(raw)
-    for f in (made.html, made.xlsx, made.docx):
-        members[f"reports/{f.name}"] = f.read_bytes()
-    files = {p: sha256(b) for p, b in members.items()}
-    manifest = {"lot": lot, "period": period.label, "created": now().isoformat(timespec="seconds"),
-                "root_hash": root, "root_covers": sorted(raw), "files": files,
-                "runs": [r.run_id for r in runs]}
     out_dir = new_directory(reports / "evidence", f"lot{lot}-{period.label}-{now().strftime('%Y%m%dT%H%M%S')}")
-    path = out_dir / f"evidence-lot{lot}-{period.label}.zip"
-    with zipfile.ZipFile(path, "x", zipfile.ZIP_DEFLATED) as z:
-        for name in sorted(members):
-            z.writestr(zipfile.ZipInfo(name, ZIP_TIME), members[name])
-        z.writestr(zipfile.ZipInfo(MANIFEST, ZIP_TIME), json.dumps(manifest, ensure_ascii=False, indent=1))
+    with tempfile.TemporaryDirectory(dir=out_dir) as staging:  # the lot's share of each run, on disk, not in memory
+        stage = Path(staging)
+        raw: dict[str, str] = {}
+        for run in runs:
+            target = stage / "runs" / run.run_id
+            target.mkdir(parents=True)
+            digest, hosts = hashlib.sha256(), set()
+            with (target / "results.jsonl").open("wb") as f:
+                for r in run.stream():
+                    line = (json.dumps(r, ensure_ascii=False, default=str) + "\n").encode()
+                    f.write(line)
+                    digest.update(line)
+                    hosts.add(r["host"])
+            manifest = dict(run.manifest)
+            manifest["hosts_without_checks"] = [h for h in manifest.get("hosts_without_checks", []) if h in hosts]
+            manifest["filtered_for_lot"] = lot
+            manifest["source_files"] = manifest.pop("files", {})
+            body = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
+            (target / "manifest.json").write_bytes(body)
+            raw[f"runs/{run.run_id}/results.jsonl"] = digest.hexdigest()
+            raw[f"runs/{run.run_id}/manifest.json"] = sha256(body)
+        root = root_of(raw)
+        made = make_report(reports, inv, lot=lot, period=period, root_hash=root, runs=runs)
+        members = {name: stage / name for name in raw}
+        for f in (made.html, made.xlsx, made.docx):
+            members[f"reports/{f.name}"] = f
+        files = {**raw, **{name: sha256(src.read_bytes()) for name, src in members.items() if name not in raw}}
+        manifest = {"lot": lot, "period": period.label, "created": now().isoformat(timespec="seconds"),
+                    "root_hash": root, "root_covers": sorted(raw), "files": files,
+                    "runs": [r.run_id for r in runs]}
+        path = out_dir / f"evidence-lot{lot}-{period.label}.zip"
+        with zipfile.ZipFile(path, "x", zipfile.ZIP_DEFLATED) as z:
+            for name in sorted(members):
+                with members[name].open("rb") as src, z.open(member(name), "w") as dst:
+                    shutil.copyfileobj(src, dst, 1 << 20)
+            z.writestr(member(MANIFEST), json.dumps(manifest, ensure_ascii=False, indent=1))
     append_register(register_path(reports), {
         "pack": path.name, "lot": lot, "period": period.label, "created": manifest["created"], "root_hash": root,
         "manifest_sha256": sha256(json.dumps(manifest, ensure_ascii=False, indent=1).encode()),
@@ -108,9 +129,21 @@ class Verdict:
 
 def verify(pack_path: Path, reports: Path) -> Verdict:
     problems: list[str] = []
+    raw_manifest = None
+    actual: dict[str, str] = {}
     try:
-        with zipfile.ZipFile(pack_path) as z:
-            content = {i.filename: z.read(i) for i in z.infolist() if not i.is_dir()}
+        with zipfile.ZipFile(pack_path) as z:  # hashed member by member: a pack of a month is not read whole
+            for info in z.infolist():
+                if info.is_dir():
+                    continue
+                if info.filename == MANIFEST:
+                    raw_manifest = z.read(info)
+                    continue
+                digest = hashlib.sha256()
+                with z.open(info) as f:
+                    while chunk := f.read(1 << 20):
+                        digest.update(chunk)
+                actual[info.filename] = digest.hexdigest()
     except (zipfile.BadZipFile, FileNotFoundError) as exc:
         return Verdict(False, [f"{pack_path}: 不是可读的证据包（{exc}）"])
     lines = _register_lines(register_path(reports))
@@ -124,8 +157,6 @@ def verify(pack_path: Path, reports: Path) -> Verdict:
         if i and register[i] and register[i].get("previous_line_sha256") != sha256(lines[i - 1].encode()):
             problems.append(f"登记簿第 {i + 1} 行之前的记录被改动（哈希链断开）")
     entry = next((e for e in reversed(register) if e.get("pack") == pack_path.name), None)
-    raw_manifest = content.pop(MANIFEST, None)
-    actual = {p: sha256(b) for p, b in content.items()}
     if entry is None:
         problems.append(f"{pack_path.name}: 登记簿中没有该证据包")
         expected = json.loads(raw_manifest)["files"] if raw_manifest else {}
@@ -160,5 +191,5 @@ def rewrite(pack_path: Path, changes: dict[str, bytes | None], out: Path) -> Non
         for name in sorted(names | set(changes)):
             data = changes.get(name, z.read(name) if name in names else None)
             if data is not None:
-                w.writestr(zipfile.ZipInfo(name, ZIP_TIME), data)
+                w.writestr(member(name), data)
 

@@ -3,7 +3,7 @@
 Wording comes from templates/report/ (Jinja2), so a bureau's preferred phrasing is a
 reviewed change to a template, not to this code. The HTML carries its charts as
 data: URIs and links nothing outside itself; the XLSX is written in streaming mode
-(a quarter of twice-daily runs is hundreds of thousands of rows); the DOCX is A4
+(a quarter of twice-daily runs is hundreds of thousands of rows, written as they are read); the DOCX is A4
 with 宋体 for body text and 仿宋 for tables, the East-Asian font set explicitly
 (Word otherwise falls back to a Latin font for Chinese).
 """
@@ -18,6 +18,7 @@ import yaml
 
 from .charts import Chart
 from .summary import CADENCE_NAMES, COLUMNS, LABELS, PROJECT, SEVERITY, ReportData
+from .workbook import Book
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "report"
 DETAIL_LIMIT = 3000  # results shown in full in HTML/DOCX; beyond that the XLSX carries them
@@ -71,87 +72,98 @@ def html(data: ReportData, charts: list[Chart]) -> str:
         charts=[{"title": c.title, "b64": base64.b64encode(c.png).decode()} for c in charts])
 
 
-XLSX_COLUMNS = [("巡检编号", "run_id"), ("设备", "host"), ("设备名称", "display_name"), ("管理地址", "address"),
-                ("委办局", "bureau"), ("分系统", "subsystem"), ("机房/站点", "site"), ("设备类别", "device_class"),
-                ("检查项编号", "check_id"), ("检查项", "title"), ("级别", "severity"), ("状态", "status"),
-                ("测量值", "value"), ("单位", "unit"), ("阈值", "threshold"), ("说明", "message"),
-                ("整改建议", "remedy"), ("等保条款", "standard"), ("命令/查询", "commands"), ("采集时间", "collected"),
-                ("输出摘要 SHA-256", "sha256")]
+DETAIL_COLUMNS = [("巡检编号", "run_id", 26), ("设备", "host", 20), ("设备名称", "display_name", 22),
+                  ("分系统", "subsystem", 16), ("检查项编号", "check_id", 13), ("检查项", "title", 22),
+                  ("状态", "status", 8), ("测量值", "value", 9), ("单位", "unit", 6), ("说明", "message", 40),
+                  ("整改建议", "remedy", 30), ("采集时间", "collected", 20), ("输出摘要 SHA-256", "sha256", 20)]
 
 
-def xlsx(data: ReportData, path: Path) -> None:
-    """Summary sheet, findings sheet and one row per result (streamed: memory stays flat however long the period)."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font, PatternFill
+class DetailSheet:
+    """巡检明细 (one row per result, written as the results stream past) and the 检查项 met on the way.
 
-    wb = Workbook(write_only=True)
-    bold, head_fill = Font(bold=True), PatternFill("solid", fgColor="DDDDDD")
+    Per-host facts (address, site, class ...) go once to 设备清单 and per-check facts
+    (级别, threshold, commands, 等保条款) once to 检查项: a month of results is 13 cells a row, not 21,
+    and writing cells is most of a month report's time."""
 
-    def header(ws, titles):
-        cells = []
-        for t in titles:
-            cell = WriteOnlyCell(ws, value=t)
-            cell.font, cell.fill = bold, head_fill
-            cells.append(cell)
-        ws.append(cells)
+    def __init__(self, book: Book, names: dict, name: str = "巡检明细"):
+        self.names = names
+        self.sheet = book.sheet(name, [t for t, _k, _w in DETAIL_COLUMNS], [w for _t, _k, w in DETAIL_COLUMNS],
+                                freeze=(1, 3))
+        self.checks: dict[str, dict] = {}
 
-    summary = wb.create_sheet("汇总")
-    summary.append([data.title])
-    summary.append(["巡检周期", data.period_label])
-    summary.append(["报告生成时间", data.generated])
-    if data.root_hash:
-        summary.append(["证据包根哈希", data.root_hash])
-    summary.append([])
-    header(summary, ["分系统", *(LABELS[k] for k in COLUMNS), "合计结果"])
-    for sub, n in sorted(data.by_subsystem.items()):
-        summary.append([data.name("subsystem", sub) or "（未分系统）", *(n[k] for k in COLUMNS),
-                        sum(n[s] for s in ("pass", "warn", "fail", "error", "waived", "skip"))])
-    summary.append(["合计", *(data.counts[k] for k in COLUMNS), data.results])
+    def __call__(self, r: dict) -> None:
+        evidence = (r.get("evidence") or [{}])[0]
+        sub = r.get("subsystem")
+        value = r.get("value")
+        self.sheet.row((r.get("run_id"), r["host"], r.get("display_name"),
+                        self.names.get("subsystem", {}).get(sub, sub) if sub else "", r["check_id"], r.get("title"),
+                        LABELS.get(r["status"], r["status"]),
+                        value if isinstance(value, (int, float)) else (str(value) if value is not None else None),
+                        r.get("unit"), r.get("message"), r.get("remedy"), evidence.get("collected"),
+                        evidence.get("sha256")))
+        if r["check_id"] not in self.checks:
+            self.checks[r["check_id"]] = r
 
-    findings = wb.create_sheet("问题清单")
-    findings.auto_filter.ref = "A1:J1"
-    header(findings, ["序号", "状态", "级别", "设备", "设备名称", "检查项", "测量值", "阈值", "说明", "整改建议"])
-    for i, f in enumerate(data.findings, 1):
-        r = f.result
-        findings.append([i, LABELS[r["status"]], SEVERITY.get(r.get("severity"), ""), r["host"],
-                         r.get("display_name") or "", f"{r['check_id']} {r['title']}", value_text(r),
-                         r.get("threshold") or "", r["message"], r.get("remedy") or ""])
 
-    detail = wb.create_sheet("巡检明细")
-    last_col = chr(ord("A") + len(XLSX_COLUMNS) - 1)
-    detail.auto_filter.ref = f"A1:{last_col}1"
-    detail.freeze_panes = "C2"
-    header(detail, [t for t, _ in XLSX_COLUMNS])
-    for r in data.rows():
-        evidence = r.get("evidence") or [{}]
-        row = []
-        for _t, key in XLSX_COLUMNS:
-            if key == "status":
-                row.append(LABELS.get(r["status"], r["status"]))
-            elif key == "commands":
-                row.append(commands_text(r))
-            elif key == "collected":
-                row.append(evidence[0].get("collected", ""))
-            elif key == "sha256":
-                row.append(evidence[0].get("sha256", ""))
-            elif key == "subsystem":
-                row.append(data.name("subsystem", r.get("subsystem")))
-            elif key == "bureau":
-                row.append(data.name("bureau", r.get("bureau")))
-            elif key == "severity":
-                row.append(SEVERITY.get(r.get("severity"), r.get("severity") or ""))
-            else:
-                v = r.get(key)
-                row.append(v if isinstance(v, (int, float)) or v is None else str(v))
-        detail.append(row)
+def hosts_sheet(book: Book, hosts, inv, names: dict) -> None:
+    sheet = book.sheet("设备清单", ["设备", "设备名称", "管理地址", "委办局", "标项", "分系统", "机房/站点", "网络区域",
+                                 "设备类别", "厂商", "型号", "维保到期"], [20, 22, 14, 12, 10, 18, 16, 14, 14, 10, 16, 12])
+    for host in sorted(hosts):
+        h = inv.hosts.get(host) if inv else None
+        if h is None:
+            sheet.row((host,))
+            continue
+        sheet.row((host, h.get("display_name"), h.get("ansible_host"), names.get("bureau", {}).get(h.get("bureau"), h.get("bureau")),
+                   "、".join(h.lots), names.get("subsystem", {}).get(h.get("subsystem"), h.get("subsystem")),
+                   names.get("site", {}).get(h.get("site"), h.get("site")), h.get("zone"),
+                   names.get("class", {}).get(h.get("device_class"), h.get("device_class")), h.get("vendor"),
+                   h.get("model"), h.get("warranty_end")))
 
-    if data.missing:
-        missing = wb.create_sheet("未巡检")
-        header(missing, ["设备", "检查项", "原因"])
+
+def checks_sheet(book: Book, checks: dict[str, dict]) -> None:
+    sheet = book.sheet("检查项", ["检查项编号", "检查项", "级别", "阈值", "命令/查询", "等保条款"], [13, 30, 8, 30, 40, 30])
+    for cid in sorted(checks):
+        r = checks[cid]
+        sheet.row((cid, r.get("title"), SEVERITY.get(r.get("severity"), r.get("severity")), r.get("threshold"),
+                   commands_text(r), r.get("standard")))
+
+
+class XlsxReport:
+    """The report's workbook, written in the same pass that computes its summary: tabs 汇总, 问题清单, 巡检明细,
+    未巡检, 设备清单, 检查项. Open it, hand `detail` to summarize() as its sink, then finish(data)."""
+
+    def __init__(self, path: Path, names: dict):
+        self.book = Book(path)
+        self.names = names
+        self.summary = self.book.sheet("汇总", widths=[22, 12, 10, 10, 10, 10, 10, 10, 10])
+        self.findings = self.book.sheet("问题清单", ["序号", "状态", "级别", "设备", "设备名称", "检查项", "测量值",
+                                                 "阈值", "说明", "整改建议"], [6, 10, 6, 20, 22, 30, 10, 20, 40, 40])
+        self.detail = DetailSheet(self.book, names)
+        self.missing = self.book.sheet("未巡检", ["设备", "检查项", "原因"], [22, 16, 40])
+
+    def finish(self, data: ReportData, inv=None) -> None:
+        s = self.summary
+        s.row((data.title,), bold=True)
+        s.row(("巡检周期", data.period_label))
+        s.row(("报告生成时间", data.generated))
+        if data.root_hash:
+            s.row(("证据包根哈希", data.root_hash))
+        s.blank()
+        s.row(("分系统", *(LABELS[k] for k in COLUMNS), "合计结果"), bold=True)
+        for sub, n in sorted(data.by_subsystem.items()):
+            s.row((data.name("subsystem", sub) or "（未分系统）", *(n[k] for k in COLUMNS),
+                   sum(n[x] for x in ("pass", "warn", "fail", "error", "waived", "skip"))))
+        s.row(("合计", *(data.counts[k] for k in COLUMNS), data.results), bold=True)
+        for i, f in enumerate(data.findings, 1):
+            r = f.result
+            self.findings.row((i, LABELS[r["status"]], SEVERITY.get(r.get("severity"), ""), r["host"],
+                               r.get("display_name"), f"{r['check_id']} {r['title']}", value_text(r),
+                               r.get("threshold"), r["message"], r.get("remedy")))
         for row in data.missing:
-            missing.append(list(row))
-    wb.save(path)
+            self.missing.row(row)
+        hosts_sheet(self.book, data.by_host, inv, self.names)
+        checks_sheet(self.book, self.detail.checks)
+        self.book.close()
 
 
 def docx(data: ReportData, charts: list[Chart], path: Path) -> None:
@@ -282,7 +294,7 @@ def docx(data: ReportData, charts: list[Chart], path: Path) -> None:
     table(["巡检编号", "时段", "巡检人", "开始", "结束", "状态", "结果数"],
           [(r.run_id, r.manifest.get("period_slot", ""), r.manifest.get("inspector", ""), r.manifest.get("started", ""),
             r.manifest.get("ended") or "", "完成" if r.manifest.get("status") == "complete" else "未完成",
-            len(r.results)) for r in data.runs])
+            data.by_run.get(r.run_id, {}).get("results", 0)) for r in data.runs])
 
     doc.add_heading(w["detail_title"], level=1)
     doc.add_paragraph(w["detail_note"])

@@ -3,6 +3,12 @@
 A period is a day (`2026-11-24`), a month (`2026-11`), a quarter (`2026-Q4`) or a
 year (`2026`), in Beijing time, matched against each run's start. Runs are read
 from `reports/runs/<run-id>/` (manifest.json + results.jsonl) and never changed.
+
+A month of twice-daily whole-estate runs is 240,000 results and 300 MB of JSON, so
+a run's results are streamed, never held: `Run.stream()` reads its file line by
+line and keeps only the lot's or bureau's lines. A line that cannot be the scope's
+(its lot or bureau string does not occur in it at all) is passed over before it is
+parsed; every line that is parsed is then checked exactly.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..inspect.record import read_results
+from ..inspect.record import parse_result_line
 
 
 class ReportError(Exception):
@@ -65,11 +71,39 @@ class Run:
     run_id: str
     path: Path
     manifest: dict
-    results: list[dict] = field(default_factory=list)
+    lot: str | None = None  # when set, only this lot's results are the run's for this report
+    bureau: str | None = None
+    count: int = 0  # results of the scope, known after a first stream()
 
     @property
     def started(self) -> dt.datetime:
         return dt.datetime.fromisoformat(self.manifest["started"])
+
+    def stream(self):
+        """The run's results in the report's scope, one dict at a time (a torn last line of a killed run is skipped)."""
+        needles = [n.encode() for n in (f'"{self.lot}"' if self.lot else "", f'"{self.bureau}"' if self.bureau else "")
+                   if n]
+        n = 0
+        try:
+            f = (self.path / "results.jsonl").open("rb")
+        except FileNotFoundError:
+            return
+        with f:
+            for line in f:
+                if needles and not all(x in line for x in needles):
+                    continue
+                r = parse_result_line(line)
+                if r is None or (self.lot and self.lot not in (r.get("lots") or [])) or (
+                        self.bureau and r.get("bureau") != self.bureau):
+                    continue
+                n += 1
+                yield r
+        self.count = n
+
+    @property
+    def results(self) -> list[dict]:
+        """All of them at once: for one run (a single-run report, the previous run, a pack), never for a period."""
+        return list(self.stream())
 
 
 def load_run(runs_dir: Path, run_id: str) -> Run:
@@ -80,7 +114,7 @@ def load_run(runs_dir: Path, run_id: str) -> Run:
         raise ReportError(f"run {run_id}: no such run under {runs_dir}") from None
     except json.JSONDecodeError as exc:
         raise ReportError(f"run {run_id}: manifest.json is not JSON ({exc})") from None
-    return Run(run_id, path, manifest, read_results(path / "results.jsonl"))
+    return Run(run_id, path, manifest)
 
 
 def find_runs(runs_dir: Path, *, run_ids: list[str] | None = None, lot: str | None = None,
@@ -104,12 +138,9 @@ def find_runs(runs_dir: Path, *, run_ids: list[str] | None = None, lot: str | No
                 continue
             if bureau and bureau not in manifest.get("bureaus", []):
                 continue
-            runs.append(Run(path.name, path, manifest, read_results(path / "results.jsonl")))
+            runs.append(Run(path.name, path, manifest))
     for run in runs:  # another bureau's hosts never reach this bureau's report
-        if lot:
-            run.results = [r for r in run.results if lot in (r.get("lots") or [])]
-        if bureau:
-            run.results = [r for r in run.results if r.get("bureau") == bureau]
+        run.lot, run.bureau = lot, bureau
     runs.sort(key=lambda r: r.started)
     if not runs:
         scope = " ".join(x for x in (f"lot {lot}" if lot else "", f"bureau {bureau}" if bureau else "") if x)

@@ -46,6 +46,30 @@ class Finding:
 
 
 @dataclass
+class Problem:
+    """One problem's life over the period: found by one run, seen again, and fixed by a later one (or still open).
+
+    The ledger's 问题处理记录 and the analyses' 整改情况 are these, so a problem that came
+    back after a fix is a second Problem, not a silent continuation of the first."""
+
+    host: str
+    check_id: str
+    title: str
+    subsystem: str
+    severity: str
+    found: dt.datetime
+    found_run: str
+    message: str
+    remedy: str
+    last_seen: dt.datetime
+    times: int = 1
+    worst: str = "warn"
+    fixed: dt.datetime | None = None
+    fixed_run: str = ""
+    fixed_message: str = ""
+
+
+@dataclass
 class ReportData:
     title: str
     kind: str  # run | day | month | quarter | year
@@ -65,54 +89,101 @@ class ReportData:
     generated: str = field(default_factory=lambda: now().isoformat(timespec="seconds"))
     root_hash: str = ""  # of the evidence pack this report goes into, when there is one
     names: dict = field(default_factory=dict)  # facet -> id -> Chinese name
-
-    @property
-    def results(self) -> int:
-        return sum(len(r.results) for r in self.runs)
+    results: int = 0  # results in scope, over all runs
+    by_run: dict[str, dict[str, int]] = field(default_factory=dict)  # run id -> status counts (and bad hosts)
+    by_month: dict[str, dict[str, int]] = field(default_factory=dict)  # "2026-11" -> status counts
+    problems: list[Problem] = field(default_factory=list)  # in the order they were found
+    thresholds: dict[tuple[str, str], str] = field(default_factory=dict)  # (host, check) -> threshold text
+    subsystem_of: dict[str, str] = field(default_factory=dict)  # host -> subsystem, as the results said
+    period: Period | None = None
 
     def rows(self):
-        """Every result of every run, in run order (the XLSX writes these as they come)."""
+        """Every result of every run, in run order, read again from the runs (for one run's full table)."""
         for run in self.runs:
-            yield from run.results
+            yield from run.stream()
 
     def name(self, facet: str, ident) -> str:
         return self.names.get(facet, {}).get(str(ident), str(ident or "")) if ident else ""
 
 
 def summarize(runs: list[Run], *, inv: Inventory | None = None, period: Period | None = None,
-              previous: Run | None = None, lot: str | None = None, bureau: str | None = None) -> ReportData:
+              previous: Run | None = None, lot: str | None = None, bureau: str | None = None,
+              sink=None) -> ReportData:
+    """One pass over every result of the runs (streamed; `sink(result)` sees each one too, e.g. the XLSX rows)."""
     counts = empty()
     by_sub: dict[str, dict[str, int]] = defaultdict(empty)
     by_host: dict[str, dict[str, int]] = defaultdict(empty)
+    by_run: dict[str, dict[str, int]] = {}
+    by_month: dict[str, dict[str, int]] = defaultdict(empty)
     last: dict[tuple[str, str], dict] = {}
     first_bad: dict[tuple[str, str], str] = {}
     times_bad: dict[tuple[str, str], int] = defaultdict(int)
     fixed: list[dict] = []
     trends: dict[tuple[str, str], list[tuple[dt.datetime, float]]] = defaultdict(list)
     titles: dict[tuple[str, str], str] = {}
-    before = {(r["host"], r["check_id"]): r for r in (previous.results if previous else [])}
+    thresholds: dict[tuple[str, str], str] = {}
+    subsystem_of: dict[str, str] = {}
+    manual: list[dict] = []
+    problems: list[Problem] = []
+    open_problem: dict[tuple[str, str], Problem] = {}
+    before = {(r["host"], r["check_id"]): r for r in (previous.stream() if previous else [])}
+    for key, r in before.items():  # a problem still open at the previous run is this period's to fix
+        if r["status"] in ("warn", "fail"):
+            open_problem[key] = _problem(r, previous)
     seen: set[tuple[str, str]] = set()
+    total = 0
     for run in runs:
-        for r in run.results:
+        started = run.started
+        month = f"{started:%Y-%m}"
+        mine = by_run[run.run_id] = empty()
+        bad_hosts: set[str] = set()
+        for r in run.stream():
+            if sink is not None:
+                sink(r)
+            total += 1
             key = (r["host"], r["check_id"])
             status = r["status"]
+            sub = r.get("subsystem") or ""
             counts[status] = counts.get(status, 0) + 1
-            by_sub[r.get("subsystem") or ""][status] += 1
+            by_sub[sub][status] += 1
             by_host[r["host"]][status] += 1
+            mine[status] = mine.get(status, 0) + 1
+            by_month[month][status] += 1
+            subsystem_of[r["host"]] = sub
             earlier = last.get(key) or before.get(key)
             if status == "pass" and earlier is not None and earlier["status"] in ("warn", "fail"):
                 fixed.append({**r, "was": earlier})
-                counts["fixed"] += 1
-                by_sub[r.get("subsystem") or ""]["fixed"] += 1
-                by_host[r["host"]]["fixed"] += 1
+                for tally in (counts, by_sub[sub], by_host[r["host"]], mine, by_month[month]):
+                    tally["fixed"] += 1
+            if status in ("warn", "fail"):
+                p = open_problem.get(key)
+                if p is None:
+                    p = open_problem[key] = _problem(r, run)
+                    problems.append(p)
+                else:
+                    p.times += 1
+                    p.last_seen = started
+                    if status == "fail":
+                        p.worst = "fail"
+            elif status == "pass" and key in open_problem:
+                p = open_problem.pop(key)
+                p.fixed, p.fixed_run, p.fixed_message = started, run.run_id, r["message"]
+                if p not in problems:  # found before the period, fixed in it
+                    problems.append(p)
             if status in BAD:
                 first_bad.setdefault(key, run.run_id)
                 times_bad[key] += 1
+                bad_hosts.add(r["host"])
             if isinstance(r.get("value"), (int, float)) and r.get("unit") == "%":  # fill levels and loads
-                trends[key].append((run.started, float(r["value"])))
+                trends[key].append((started, float(r["value"])))
                 titles[key] = r["title"]
+                thresholds[key] = str(r.get("threshold") or "")
+            if str(r["check_id"]).startswith("MAN-"):
+                manual.append(r)
             last[key] = r
             seen.add(key)
+        mine["results"] = run.count
+        mine["bad_hosts"] = len(bad_hosts)
     missing = _missing(runs, seen, inv, lot, bureau)
     for host, _check, _why in missing:
         counts["missing"] += 1
@@ -121,26 +192,46 @@ def summarize(runs: list[Run], *, inv: Inventory | None = None, period: Period |
         by_host[host]["missing"] += 1
     findings = sorted((Finding(r, first_bad[k], times_bad[k]) for k, r in last.items() if r["status"] in BAD),
                       key=lambda f: f.order)
-    names = {facet: dict(inv.vocabulary.known(facet)) for facet in ("bureau", "lot", "subsystem", "site", "class")} \
-        if inv else {}
+    names = vocabulary(inv)
     manifests = [r.manifest for r in runs]
-    lots = sorted({x for m in manifests for x in m.get("lots", [])} if not lot else {lot})
+    if lot:
+        lots = [lot]
+    elif bureau and inv:  # a bureau's report names the bureau's lots, not every lot a shared run covered
+        lots = sorted({x for h in inv.hosts.values() if h.get("bureau") == bureau for x in h.lots})
+    else:
+        lots = sorted({x for m in manifests for x in m.get("lots", [])})
     bureaus = sorted({x for m in manifests for x in m.get("bureaus", [])} if not bureau else {bureau})
     subsystems = sorted(k for k in by_sub if k)
     kind = period.kind if period else "run"
     label = period.chinese if period else "、".join(m.get("period_slot", "") for m in manifests[:3]) + (
         " 等" if len(manifests) > 3 else "")
-    lot_names = "、".join(f"标项{x}（{names.get('lot', {}).get(x, x)}）" for x in lots)
-    what = {"run": "巡检报告", "day": "巡检日报", "month": "月度巡检报告", "quarter": "季度巡检分析报告",
-            "year": "年度巡检总结"}[kind]
+    if bureau and not lot:
+        scope_name = names.get("bureau", {}).get(bureau, bureau)
+    else:
+        scope_name = "、".join(f"标项{x}（{names.get('lot', {}).get(x, x)}）" for x in lots)
+    what = {"run": "巡检报告", "day": "巡检日报", "month": "月度巡检报告", "quarter": "季度巡检报告",
+            "year": "年度巡检报告"}[kind]
     return ReportData(
-        title=f"{lot_names or PROJECT} {what}", kind=kind,
+        title=f"{scope_name or PROJECT} {what}", kind=kind,
         scope={"lots": lots, "bureaus": bureaus, "subsystems": subsystems},
         period_label=label, runs=runs, counts=counts, by_subsystem=dict(by_sub), by_host=dict(by_host),
         findings=findings, fixed=fixed, missing=missing,
-        waived=[r for r in last.values() if r["status"] == "waived"],
-        manual=[r for run in runs for r in run.results if str(r["check_id"]).startswith("MAN-")],
-        trends={k: v for k, v in trends.items() if len(v) > 1}, trend_titles=titles, names=names)
+        waived=[r for r in last.values() if r["status"] == "waived"], manual=manual,
+        trends={k: v for k, v in trends.items() if len(v) > 1}, trend_titles=titles, names=names, results=total,
+        by_run=by_run, by_month=dict(by_month), problems=problems, thresholds=thresholds, subsystem_of=subsystem_of,
+        period=period)
+
+
+def vocabulary(inv: Inventory | None) -> dict[str, dict[str, str]]:
+    """facet -> id -> Chinese name, from the inventory's declared vocabulary."""
+    return {facet: dict(inv.vocabulary.known(facet)) for facet in ("bureau", "lot", "subsystem", "site", "class")} \
+        if inv else {}
+
+
+def _problem(r: dict, run: Run) -> Problem:
+    return Problem(host=r["host"], check_id=r["check_id"], title=r.get("title", ""), subsystem=r.get("subsystem") or "",
+                   severity=r.get("severity") or "", found=run.started, found_run=run.run_id, message=r["message"],
+                   remedy=r.get("remedy") or "", last_seen=run.started, worst=r["status"])
 
 
 def _missing(runs: list[Run], seen: set, inv: Inventory | None, lot: str | None, bureau: str | None

@@ -113,11 +113,10 @@ def hosts_sheet(book: Book, hosts, inv, names: dict) -> None:
         if h is None:
             sheet.row((host,))
             continue
-        sheet.row((host, h.get("display_name"), h.get("ansible_host"), names.get("bureau", {}).get(h.get("bureau"), h.get("bureau")),
-                   "、".join(h.lots), names.get("subsystem", {}).get(h.get("subsystem"), h.get("subsystem")),
-                   names.get("site", {}).get(h.get("site"), h.get("site")), h.get("zone"),
-                   names.get("class", {}).get(h.get("device_class"), h.get("device_class")), h.get("vendor"),
-                   h.get("model"), h.get("warranty_end")))
+        named = lambda facet, key, h=h: names.get(facet, {}).get(h.get(key), h.get(key))  # noqa: E731
+        sheet.row((host, h.get("display_name"), h.get("ansible_host"), named("bureau", "bureau"), "、".join(h.lots),
+                   named("subsystem", "subsystem"), named("site", "site"), h.get("zone"), named("class", "device_class"),
+                   h.get("vendor"), h.get("model"), h.get("warranty_end")))
 
 
 def checks_sheet(book: Book, checks: dict[str, dict]) -> None:

@@ -18,6 +18,7 @@ import yaml
 
 from .charts import Chart
 from .summary import CADENCE_NAMES, COLUMNS, LABELS, PROJECT, SEVERITY, ReportData
+from .word import Word
 from .workbook import Book
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "report"
@@ -168,142 +169,85 @@ class XlsxReport:
 def docx(data: ReportData, charts: list[Chart], path: Path) -> None:
     """Editable Word on A4: cover, summary, findings with 整改建议, subsystems, charts, fixed / missing / waived /
     manual items, the runs, (for a single run) every result, and the sign-off block."""
-    import io
-
-    from docx import Document
-    from docx.enum.section import WD_ORIENT
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml.ns import qn
-    from docx.shared import Mm, Pt
-
     ctx = context(data)
     w = wording(data, ctx)
-    doc = Document()
-    section = doc.sections[0]
-    section.orientation = WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    section.left_margin = section.right_margin = Mm(20)
-    section.top_margin = section.bottom_margin = Mm(20)
+    doc = Word()
+    doc.cover(data.title, w["cover_subtitle"], [
+        ("项目名称", PROJECT), ("标项", ctx["lot_names"]), ("委办局（甲方）", ctx["bureau_names"]),
+        ("分系统", ctx["subsystem_names"]), ("巡检周期", data.period_label), ("报告生成时间", data.generated)],
+        w["integrity"])
 
-    def east_asian(style, font: str, size: float) -> None:
-        style.font.name = font
-        style.font.size = Pt(size)
-        rpr = style.element.get_or_add_rPr()
-        rfonts = rpr.find(qn("w:rFonts"))
-        if rfonts is None:
-            rfonts = rpr.makeelement(qn("w:rFonts"), {})
-            rpr.append(rfonts)
-        for attr in ("w:eastAsia", "w:ascii", "w:hAnsi"):
-            rfonts.set(qn(attr), font)
+    doc.heading(w["summary_title"])
+    doc.para(w["summary_text"])
+    doc.table([*(LABELS[k] for k in COLUMNS), "合计结果"], [[*(data.counts[k] for k in COLUMNS), data.results]])
+    doc.para(w["error_note"])
 
-    east_asian(doc.styles["Normal"], "宋体", 10.5)
-    for level, size in ((1, 15), (2, 13)):
-        east_asian(doc.styles[f"Heading {level}"], "黑体", size)
-    east_asian(doc.styles["Title"], "黑体", 22)
-    east_asian(doc.styles["Table Grid"], "仿宋", 9)
-
-    def table(headers: list[str], rows, widths: list[int] | None = None):
-        t = doc.add_table(rows=1, cols=len(headers))
-        t.style = doc.styles["Table Grid"]
-        for cell, text in zip(t.rows[0].cells, headers, strict=True):
-            cell.text = text
-            for run in cell.paragraphs[0].runs:
-                run.bold = True
-        for row in rows:
-            cells = t.add_row().cells
-            for cell, text in zip(cells, row, strict=True):
-                cell.text = "" if text is None else str(text)
-        if widths:
-            for row in t.rows:
-                for cell, width in zip(row.cells, widths, strict=True):
-                    cell.width = Mm(width)
-        return t
-
-    # cover
-    for _ in range(5):
-        doc.add_paragraph()
-    title = doc.add_paragraph(data.title, style="Title")
-    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    sub = doc.add_paragraph(w["cover_subtitle"])
-    sub.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    doc.add_paragraph()
-    table(["项目", "内容"], [("项目名称", PROJECT), ("标项", ctx["lot_names"]), ("委办局（甲方）", ctx["bureau_names"]),
-                           ("分系统", ctx["subsystem_names"]), ("巡检周期", data.period_label),
-                           ("报告生成时间", data.generated)], [40, 130])
-    doc.add_paragraph()
-    doc.add_paragraph(w["integrity"])
-    doc.add_page_break()
-
-    doc.add_heading(w["summary_title"], level=1)
-    doc.add_paragraph(w["summary_text"])
-    table([*(LABELS[k] for k in COLUMNS), "合计结果"], [[*(data.counts[k] for k in COLUMNS), data.results]])
-    doc.add_paragraph(w["error_note"])
-
-    doc.add_heading(w["findings_title"], level=1)
+    doc.heading(w["findings_title"])
     if data.findings:
-        table(["序号", "状态", "设备", "检查项", "测量值/阈值", "说明", "整改建议"],
-              [(i, f"{LABELS[f.result['status']]} {SEVERITY.get(f.result.get('severity'), '')}",
-                f"{f.result['host']}\n{f.result.get('display_name') or ''}", f"{f.result['check_id']}\n{f.result['title']}",
-                f"{value_text(f.result)}\n{f.result.get('threshold') or ''}", f.result["message"],
-                f.result.get("remedy") or ("检查设备连通性、凭据与登录方式后重新巡检。" if f.result["status"] == "error" else ""))
-               for i, f in enumerate(data.findings, 1)], [10, 16, 28, 28, 20, 38, 40])
+        doc.table(["序号", "状态", "设备", "检查项", "测量值/阈值", "说明", "整改建议"],
+                  [(i, f"{LABELS[f.result['status']]} {SEVERITY.get(f.result.get('severity'), '')}",
+                    f"{f.result['host']}\n{f.result.get('display_name') or ''}",
+                    f"{f.result['check_id']}\n{f.result['title']}",
+                    f"{value_text(f.result)}\n{f.result.get('threshold') or ''}", f.result["message"],
+                    f.result.get("remedy") or ("检查设备连通性、凭据与登录方式后重新巡检。" if f.result["status"] == "error"
+                                               else "")) for i, f in enumerate(data.findings, 1)],
+                  [9, 14, 26, 26, 20, 37, 38])
     else:
-        doc.add_paragraph(w["findings_none"])
+        doc.para(w["findings_none"])
 
-    doc.add_heading(w["subsystem_title"], level=1)
-    table(["分系统", *(LABELS[k] for k in COLUMNS)],
-          [(data.name("subsystem", s) or "（未分系统）", *(n[k] for k in COLUMNS)) for s, n in ctx["subsystems"]])
+    doc.heading(w["subsystem_title"])
+    doc.table(["分系统", *(LABELS[k] for k in COLUMNS)],
+              [(data.name("subsystem", s) or "（未分系统）", *(n[k] for k in COLUMNS)) for s, n in ctx["subsystems"]],
+              [42, *[16] * len(COLUMNS)])
 
-    doc.add_heading(w["charts_title"], level=1)
-    for i, chart in enumerate(charts, 1):
-        doc.add_picture(io.BytesIO(chart.png), width=Mm(165))
-        cap = doc.add_paragraph(f"图{i} {chart.title}")
-        cap.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    doc.heading(w["charts_title"])
+    for chart in charts:
+        doc.picture(chart.png, chart.title)
 
-    doc.add_heading(w["fixed_title"], level=1)
+    doc.heading(w["fixed_title"])
     if data.fixed:
-        table(["设备", "检查项", "原状态", "现状态"], [(r["host"], f"{r['check_id']} {r['title']}",
-                                                  f"{LABELS[r['was']['status']]}：{r['was']['message']}", r["message"])
-                                                 for r in data.fixed])
+        doc.table(["设备", "检查项", "原状态", "现状态"],
+                  [(r["host"], f"{r['check_id']} {r['title']}", f"{LABELS[r['was']['status']]}：{r['was']['message']}",
+                    r["message"]) for r in data.fixed], [34, 40, 48, 48])
     else:
-        doc.add_paragraph(w["fixed_none"])
+        doc.para(w["fixed_none"])
 
-    doc.add_heading(w["missing_title"], level=1)
+    doc.heading(w["missing_title"])
     if data.missing:
-        table(["设备", "检查项", "原因"], data.missing[:200])
+        doc.table(["设备", "检查项", "原因"], data.missing[:200], [50, 40, 80])
         if len(data.missing) > 200:
-            doc.add_paragraph(f"共 {len(data.missing)} 项，其余见 XLSX。")
+            doc.para(f"共 {len(data.missing)} 项，其余见 XLSX。")
     else:
-        doc.add_paragraph(w["missing_none"])
+        doc.para(w["missing_none"])
 
-    doc.add_heading(w["waived_title"], level=1)
+    doc.heading(w["waived_title"])
     if data.waived:
-        table(["设备", "检查项", "说明"], [(r["host"], f"{r['check_id']} {r['title']}", r["message"]) for r in data.waived])
+        doc.table(["设备", "检查项", "说明"], [(r["host"], f"{r['check_id']} {r['title']}", r["message"])
+                                          for r in data.waived], [40, 50, 80])
     else:
-        doc.add_paragraph(w["waived_none"])
+        doc.para(w["waived_none"])
 
-    doc.add_heading(w["manual_title"], level=1)
+    doc.heading(w["manual_title"])
     if data.manual:
-        table(["设备/机房", "项目", "状态", "记录"], [(r["host"], r["title"], LABELS[r["status"]], r["message"])
-                                               for r in data.manual])
+        doc.table(["设备/机房", "项目", "状态", "记录"], [(r["host"], r["title"], LABELS[r["status"]], r["message"])
+                                                  for r in data.manual], [36, 44, 16, 74])
     else:
-        doc.add_paragraph(w["manual_none"])
+        doc.para(w["manual_none"])
 
-    doc.add_heading(w["runs_title"], level=1)
-    table(["巡检编号", "时段", "巡检人", "开始", "结束", "状态", "结果数"],
-          [(r.run_id, r.manifest.get("period_slot", ""), r.manifest.get("inspector", ""), r.manifest.get("started", ""),
-            r.manifest.get("ended") or "", "完成" if r.manifest.get("status") == "complete" else "未完成",
-            data.by_run.get(r.run_id, {}).get("results", 0)) for r in data.runs])
+    doc.heading(w["runs_title"])
+    doc.table(["巡检编号", "时段", "巡检人", "开始", "结束", "状态", "结果数"],
+              [(r.run_id, r.manifest.get("period_slot", ""), r.manifest.get("inspector", ""),
+                r.manifest.get("started", "")[:19].replace("T", " "), (r.manifest.get("ended") or "")[:19].replace("T", " "),
+                "完成" if r.manifest.get("status") == "complete" else "未完成",
+                data.by_run.get(r.run_id, {}).get("results", 0)) for r in data.runs],
+              [38, 24, 18, 28, 28, 14, 16])
 
-    doc.add_heading(w["detail_title"], level=1)
-    doc.add_paragraph(w["detail_note"])
+    doc.heading(w["detail_title"])
+    doc.para(w["detail_note"])
     if data.kind == "run" and data.results <= DETAIL_LIMIT:
-        table(["设备", "检查项", "状态", "测量值", "说明"],
-              [(r["host"], f"{r['check_id']} {r['title']}", LABELS[r["status"]], value_text(r), r["message"])
-               for r in data.rows()])
+        doc.table(["设备", "检查项", "状态", "测量值", "说明"],
+                  [(r["host"], f"{r['check_id']} {r['title']}", LABELS[r["status"]], value_text(r), r["message"])
+                   for r in data.rows()], [32, 46, 14, 18, 60])
 
-    doc.add_heading(w["signoff_title"], level=1)
-    sign = table(["角色", "签字", "日期"], [(role, "", "") for role in w["signoff_rows"]], [50, 80, 40])
-    for row in sign.rows[1:]:
-        row.height = Mm(15)
+    doc.signoff(w["signoff_title"], w["signoff_rows"])
     doc.save(path)

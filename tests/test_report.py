@@ -203,3 +203,55 @@ def test_evidence_pack_holds_only_its_lot_and_verify_names_every_change(runs, tm
     lines[0] = lines[0][:-1]  # a line edited into broken JSON is named, not a crash
     register.write_text("\n".join(lines) + "\n")
     assert any(p.startswith("登记簿第 1 行不是有效记录") for p in evidence.verify(made.path, reports).problems)
+
+
+def test_ledger_records_slots_runs_and_each_problem_until_fixed(runs):
+    inv, reports, first, second = runs
+    from openpyxl import load_workbook
+
+    from cityops.report.ledger import make_ledger
+
+    today = now()
+    made = make_ledger(reports, inv, "6_10", parse_period(f"{today:%Y-%m}"))
+    ids = [r.run_id for r in made.data.runs]
+    assert first.run_id in ids and second.run_id in ids
+    # cadence slots: every day of the month so far is owed a daily run; today's is filled by these runs
+    daily = next(c for c in made.compliance if c.cadence == "daily")
+    assert daily.due == today.day and daily.slots[-1].label == f"{today:%Y-%m-%d}"
+    assert {first.run_id, second.run_id} <= set(daily.slots[-1].runs) and daily.slots[-1].hosts == len(HOSTS)
+    assert daily.done == sum(1 for s in daily.slots if s.runs) and len(daily.missed) == daily.due - daily.done
+    # each problem's life: the full disk found by the first run and fixed by the second; the fan still open
+    problems = {(p.host, p.check_id): p for p in made.data.problems}
+    disk = problems[("lab-linux-app", "LNX-FS-001")]
+    assert disk.found_run == first.run_id and disk.fixed_run == second.run_id and disk.fixed > disk.found
+    fan = next(p for (h, _c), p in problems.items() if h == "lab-vrp-core")
+    assert fan.fixed is None and fan.times >= 2
+
+    wb = load_workbook(made.xlsx, read_only=True)
+    assert wb.sheetnames[:5] == ["台账汇总", "巡检执行情况", "巡检记录", "问题处理记录", "巡检明细"]
+    run_rows = list(wb["巡检记录"].iter_rows(values_only=True))[1:]
+    assert [r[0] for r in run_rows] == ids
+    for row, run in zip(run_rows, made.data.runs, strict=True):  # counts per run add up to its results
+        assert row[7] == made.data.by_run[run.run_id]["results"] == sum(row[8:13]) + \
+            made.data.by_run[run.run_id].get("skip", 0)
+    problem_rows = list(wb["问题处理记录"].iter_rows(values_only=True))[1:]
+    row = next(r for r in problem_rows if r[1] == "lab-linux-app" and str(r[3]).startswith("LNX-FS-001"))
+    assert row[10] == "已整改" and row[11]
+    assert any(r[1] == "lab-vrp-core" and r[10] == "未整改" for r in problem_rows)
+    slots = list(wb["巡检执行情况"].iter_rows(values_only=True))[1:]
+    assert sum(1 for r in slots if r[0] == "每日") == daily.due
+    assert sum(1 for r in slots if r[0] == "每日" and r[2] == "未巡检") == len(daily.missed)
+    detail = list(wb["巡检明细"].iter_rows(values_only=True))[1:]
+    assert len(detail) == made.data.results == sum(made.data.by_run[i]["results"] for i in ids)
+
+    import docx
+
+    d = docx.Document(made.docx)
+    text = "\n".join(p.text for p in d.paragraphs) + "\n".join(
+        c.text for t in d.tables for row in t.rows for c in row.cells)
+    assert "运维台账" in text and "二、巡检执行情况" in text and "四、问题处理记录" in text
+    assert disk.message in text and "已整改" in text and "未整改" in text
+    assert f"已巡检 {daily.done} 个" in text or f"已巡检 {sum(c.done for c in made.compliance)} 个" in text
+    assert "运维工程师（乙方）" in text and "甲方确认" in text
+    with pytest.raises(ReportError, match="not a lot"):
+        make_ledger(reports, inv, "99", parse_period(f"{today:%Y-%m}"))

@@ -33,6 +33,26 @@ def report(c, run="", lot="", bureau="", period="", reports="reports", inventory
         print(f"  {f}")
 
 
+@task(help={k: HELP[k] for k in ("lot", "period", "reports", "inventory")})
+def ledger(c, lot, period="", reports="reports", inventory=None):
+    """运维台账: a lot's month (default: this month) — cadence slots done/missed, runs, problems found → fixed,
+    every result; XLSX and DOCX in reports/out/ledger-lot<L>-<period>-<time>/."""
+    from ..report.ledger import make_ledger
+    from ..report.runs import ReportError, parse_period
+    from ..timeutil import now
+
+    try:
+        made = make_ledger(Path(reports), load(inventory), lot, parse_period(period or f"{now():%Y-%m}"))
+    except ReportError as exc:
+        raise Exit(f"report.ledger: {exc}", code=2) from None
+    due, done = sum(x.due for x in made.compliance), sum(x.done for x in made.compliance)
+    fixed = sum(1 for p in made.data.problems if p.fixed)
+    print(f"标项{lot} 运维台账 {made.data.period_label}: {len(made.data.runs)} runs, 应巡检时段 {due}、已巡检 {done}、"
+          f"未巡检 {due - done}; 问题 {len(made.data.problems)}（已整改 {fixed}）")
+    for f in (made.xlsx, made.docx):
+        print(f"  {f}")
+
+
 @task(name="pack", help={k: HELP[k] for k in ("lot", "period", "reports", "inventory")})
 def pack_(c, lot, period, reports="reports", inventory=None):
     """证据包: a lot's reports, raw results and manifests for a period, hashed and registered."""
@@ -63,4 +83,5 @@ def verify(c, pack, reports="reports"):
 
 report_ns = Collection("report")
 report_ns.add_task(report, name="run", default=True)
+report_ns.add_task(ledger)
 evidence_ns = Collection("evidence", pack_, verify)

@@ -59,9 +59,10 @@ def context(data: ReportData) -> dict:
     return base
 
 
-def wording(data: ReportData, ctx: dict | None = None) -> dict:
+def wording(data: ReportData, ctx: dict | None = None, template: str = "wording.yml.j2") -> dict:
+    """A document's headings and prose, from its YAML template under templates/report/, filled in."""
     ctx = ctx or context(data)
-    text = _env(markup=False).get_template("wording.yml.j2").render(**ctx)
+    text = _env(markup=False).get_template(template).render(**ctx)
     return yaml.safe_load(text)
 
 

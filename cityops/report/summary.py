@@ -137,6 +137,7 @@ def summarize(runs: list[Run], *, inv: Inventory | None = None, period: Period |
         month = f"{started:%Y-%m}"
         mine = by_run[run.run_id] = empty()
         bad_hosts: set[str] = set()
+        run_hosts: set[str] = set()
         for r in run.stream():
             if sink is not None:
                 sink(r)
@@ -150,6 +151,7 @@ def summarize(runs: list[Run], *, inv: Inventory | None = None, period: Period |
             mine[status] = mine.get(status, 0) + 1
             by_month[month][status] += 1
             subsystem_of[r["host"]] = sub
+            run_hosts.add(r["host"])
             earlier = last.get(key) or before.get(key)
             if status == "pass" and earlier is not None and earlier["status"] in ("warn", "fail"):
                 fixed.append({**r, "was": earlier})
@@ -184,6 +186,7 @@ def summarize(runs: list[Run], *, inv: Inventory | None = None, period: Period |
             seen.add(key)
         mine["results"] = run.count
         mine["bad_hosts"] = len(bad_hosts)
+        mine["hosts"] = len(run_hosts)
     missing = _missing(runs, seen, inv, lot, bureau)
     for host, _check, _why in missing:
         counts["missing"] += 1

@@ -1,0 +1,177 @@
+"""The monthly operations ledger (运维台账) of a lot: what was done, when, by whom, what it found and what became of it.
+
+Lots 20–24 must hand one in every month ("每月提交运维台账"); lot 19 keeps 系统运行台账 and
+fault records that track a problem "直至问题关闭". Its content, all from the inspection
+runs themselves:
+  - 巡检执行情况: each cadence's slots in the month, filled (by which run, how many hosts)
+    or missed — the basis of "未巡查扣分";
+  - 巡检记录: one line per run with its counts;
+  - 问题处理记录: every problem's life, found → seen again → fixed (or still open);
+  - 巡检明细 (XLSX): every result of every run.
+Backups, changes and faults join it as those records come to exist; a ledger never
+prints a section for records that are not kept.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..inventory.model import Inventory
+from . import cadence as cadence_mod
+from .build import new_directory, previous_run, stem
+from .render import DetailSheet, checks_sheet, hosts_sheet, wording
+from .runs import Period, ReportError, find_runs
+from .summary import LABELS, PROJECT, SEVERITY, Problem, ReportData, summarize, vocabulary
+from .word import Word
+from .workbook import Book
+
+
+@dataclass
+class LedgerFiles:
+    directory: Path
+    xlsx: Path
+    docx: Path
+    data: ReportData
+    compliance: list[cadence_mod.CadenceCompliance]
+
+
+def problem_state(p: Problem) -> str:
+    return "已整改" if p.fixed else "未整改"
+
+
+def when(t) -> str:
+    return f"{t:%Y-%m-%d %H:%M}" if t else ""
+
+
+def run_row(run, n: dict) -> tuple:
+    m = run.manifest
+    return (run.run_id, m.get("period_slot", ""), cadence_mod.CADENCES.get(m.get("cadence"), m.get("cadence") or ""),
+            m.get("inspector", ""), when(run.started), "完成" if m.get("status") == "complete" else "未完成",
+            n.get("hosts", 0), n.get("results", 0), n.get("pass", 0), n.get("warn", 0), n.get("fail", 0),
+            n.get("error", 0), n.get("waived", 0), n.get("fixed", 0))
+
+
+RUN_HEADERS = ["巡检编号", "巡检时段", "巡检频率", "巡检人", "开始时间", "状态", "设备数", "结果数", "正常", "告警", "异常",
+               "无法连接", "已豁免", "已整改"]
+PROBLEM_HEADERS = ["序号", "设备", "分系统", "检查项", "级别", "首次发现", "最近发现", "出现次数", "问题描述", "整改建议",
+                   "处理状态", "整改确认时间", "整改后结果"]
+
+
+def make_ledger(reports: Path, inv: Inventory, lot: str, period: Period, out: Path | None = None) -> LedgerFiles:
+    if lot not in dict(inv.vocabulary.known("lot")):
+        raise ReportError(f"lot '{lot}': not a lot of the inventory")
+    runs_dir = reports / "runs"
+    runs = find_runs(runs_dir, lot=lot, period=period)
+    names = vocabulary(inv)
+    directory = new_directory(out or reports / "out", stem(f"ledger-lot{lot}", period.label))
+    files = None
+    try:
+        book = Book(directory / "ledger.xlsx")
+        head = book.sheet("台账汇总", widths=[22, 70])
+        compliance_sheet = book.sheet("巡检执行情况", ["巡检频率", "应巡检时段", "执行情况", "巡检编号", "巡检设备数",
+                                                  "应巡检设备数"], [12, 26, 10, 60, 10, 12])
+        runs_sheet = book.sheet("巡检记录", RUN_HEADERS, [26, 16, 10, 10, 17, 8, 8, 8, 8, 8, 8, 8, 8, 8])
+        problems_sheet = book.sheet("问题处理记录", PROBLEM_HEADERS, [6, 20, 16, 28, 6, 17, 17, 8, 40, 40, 10, 17, 30])
+        detail = DetailSheet(book, names)
+        data = summarize(runs, inv=inv, period=period, previous=previous_run(runs_dir, runs[0]), lot=lot, sink=detail)
+        compliance = cadence_mod.compliance(runs_dir, inv, lot, period,
+                                            {k: v.get("hosts", 0) for k, v in data.by_run.items()})
+        lot_name = f"标项{lot}（{names['lot'].get(lot, lot)}）"
+        bureau_names = "、".join(data.name("bureau", b) for b in data.scope["bureaus"])
+        fixed = sum(1 for p in data.problems if p.fixed)
+        w = wording(data, {"d": data, "c": data.counts, "compliance": compliance, "due": sum(c.due for c in compliance),
+                           "done": sum(c.done for c in compliance), "problems": len(data.problems), "fixed": fixed,
+                           "lot_name": lot_name, "bureau_names": bureau_names}, "ledger.yml.j2")
+        facts = [("项目名称", PROJECT), ("标项", lot_name), ("委办局（甲方）", bureau_names),
+                 ("台账周期", period.chinese), ("生成时间", data.generated)]
+        head.row((w["title"],), bold=True)
+        for k, v in facts:
+            head.row((k, v))
+        head.blank()
+        head.row(("巡检频率", "应巡检时段 / 已巡检 / 未巡检 / 完成率"), bold=True)
+        for c in compliance:
+            head.row((c.name, f"{c.due} / {c.done} / {c.due - c.done} / {c.rate:.1f}%"))
+        head.blank()
+        head.row(("巡检结果", "、".join(f"{LABELS[k]} {data.counts[k]}" for k in ("pass", "warn", "fail", "error",
+                                                                          "waived", "fixed"))), bold=True)
+        head.row(("问题", f"本期问题 {len(data.problems)} 项，已整改 {fixed} 项，未整改 {len(data.problems) - fixed} 项"))
+        for c in compliance:
+            for s in c.slots:
+                compliance_sheet.row((c.name, s.label, "已巡检" if s.done else "未巡检", "、".join(s.runs),
+                                      s.hosts if s.done else 0, c.required_hosts))
+        for run in runs:
+            runs_sheet.row(run_row(run, data.by_run.get(run.run_id, {})))
+        for i, p in enumerate(data.problems, 1):
+            problems_sheet.row(problem_row(i, p, data))
+        hosts_sheet(book, data.by_host, inv, names)
+        checks_sheet(book, detail.checks)
+        book.close()
+        files = LedgerFiles(directory, book.path, directory / "ledger.docx", data, compliance)
+        ledger_docx(files, w, facts)
+    except BaseException:
+        shutil.rmtree(directory, ignore_errors=True)
+        raise
+    return files
+
+
+def problem_row(i: int, p: Problem, data: ReportData) -> tuple:
+    return (i, p.host, data.name("subsystem", p.subsystem), f"{p.check_id} {p.title}", SEVERITY.get(p.severity, ""),
+            when(p.found), when(p.last_seen), p.times, f"{LABELS.get(p.worst, p.worst)}：{p.message}", p.remedy,
+            problem_state(p), when(p.fixed), p.fixed_message)
+
+
+def ledger_docx(files: LedgerFiles, w: dict, facts: list[tuple[str, str]]) -> None:
+    data, compliance = files.data, files.compliance
+    doc = Word()
+    doc.cover(w["title"], w["cover_subtitle"], facts)
+
+    doc.heading(w["summary_title"])
+    doc.para(w["summary_text"])
+
+    doc.heading(w["compliance_title"])
+    doc.table(["巡检频率", "应巡检设备数", "应巡检时段", "已巡检", "未巡检", "完成率", "设备未全覆盖时段"],
+              [(c.name, c.required_hosts, c.due, c.done, c.due - c.done, f"{c.rate:.1f}%", len(c.partial))
+               for c in compliance], [22, 24, 24, 20, 20, 20, 40])
+    missed = [(c.name, s.label) for c in compliance for s in c.missed]
+    if missed:
+        doc.para(w["missed_lead"], bold=True)
+        doc.table(["巡检频率", "时段"], missed[:120], [40, 130])
+        if len(missed) > 120:
+            doc.para(f"共 {len(missed)} 个时段，其余见 XLSX“巡检执行情况”。")
+    else:
+        doc.para(w["missed_none"])
+
+    doc.heading(w["runs_title"])
+    doc.table(["巡检编号", "时段", "巡检人", "设备数", "正常", "告警", "异常", "无法连接", "已整改"],
+              [(r[0], r[1], r[3], r[6], r[8], r[9], r[10], r[11], r[13])
+               for r in (run_row(run, data.by_run.get(run.run_id, {})) for run in data.runs)],
+              [40, 26, 16, 14, 14, 14, 14, 18, 14])
+
+    doc.heading(w["problems_title"])
+    if data.problems:
+        doc.table(["序号", "设备", "检查项", "首次发现", "问题描述", "整改建议", "处理状态"],
+                  [(i, p.host, f"{p.check_id} {p.title}", when(p.found), p.message, p.remedy,
+                    f"{problem_state(p)}{'（' + when(p.fixed) + '）' if p.fixed else ''}")
+                   for i, p in enumerate(data.problems, 1)], [9, 24, 28, 20, 36, 32, 21])
+    else:
+        doc.para(w["problems_none"])
+
+    doc.heading(w["errors_title"])
+    errors = [f.result for f in data.findings if f.result["status"] == "error"]
+    if errors:
+        doc.table(["设备", "检查项", "原因"], [(r["host"], f"{r['check_id']} {r['title']}", r["message"]) for r in errors],
+                  [40, 50, 80])
+    else:
+        doc.para(w["errors_none"])
+
+    doc.heading(w["manual_title"])
+    if data.manual:
+        doc.table(["设备/机房", "项目", "状态", "记录"], [(r["host"], r["title"], LABELS[r["status"]], r["message"])
+                                                  for r in data.manual], [36, 44, 16, 74])
+    else:
+        doc.para(w["manual_none"])
+    doc.para(w["detail_note"])
+    doc.signoff(w["signoff_title"], w["signoff_rows"])
+    doc.save(files.docx)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import zipfile
@@ -9,12 +10,12 @@ from html.parser import HTMLParser
 
 import pytest
 
-from cityops.inspect.session import inspect
+from cityops.inspect.session import inspect, period_slot
 from cityops.report import evidence
 from cityops.report.build import make_report
 from cityops.report.charts import all_charts
 from cityops.report.runs import ReportError, parse_period
-from cityops.timeutil import now
+from cityops.timeutil import BEIJING, now
 
 from .test_inspect import settle
 
@@ -255,3 +256,132 @@ def test_ledger_records_slots_runs_and_each_problem_until_fixed(runs):
     assert "运维工程师（乙方）" in text and "甲方确认" in text
     with pytest.raises(ReportError, match="not a lot"):
         make_ledger(reports, inv, "99", parse_period(f"{today:%Y-%m}"))
+
+
+def redate(run_dir, reports, when):
+    """A copy of a real run as if it had started at `when` (a quarter of lab runs without waiting a quarter)."""
+    import shutil
+
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    run_id = f"{when:%Y%m%dT%H%M%S}-{manifest['cadence']}-{run_dir.name[-4:]}"
+    target = reports / "runs" / run_id
+    shutil.copytree(run_dir, target)
+    shift = when - dt.datetime.fromisoformat(manifest["started"])
+    manifest.update(run_id=run_id, started=when.isoformat(), period_slot=period_slot(when),
+                    ended=(dt.datetime.fromisoformat(manifest["ended"]) + shift).isoformat())
+    (target / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False))
+    lines = [json.loads(line) for line in (target / "results.jsonl").read_text().splitlines()]
+    (target / "results.jsonl").write_text("".join(json.dumps({**r, "run_id": run_id}, ensure_ascii=False) + "\n"
+                                                  for r in lines))
+    return run_id
+
+
+@pytest.fixture(scope="module")
+def quarter(lab, tmp_path_factory):
+    """Four real lab runs of the lot 6_10 hosts while /data fills 50 → 56 → 62 → 68 % and the core switch's fan is
+    failed, re-dated to four days of 2026-Q3; the last also finds the H3C firewall unreachable."""
+    from cityops.lab import control
+
+    inv, state = lab
+    scratch = tmp_path_factory.mktemp("scratch")
+    reports = tmp_path_factory.mktemp("quarter")
+    chosen = [inv.hosts[h] for h in HOSTS]
+    days = [dt.datetime(2026, 7, 6, 9, tzinfo=BEIJING), dt.datetime(2026, 8, 3, 9, tzinfo=BEIJING),
+            dt.datetime(2026, 8, 31, 9, tzinfo=BEIJING), dt.datetime(2026, 9, 28, 9, tzinfo=BEIJING)]
+    control.set_fault(state, inv, "lab-vrp-core", "fan_failed")
+    ids = []
+    try:
+        settle(lab, "lab-vrp-core")
+        for i, (percent, day) in enumerate(zip((50, 56, 62, 68), days, strict=True)):
+            control.set_fault(state, inv, "lab-linux-app", "disk_full", mount="/data", percent=percent)
+            if i == 3:
+                control.set_fault(state, inv, "lab-h3c-fl", "unreachable")
+                settle(lab, "lab-h3c-fl")
+            run = inspect(inv, chosen, cadence="daily", selection={"host": ",".join(HOSTS)}, reports=scratch,
+                          lab_dir=state.path)
+            ids.append(redate(run.run_dir, reports, day))
+    finally:
+        for h in ("lab-vrp-core", "lab-linux-app", "lab-h3c-fl"):
+            control.set_fault(state, inv, h, "", clear=True)
+    return inv, reports, ids
+
+
+def test_quarterly_analysis_per_subsystem_matches_the_runs_and_projects_the_filling_disk(quarter):
+    from openpyxl import load_workbook
+
+    from cityops.report.analysis import make_analysis
+
+    inv, reports, ids = quarter
+    made = make_analysis(reports, inv, "6_10", parse_period("2026-Q3"))
+    assert [r.run_id for r in made.data.runs] == ids
+    lot_subsystems = {str(h.get("subsystem")) for h in inv.hosts.values() if "6_10" in h.lots}
+    assert {a.subsystem for a in made.subsystems} == lot_subsystems  # every subsystem, inspected or not
+    for a in made.subsystems:  # "does not match reality" costs a point: the figures are the runs' own
+        assert a.counts == made.data.by_subsystem.get(a.subsystem, {})
+        with_results = {h for h, n in made.data.by_host.items() if sum(n[s] for s in ("pass", "warn", "fail", "error"))}
+        assert a.inspected == len({h.name for h in a.hosts} & with_results)
+    linux = next(a for a in made.subsystems if any(h.name == "lab-linux-app" for h in a.hosts))
+    disk = next(p for p in linux.projections if p.key == ("lab-linux-app", "LNX-FS-001", "/data"))
+    assert (disk.trend.first, disk.trend.last) == (50.0, 68.0)
+    assert 6.0 < disk.trend.per_30_days < 7.0  # 18 points over 84 days
+    # 80 % is LNX-FS-001's warning level: (80 - 68) / (6.43 / 30) ≈ 56 days after 2026-09-28
+    assert disk.threshold.level == 80 and dt.date(2026, 11, 18) <= disk.reaches.date() <= dt.date(2026, 11, 28)
+    assert any("lab-linux-app" in t and "达到告警阈值 ≥80%" in t for t in linux.advice)
+    vrp = next(a for a in made.subsystems if any(h.name == "lab-vrp-core" for h in a.hosts))
+    fan = next(g for g in vrp.groups if g.hosts == ["lab-vrp-core"] and g.open)
+    assert fan.times == 4 and any(fan.check_id in t and "尚未整改" in t for t in vrp.advice)
+    h3c = next(a for a in made.subsystems if any(h.name == "lab-h3c-fl" for h in a.hosts))
+    assert any("lab-h3c-fl" in t and "无法连接" in t for t in h3c.advice)
+    quiet = [a for a in made.subsystems if not a.inspected]
+    assert all(a.advice == [a.advice[0]] and "无巡检结果" in a.advice[0] for a in quiet)
+    daily = next(c for c in made.compliance if c.cadence == "daily")
+    assert daily.due == 92 and daily.done == 4
+
+    wb = load_workbook(made.xlsx, read_only=True)
+    trend_rows = list(wb["趋势分析"].iter_rows(values_only=True))[1:]
+    row = next(r for r in trend_rows if r[1] == "lab-linux-app" and r[2] == disk.title)
+    assert row[4:6] == (50, 68) and row[11] == f"{disk.reaches:%Y-%m-%d}"
+    advice = [r[2] for r in list(wb["问题解决方案及建议"].iter_rows(values_only=True))[1:]]
+    assert advice == [t for a in made.subsystems for t in a.advice]
+
+    import docx
+
+    d = docx.Document(made.docx)
+    text = "\n".join(p.text for p in d.paragraphs)
+    assert "巡检分析报告" in text and "2026年第3季度" in text
+    for a in made.subsystems:
+        assert a.name in text and all(t in text for t in a.advice)
+    assert "应巡检 92 个时段，已巡检 4 个" in text
+    assert any(s.inline_shapes for s in [d]) and len(d.inline_shapes) >= 1  # the trend chart
+
+
+def test_yearly_summary_goes_month_by_month_and_plans_from_the_open_problems(quarter):
+    from openpyxl import load_workbook
+
+    from cityops.report.yearly import make_yearly
+
+    inv, reports, _ids = quarter
+    with pytest.raises(ReportError, match="a yearly summary is of a year"):
+        make_yearly(reports, inv, "6_10", parse_period("2026-Q3"))
+    made = make_yearly(reports, inv, "6_10", parse_period("2026"))
+    months = {m.label: m for m in made.months}
+    assert months["2026-07"].runs == 1 and months["2026-08"].runs == 2 and months["2026-09"].runs == 1
+    assert sum(m.results for m in made.months) == made.data.results
+    assert months["2026-01"].runs == 0 and months["2026-01"].due == 31 and months["2026-01"].done == 0
+    assert months["2026-07"].found >= 1  # the fan, found in July
+    still = [p for p in made.data.problems if not p.fixed]
+    assert any(p.host == "lab-vrp-core" for p in still)
+    assert any("lab-vrp-core" in t or "尚未整改" in t for t in made.plan)
+    assert any("巡检时段未执行" in t for t in made.plan)
+
+    wb = load_workbook(made.xlsx, read_only=True)
+    rows = list(wb["各月情况"].iter_rows(values_only=True))[1:]
+    assert [r[0] for r in rows] == sorted(months) and sum(r[2] for r in rows) == made.data.results
+    assert len(list(wb["年末未整改问题"].iter_rows(values_only=True))) - 1 == len(still)
+
+    import docx
+
+    d = docx.Document(made.docx)
+    text = "\n".join(p.text for p in d.paragraphs)
+    assert "2026年年终总结报告" in text and "六、下一年度工作建议" in text and all(t in text for t in made.plan)
+    assert len(d.inline_shapes) == 1  # the monthly chart

@@ -53,6 +53,45 @@ def ledger(c, lot, period="", reports="reports", inventory=None):
         print(f"  {f}")
 
 
+@task(help={k: HELP[k] for k in ("lot", "period", "reports", "inventory")})
+def analysis(c, lot, period="", reports="reports", inventory=None):
+    """按分系统巡检分析报告: a lot's quarter (default: this quarter) — per subsystem its devices, status, problems,
+    trends with the date each value will reach its warning level, and a solution for each; DOCX and XLSX."""
+    from ..report.analysis import make_analysis
+    from ..report.runs import ReportError, parse_period
+    from ..timeutil import now
+
+    t = now()
+    try:
+        made = make_analysis(Path(reports), load(inventory), lot,
+                             parse_period(period or f"{t.year}-Q{(t.month - 1) // 3 + 1}"))
+    except ReportError as exc:
+        raise Exit(f"report.analysis: {exc}", code=2) from None
+    print(f"标项{lot} 巡检分析报告 {made.data.period_label}: {len(made.subsystems)} 个分系统, {len(made.data.runs)} runs, "
+          f"问题 {len(made.data.problems)}, 建议 {sum(len(a.advice) for a in made.subsystems)} 条")
+    for f in (made.xlsx, made.docx):
+        print(f"  {f}")
+
+
+@task(help={k: HELP[k] for k in ("lot", "period", "reports", "inventory")})
+def yearly(c, lot, period="", reports="reports", inventory=None):
+    """年终总结报告: a lot's year (default: this year) — month by month, each subsystem, the main problems, those
+    still open, next year's plan; DOCX and XLSX."""
+    from ..report.runs import ReportError, parse_period
+    from ..report.yearly import make_yearly
+    from ..timeutil import now
+
+    try:
+        made = make_yearly(Path(reports), load(inventory), lot, parse_period(period or f"{now().year}"))
+    except ReportError as exc:
+        raise Exit(f"report.yearly: {exc}", code=2) from None
+    fixed = sum(1 for p in made.data.problems if p.fixed)
+    print(f"标项{lot} 年终总结 {made.data.period_label}: {len(made.data.runs)} runs in {len(made.months)} months, "
+          f"问题 {len(made.data.problems)}（已整改 {fixed}）, 建议 {len(made.plan)} 条")
+    for f in (made.xlsx, made.docx):
+        print(f"  {f}")
+
+
 @task(name="pack", help={k: HELP[k] for k in ("lot", "period", "reports", "inventory")})
 def pack_(c, lot, period, reports="reports", inventory=None):
     """证据包: a lot's reports, raw results and manifests for a period, hashed and registered."""
@@ -84,4 +123,6 @@ def verify(c, pack, reports="reports"):
 report_ns = Collection("report")
 report_ns.add_task(report, name="run", default=True)
 report_ns.add_task(ledger)
+report_ns.add_task(analysis)
+report_ns.add_task(yearly)
 evidence_ns = Collection("evidence", pack_, verify)

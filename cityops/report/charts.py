@@ -70,9 +70,9 @@ def status_by_subsystem(data: ReportData) -> Chart:
     return _render(fig, "各分系统巡检结果")
 
 
-def trends(data: ReportData, limit: int = 8) -> Chart | None:
+def trends(data: ReportData, limit: int = 8, keys=None, title: str = "主要指标变化趋势") -> Chart | None:
     """Values that inspections store, over the period (disk, tablespace, CPU ... in %): the fullest first."""
-    series = data.trends
+    series = {k: v for k, v in data.trends.items() if keys is None or k in keys}
     if not series:
         return None
     plt = _pyplot()
@@ -85,10 +85,36 @@ def trends(data: ReportData, limit: int = 8) -> Chart | None:
                 label=f"{key[0]} {titles.get(key, key[1])}")
     ax.set_ylabel("百分比（%）")
     ax.set_ylim(0, 100)
-    ax.set_title(f"主要指标变化趋势（取最高的 {len(top)} 项）")
+    ax.set_title(f"{title}（取最高的 {len(top)} 项）")
     ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2, frameon=False)
     fig.autofmt_xdate()
-    return _render(fig, "主要指标变化趋势")
+    return _render(fig, title)
+
+
+def monthly(data: ReportData) -> Chart:
+    """Results per month, stacked by status, with problems found and fixed: the year at a glance."""
+    plt = _pyplot()
+    months = sorted(data.by_month)
+    labels = [f"{int(m[5:])}月" for m in months]
+    fig, (ax, ax2) = plt.subplots(2, 1, figsize=(7.2, 6.0), sharex=True)
+    bottom = [0] * len(months)
+    for status in ("warn", "fail", "error", "waived"):
+        values = [data.by_month[m].get(status, 0) for m in months]
+        ax.bar(labels, values, bottom=bottom, color=COLOURS[status], label=LABELS[status])
+        bottom = [a + b for a, b in zip(bottom, values, strict=True)]
+    ax.set_ylabel("巡检结果数")
+    ax.set_title("各月告警、异常与无法连接的巡检结果")
+    ax.legend(ncol=4, fontsize=8, frameon=False)
+    found = [sum(1 for p in data.problems if f"{p.found:%Y-%m}" == m) for m in months]
+    fixed = [sum(1 for p in data.problems if p.fixed and f"{p.fixed:%Y-%m}" == m) for m in months]
+    x = range(len(months))
+    ax2.bar([i - 0.2 for i in x], found, width=0.4, color=COLOURS["fail"], label="新发现问题")
+    ax2.bar([i + 0.2 for i in x], fixed, width=0.4, color=COLOURS["pass"], label="已整改问题")
+    ax2.set_xticks(list(x), labels)
+    ax2.set_ylabel("问题数")
+    ax2.set_title("各月发现与整改的问题")
+    ax2.legend(ncol=2, fontsize=8, frameon=False)
+    return _render(fig, "各月巡检情况")
 
 
 def all_charts(data: ReportData) -> list[Chart]:

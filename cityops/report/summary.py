@@ -84,8 +84,8 @@ class ReportData:
     missing: list[tuple[str, str, str]]  # (host, check id, why)
     waived: list[dict]
     manual: list[dict]
-    trends: dict[tuple[str, str], list[tuple[dt.datetime, float]]]  # (host, check) -> values in %, over time
-    trend_titles: dict[tuple[str, str], str]
+    trends: dict[tuple[str, str, str], list[tuple[dt.datetime, float]]]  # (host, check, item) -> % over time
+    trend_titles: dict[tuple[str, str, str], str]
     generated: str = field(default_factory=lambda: now().isoformat(timespec="seconds"))
     root_hash: str = ""  # of the evidence pack this report goes into, when there is one
     names: dict = field(default_factory=dict)  # facet -> id -> Chinese name
@@ -93,7 +93,7 @@ class ReportData:
     by_run: dict[str, dict[str, int]] = field(default_factory=dict)  # run id -> status counts (and bad hosts)
     by_month: dict[str, dict[str, int]] = field(default_factory=dict)  # "2026-11" -> status counts
     problems: list[Problem] = field(default_factory=list)  # in the order they were found
-    thresholds: dict[tuple[str, str], str] = field(default_factory=dict)  # (host, check) -> threshold text
+    thresholds: dict[tuple[str, str, str], str] = field(default_factory=dict)  # (host, check, item) -> threshold
     subsystem_of: dict[str, str] = field(default_factory=dict)  # host -> subsystem, as the results said
     period: Period | None = None
 
@@ -119,9 +119,9 @@ def summarize(runs: list[Run], *, inv: Inventory | None = None, period: Period |
     first_bad: dict[tuple[str, str], str] = {}
     times_bad: dict[tuple[str, str], int] = defaultdict(int)
     fixed: list[dict] = []
-    trends: dict[tuple[str, str], list[tuple[dt.datetime, float]]] = defaultdict(list)
-    titles: dict[tuple[str, str], str] = {}
-    thresholds: dict[tuple[str, str], str] = {}
+    trends: dict[tuple[str, str, str], list[tuple[dt.datetime, float]]] = defaultdict(list)
+    titles: dict[tuple[str, str, str], str] = {}
+    thresholds: dict[tuple[str, str, str], str] = {}
     subsystem_of: dict[str, str] = {}
     manual: list[dict] = []
     problems: list[Problem] = []
@@ -176,10 +176,13 @@ def summarize(runs: list[Run], *, inv: Inventory | None = None, period: Period |
                 first_bad.setdefault(key, run.run_id)
                 times_bad[key] += 1
                 bad_hosts.add(r["host"])
-            if isinstance(r.get("value"), (int, float)) and r.get("unit") == "%":  # fill levels and loads
-                trends[key].append((started, float(r["value"])))
-                titles[key] = r["title"]
-                thresholds[key] = str(r.get("threshold") or "")
+            if r.get("unit") == "%":  # fill levels and loads, each mount / tablespace / item its own series
+                for item, value in _measures(r):
+                    series = (r["host"], r["check_id"], item)
+                    trends[series].append((started, value))
+                    if series not in titles:
+                        titles[series] = f"{r['title']} {item}".strip()
+                        thresholds[series] = str(r.get("threshold") or "")
             if str(r["check_id"]).startswith("MAN-"):
                 manual.append(r)
             last[key] = r
@@ -223,6 +226,15 @@ def summarize(runs: list[Run], *, inv: Inventory | None = None, period: Period |
         trends={k: v for k, v in trends.items() if len(v) > 1}, trend_titles=titles, names=names, results=total,
         by_run=by_run, by_month=dict(by_month), problems=problems, thresholds=thresholds, subsystem_of=subsystem_of,
         period=period)
+
+
+def _measures(r: dict) -> list[tuple[str, float]]:
+    """(item, value) of each numeric item of a result, or ('', value) for a single unnamed measure."""
+    out = [(str(i.get("item") or ""), float(i["value"])) for i in r.get("items") or []
+           if isinstance(i.get("value"), (int, float)) and not isinstance(i.get("value"), bool)]
+    if not out and isinstance(r.get("value"), (int, float)) and not isinstance(r.get("value"), bool):
+        out = [("", float(r["value"]))]
+    return out
 
 
 def vocabulary(inv: Inventory | None) -> dict[str, dict[str, str]]:

@@ -2,9 +2,11 @@
 
 Runs one real daily inspection of the whole lab estate (starting the lab if it is not up), then
 copies that run 60 times into a scratch reports directory as the 上午/下午 runs of every day of a
-30-day month (new run ids and start times, the same results), and times:
+30-day month (new run ids and start times, the same results), and times, with peak memory:
   1. `invoke report --bureau gxj --period YYYY-MM` (one bureau's month),
-  2. `invoke report --period YYYY-MM --lot L` for the lot with the most results.
+  2. `invoke report --lot L --period YYYY-MM` for the lot with the most results,
+  3. `invoke report.ledger` of that lot's month (its 运维台账),
+  4. `invoke report.analysis` of its quarter and 5. `invoke report.yearly` of its year (the same 60 runs).
 
 Run:  .venv/bin/python bench/report_bench.py [--keep DIR]
       (--keep: build the month in DIR and leave it there; a second run reuses it without the lab)
@@ -93,10 +95,16 @@ def main() -> None:
         reports.mkdir(parents=True, exist_ok=True)
         period, lot, copies, per_run = make_month(reports)
         print(f"a month of twice-daily whole-estate runs: {copies} runs x {per_run} results = {copies * per_run} results")
-        for label, argv in ((f"bureau gxj, {period}", ["--bureau", "gxj"]), (f"lot {lot}, {period}", ["--lot", lot])):
-            wall, mib, line = timed([str(BIN / "invoke"), "report", "--period", period, "--reports", str(reports),
-                                     *argv])
-            print(f"invoke report ({label}): {wall:.1f} s, peak {mib:.0f} MiB — {line[:120]}")
+        year = period[:4]
+        quarter = f"{year}-Q{(int(period[5:]) - 1) // 3 + 1}"
+        for label, argv in ((f"report, bureau gxj, {period}", ["report", "--bureau", "gxj", "--period", period]),
+                            (f"report, lot {lot}, {period}", ["report", "--lot", lot, "--period", period]),
+                            (f"report.ledger, lot {lot}, {period}", ["report.ledger", "--lot", lot, "--period", period]),
+                            (f"report.analysis, lot {lot}, {quarter}",
+                             ["report.analysis", "--lot", lot, "--period", quarter]),
+                            (f"report.yearly, lot {lot}, {year}", ["report.yearly", "--lot", lot, "--period", year])):
+            wall, mib, line = timed([str(BIN / "invoke"), *argv[:1], "--reports", str(reports), *argv[1:]])
+            print(f"invoke {label}: {wall:.1f} s, peak {mib:.0f} MiB — {line[:110]}")
 
 
 if __name__ == "__main__":

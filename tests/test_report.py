@@ -385,3 +385,19 @@ def test_yearly_summary_goes_month_by_month_and_plans_from_the_open_problems(qua
     text = "\n".join(p.text for p in d.paragraphs)
     assert "2026年年终总结报告" in text and "六、下一年度工作建议" in text and all(t in text for t in made.plan)
     assert len(d.inline_shapes) == 1  # the monthly chart
+
+
+def test_a_month_ledger_tracks_a_problem_found_in_an_earlier_month_and_names_missed_days_as_spans(quarter):
+    from cityops.report.ledger import make_ledger
+
+    inv, reports, ids = quarter
+    made = make_ledger(reports, inv, "6_10", parse_period("2026-08"))
+    carried = [p for p in made.data.problems if p.host == "lab-vrp-core"]
+    assert carried and all(p.found_run == ids[0] and p.fixed is None and p.times == 3 for p in carried)
+    assert made.data.inspected_hosts == len(HOSTS)
+    daily = next(c for c in made.compliance if c.cadence == "daily")
+    assert daily.due == 31 and daily.done == 2  # the 3rd and the 31st
+    import docx
+
+    cells = [[c.text for c in row.cells] for t in docx.Document(made.docx).tables for row in t.rows]
+    assert ["每日", "2026-08-04 至 2026-08-30", "27"] in cells and ["每日", "2026-08-01 至 2026-08-02", "2"] in cells

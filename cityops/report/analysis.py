@@ -26,7 +26,7 @@ from ..timeutil import BEIJING, now
 from . import cadence as cadence_mod
 from . import charts
 from .build import checked_charts, new_directory, previous_run, stem
-from .render import TEMPLATES
+from .render import TEMPLATES, tidy
 from .runs import Period, ReportError, find_runs
 from .summary import LABELS, PROJECT, SEVERITY, Problem, ReportData, summarize
 from .trend import Threshold, Trend, fit, warn_threshold
@@ -35,6 +35,8 @@ from .workbook import Book
 
 HORIZON_DAYS = 90  # a value projected to reach its warning level within this is called out
 WARRANTY_SOON_DAYS = 180
+STEADY_PER_30_DAYS = 0.5  # percentage points per 30 days below which a series is called steady
+NEAR_POINTS = 10.0  # a value this close to its warning level is shown even when steady
 
 
 @cache
@@ -50,7 +52,7 @@ def say(path: str, **values) -> str:
     text = _phrases()
     for part in path.split("."):
         text = text[part]
-    return " ".join(_jinja.from_string(text).render(**values).split())
+    return tidy(_jinja.from_string(text).render(**values))
 
 
 def pct(x: float) -> str:
@@ -113,6 +115,14 @@ class SubsystemAnalysis:
     def ok_rate(self) -> str:
         judged = self.total - self.counts.get("skip", 0) - self.counts.get("waived", 0)
         return pct(100.0 * self.counts.get("pass", 0) / judged) if judged else "—"
+
+    @property
+    def notable(self) -> list[Projection]:
+        """The series worth a reader's line: heading for a threshold, moving, or close to the warning level."""
+        def moving(p: Projection) -> bool:
+            near = p.threshold is not None and abs(p.threshold.level - p.trend.last) <= NEAR_POINTS
+            return p.reaches is not None or abs(p.trend.per_30_days or 0) >= STEADY_PER_30_DAYS or near
+        return [p for p in self.projections if moving(p)]
 
     @property
     def crossings(self) -> list[Projection]:
@@ -249,7 +259,7 @@ def make_analysis(reports: Path, inv: Inventory, lot: str, period: Period, out: 
     directory = new_directory(out or reports / "out", stem(f"analysis-lot{lot}", period.label))
     try:
         for a in subs:
-            keys = [p.key for p in a.projections]
+            keys = [p.key for p in (a.notable or a.projections)]
             drawn = checked_charts(data, lambda d, keys=keys, a=a: [c for c in [
                 charts.trends(d, limit=6, keys=set(keys), title=f"{a.name}指标趋势")] if c]) if keys else []
             a.chart = drawn[0] if drawn else None
@@ -310,11 +320,13 @@ def analysis_docx(files: AnalysisFiles, lot: str, period: Period) -> None:
     doc.para(say("analysis.intro", lot_name=lot_name, subsystems=len(subs), hosts=sum(len(a.hosts) for a in subs),
                  due=due, done=done, rate=pct(100.0 * done / due) if due else "—", results=data.results, c=data.counts,
                  problems=len(data.problems), fixed=fixed))
+    doc.para(say("analysis.table_lead"))
     doc.table(["分系统", "设备数", "已巡检", "正常率", "告警", "异常", "无法连接", "问题", "未整改"],
               [(a.name, len(a.hosts), a.inspected, a.ok_rate, a.counts.get("warn", 0), a.counts.get("fail", 0),
                 a.counts.get("error", 0), sum(len(g.hosts) for g in a.groups), sum(g.open for g in a.groups))
                for a in subs], [38, 16, 16, 18, 16, 16, 18, 16, 16])
     if compliance:
+        doc.para(say("analysis.compliance_lead"))
         doc.table(["巡检频率", "应巡检时段", "已巡检", "未巡检", "完成率"],
                   [(c.name, c.due, c.done, c.due - c.done, pct(c.rate)) for c in compliance], [40, 34, 32, 32, 32])
     chinese = "二三四五六七八九十"
@@ -337,10 +349,19 @@ def analysis_docx(files: AnalysisFiles, lot: str, period: Period) -> None:
             doc.para(say("analysis.problems_none"))
         doc.heading(say("analysis.trends_title"), level=2)
         if a.projections:
-            doc.table(["设备", "指标", "期初", "期末", "最高", "每30天变化", "预计达到告警阈值"],
-                      [(p.host, p.title, pct(p.trend.first), pct(p.trend.last), pct(p.trend.high),
-                        f"{p.trend.per_30_days:+.2f}", f"{p.reaches:%Y-%m-%d}（{p.threshold.shown}%）" if p.reaches else "—")
-                       for p in a.projections[:15]], [30, 34, 18, 18, 18, 22, 30])
+            shown = a.notable[:15]
+            if shown:
+                doc.table(["设备", "指标", "期初", "期末", "最高", "每30天变化", "预计达到告警阈值"],
+                          [(p.host, p.title, pct(p.trend.first), pct(p.trend.last), pct(p.trend.high),
+                            f"{p.trend.per_30_days:+.2f}",
+                            f"{p.reaches:%Y-%m-%d}（{p.threshold.shown}%）" if p.reaches else "—") for p in shown],
+                          [30, 34, 18, 18, 18, 22, 30])
+            top = max(a.projections, key=lambda p: p.trend.high)
+            steady = len(a.projections) - len(a.notable)
+            if steady:
+                doc.para(say("analysis.trends_steady", shown=len(shown), steady=steady, total=len(a.projections),
+                             limit=STEADY_PER_30_DAYS,
+                             host=top.host, title=top.title, high=pct(top.trend.high)))
             if a.chart:
                 doc.picture(a.chart.png, a.chart.title)
         else:

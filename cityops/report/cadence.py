@@ -65,6 +65,18 @@ class CadenceCompliance:
         return 100.0 * self.done / self.due if self.due else 100.0
 
 
+def spans(slots: list[Slot]) -> list[tuple[Slot, Slot, int]]:
+    """Consecutive slots as runs (first, last, how many): 29 missed days read as two lines, not 29."""
+    out: list[tuple[Slot, Slot, int]] = []
+    for s in slots:
+        if out and out[-1][1].end == s.start:
+            first, _last, n = out[-1]
+            out[-1] = (first, s, n + 1)
+        else:
+            out.append((s, s, 1))
+    return out
+
+
 def _at(day: dt.date, hour: int = 0) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour), BEIJING)
 

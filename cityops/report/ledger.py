@@ -134,12 +134,13 @@ def ledger_docx(files: LedgerFiles, w: dict, facts: list[tuple[str, str]]) -> No
     doc.table(["巡检频率", "应巡检设备数", "应巡检时段", "已巡检", "未巡检", "完成率", "设备未全覆盖时段"],
               [(c.name, c.required_hosts, c.due, c.done, c.due - c.done, f"{c.rate:.1f}%", len(c.partial))
                for c in compliance], [22, 24, 24, 20, 20, 20, 40])
-    missed = [(c.name, s.label) for c in compliance for s in c.missed]
+    missed = [(c.name, first.label if n == 1 else f"{first.label} 至 {last.label}", n)
+              for c in compliance for first, last, n in cadence_mod.spans(c.missed)]
     if missed:
         doc.para(w["missed_lead"], bold=True)
-        doc.table(["巡检频率", "时段"], missed[:120], [40, 130])
+        doc.table(["巡检频率", "未巡检时段", "时段数"], missed[:120], [30, 110, 30])
         if len(missed) > 120:
-            doc.para(f"共 {len(missed)} 个时段，其余见 XLSX“巡检执行情况”。")
+            doc.para(f"共 {len(missed)} 段，其余见 XLSX“巡检执行情况”。")
     else:
         doc.para(w["missed_none"])
 

@@ -11,6 +11,7 @@ with 宋体 for body text and 仿宋 for tables, the East-Asian font set explici
 from __future__ import annotations
 
 import base64
+import re
 from pathlib import Path
 
 import jinja2
@@ -52,18 +53,27 @@ def context(data: ReportData) -> dict:
             "project": PROJECT, "lot_names": "、".join(f"标项{x} {data.name('lot', x)}" for x in data.scope["lots"]),
             "bureau_names": names("bureau", data.scope["bureaus"]),
             "subsystem_names": names("subsystem", data.scope["subsystems"]),
-            "run_count": len(data.runs), "host_count": len(data.by_host),
+            "run_count": len(data.runs), "host_count": data.inspected_hosts,
             "subsystems": sorted(data.by_subsystem.items()), "hosts": shown[:300],
             "hosts_left": len(hosts) - len(shown[:300]),
             "value": value_text, "commands": commands_text, "cadence": lambda c: CADENCE_NAMES.get(c, c or "全部")}
     return base
 
 
+CJK_PUNCT = "。，；：、！？）（“”"
+
+
+def tidy(text: str) -> str:
+    """Prose on one line: the spaces a folded YAML line leaves beside Chinese punctuation go, the others stay."""
+    text = " ".join(text.split())
+    return re.sub(rf"\s*([{CJK_PUNCT}])\s*", r"\1", text)
+
+
 def wording(data: ReportData, ctx: dict | None = None, template: str = "wording.yml.j2") -> dict:
     """A document's headings and prose, from its YAML template under templates/report/, filled in."""
     ctx = ctx or context(data)
     text = _env(markup=False).get_template(template).render(**ctx)
-    return yaml.safe_load(text)
+    return {k: tidy(v) if isinstance(v, str) else v for k, v in yaml.safe_load(text).items()}
 
 
 def html(data: ReportData, charts: list[Chart]) -> str:

@@ -102,6 +102,11 @@ class ReportData:
         for run in self.runs:
             yield from run.stream()
 
+    @property
+    def inspected_hosts(self) -> int:
+        """Hosts with at least one result (by_host also lists hosts that are only 未巡检)."""
+        return sum(1 for n in self.by_host.values() if any(n[s] for s in STATUSES))
+
     def name(self, facet: str, ident) -> str:
         return self.names.get(facet, {}).get(str(ident), str(ident or "")) if ident else ""
 
@@ -126,6 +131,7 @@ def summarize(runs: list[Run], *, inv: Inventory | None = None, period: Period |
     manual: list[dict] = []
     problems: list[Problem] = []
     open_problem: dict[tuple[str, str], Problem] = {}
+    listed: set[int] = set()
     before = {(r["host"], r["check_id"]): r for r in (previous.stream() if previous else [])}
     for key, r in before.items():  # a problem still open at the previous run is this period's to fix
         if r["status"] in ("warn", "fail"):
@@ -161,16 +167,19 @@ def summarize(runs: list[Run], *, inv: Inventory | None = None, period: Period |
                 p = open_problem.get(key)
                 if p is None:
                     p = open_problem[key] = _problem(r, run)
-                    problems.append(p)
                 else:
                     p.times += 1
                     p.last_seen = started
                     if status == "fail":
                         p.worst = "fail"
+                if id(p) not in listed:  # new, or carried over from before the period and still there
+                    listed.add(id(p))
+                    problems.append(p)
             elif status == "pass" and key in open_problem:
                 p = open_problem.pop(key)
                 p.fixed, p.fixed_run, p.fixed_message = started, run.run_id, r["message"]
-                if p not in problems:  # found before the period, fixed in it
+                if id(p) not in listed:  # found before the period, fixed in it
+                    listed.add(id(p))
                     problems.append(p)
             if status in BAD:
                 first_bad.setdefault(key, run.run_id)

@@ -169,8 +169,16 @@ def test_evidence_pack_holds_only_its_lot_and_verify_names_every_change(runs, tm
         raw = [json.loads(line) for n in names if n.endswith("results.jsonl")
                for line in z.read(n).decode().splitlines()]
     assert raw and all("6_10" in r["lots"] for r in raw)
-    assert {"reports/report.html", "reports/report.xlsx", "reports/report.docx", evidence.MANIFEST} <= set(names)
+    assert {"reports/report.html", "reports/report.xlsx", "reports/report.docx", "reports/ledger.xlsx",
+            "reports/ledger.docx", evidence.MANIFEST} <= set(names)  # a month's pack carries its 运维台账
     assert made.root_hash in (made.report_dir / "report.html").read_text()  # printed on the cover
+    import docx
+
+    with zipfile.ZipFile(made.path) as z:
+        z.extract("reports/ledger.docx", tmp_path)
+    cover = [c.text for t in docx.Document(tmp_path / "reports" / "ledger.docx").tables[:1] for row in t.rows
+             for c in row.cells]
+    assert made.root_hash in cover  # and on the ledger's
     assert evidence.verify(made.path, reports).ok
 
     results = next(n for n in names if n.endswith("results.jsonl"))

@@ -249,13 +249,18 @@ def gather(reports: Path, inv: Inventory, lot: str, period: Period):
 
 def facts(data: ReportData, lot: str, period: Period) -> tuple[str, list[tuple[str, str]]]:
     lot_name = f"标项{lot}（{data.name('lot', lot)}）"
-    return lot_name, [("项目名称", PROJECT), ("标项", lot_name),
-                      ("委办局（甲方）", "、".join(data.name("bureau", b) for b in data.scope["bureaus"]) or "—"),
-                      ("周期", period.chinese), ("生成时间", data.generated)]
+    cover = [("项目名称", PROJECT), ("标项", lot_name),
+             ("委办局（甲方）", "、".join(data.name("bureau", b) for b in data.scope["bureaus"]) or "—"),
+             ("周期", period.chinese), ("生成时间", data.generated)]
+    if data.root_hash:
+        cover.append(("证据包根哈希（SHA-256）", data.root_hash))
+    return lot_name, cover
 
 
-def make_analysis(reports: Path, inv: Inventory, lot: str, period: Period, out: Path | None = None) -> AnalysisFiles:
+def make_analysis(reports: Path, inv: Inventory, lot: str, period: Period, out: Path | None = None,
+                  root_hash: str = "") -> AnalysisFiles:
     data, compliance, subs = gather(reports, inv, lot, period)
+    data.root_hash = root_hash
     directory = new_directory(out or reports / "out", stem(f"analysis-lot{lot}", period.label))
     try:
         for a in subs:

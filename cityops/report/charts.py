@@ -91,15 +91,18 @@ def trends(data: ReportData, limit: int = 8, keys=None, title: str = "主要指�
     return _render(fig, title)
 
 
-def monthly(data: ReportData) -> Chart:
-    """Results per month, stacked by status, with problems found and fixed: the year at a glance."""
+def monthly(data: ReportData, months: list[str] | None = None) -> Chart:
+    """Results per month, stacked by status, with problems found and fixed: the year at a glance (every month
+    of `months` shown, a month without runs as an empty bar rather than left out)."""
     plt = _pyplot()
-    months = sorted(data.by_month)
+    from matplotlib.ticker import MaxNLocator
+
+    months = months or sorted(data.by_month)
     labels = [f"{int(m[5:])}月" for m in months]
     fig, (ax, ax2) = plt.subplots(2, 1, figsize=(7.2, 6.0), sharex=True)
     bottom = [0] * len(months)
     for status in ("warn", "fail", "error", "waived"):
-        values = [data.by_month[m].get(status, 0) for m in months]
+        values = [data.by_month.get(m, {}).get(status, 0) for m in months]
         ax.bar(labels, values, bottom=bottom, color=COLOURS[status], label=LABELS[status])
         bottom = [a + b for a, b in zip(bottom, values, strict=True)]
     ax.set_ylabel("巡检结果数")
@@ -112,6 +115,8 @@ def monthly(data: ReportData) -> Chart:
     ax2.bar([i + 0.2 for i in x], fixed, width=0.4, color=COLOURS["pass"], label="已整改问题")
     ax2.set_xticks(list(x), labels)
     ax2.set_ylabel("问题数")
+    for axis in (ax, ax2):
+        axis.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax2.set_title("各月发现与整改的问题")
     ax2.legend(ncol=2, fontsize=8, frameon=False)
     return _render(fig, "各月巡检情况")

@@ -75,6 +75,20 @@ class Pack:
     report_dir: Path
 
 
+def periodic_document(period: Period):
+    """The document the period's paperwork adds to the inspection report: ledger, analysis or yearly summary."""
+    if period.kind == "month":
+        from .ledger import make_ledger
+        return make_ledger
+    if period.kind == "quarter":
+        from .analysis import make_analysis
+        return make_analysis
+    if period.kind == "year":
+        from .yearly import make_yearly
+        return make_yearly
+    return None
+
+
 def pack(reports: Path, inv: Inventory | None, lot: str, period: Period) -> Pack:
     runs = find_runs(reports / "runs", lot=lot, period=period)  # results filtered to the lot
     out_dir = new_directory(reports / "evidence", f"lot{lot}-{period.label}-{now().strftime('%Y%m%dT%H%M%S')}")
@@ -101,8 +115,13 @@ def pack(reports: Path, inv: Inventory | None, lot: str, period: Period) -> Pack
             raw[f"runs/{run.run_id}/manifest.json"] = sha256(body)
         root = root_of(raw)
         made = make_report(reports, inv, lot=lot, period=period, root_hash=root, runs=runs)
+        documents = [made.html, made.xlsx, made.docx]
+        periodic = periodic_document(period)
+        if periodic is not None and inv is not None:  # the month's 运维台账, the quarter's analysis, the year's summary
+            extra = periodic(reports, inv, lot, period, root_hash=root)
+            documents += [extra.xlsx, extra.docx]
         members = {name: stage / name for name in raw}
-        for f in (made.html, made.xlsx, made.docx):
+        for f in documents:
             members[f"reports/{f.name}"] = f
         files = {**raw, **{name: sha256(src.read_bytes()) for name, src in members.items() if name not in raw}}
         manifest = {"lot": lot, "period": period.label, "created": now().isoformat(timespec="seconds"),

@@ -59,7 +59,8 @@ PROBLEM_HEADERS = ["序号", "设备", "分系统", "检查项", "级别", "首�
                    "处理状态", "整改确认时间", "整改后结果"]
 
 
-def make_ledger(reports: Path, inv: Inventory, lot: str, period: Period, out: Path | None = None) -> LedgerFiles:
+def make_ledger(reports: Path, inv: Inventory, lot: str, period: Period, out: Path | None = None,
+                root_hash: str = "") -> LedgerFiles:
     if lot not in dict(inv.vocabulary.known("lot")):
         raise ReportError(f"lot '{lot}': not a lot of the inventory")
     runs_dir = reports / "runs"
@@ -86,6 +87,8 @@ def make_ledger(reports: Path, inv: Inventory, lot: str, period: Period, out: Pa
                            "lot_name": lot_name, "bureau_names": bureau_names}, "ledger.yml.j2")
         facts = [("项目名称", PROJECT), ("标项", lot_name), ("委办局（甲方）", bureau_names),
                  ("台账周期", period.chinese), ("生成时间", data.generated)]
+        if root_hash:
+            facts.append(("证据包根哈希（SHA-256）", root_hash))
         head.row((w["title"],), bold=True)
         for k, v in facts:
             head.row((k, v))

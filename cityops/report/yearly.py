@@ -82,10 +82,12 @@ def plan_of(subs: list[SubsystemAnalysis], compliance) -> list[str]:
     return plan or [calm]
 
 
-def make_yearly(reports: Path, inv: Inventory, lot: str, period: Period, out: Path | None = None) -> YearlyFiles:
+def make_yearly(reports: Path, inv: Inventory, lot: str, period: Period, out: Path | None = None,
+                root_hash: str = "") -> YearlyFiles:
     if period.kind != "year":
         raise ReportError(f"period '{period.label}': a yearly summary is of a year (e.g. {period.start.year})")
     data, compliance, subs = gather(reports, inv, lot, period)
+    data.root_hash = root_hash
     directory = new_directory(out or reports / "out", stem(f"yearly-lot{lot}", period.label))
     try:
         files = YearlyFiles(directory, directory / "yearly.xlsx", directory / "yearly.docx", data,
@@ -148,7 +150,7 @@ def yearly_docx(files: YearlyFiles, lot: str, period: Period) -> None:
     doc.table(["月份", "巡检次数", "结果", "告警", "异常", "无法连接", "新发现问题", "已整改", "时段完成率"],
               [(f"{int(m.label[5:])}月", m.runs, m.results, m.counts.get("warn", 0), m.counts.get("fail", 0),
                 m.counts.get("error", 0), m.found, m.fixed, m.rate) for m in files.months], [18, 18, 20, 16, 16, 18, 22, 18, 24])
-    for chart in checked_charts(data, lambda d: [charts.monthly(d)]):
+    for chart in checked_charts(data, lambda d: [charts.monthly(d, [m.label for m in files.months])]):
         doc.picture(chart.png, chart.title)
     doc.heading(say("yearly.subsystems_title"))
     doc.table(["分系统", "设备数", "已巡检", "正常率", "问题", "未整改", "已过保"],

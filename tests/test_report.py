@@ -133,7 +133,7 @@ def test_fixed_findings_and_missing_inspections_are_counted(runs):
     # a lot's report answers for every host of the lot the cadence requires, inspected or not
     period = parse_period(now().strftime("%Y-%m"))
     lot = make_report(reports, inv, lot="6_10", period=period)
-    inspected = {r["host"] for run in lot.data.runs for r in run.results}
+    inspected = {r["host"] for run in lot.data.runs for r in run.stream()}
     assert inspected <= {h for h in inv.hosts if "6_10" in inv.hosts[h].lots}
     assert lot.data.counts["missing"] == len(lot.data.missing) > 0
     assert {h for h, _c, _w in lot.data.missing}.isdisjoint(set(HOSTS))

@@ -70,3 +70,13 @@ def test_consecutive_missed_slots_read_as_spans():
     missed = [d for d in days if d.start.day not in (3, 4, 20)]
     assert [(a.label, b.label, n) for a, b, n in spans(missed)] == [
         ("2026-11-01", "2026-11-02", 2), ("2026-11-05", "2026-11-19", 15), ("2026-11-21", "2026-11-30", 10)]
+
+
+def test_a_slot_is_filled_by_its_own_cadence_or_by_a_run_of_every_check_it_needs():
+    from cityops.report.cadence import CadenceCompliance
+
+    monthly = CadenceCompliance("monthly", 3, [], {"WIN-DISK-001", "WIN-SVC-001"})
+    assert monthly.filled_by({"cadence": "monthly", "checks": []})
+    assert monthly.filled_by({"cadence": "daily", "checks": ["WIN-DISK-001", "WIN-SVC-001", "NET-CPU-001"]})
+    assert not monthly.filled_by({"cadence": "daily", "checks": ["WIN-DISK-001"]})
+    assert not CadenceCompliance("weekly", 1, []).filled_by({"cadence": "daily", "checks": ["X"]})

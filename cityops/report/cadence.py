@@ -3,9 +3,9 @@
 A lot's cadences are those its hosts declare (`cadences: [twice_daily, weekly]`). Each
 cadence cuts the period into slots — 上午/下午 of every day, every day, every ISO week
 (a week belongs to the period its Monday is in), every month, quarter, half-year or year —
-up to now: a slot still in the future is not yet owed. A slot is filled by a run of
-that cadence that started in it and covered the lot; its coverage is the share of the
-lot's hosts of that cadence the run inspected. "未巡查扣 3 分" is scored on exactly this.
+up to now: a slot still in the future is not yet owed. A slot is filled by a run that
+started in it, covered the lot, and was of that cadence or ran every check the cadence
+needs on those hosts; its coverage is how many of the lot's hosts the run inspected. "未巡查扣 3 分" is scored on exactly this.
 """
 
 from __future__ import annotations
@@ -39,6 +39,14 @@ class CadenceCompliance:
     cadence: str
     required_hosts: int
     slots: list[Slot]
+    checks: set[str] = field(default_factory=set)  # what the cadence's inspection of these hosts runs
+
+    def filled_by(self, manifest: dict) -> bool:
+        """A run of this cadence, or one that ran every check this cadence needs (a daily run with all the checks
+        a monthly inspection of the lot's terminals would run is that month's inspection too)."""
+        if manifest.get("cadence") == self.cadence:
+            return True
+        return bool(self.checks) and self.checks <= set(manifest.get("checks") or [])
 
     @property
     def name(self) -> str:
@@ -129,25 +137,30 @@ def compliance(runs_dir: Path, inv: Inventory, lot: str, period: Period, hosts_p
     Runs are looked up by their manifests over the slots' whole span (a week that starts
     on the 30th is filled by a run on the 2nd of the next month); `hosts_per_run` gives the
     lot's inspected hosts of runs already counted, and any other run is counted here."""
+    from ..inspect.catalogue import applicable
+
     lot_hosts = [h for h in inv.hosts.values() if lot in h.lots]
     plans = []
     for cadence in CADENCES:
         required = [h for h in lot_hosts if cadence in split_list(h.get("cadences"))]
         if required:
-            plans.append(CadenceCompliance(cadence, len(required), slots(cadence, period, until)))
+            needed = {c.id for checks in applicable(required, cadence).values() for c in checks}
+            plans.append(CadenceCompliance(cadence, len(required), slots(cadence, period, until), needed))
     every = [s for p in plans for s in p.slots]
     if not every:
         return plans
     first, last = min(s.start for s in every), max(s.end for s in every)
     for run in manifests(runs_dir, first, last, lot):
-        plan = next((p for p in plans if p.cadence == run.manifest.get("cadence")), None)
-        slot = next((s for s in plan.slots if s.start <= run.started < s.end), None) if plan else None
-        if slot is None:
-            continue
-        if run.run_id not in hosts_per_run:
-            hosts_per_run[run.run_id] = len({r["host"] for r in run.stream()})
-        slot.runs.append(run.run_id)
-        slot.hosts = max(slot.hosts, hosts_per_run[run.run_id])
+        for plan in plans:
+            if not plan.filled_by(run.manifest):
+                continue
+            slot = next((s for s in plan.slots if s.start <= run.started < s.end), None)
+            if slot is None:
+                continue
+            if run.run_id not in hosts_per_run:
+                hosts_per_run[run.run_id] = len({r["host"] for r in run.stream()})
+            slot.runs.append(run.run_id)
+            slot.hosts = max(slot.hosts, hosts_per_run[run.run_id])
     return plans
 
 

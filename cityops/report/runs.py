@@ -100,9 +100,8 @@ class Run:
                 yield r
         self.count = n
 
-    @property
-    def results(self) -> list[dict]:
-        """All of them at once: for one run (a single-run report, the previous run, a pack), never for a period."""
+    def all_results(self) -> list[dict]:
+        """All of them at once: for one run (a test, a single check), never in a loop over a period's runs."""
         return list(self.stream())
 
 

@@ -271,7 +271,7 @@ def _missing(runs: list[Run], seen: set, inv: Inventory | None, lot: str | None,
     if lot or bureau:  # a lot's or bureau's report answers for all its hosts and checks, not only a run's choice
         scope = [h for h in inv.hosts.values() if (not lot or lot in h.lots) and (not bureau or h.get("bureau") == bureau)]
     else:  # a report of named runs answers for what those runs set out to inspect
-        scope = [inv.hosts[h] for h in sorted({r["host"] for run in runs for r in run.results}) if h in inv.hosts]
+        scope = [inv.hosts[h] for h in sorted({host for host, _check in seen}) if h in inv.hosts]
         only = {c for run in runs for c in run.manifest.get("checks", [])}
     for cadence in sorted(cadences):
         plan = applicable(scope, cadence, only)

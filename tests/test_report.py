@@ -79,8 +79,9 @@ def test_reports_carry_every_finding_and_counts_add_up(runs):
     text = "".join(page.text)
     assert page.urls == [] and "http://" not in made.html.read_text() and "https://" not in made.html.read_text()
     assert "data:image/png;base64," in made.html.read_text()
-    for r in bad:
-        assert r["host"] in text and r["check_id"] in text and r["message"] in text
+    for r in bad:  # an unreachable device is one row naming every check and the cause once
+        shown = r["message"] if r["status"] != "error" else r["message"].split("：", 1)[1]
+        assert r["host"] in text and r["check_id"] in text and shown in text
         if r.get("remedy"):
             assert r["remedy"] in text
     assert f"异常 {c['fail']} 项" in text and f"无法连接 {c['error']} 项" in text
@@ -118,10 +119,15 @@ def test_reports_carry_every_finding_and_counts_add_up(runs):
     assert rfonts.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia") == "宋体"
     cells = "\n".join(cell.text for t in d.tables for row in t.rows for cell in row.cells)
     for r in bad:
-        assert r["host"] in cells and r["check_id"] in cells and r["message"] in cells
+        shown = r["message"] if r["status"] != "error" else r["message"].split("：", 1)[1]
+        assert r["host"] in cells and r["check_id"] in cells and shown in cells
         if r.get("remedy"):
             assert r["remedy"] in cells
     assert "巡检人（乙方）" in cells and "审核人（乙方）" in cells and "甲方确认" in cells
+    table = next(t for t in d.tables if [c.text for c in t.rows[0].cells][:3] == ["序号", "状态", "设备"])
+    h3c = [row for row in table.rows[1:] if row.cells[2].text.startswith("lab-h3c-fl")]
+    failed = [r for r in bad if r["host"] == "lab-h3c-fl"]
+    assert len(failed) > 1 and len(h3c) == 1 and all(r["check_id"] in h3c[0].cells[3].text for r in failed)
 
 
 def test_fixed_findings_and_missing_inspections_are_counted(runs):

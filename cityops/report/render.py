@@ -41,6 +41,41 @@ def value_text(r: dict) -> str:
     return f"{v}{r.get('unit') or ''}"
 
 
+def short_value(r: dict) -> str:
+    """The value for a narrow table column: a number with its unit, a short word; a long text stays in 说明."""
+    text = value_text(r)
+    return text if isinstance(r.get("value"), (int, float)) or len(text) <= 16 else ""
+
+
+UNREACHABLE_ADVICE = "检查设备连通性、凭据与登录方式后重新巡检。"
+
+
+def finding_rows(data: ReportData) -> list[dict]:
+    """The findings as table rows, worst first; a device that could not be reached is one row naming all the checks
+    it failed for the same cause, not one row per check."""
+    rows: list[dict] = []
+    merged: dict[tuple[str, str], dict] = {}
+    for f in data.findings:
+        r = f.result
+        key = (r["host"], r.get("cause") or "")
+        if r["status"] == "error" and key in merged:
+            merged[key]["checks"].append((r["check_id"], r["title"]))
+            continue
+        row = {"status": r["status"], "severity": SEVERITY.get(r.get("severity"), ""), "host": r["host"],
+               "display_name": r.get("display_name") or "", "address": r.get("address") or "",
+               "checks": [(r["check_id"], r["title"])], "value": short_value(r), "threshold": r.get("threshold") or "",
+               "message": r["message"], "times": f.times,
+               "remedy": r.get("remedy") or (UNREACHABLE_ADVICE if r["status"] == "error" else "")}
+        if r["status"] == "error":
+            merged[key] = row
+            row["cause"] = r["message"].split("：", 1)[-1]
+        rows.append(row)
+    for row in rows:
+        if len(row["checks"]) > 1:
+            row["message"] = f"{len(row['checks'])} 项检查均无法完成：{row['cause']}"
+    return rows
+
+
 def commands_text(r: dict) -> str:
     return "；".join(str(e.get("command", "")) for e in r.get("evidence") or [])[:300]
 
@@ -56,7 +91,8 @@ def context(data: ReportData) -> dict:
             "run_count": len(data.runs), "host_count": data.inspected_hosts,
             "subsystems": sorted(data.by_subsystem.items()), "hosts": shown[:300],
             "hosts_left": len(hosts) - len(shown[:300]),
-            "value": value_text, "commands": commands_text, "cadence": lambda c: CADENCE_NAMES.get(c, c or "全部")}
+            "value": value_text, "commands": commands_text, "finding_rows": finding_rows(data),
+            "cadence": lambda c: CADENCE_NAMES.get(c, c or "全部")}
     return base
 
 
@@ -196,13 +232,11 @@ def docx(data: ReportData, charts: list[Chart], path: Path) -> None:
     doc.heading(w["findings_title"])
     if data.findings:
         doc.table(["序号", "状态", "设备", "检查项", "测量值/阈值", "说明", "整改建议"],
-                  [(i, f"{LABELS[f.result['status']]} {SEVERITY.get(f.result.get('severity'), '')}",
-                    f"{f.result['host']}\n{f.result.get('display_name') or ''}",
-                    f"{f.result['check_id']}\n{f.result['title']}",
-                    f"{value_text(f.result)}\n{f.result.get('threshold') or ''}", f.result["message"],
-                    f.result.get("remedy") or ("检查设备连通性、凭据与登录方式后重新巡检。" if f.result["status"] == "error"
-                                               else "")) for i, f in enumerate(data.findings, 1)],
-                  [9, 14, 26, 26, 20, 37, 38])
+                  [(i, f"{LABELS[f['status']]} {f['severity']}", f"{f['host']}\n{f['display_name']}",
+                    "\n".join(f"{c} {t}" for c, t in f["checks"]), f"{f['value']}\n{f['threshold']}".strip(),
+                    f["message"] + (f"（本期出现 {f['times']} 次）" if f["times"] > 1 else ""), f["remedy"])
+                   for i, f in enumerate(ctx["finding_rows"], 1)],
+                  [9, 14, 26, 30, 18, 37, 36])
     else:
         doc.para(w["findings_none"])
 

@@ -94,7 +94,12 @@ class Word:
     def cover(self, title: str, subtitle: str, facts: list[tuple[str, str]], note: str = "") -> None:
         for _ in range(5):
             self.para()
-        self.doc.add_paragraph(title, style="Title").alignment = WD_ALIGN_PARAGRAPH.CENTER
+        heading = self.doc.add_paragraph(style="Title")  # "标项… 运维台账": the scope above, the document below
+        scope, _, what = title.rpartition(" ")
+        if scope:
+            heading.add_run(scope).add_break()
+        heading.add_run(what)
+        heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
         self.para(subtitle, center=True)
         self.para()
         self.table(["项目", "内容"], facts, [40, 130])

@@ -318,7 +318,7 @@ def analysis_docx(files: AnalysisFiles, lot: str, period: Period) -> None:
     due, done = sum(c.due for c in compliance), sum(c.done for c in compliance)
     fixed = sum(1 for p in data.problems if p.fixed)
     doc = Word()
-    doc.cover(say("analysis.title", lot_name=lot_name, period=period.chinese),
+    doc.cover(f"{lot_name} {say('analysis.title', period=period.chinese)}",
               say("analysis.subtitle", subsystems=len(subs), runs=len(data.runs)),
               [*cover, ("分系统", "、".join(a.name for a in subs))])
     doc.heading(say("analysis.intro_title"))

@@ -89,7 +89,7 @@ def make_ledger(reports: Path, inv: Inventory, lot: str, period: Period, out: Pa
                  ("台账周期", period.chinese), ("生成时间", data.generated)]
         if root_hash:
             facts.append(("证据包根哈希（SHA-256）", root_hash))
-        head.row((w["title"],), bold=True)
+        head.row((f"{lot_name} {w['title']}",), bold=True)
         for k, v in facts:
             head.row((k, v))
         head.blank()
@@ -128,7 +128,7 @@ def problem_row(i: int, p: Problem, data: ReportData) -> tuple:
 def ledger_docx(files: LedgerFiles, w: dict, facts: list[tuple[str, str]]) -> None:
     data, compliance = files.data, files.compliance
     doc = Word()
-    doc.cover(w["title"], w["cover_subtitle"], facts)
+    doc.cover(f"{facts[1][1]} {w['title']}", w["cover_subtitle"], facts)
 
     doc.heading(w["summary_title"])
     doc.para(w["summary_text"])

@@ -137,7 +137,7 @@ def yearly_docx(files: YearlyFiles, lot: str, period: Period) -> None:
     fixed = [p for p in data.problems if p.fixed]
     hours = [(p.fixed - p.found).total_seconds() / 3600 for p in fixed]
     doc = Word()
-    doc.cover(say("yearly.title", lot_name=lot_name, year=period.start.year),
+    doc.cover(f"{lot_name} {say('yearly.title', year=period.start.year)}",
               say("yearly.subtitle", year=period.start.year, runs=len(data.runs)), cover)
     doc.heading(say("yearly.overview_title"))
     doc.para(say("yearly.overview", year=period.start.year, lot_name=lot_name, subsystems=len(files.subsystems),

@@ -56,9 +56,28 @@ def demo(c):
         made = make_report(Path("reports"), inv, run_ids=[run.run_id, again.run_id])
         print(f"report ({made.data.results} results, {len(made.data.findings)} findings): {made.html}, "
               f"{made.xlsx.name}, {made.docx.name}")
+        periodic(inv, "6_10")
     finally:
         if started:
             print(f"lab down: stopped {control.summarize(control.down(lab))}")
+
+
+def periodic(inv, lot: str) -> None:
+    """The lot's paperwork so far: this month's 运维台账, this quarter's analysis, this year's summary."""
+    from pathlib import Path
+
+    from ..report.analysis import make_analysis
+    from ..report.ledger import make_ledger
+    from ..report.runs import parse_period
+    from ..report.yearly import make_yearly
+    from ..timeutil import now
+
+    t = now()
+    for label, make, period in (("运维台账", make_ledger, f"{t:%Y-%m}"),
+                                ("巡检分析报告", make_analysis, f"{t.year}-Q{(t.month - 1) // 3 + 1}"),
+                                ("年终总结", make_yearly, f"{t.year}")):
+        made = make(Path("reports"), inv, lot, parse_period(period))
+        print(f"标项{lot} {label} {made.data.period_label}: {made.docx}, {made.xlsx.name}")
 
 
 @task

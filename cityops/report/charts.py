@@ -86,8 +86,8 @@ def trends(data: ReportData, limit: int = 8, keys=None, title: str = "主要指�
     ax.set_ylabel("百分比（%）")
     ax.set_ylim(0, 100)
     ax.set_title(f"{title}（取最高的 {len(top)} 项）")
-    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2, frameon=False)
-    fig.autofmt_xdate()
+    fig.autofmt_xdate()  # before the legend is placed: the slanted dates take the room under the axis
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.32), ncol=2, frameon=False)
     return _render(fig, title)
 
 

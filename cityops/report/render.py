@@ -85,9 +85,10 @@ def context(data: ReportData) -> dict:
     hosts = sorted(data.by_host.items(), key=lambda kv: (-(kv[1]["fail"] + kv[1]["error"] + kv[1]["warn"]), kv[0]))
     shown = [h for h in hosts if h[1]["fail"] + h[1]["error"] + h[1]["warn"] + h[1]["missing"]] or hosts[:50]
     base = {"d": data, "c": data.counts, "labels": LABELS, "columns": COLUMNS, "severity": SEVERITY,
-            "project": PROJECT, "lot_names": "、".join(f"标项{x} {data.name('lot', x)}" for x in data.scope["lots"]),
+            "project": PROJECT, "lot_names": listed([f"标项{x} {data.name('lot', x)}" for x in data.scope["lots"]], "标项",
+                                                   [f"标项{x}" for x in data.scope["lots"]]),
             "bureau_names": names("bureau", data.scope["bureaus"]),
-            "subsystem_names": names("subsystem", data.scope["subsystems"]),
+            "subsystem_names": listed([data.name("subsystem", x) for x in data.scope["subsystems"]], "分系统"),
             "run_count": len(data.runs), "host_count": data.inspected_hosts,
             "subsystems": sorted(data.by_subsystem.items()), "hosts": shown[:300],
             "hosts_left": len(hosts) - len(shown[:300]),
@@ -103,6 +104,15 @@ def tidy(text: str) -> str:
     """Prose on one line: the spaces a folded YAML line leaves beside Chinese punctuation go, the others stay."""
     text = " ".join(text.split())
     return re.sub(rf"\s*([{CJK_PUNCT}])\s*", r"\1", text)
+
+
+def listed(full: list[str], noun: str, short: list[str] | None = None, limit: int = 6) -> str:
+    """A cover line: a few names in full; many as a count and their short forms (an estate run has 35 lots)."""
+    if not full:
+        return "—"
+    if len(full) <= limit:
+        return "、".join(full)
+    return f"共 {len(full)} 个{noun}" + (f"：{'、'.join(short)}" if short else "")
 
 
 def wording(data: ReportData, ctx: dict | None = None, template: str = "wording.yml.j2") -> dict:

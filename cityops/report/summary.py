@@ -222,6 +222,8 @@ def summarize(runs: list[Run], *, inv: Inventory | None = None, period: Period |
         " 等" if len(manifests) > 3 else "")
     if bureau and not lot:
         scope_name = names.get("bureau", {}).get(bureau, bureau)
+    elif len(lots) > 3:  # an estate-wide run: the project is the scope, the cover lists the lots
+        scope_name = PROJECT
     else:
         scope_name = "、".join(f"标项{x}（{names.get('lot', {}).get(x, x)}）" for x in lots)
     what = {"run": "巡检报告", "day": "巡检日报", "month": "月度巡检报告", "quarter": "季度巡检报告",

@@ -21,7 +21,7 @@ from pathlib import Path
 from ..inventory.model import Inventory
 from . import cadence as cadence_mod
 from .build import new_directory, previous_run, stem
-from .render import DetailSheet, checks_sheet, hosts_sheet, wording
+from .render import MANUAL_HEADERS, MANUAL_WIDTHS, DetailSheet, checks_sheet, hosts_sheet, manual_rows, wording
 from .runs import Period, ReportError, find_runs
 from .summary import LABELS, PROJECT, SEVERITY, Problem, ReportData, summarize, vocabulary
 from .word import Word
@@ -153,29 +153,15 @@ def ledger_docx(files: LedgerFiles, w: dict, facts: list[tuple[str, str]]) -> No
                for r in (run_row(run, data.by_run.get(run.run_id, {})) for run in data.runs)],
               [40, 26, 16, 14, 14, 14, 14, 18, 14])
 
-    doc.heading(w["problems_title"])
-    if data.problems:
-        doc.table(["序号", "设备", "检查项", "首次发现", "问题描述", "整改建议", "处理状态"],
-                  [(i, p.host, f"{p.check_id} {p.title}", when(p.found), p.message, p.remedy,
-                    f"{problem_state(p)}{'（' + when(p.fixed) + '）' if p.fixed else ''}")
-                   for i, p in enumerate(data.problems, 1)], [9, 24, 28, 20, 36, 32, 21])
-    else:
-        doc.para(w["problems_none"])
+    doc.section(w["problems_title"], ["序号", "设备", "检查项", "首次发现", "问题描述", "整改建议", "处理状态"],
+                [(i, p.host, f"{p.check_id} {p.title}", when(p.found), p.message, p.remedy,
+                  f"{problem_state(p)}{'（' + when(p.fixed) + '）' if p.fixed else ''}")
+                 for i, p in enumerate(data.problems, 1)], [9, 24, 28, 20, 36, 32, 21], w["problems_none"])
 
-    doc.heading(w["errors_title"])
-    errors = [f.result for f in data.findings if f.result["status"] == "error"]
-    if errors:
-        doc.table(["设备", "检查项", "原因"], [(r["host"], f"{r['check_id']} {r['title']}", r["message"]) for r in errors],
-                  [40, 50, 80])
-    else:
-        doc.para(w["errors_none"])
-
-    doc.heading(w["manual_title"])
-    if data.manual:
-        doc.table(["设备/机房", "项目", "状态", "记录"], [(r["host"], r["title"], LABELS[r["status"]], r["message"])
-                                                  for r in data.manual], [36, 44, 16, 74])
-    else:
-        doc.para(w["manual_none"])
+    doc.section(w["errors_title"], ["设备", "检查项", "原因"],
+                [(f.result["host"], f"{f.result['check_id']} {f.result['title']}", f.result["message"])
+                 for f in data.findings if f.result["status"] == "error"], [40, 50, 80], w["errors_none"])
+    doc.section(w["manual_title"], MANUAL_HEADERS, manual_rows(data), MANUAL_WIDTHS, w["manual_none"])
     doc.para(w["detail_note"])
     doc.signoff(w["signoff_title"], w["signoff_rows"])
     doc.save(files.docx)

@@ -76,6 +76,13 @@ def finding_rows(data: ReportData) -> list[dict]:
     return rows
 
 
+MANUAL_HEADERS, MANUAL_WIDTHS = ["设备/机房", "项目", "状态", "记录"], [36, 44, 16, 74]
+
+
+def manual_rows(data: ReportData) -> list[tuple]:
+    return [(r["host"], r["title"], LABELS[r["status"]], r["message"]) for r in data.manual]
+
+
 def commands_text(r: dict) -> str:
     return "；".join(str(e.get("command", "")) for e in r.get("evidence") or [])[:300]
 
@@ -259,35 +266,16 @@ def docx(data: ReportData, charts: list[Chart], path: Path) -> None:
     for chart in charts:
         doc.picture(chart.png, chart.title)
 
-    doc.heading(w["fixed_title"])
-    if data.fixed:
-        doc.table(["设备", "检查项", "原状态", "现状态"],
-                  [(r["host"], f"{r['check_id']} {r['title']}", f"{LABELS[r['was']['status']]}：{r['was']['message']}",
-                    r["message"]) for r in data.fixed], [34, 40, 48, 48])
-    else:
-        doc.para(w["fixed_none"])
-
-    doc.heading(w["missing_title"])
-    if data.missing:
-        doc.table(["设备", "检查项", "原因"], data.missing[:200], [50, 40, 80])
-        if len(data.missing) > 200:
-            doc.para(f"共 {len(data.missing)} 项，其余见 XLSX。")
-    else:
-        doc.para(w["missing_none"])
-
-    doc.heading(w["waived_title"])
-    if data.waived:
-        doc.table(["设备", "检查项", "说明"], [(r["host"], f"{r['check_id']} {r['title']}", r["message"])
-                                          for r in data.waived], [40, 50, 80])
-    else:
-        doc.para(w["waived_none"])
-
-    doc.heading(w["manual_title"])
-    if data.manual:
-        doc.table(["设备/机房", "项目", "状态", "记录"], [(r["host"], r["title"], LABELS[r["status"]], r["message"])
-                                                  for r in data.manual], [36, 44, 16, 74])
-    else:
-        doc.para(w["manual_none"])
+    doc.section(w["fixed_title"], ["设备", "检查项", "原状态", "现状态"],
+                [(r["host"], f"{r['check_id']} {r['title']}", f"{LABELS[r['was']['status']]}：{r['was']['message']}",
+                  r["message"]) for r in data.fixed], [34, 40, 48, 48], w["fixed_none"])
+    doc.section(w["missing_title"], ["设备", "检查项", "原因"], data.missing[:200], [50, 40, 80], w["missing_none"])
+    if len(data.missing) > 200:
+        doc.para(f"共 {len(data.missing)} 项，其余见 XLSX。")
+    doc.section(w["waived_title"], ["设备", "检查项", "说明"],
+                [(r["host"], f"{r['check_id']} {r['title']}", r["message"]) for r in data.waived], [40, 50, 80],
+                w["waived_none"])
+    doc.section(w["manual_title"], MANUAL_HEADERS, manual_rows(data), MANUAL_WIDTHS, w["manual_none"])
 
     doc.heading(w["runs_title"])
     doc.table(["巡检编号", "时段", "巡检人", "开始", "结束", "状态", "结果数"],

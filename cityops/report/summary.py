@@ -9,6 +9,7 @@ worst first; every number here adds up to the results it was computed from.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -215,6 +216,7 @@ def summarize(runs: list[Run], *, inv: Inventory | None = None, period: Period |
         lots = sorted({x for h in inv.hosts.values() if h.get("bureau") == bureau for x in h.lots})
     else:
         lots = sorted({x for m in manifests for x in m.get("lots", [])})
+    lots = sorted(lots, key=natural)  # 标项2 before 标项10
     bureaus = sorted({x for m in manifests for x in m.get("bureaus", [])} if not bureau else {bureau})
     subsystems = sorted(k for k in by_sub if k)
     kind = period.kind if period else "run"
@@ -237,6 +239,11 @@ def summarize(runs: list[Run], *, inv: Inventory | None = None, period: Period |
         trends={k: v for k, v in trends.items() if len(v) > 1}, trend_titles=titles, names=names, results=total,
         by_run=by_run, by_month=dict(by_month), problems=problems, thresholds=thresholds, subsystem_of=subsystem_of,
         period=period)
+
+
+def natural(text: str) -> list:
+    """'6_10' sorts after '6_9' and '10' after '2'."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
 
 
 def _measures(r: dict) -> list[tuple[str, float]]:

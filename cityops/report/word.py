@@ -85,6 +85,15 @@ class Word:
                 cell.width = Mm(width)
         return t
 
+    def section(self, title: str, headers: list[str], rows: list, widths: list[float] | None, empty: str,
+                level: int = 1) -> None:
+        """A heading, then the table of its rows, or the sentence that says there are none."""
+        self.heading(title, level)
+        if rows:
+            self.table(headers, rows, widths)
+        else:
+            self.para(empty)
+
     def picture(self, png: bytes, caption: str, width_mm: float = 165) -> None:
         self.figures += 1
         self.doc.add_picture(io.BytesIO(png), width=Mm(width_mm))

@@ -165,14 +165,9 @@ def yearly_docx(files: YearlyFiles, lot: str, period: Period) -> None:
                     g.times, g.fixed, g.open, hours_text(g.hours_to_fix)) for g in groups], [42, 52, 18, 18, 18, 22])
     else:
         doc.para(say("yearly.problems_none"))
-    doc.heading(say("yearly.open_title"))
-    still = [p for p in data.problems if not p.fixed]
-    if still:
-        doc.table(["设备", "检查项", "首次发现", "问题描述", "整改建议"],
-                  [(p.host, f"{p.check_id} {p.title}", f"{p.found:%Y-%m-%d}", p.message, p.remedy) for p in still[:100]],
-                  [26, 32, 22, 45, 45])
-    else:
-        doc.para(say("yearly.open_none"))
+    doc.section(say("yearly.open_title"), ["设备", "检查项", "首次发现", "问题描述", "整改建议"],
+                [(p.host, f"{p.check_id} {p.title}", f"{p.found:%Y-%m-%d}", p.message, p.remedy)
+                 for p in data.problems if not p.fixed][:100], [26, 32, 22, 45, 45], say("yearly.open_none"))
     doc.heading(say("yearly.plan_title"))
     for i, text in enumerate(files.plan, 1):
         doc.para(f"{i}. {text}")

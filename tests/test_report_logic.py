@@ -80,3 +80,16 @@ def test_a_slot_is_filled_by_its_own_cadence_or_by_a_run_of_every_check_it_needs
     assert monthly.filled_by({"cadence": "daily", "checks": ["WIN-DISK-001", "WIN-SVC-001", "NET-CPU-001"]})
     assert not monthly.filled_by({"cadence": "daily", "checks": ["WIN-DISK-001"]})
     assert not CadenceCompliance("weekly", 1, []).filled_by({"cadence": "daily", "checks": ["X"]})
+
+
+def test_a_document_that_fails_half_way_leaves_no_directory_and_never_touches_an_earlier_one(tmp_path):
+    from cityops.report.build import report_directory
+
+    with report_directory(tmp_path, "lot6_10-2026-11") as first:
+        (first / "report.html").write_text("earlier report")
+    with pytest.raises(RuntimeError, match="chart failed"), report_directory(tmp_path, "lot6_10-2026-11") as second:
+        (second / "report.xlsx").write_bytes(b"half")
+        raise RuntimeError("chart failed")
+    assert second != first and not second.exists()
+    assert (first / "report.html").read_text() == "earlier report"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lot6_10-2026-11"]

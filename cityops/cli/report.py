@@ -33,63 +33,65 @@ def report(c, run="", lot="", bureau="", period="", reports="reports", inventory
         print(f"  {f}")
 
 
-@task(help={k: HELP[k] for k in ("lot", "period", "reports", "inventory")})
+def periodic(task: str, make, lot: str, period: str, default: str, reports: str, inventory, line) -> None:
+    """Make one of a lot's periodic documents, print what it says in one line and where its files are."""
+    from ..report.runs import ReportError, parse_period
+
+    try:
+        made = make(Path(reports), load(inventory), lot, parse_period(period or default))
+    except ReportError as exc:
+        raise Exit(f"{task}: {exc}", code=2) from None
+    print(f"标项{lot} {line(made)}")
+    for f in (made.xlsx, made.docx):
+        print(f"  {f}")
+
+
+def fixed_text(made) -> str:
+    return f"问题 {len(made.data.problems)}（已整改 {sum(1 for p in made.data.problems if p.fixed)}）"
+
+
+PERIODIC_HELP = {k: HELP[k] for k in ("lot", "period", "reports", "inventory")}
+
+
+@task(help=PERIODIC_HELP)
 def ledger(c, lot, period="", reports="reports", inventory=None):
     """运维台账: a lot's month (default: this month) — cadence slots done/missed, runs, problems found → fixed,
     every result; XLSX and DOCX in reports/out/ledger-lot<L>-<period>-<time>/."""
     from ..report.ledger import make_ledger
-    from ..report.runs import ReportError, parse_period
     from ..timeutil import now
 
-    try:
-        made = make_ledger(Path(reports), load(inventory), lot, parse_period(period or f"{now():%Y-%m}"))
-    except ReportError as exc:
-        raise Exit(f"report.ledger: {exc}", code=2) from None
-    due, done = sum(x.due for x in made.compliance), sum(x.done for x in made.compliance)
-    fixed = sum(1 for p in made.data.problems if p.fixed)
-    print(f"标项{lot} 运维台账 {made.data.period_label}: {len(made.data.runs)} runs, 应巡检时段 {due}、已巡检 {done}、"
-          f"未巡检 {due - done}; 问题 {len(made.data.problems)}（已整改 {fixed}）")
-    for f in (made.xlsx, made.docx):
-        print(f"  {f}")
+    def line(made) -> str:
+        due, done = sum(x.due for x in made.compliance), sum(x.done for x in made.compliance)
+        return (f"运维台账 {made.data.period_label}: {len(made.data.runs)} runs, 应巡检时段 {due}、已巡检 {done}、"
+                f"未巡检 {due - done}; {fixed_text(made)}")
+
+    periodic("report.ledger", make_ledger, lot, period, f"{now():%Y-%m}", reports, inventory, line)
 
 
-@task(help={k: HELP[k] for k in ("lot", "period", "reports", "inventory")})
+@task(help=PERIODIC_HELP)
 def analysis(c, lot, period="", reports="reports", inventory=None):
     """按分系统巡检分析报告: a lot's quarter (default: this quarter) — per subsystem its devices, status, problems,
     trends with the date each value will reach its warning level, and a solution for each; DOCX and XLSX."""
     from ..report.analysis import make_analysis
-    from ..report.runs import ReportError, parse_period
     from ..timeutil import now
 
     t = now()
-    try:
-        made = make_analysis(Path(reports), load(inventory), lot,
-                             parse_period(period or f"{t.year}-Q{(t.month - 1) // 3 + 1}"))
-    except ReportError as exc:
-        raise Exit(f"report.analysis: {exc}", code=2) from None
-    print(f"标项{lot} 巡检分析报告 {made.data.period_label}: {len(made.subsystems)} 个分系统, {len(made.data.runs)} runs, "
-          f"问题 {len(made.data.problems)}, 建议 {sum(len(a.advice) for a in made.subsystems)} 条")
-    for f in (made.xlsx, made.docx):
-        print(f"  {f}")
+    periodic("report.analysis", make_analysis, lot, period, f"{t.year}-Q{(t.month - 1) // 3 + 1}", reports, inventory,
+             lambda made: f"巡检分析报告 {made.data.period_label}: {len(made.subsystems)} 个分系统, "
+                          f"{len(made.data.runs)} runs, {fixed_text(made)}, "
+                          f"建议 {sum(len(a.advice) for a in made.subsystems)} 条")
 
 
-@task(help={k: HELP[k] for k in ("lot", "period", "reports", "inventory")})
+@task(help=PERIODIC_HELP)
 def yearly(c, lot, period="", reports="reports", inventory=None):
     """年终总结报告: a lot's year (default: this year) — month by month, each subsystem, the main problems, those
     still open, next year's plan; DOCX and XLSX."""
-    from ..report.runs import ReportError, parse_period
     from ..report.yearly import make_yearly
     from ..timeutil import now
 
-    try:
-        made = make_yearly(Path(reports), load(inventory), lot, parse_period(period or f"{now().year}"))
-    except ReportError as exc:
-        raise Exit(f"report.yearly: {exc}", code=2) from None
-    fixed = sum(1 for p in made.data.problems if p.fixed)
-    print(f"标项{lot} 年终总结 {made.data.period_label}: {len(made.data.runs)} runs in {len(made.months)} months, "
-          f"问题 {len(made.data.problems)}（已整改 {fixed}）, 建议 {len(made.plan)} 条")
-    for f in (made.xlsx, made.docx):
-        print(f"  {f}")
+    periodic("report.yearly", make_yearly, lot, period, f"{now().year}", reports, inventory,
+             lambda made: f"年终总结 {made.data.period_label}: {len(made.data.runs)} runs in {len(made.months)} months, "
+                          f"{fixed_text(made)}, 建议 {len(made.plan)} 条")
 
 
 @task(name="pack", help={k: HELP[k] for k in ("lot", "period", "reports", "inventory")})

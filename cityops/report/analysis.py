@@ -11,7 +11,6 @@ each open problem ("给出问题解决方案"). The wording is in templates/repo
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cache
@@ -25,7 +24,7 @@ from ..inventory.warranty import warranty_due
 from ..timeutil import BEIJING, now
 from . import cadence as cadence_mod
 from . import charts
-from .build import checked_charts, new_directory, previous_run, stem
+from .build import checked_charts, previous_run, report_directory, stem
 from .render import TEMPLATES, tidy
 from .runs import Period, ReportError, find_runs
 from .summary import LABELS, PROJECT, SEVERITY, Problem, ReportData, summarize
@@ -261,8 +260,7 @@ def make_analysis(reports: Path, inv: Inventory, lot: str, period: Period, out: 
                   root_hash: str = "") -> AnalysisFiles:
     data, compliance, subs = gather(reports, inv, lot, period)
     data.root_hash = root_hash
-    directory = new_directory(out or reports / "out", stem(f"analysis-lot{lot}", period.label))
-    try:
+    with report_directory(out or reports / "out", stem(f"analysis-lot{lot}", period.label)) as directory:
         for a in subs:
             keys = [p.key for p in (a.notable or a.projections)]
             drawn = checked_charts(data, lambda d, keys=keys, a=a: [c for c in [
@@ -272,9 +270,6 @@ def make_analysis(reports: Path, inv: Inventory, lot: str, period: Period, out: 
                               compliance)
         analysis_xlsx(files)
         analysis_docx(files, lot, period)
-    except BaseException:
-        shutil.rmtree(directory, ignore_errors=True)
-        raise
     return files
 
 

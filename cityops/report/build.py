@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import shutil
@@ -41,6 +42,18 @@ def previous_run(runs_dir: Path, first: Run) -> Run | None:
     return None
 
 
+@contextlib.contextmanager
+def report_directory(parent: Path, name: str):
+    """A new directory for one document's files, removed again if making them fails half way: a half-written
+    report is never left to be mistaken for one, and an earlier report is never touched."""
+    directory = new_directory(parent, name)
+    try:
+        yield directory
+    except BaseException:
+        shutil.rmtree(directory, ignore_errors=True)
+        raise
+
+
 def new_directory(parent: Path, stem: str) -> Path:
     parent.mkdir(parents=True, exist_ok=True)
     for n in range(1, 1000):
@@ -60,9 +73,9 @@ def make_report(reports: Path, inv: Inventory | None, *, run_ids: list[str] | No
     runs = runs if runs is not None else find_runs(runs_dir, run_ids=run_ids, lot=lot, bureau=bureau, period=period)
     scope = "-".join(x for x in (f"lot{lot}" if lot else "", bureau or "") if x) or "runs"
     when = period.label if period and not run_ids else runs[-1].run_id.split("-")[0]
-    directory = new_directory(out or reports / "out", stem(scope, when))
-    files = ReportFiles(directory, directory / "report.html", directory / "report.xlsx", directory / "report.docx", None)
-    try:
+    with report_directory(out or reports / "out", stem(scope, when)) as directory:
+        files = ReportFiles(directory, directory / "report.html", directory / "report.xlsx", directory / "report.docx",
+                            None)
         book = render.XlsxReport(files.xlsx, vocabulary(inv))  # its rows are written during the one pass over the runs
         data = summarize(runs, inv=inv, period=period if not run_ids else None,
                          previous=previous_run(runs_dir, runs[0]), lot=lot, bureau=bureau, sink=book.detail)
@@ -72,9 +85,6 @@ def make_report(reports: Path, inv: Inventory | None, *, run_ids: list[str] | No
         drawn = checked_charts(data)
         files.html.write_text(render.html(data, drawn), encoding="utf-8")
         render.docx(data, drawn, files.docx)
-    except BaseException:  # a half-written report is not left to be mistaken for one
-        shutil.rmtree(directory, ignore_errors=True)
-        raise
     return files
 
 

@@ -14,13 +14,12 @@ prints a section for records that are not kept.
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..inventory.model import Inventory
 from . import cadence as cadence_mod
-from .build import new_directory, previous_run, stem
+from .build import previous_run, report_directory, stem
 from .render import MANUAL_HEADERS, MANUAL_WIDTHS, DetailSheet, checks_sheet, hosts_sheet, manual_rows, wording
 from .runs import Period, ReportError, find_runs
 from .summary import LABELS, PROJECT, SEVERITY, Problem, ReportData, summarize, vocabulary
@@ -66,9 +65,7 @@ def make_ledger(reports: Path, inv: Inventory, lot: str, period: Period, out: Pa
     runs_dir = reports / "runs"
     runs = find_runs(runs_dir, lot=lot, period=period)
     names = vocabulary(inv)
-    directory = new_directory(out or reports / "out", stem(f"ledger-lot{lot}", period.label))
-    files = None
-    try:
+    with report_directory(out or reports / "out", stem(f"ledger-lot{lot}", period.label)) as directory:
         book = Book(directory / "ledger.xlsx")
         head = book.sheet("台账汇总", widths=[22, 70])
         compliance_sheet = book.sheet("巡检执行情况", ["巡检频率", "应巡检时段", "执行情况", "巡检编号", "巡检设备数",
@@ -113,9 +110,6 @@ def make_ledger(reports: Path, inv: Inventory, lot: str, period: Period, out: Pa
         book.close()
         files = LedgerFiles(directory, book.path, directory / "ledger.docx", data, compliance)
         ledger_docx(files, w, facts)
-    except BaseException:
-        shutil.rmtree(directory, ignore_errors=True)
-        raise
     return files
 
 

@@ -9,7 +9,6 @@ analysis' solutions. Wording in templates/report/analysis.yml (`yearly`).
 
 from __future__ import annotations
 
-import shutil
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +17,7 @@ from ..inventory.model import Inventory
 from . import cadence as cadence_mod
 from . import charts
 from .analysis import SubsystemAnalysis, facts, gather, group_problems, hours_text, pct, say
-from .build import checked_charts, new_directory, stem
+from .build import checked_charts, report_directory, stem
 from .runs import Period, ReportError
 from .summary import LABELS, ReportData
 from .word import Word
@@ -88,15 +87,11 @@ def make_yearly(reports: Path, inv: Inventory, lot: str, period: Period, out: Pa
         raise ReportError(f"period '{period.label}': a yearly summary is of a year (e.g. {period.start.year})")
     data, compliance, subs = gather(reports, inv, lot, period)
     data.root_hash = root_hash
-    directory = new_directory(out or reports / "out", stem(f"yearly-lot{lot}", period.label))
-    try:
+    with report_directory(out or reports / "out", stem(f"yearly-lot{lot}", period.label)) as directory:
         files = YearlyFiles(directory, directory / "yearly.xlsx", directory / "yearly.docx", data,
                             months_of(data, compliance), subs, compliance, plan_of(subs, compliance))
         yearly_xlsx(files)
         yearly_docx(files, lot, period)
-    except BaseException:
-        shutil.rmtree(directory, ignore_errors=True)
-        raise
     return files
 
 

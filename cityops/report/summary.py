@@ -134,9 +134,10 @@ def summarize(runs: list[Run], *, inv: Inventory | None = None, period: Period |
     open_problem: dict[tuple[str, str], Problem] = {}
     listed: set[int] = set()
     before = {(r["host"], r["check_id"]): r for r in (previous.stream() if previous else [])}
-    for key, r in before.items():  # a problem still open at the previous run is this period's to fix
-        if r["status"] in ("warn", "fail"):
+    for key, r in before.items():  # a problem still open at the previous run is this period's to fix; it is dated
+        if r["status"] in ("warn", "fail"):  # by that run (the earliest known without reading further back)
             open_problem[key] = _problem(r, previous)
+            open_problem[key].times = 0  # times counts this period's sightings only
     seen: set[tuple[str, str]] = set()
     total = 0
     for run in runs:

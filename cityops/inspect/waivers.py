@@ -20,15 +20,15 @@ import fnmatch
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
+from .. import safeyaml
+from ..errors import BadInput
 from ..inventory.model import Inventory
 from ..timeutil import parse_date, today
 
 FIELDS = ("check", "hosts", "reason", "approver", "expires")
 
 
-class WaiverError(ValueError):
+class WaiverError(BadInput):
     pass
 
 
@@ -55,9 +55,9 @@ def load(path: Path, inv: Inventory) -> tuple[list[Waiver], list[Waiver]]:
     if not path.exists():
         return [], []
     try:
-        entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-    except yaml.YAMLError as exc:
-        raise WaiverError(f"{path}: not YAML ({exc})") from None
+        entries = safeyaml.load_file(path) or []
+    except BadInput as exc:
+        raise WaiverError(str(exc)) from None
     if not isinstance(entries, list):
         raise WaiverError(f"{path}: expected a list of waivers")
     from ..inventory.selection import PatternMatcher

@@ -12,6 +12,9 @@ from pathlib import Path
 
 import yaml
 
+from ..errors import BadInput
+from ..safeyaml import BoundedLoader, load_text, read_text
+
 
 class LineDict(dict):
     """A dict that remembers the (1-based) line of each key in its source file."""
@@ -25,19 +28,8 @@ class LineDict(dict):
         self.duplicates: list[tuple[object, int, int]] = []  # (key, first line, repeated line)
 
 
-# libyaml's parser when PyYAML was built with it (its wheels are): ~8x faster, same semantics.
-_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _Loader(_Base):
-    pass
-
-
-# Drop the timestamp resolver: dates stay strings and are validated explicitly.
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+class _Loader(BoundedLoader):
+    """libyaml's parser when available, dates kept as text, alias expansion bounded (cityops/safeyaml.py)."""
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
@@ -62,7 +54,7 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
-class YamlError(ValueError):
+class YamlError(BadInput):
     """A YAML file that does not parse; carries the file and line."""
 
     def __init__(self, path: Path, line: int, message: str):
@@ -73,16 +65,15 @@ class YamlError(ValueError):
 
 
 def load_yaml(path: Path):
-    """Load one YAML document; raise YamlError with file and line if it does not parse."""
-    text = path.read_text(encoding="utf-8-sig")
+    """Load one YAML document within the bounds; raise YamlError with file, line and cause if it is refused."""
     try:
-        return yaml.load(text, Loader=_Loader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 0
-        raise YamlError(path, line, f"YAML does not parse: {exc.problem or exc}") from None
-    except yaml.YAMLError as exc:
-        raise YamlError(path, 0, f"YAML does not parse: {exc}") from None
+        return load_text(read_text(path), str(path), loader=_Loader)
+    except BadInput as exc:
+        text = str(exc).removeprefix(f"{path}:")
+        head, sep, rest = text.partition(":")
+        if sep and head.isdigit():
+            raise YamlError(path, int(head), rest.strip()) from None
+        raise YamlError(path, 0, text.strip()) from None
 
 
 def line_of(mapping, key) -> int:

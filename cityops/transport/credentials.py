@@ -17,8 +17,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
+from .. import safeyaml
 from . import redact
 
 
@@ -61,14 +60,14 @@ class Credentials:
 
                 secret = VaultSecret(self.vault_password_file.read_bytes().strip())
                 text = VaultLib([(DEFAULT_VAULT_ID_MATCH, secret)]).decrypt(self.vault.read_bytes())
-                self._vault_data = yaml.safe_load(text) or {}
+                self._vault_data = safeyaml.load_text(text.decode("utf-8"), str(self.vault)) or {}
         return self._vault_data
 
     def _load_lab(self) -> dict:
         if self._lab_data is None:
             self._lab_data = {}
             if self.lab_file and self.lab_file.exists():
-                self._lab_data = yaml.safe_load(self.lab_file.read_text(encoding="utf-8")) or {}
+                self._lab_data = safeyaml.load_file(self.lab_file) or {}
         return self._lab_data
 
     def get(self, name: str | None) -> Credential:

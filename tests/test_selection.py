@@ -64,4 +64,4 @@ def test_cli_flags_including_class(mini):
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["mini-fl01", "mini-fl02", "mini-fl03"]
     bad = run_invoke("inventory.hosts", "--inventory", str(mini), "--bureau", "nope")
-    assert bad.returncode == 2 and "unknown bureau 'nope'" in bad.stderr
+    assert bad.returncode == 4 and "unknown bureau 'nope'" in bad.stderr

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from pathlib import Path
 
 from invoke import Exit, Task
 
+from ..errors import EXIT_BAD_INPUT, BadInput
 from ..inventory import Inventory, load_inventory
 from ..inventory.selection import Selection, SelectionError, select
 
@@ -47,6 +49,29 @@ def selection_task(*args, **kwargs):
     return task(*args, klass=SelectionTask, help=helps, **kwargs)
 
 
+def refusing_bad_input(body):
+    """Wrap a task: input it refuses ends in one line naming the place and the cause, exit status 4, no traceback."""
+
+    @functools.wraps(body)
+    def wrapper(*args, **kwargs):
+        try:
+            return body(*args, **kwargs)
+        except BadInput as exc:
+            raise Exit(f"cityops: {exc}", code=EXIT_BAD_INPUT) from None
+
+    return wrapper
+
+
+def guard_collection(collection) -> None:
+    """Every task of a collection (and of the collections in it) refuses bad input the same way."""
+    for t in collection.tasks.values():
+        if not getattr(t.body, "_refuses_bad_input", False):
+            t.body = refusing_bad_input(t.body)
+            t.body._refuses_bad_input = True
+    for sub in collection.collections.values():
+        guard_collection(sub)
+
+
 def inventory_root(path: str | None) -> Path:
     if path:
         return Path(path)
@@ -77,4 +102,4 @@ def selection(inv: Inventory, *, bureau=None, lot=None, site=None, zone=None, cl
         return select(inv, bureau=bureau, lot=lot, site=site, zone=zone, device_class=class_,
                       subsystem=subsystem, host=host, limit=limit, **extra)
     except SelectionError as exc:
-        raise Exit(f"cityops: {exc}", code=2) from None
+        raise Exit(f"cityops: {exc}", code=EXIT_BAD_INPUT) from None

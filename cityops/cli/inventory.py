@@ -9,10 +9,12 @@ from pathlib import Path
 from invoke import Collection, Exit, task
 
 from .. import timeutil
+from ..errors import EXIT_BAD_INPUT, BadInput, one_line
 from ..files import write_atomic
 from ..inventory.archive import export_csv, export_xlsx, plan_import, unique_path
 from ..inventory.check import check_inventory
 from ..inventory.render import lot_label, to_cell
+from ..inventory.schema import without_secrets
 from ..inventory.warranty import parse_window, warranty_due
 from .common import load, selection, selection_task, warn_problems
 
@@ -52,7 +54,7 @@ def hosts(c, bureau=None, lot=None, site=None, zone=None, class_=None, subsystem
         print("\n".join(sel.names))
         return
     if format == "json":
-        print(json.dumps({h.name: h.vars for h in sel.hosts}, ensure_ascii=False, indent=1))
+        print(json.dumps({h.name: without_secrets(h.vars) for h in sel.hosts}, ensure_ascii=False, indent=1))
         return
     from rich.table import Table
 
@@ -72,10 +74,11 @@ def show(c, name, inventory=None):
     inv = load(inventory)
     h = inv.hosts.get(name)
     if h is None:
-        raise Exit(f"cityops: unknown host '{name}'", code=2)
+        raise BadInput(f"unknown host '{one_line(name, 80)}'")
     print(f"# {h.name}  ({h.where}, groups: {', '.join(h.groups)})")
-    for key in sorted(h.vars):
-        print(f"{key}: {json.dumps(h.vars[key], ensure_ascii=False)}")
+    shown = without_secrets(h.vars)  # a password typed into the inventory is refused by the check, never printed
+    for key in sorted(shown):
+        print(f"{key}: {json.dumps(shown[key], ensure_ascii=False)}")
 
 
 @selection_task(help={"out": "output directory (default reports/archive)", "formats": "xlsx,csv (default both)"})
@@ -90,7 +93,7 @@ def export(c, bureau=None, lot=None, site=None, zone=None, class_=None, subsyste
     written = []
     for fmt in [f.strip() for f in formats.split(",") if f.strip()]:
         if fmt not in ("xlsx", "csv"):
-            raise Exit(f"cityops: unknown format '{fmt}' (xlsx, csv)", code=2)
+            raise BadInput(f"unknown format '{one_line(fmt, 40)}' (xlsx, csv)")
         data = export_xlsx(inv, sel.hosts) if fmt == "xlsx" else export_csv(inv, sel.hosts)
         path = unique_path(Path(out) / f"device-archive-{stamp}.{fmt}")
         write_atomic(path, data)
@@ -111,7 +114,7 @@ def import_(c, file, apply=False, prune=False, inventory=None):
     inv = load(inventory)
     path = Path(file)
     if not path.is_file():
-        raise Exit(f"cityops: {file} does not exist", code=2)
+        raise BadInput(f"{file} does not exist")
     plan = plan_import(inv, path)
     for problem in plan.problems:
         print(f"problem: {problem}", file=sys.stderr)
@@ -128,8 +131,14 @@ def import_(c, file, apply=False, prune=False, inventory=None):
     for h, _row, diffs in plan.changed:
         for key, (old, new) in diffs.items():
             print(f"    ~ {h.name}: {key}: {to_cell(inv, key, old)!s} -> {to_cell(inv, key, new)!s}")
-    if plan.empty:
+    if plan.empty and not plan.problems:
         print("no change")
+        return
+    if plan.problems:
+        if apply:
+            raise BadInput(f"{path}: {len(plan.problems)} problem(s) in the file (listed above); nothing was written — "
+                           "fix the file and import it again")
+        print(f"{len(plan.problems)} problem(s): --apply will refuse this file until they are fixed", file=sys.stderr)
         return
     if not apply:
         print("nothing written (add --apply to write these changes into inventory/)")
@@ -137,7 +146,7 @@ def import_(c, file, apply=False, prune=False, inventory=None):
     try:
         written = apply_import(inv, plan, prune=prune)
     except ImportRefused as exc:
-        raise Exit(f"cityops: {exc}", code=1) from None
+        raise Exit(f"cityops: {exc}", code=EXIT_BAD_INPUT) from None
     print("written:")
     for p in written:
         print(f"  {p}")
@@ -155,7 +164,7 @@ def warranty(c, within="90d", include_expired=False, bureau=None, lot=None, site
     try:
         days = parse_window(within)
     except ValueError as exc:
-        raise Exit(f"cityops: {exc}", code=2) from None
+        raise Exit(f"cityops: {exc}", code=EXIT_BAD_INPUT) from None
     today = timeutil.today()
     due = warranty_due(sel.hosts, days, today, include_expired=include_expired)
     from rich.table import Table

@@ -13,6 +13,8 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..cells import restore
+from ..errors import BadInput
 from .problems import Problem
 from .schema import LIST_FIELDS, field_for_header, split_list
 
@@ -36,12 +38,23 @@ class BulkSource:
     rows: list[BulkRow] = field(default_factory=list)
 
 
-def decode_table_bytes(data: bytes) -> tuple[str, str]:
-    """Decode a CSV as the bureaus send it: UTF-8 (with or without BOM), else GB18030."""
+def decode_table_bytes(data: bytes, source: str = "the file") -> tuple[str, str]:
+    """Decode a CSV as the bureaus send it: UTF-8 (with or without BOM), else GB18030. A file that mixes the two
+    (UTF-8 lines, then a line saved from a GBK program) is refused naming that line: decoding it either way would
+    turn one part into mojibake."""
     try:
         return data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as exc:
+        bad = exc.start
+    line = data.count(b"\n", 0, bad) + 1
+    if any(b >= 0x80 for b in data[:bad]):
+        raise BadInput(f"{source}:{line}: not UTF-8, while the lines before it are: the file mixes encodings "
+                       f"(byte 0x{data[bad]:02x}); save it again as UTF-8")
+    try:
         return data.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise BadInput(f"{source}:{line}: neither UTF-8 nor GB18030 text (byte 0x{data[exc.start]:02x})") from None
 
 
 def read_table(text: str, rel: str, problems: list[Problem]) -> tuple[list[str], list[tuple[int, dict]]]:
@@ -82,7 +95,7 @@ def read_table(text: str, rel: str, problems: list[Problem]) -> tuple[list[str],
                         f"has {len(cells)} fields, the header has {len(header)}")
             )
             continue
-        values = {name: cell.strip() for name, cell in zip(names, cells, strict=True) if name and cell.strip()}
+        values = {name: restore(cell.strip()) for name, cell in zip(names, cells, strict=True) if name and cell.strip()}
         rows.append((line, values))
     return names, rows
 
@@ -120,12 +133,13 @@ def read_bulk_sources(config_path: Path, config: dict, rel_root: Path, problems:
         src = BulkSource(file=path, defaults=dict(defaults), config_file=config_path)
         rel = _rel(path, rel_root)
         try:
-            text, _ = decode_table_bytes(path.read_bytes())
+            text, _ = decode_table_bytes(path.read_bytes(), rel)
         except FileNotFoundError:
             problems.append(Problem(rel_cfg, 0, f"source {i}", "file", f"{rel} does not exist"))
             continue
-        except UnicodeDecodeError as exc:
-            problems.append(Problem(rel, 0, "-", "-", f"not UTF-8 or GB18030 text: {exc}"))
+        except BadInput as exc:
+            where, _, cause = str(exc).removeprefix(f"{rel}:").partition(": ")
+            problems.append(Problem(rel, int(where) if where.isdigit() else 0, "-", "-", cause or str(exc)))
             continue
         _, rows = read_table(text, rel, problems)
         for line, values in rows:

@@ -19,14 +19,16 @@ from .schema import (
     BMC_PROTOCOLS,
     CADENCES,
     CLUSTER_ADDRESS_VARS,
+    CREDENTIAL_FIELDS,
     FIELDS,
+    HOSTNAME,
     REQUIRED,
-    SECRET_NAME_MARKERS,
     SOURCES,
+    credential_name_problem,
+    secret_keys,
 )
 from .vocabulary import FACETS, facet_group
 
-HOSTNAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # Karamay's extent (with a margin): 克拉玛依市 lies within 44.0-46.6 N, 84.3-86.3 E.
 LAT_RANGE = (44.0, 46.6)
@@ -61,10 +63,16 @@ class _Checker:
             value = merged.get(name)
             if value in (None, "", []):
                 self.add(h, name, "missing required field")
-        for key in v:
-            low = str(key).lower()
-            if any(marker in low for marker in SECRET_NAME_MARKERS):
-                self.add(h, key, "looks like a secret; the inventory holds credential names only")
+        for keypath in secret_keys(v):
+            self.add(h, keypath[0], f"'{'.'.join(keypath)}' looks like a secret; the inventory holds credential names "
+                                    "only (put the secret in the vault under the credential's name)")
+        for name in CREDENTIAL_FIELDS:
+            reason = credential_name_problem(v.get(name))
+            if reason:
+                self.add(h, name, reason)
+        if h.name in self.inv.groups:
+            self.add(h, "hostname", f"'{h.name}' is also a group name: a pattern or --class/--lot naming it would "
+                                    "select the host or the group ambiguously; rename the host")
         name = merged.get("display_name")
         if name and not CJK.search(str(name)):
             self.add(h, "display_name", f"'{name}' has no Chinese text (设备名称 is the Chinese display name)")
@@ -247,9 +255,13 @@ class _Checker:
 
     def group_secrets(self) -> None:
         for group in self.inv.groups.values():
-            for key in group.vars:
-                if any(marker in str(key).lower() for marker in SECRET_NAME_MARKERS):
-                    self._group_problem(group, key, "looks like a secret; the inventory holds credential names only")
+            for keypath in secret_keys(group.vars):
+                self._group_problem(group, keypath[0], f"'{'.'.join(keypath)}' looks like a secret; the inventory "
+                                                       "holds credential names only")
+            for name in CREDENTIAL_FIELDS:
+                reason = credential_name_problem(group.vars.get(name))
+                if reason:
+                    self._group_problem(group, name, reason)
 
     def vocabulary(self) -> None:
         for lot, bureau in self.voc.lot_bureau.items():

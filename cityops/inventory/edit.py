@@ -16,6 +16,8 @@ from pathlib import Path
 
 import yaml
 
+from ..cells import neutral_row
+from ..errors import BadInput
 from ..files import write_atomic
 from .archive import ImportedRow, ImportPlan
 from .bulk import decode_table_bytes
@@ -24,7 +26,7 @@ from .model import Host, Inventory, load_inventory
 from .schema import BY_NAME
 
 
-class ImportRefused(RuntimeError):
+class ImportRefused(BadInput):
     """The import would leave the inventory with new problems; nothing was written."""
 
 
@@ -111,6 +113,9 @@ class _Editor:
                 self._set_csv(table, host.name, key, new)
             return
         hosts = _find_host_map(self.yaml_doc(path), host.name)
+        if hosts is None:
+            raise ImportRefused(f"{host.name}: defined by a host range or pattern in {host.where}, not by its own "
+                                "entry; change it by hand (nothing was written)")
         entry = hosts[host.name]
         if entry is None:
             from ruamel.yaml.comments import CommentedMap
@@ -181,6 +186,9 @@ class _Editor:
             table[1:] = [r for r in table[1:] if not (r and r[col] == host.name)]
             return
         doc = self.yaml_doc(path)
+        if _find_host_map(doc, host.name) is None:
+            raise ImportRefused(f"{host.name}: defined by a host range or pattern in {host.where}, not by its own "
+                                "entry; remove it by hand (nothing was written)")
         while True:
             hosts = _find_host_map(doc, host.name)
             if hosts is None:
@@ -211,12 +219,14 @@ class _Editor:
         for path, table in self.csv_tables.items():
             if path in self.touched:
                 buf = io.StringIO(newline="")
-                csv.writer(buf).writerows(table)
+                csv.writer(buf).writerows(neutral_row(row) for row in table)
                 path.write_bytes(buf.getvalue().encode("utf-8-sig"))
 
 
 def apply_import(inv: Inventory, plan: ImportPlan, *, prune: bool = False) -> list[Path]:
     """Write the plan into inventory/ and return the files changed; refuse if it adds problems."""
+    if plan.problems:  # a row that could not be read may be a host the file means to keep: never guess
+        raise ImportRefused(f"the file has {len(plan.problems)} problem(s); nothing was written. First: {plan.problems[0]}")
     before = {str(p) for p in check_inventory(inv)}
     with tempfile.TemporaryDirectory(prefix="cityops-import-") as tmp:
         scratch = Path(tmp) / inv.root.name
@@ -231,6 +241,10 @@ def apply_import(inv: Inventory, plan: ImportPlan, *, prune: bool = False) -> li
                 editor.remove(host)
         editor.flush()
         after = load_inventory(scratch)
+        stayed = [h.name for h in plan.removed if prune and h.name in after.hosts]
+        if stayed:  # also defined elsewhere (host_vars/, a second group): the file said remove, the edit could not
+            raise ImportRefused(f"{', '.join(stayed[:5])}: still defined after removing their entries (host_vars/ or "
+                                "another group); remove them by hand (nothing was written)")
         new_problems = [str(p) for p in check_inventory(after) if str(p) not in before]
         if new_problems:
             raise ImportRefused("the import would introduce these inventory problems; nothing was written:\n"

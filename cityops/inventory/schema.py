@@ -6,6 +6,7 @@ archive (一机一档) and its import, so a label or a field is added in one pla
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -61,6 +62,7 @@ FIELDS: tuple[Field, ...] = (
     Field("notes", "备注", "text"),
 )
 
+HOSTNAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}
 BY_LABEL: dict[str, Field] = {f.label: f for f in FIELDS}
 REQUIRED: tuple[str, ...] = tuple(f.name for f in FIELDS if f.required)
@@ -70,8 +72,60 @@ CLUSTER_ADDRESS_VARS: tuple[str, ...] = ("scan_addresses", "cluster_address")
 
 SOURCES = {"tender": "招标文件", "assumed": "假设(招标未列数量)"}
 BMC_PROTOCOLS = ("redfish", "ipmi")
-# Variable names that would hold a secret: never allowed in the inventory.
-SECRET_NAME_MARKERS = ("password", "passwd", "secret", "community", "token", "private_key", "ansible_become_pass")
+# Variable names that would hold a secret: never allowed in the inventory. A name is split into words
+# (ansible_ssh_pass -> ansible, ssh, pass); any of SECRET_WORDS, or a marker anywhere in it, makes it a secret's name.
+SECRET_NAME_MARKERS = ("password", "passwd", "secret", "community", "token", "private_key", "passphrase")
+SECRET_WORDS = frozenset({"pass", "pwd", "pw", "key", "psk", "passcode", "pin", "privkey", "apikey"})
+# Fields that hold the *name* of a credential (resolved at run time from the vault or the environment).
+CREDENTIAL_FIELDS = ("credential", "bmc_credential")
+CREDENTIAL_NAME = re.compile(r"[a-z][a-z0-9_]{1,63}")
+REDACTED = "«已隐去：疑似密码/密钥»"
+
+
+def secret_name(name) -> bool:
+    """True if a variable or column of this name would hold a secret (password, pass, pwd, key, community...)."""
+    low = str(name).lower()
+    return any(m in low for m in SECRET_NAME_MARKERS) or any(w in SECRET_WORDS for w in re.split(r"[^a-z0-9]+", low))
+
+
+def credential_name_problem(value) -> str:
+    """Why a credential field's value is not a credential's name (a password typed in its place), or ''."""
+    if value in (None, ""):
+        return ""
+    if not isinstance(value, str) or not CREDENTIAL_NAME.fullmatch(value):
+        return ("does not look like a credential name (lowercase letters, digits, '_', e.g. gxj_network): "
+                "was a password typed here? The inventory holds credential names only")
+    return ""
+
+
+def secret_keys(data, path: tuple = ()):
+    """Yield the key paths of every secret-named key in a (nested) mapping of variables."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if secret_name(key):
+                yield (*path, str(key))
+            else:
+                yield from secret_keys(value, (*path, str(key)))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from secret_keys(value, (*path, str(i)))
+
+
+def without_secrets(variables: dict) -> dict:
+    """A host's variables as they may be shown or exported: secret-named values and credential fields that hold
+    something other than a name are replaced by a marker (nested mappings too)."""
+    def clean(data):
+        if isinstance(data, dict):
+            return {k: REDACTED if secret_name(k) else clean(v) for k, v in data.items()}
+        if isinstance(data, list):
+            return [clean(v) for v in data]
+        return data
+
+    out = clean(dict(variables))
+    for name in CREDENTIAL_FIELDS:
+        if credential_name_problem(out.get(name)):
+            out[name] = REDACTED
+    return out
 
 CADENCES: dict[str, str] = {
     "twice_daily": "每日两次",

@@ -182,6 +182,10 @@ def select(
     allow_empty: bool = False,
 ) -> Selection:
     """Resolve the shared selection flags to hosts, in inventory order."""
+    clash = sorted(set(inventory.hosts) & set(inventory.groups))
+    if clash:  # ansible resolves such a name to the group: a selection would silently mean something else
+        raise SelectionError(f"host name(s) also used as group names: {', '.join(clash[:5])}; the selection would be "
+                             "ambiguous (rename the host; `invoke inventory.check` lists them)")
     matcher = PatternMatcher(inventory)
     criteria: dict[str, str] = {}
     patterns: list[str] = []

@@ -28,6 +28,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from cityops.inspect import record  # noqa: E402
 from cityops.inventory import load_inventory  # noqa: E402
 from cityops.lab import control, supervisor  # noqa: E402
 from cityops.lab.statedir import LabDir  # noqa: E402
@@ -62,7 +63,7 @@ def make_month(reports: Path) -> tuple[str, str, int, int]:
     finally:
         if started:
             control.down(lab)
-    source = next((reports / "runs").iterdir())
+    source = next(p for p in (reports / "runs").iterdir() if p.is_dir())
     results = (source / "results.jsonl").read_text(encoding="utf-8").splitlines()
     manifest = json.loads((source / "manifest.json").read_text(encoding="utf-8"))
     month = (dt.date.today().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
@@ -75,9 +76,9 @@ def make_month(reports: Path) -> tuple[str, str, int, int]:
             target.mkdir()
             lines = [line.replace(manifest["run_id"], run_id) for line in results]
             (target / "results.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-            (target / "manifest.json").write_text(json.dumps(
-                {**manifest, "run_id": run_id, "started": start.isoformat(), "period_slot": f"{start:%Y-%m-%d} {slot}",
-                 "ended": (start + dt.timedelta(seconds=15)).isoformat()}, ensure_ascii=False), encoding="utf-8")
+            record.seal(target, {**manifest, "run_id": run_id, "started": start.isoformat(),  # as the tool seals a run
+                                 "period_slot": f"{start:%Y-%m-%d} {slot}",
+                                 "ended": (start + dt.timedelta(seconds=15)).isoformat()})
             copies += 1
     shutil.rmtree(source)
     per_lot = collections.Counter(lot for line in results for lot in json.loads(line)["lots"])

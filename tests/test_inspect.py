@@ -326,7 +326,7 @@ def test_invoke_inspect_exit_status_and_interruption(lab, lab_fault, tmp_path):
     found = subprocess.run([*base, "--host", "lab-rac1"], cwd=REPO, capture_output=True, text=True)
     assert found.returncode == 1 and "异常 1" in found.stdout
     bad = subprocess.run([*base, "--cadence", "hourly"], cwd=REPO, capture_output=True, text=True)
-    assert bad.returncode == 3 and "unknown cadence" in bad.stderr
+    assert bad.returncode == 4 and "unknown cadence" in bad.stderr
     # a run killed half way: the manifest says incomplete, every written line is whole
     lab_fault("lab-ios-rt", "slow", seconds="30")
     proc = subprocess.Popen([*base, "--host", "lab-ios-rt,lab-vrp-core,lab-h3c-fl"], cwd=REPO,
@@ -392,10 +392,10 @@ def test_manual_items_join_a_run_with_who_and_when(lab, tmp_path):
     kept = manifest["manual_forms"][0]["file"]
     assert manifest["files"][kept] == record.sha256_file(outcome.run_dir / kept)
     again = subprocess.run(base, cwd=REPO, capture_output=True, text=True)
-    assert again.returncode == 2 and "already joined" in again.stderr
+    assert again.returncode == 4 and "already joined" in again.stderr
     form.write_text("inspector: 张工\ntime: '2026-11-24T09:30:00+08:00'\nitems:\n  - {check: MAN-LED-001, status: ok}\n")
     bad = subprocess.run(base, cwd=REPO, capture_output=True, text=True)
-    assert bad.returncode == 2 and "status must be pass, warn or fail, not 'ok'" in bad.stderr
+    assert bad.returncode == 4 and "status must be pass, warn or fail, not 'ok'" in bad.stderr
 
 
 def test_thresholds_are_overridden_per_host_from_the_inventory(lab, tmp_path):

@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 
 import pytest
 
+from cityops.inspect import record
 from cityops.inspect.session import inspect, period_slot
 from cityops.report import evidence
 from cityops.report.build import make_report
@@ -284,10 +285,10 @@ def redate(run_dir, reports, when):
     shift = when - dt.datetime.fromisoformat(manifest["started"])
     manifest.update(run_id=run_id, started=when.isoformat(), period_slot=period_slot(when),
                     ended=(dt.datetime.fromisoformat(manifest["ended"]) + shift).isoformat())
-    (target / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False))
     lines = [json.loads(line) for line in (target / "results.jsonl").read_text().splitlines()]
     (target / "results.jsonl").write_text("".join(json.dumps({**r, "run_id": run_id}, ensure_ascii=False) + "\n"
                                                   for r in lines))
+    record.seal(target, manifest)  # sealed as the tool seals a run: hashes in the manifest, a line in the register
     return run_id
 
 

@@ -86,10 +86,17 @@ def test_a_document_that_fails_half_way_leaves_no_directory_and_never_touches_an
     from cityops.report.build import report_directory
 
     with report_directory(tmp_path, "lot6_10-2026-11") as first:
-        (first / "report.html").write_text("earlier report")
+        assert first.path.name.startswith(".partial-")  # built aside, invisible until whole
+        (first.path / "report.html").write_text("earlier report")
+        first.result = first.path / "report.html"
+    assert first.result == tmp_path / "lot6_10-2026-11" / "report.html"  # paths follow the directory into place
     with pytest.raises(RuntimeError, match="chart failed"), report_directory(tmp_path, "lot6_10-2026-11") as second:
-        (second / "report.xlsx").write_bytes(b"half")
+        (second.path / "report.xlsx").write_bytes(b"half")
         raise RuntimeError("chart failed")
-    assert second != first and not second.exists()
-    assert (first / "report.html").read_text() == "earlier report"
+    assert not second.path.exists()
+    assert first.result.read_text() == "earlier report"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["lot6_10-2026-11"]
+    with report_directory(tmp_path, "lot6_10-2026-11") as third:
+        (third.path / "report.html").write_text("later report")
+    assert (tmp_path / "lot6_10-2026-11-2" / "report.html").read_text() == "later report"
+    assert first.result.read_text() == "earlier report"

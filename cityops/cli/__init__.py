@@ -6,6 +6,7 @@ import sys
 
 from invoke import Collection, task
 
+from .common import guard_collection
 from .inspect import inspect_ns
 from .inventory import check, export, inventory_ns
 from .lab import lab_ns
@@ -44,11 +45,10 @@ def demo(c):
         up = sum(1 for h in hosts if h.reachable)
         print(f"lab status: {control.summarize(procs)} running; {up}/{len(hosts)} hosts answer their protocol")
         again = inspect(inv, [inv.hosts[victim]], cadence="daily", selection={"host": victim}, reports=Path("reports"))
-        for line in (run.run_dir.parent / again.run_id / "results.jsonl").read_text(encoding="utf-8").splitlines():
-            if '"status": "fail"' in line:
-                import json
+        from ..report.runs import load_run
 
-                r = json.loads(line)
+        for r in load_run(run.run_dir.parent, again.run_id).all_results():  # read back through the verification
+            if r["status"] == "fail":
                 print(f"finding on {r['host']}: {r['check_id']} {r['message']} — 整改建议：{r['remedy']}")
         print(control.set_fault(lab, inv, victim, "", clear=True))
         from ..report.build import make_report
@@ -99,3 +99,4 @@ ns.add_collection(lab_ns)
 ns.add_collection(inspect_ns)
 ns.add_collection(report_ns)
 ns.add_collection(evidence_ns)
+guard_collection(ns)

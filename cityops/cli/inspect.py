@@ -9,6 +9,7 @@ from pathlib import Path
 
 from invoke import Collection, Exit, task
 
+from ..errors import EXIT_BAD_INPUT, BadInput, one_line
 from .common import load, selection, selection_task, warn_problems
 
 CADENCE_HELP = "twice_daily | daily | weekly | monthly | quarterly (default: every check)"
@@ -48,7 +49,7 @@ def run(c, bureau=None, lot=None, site=None, zone=None, class_=None, subsystem=N
     from ..inspect.session import inspect
 
     if cadence and cadence not in CADENCES:
-        raise Exit(f"cityops: unknown cadence '{cadence}'; one of {', '.join(CADENCES)}", code=3)
+        raise BadInput(f"unknown cadence '{one_line(cadence, 40)}'; one of {', '.join(CADENCES)}")
     inv = load(inventory)
     warn_problems(inv)
     sel = selection(inv, bureau=bureau, lot=lot, site=site, zone=zone, class_=class_, subsystem=subsystem,
@@ -60,7 +61,7 @@ def run(c, bureau=None, lot=None, site=None, zone=None, class_=None, subsystem=N
     try:
         load_waivers(Path(waivers), inv)
     except WaiverError as exc:
-        raise Exit(f"cityops: {exc}", code=3) from None
+        raise Exit(f"cityops: {exc}", code=EXIT_BAD_INPUT) from None
     try:
         outcome = inspect(inv, sel.hosts, cadence=cadence, selection=sel.criteria or {"all": True},
                           reports=Path(reports), lab_dir=Path(lab) if lab else None, workers=int(workers),
@@ -91,14 +92,16 @@ def manual(c, run=None, file=None, template=False, site=None, reports="reports",
     try:
         if template:
             if not site:
-                raise Exit("cityops: --template needs --site", code=2)
+                raise BadInput("--template needs --site")
             print(make_template(inv, site), end="")
             return
         if not (run and file):
-            raise Exit("cityops: give --run RUN_ID --file FORM.yml (or --template --site S)", code=2)
-        added = join(Path(reports) / "runs" / run, Path(file), inv)
+            raise BadInput("give --run RUN_ID --file FORM.yml (or --template --site S)")
+        from ..inspect.record import run_dir
+
+        added = join(run_dir(Path(reports) / "runs", run), Path(file), inv)
     except ManualError as exc:
-        raise Exit(f"cityops: {exc}", code=2) from None
+        raise Exit(f"cityops: {exc}", code=EXIT_BAD_INPUT) from None
     print(f"run {run}: {added} manual result(s) joined from {file}")
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from invoke import Collection, Exit, task
 
+from ..errors import EXIT_BAD_INPUT
 from .common import load
 
 HELP = {"run": "run ids, comma-separated", "lot": "a lot (e.g. 6_10): only its hosts' results",
@@ -24,7 +25,7 @@ def report(c, run="", lot="", bureau="", period="", reports="reports", inventory
         made = make_report(Path(reports), load(inventory), run_ids=[r for r in run.split(",") if r] or None,
                            lot=lot or None, bureau=bureau or None, period=parse_period(period) if period else None)
     except ReportError as exc:
-        raise Exit(f"report: {exc}", code=2) from None
+        raise Exit(f"report: {exc}", code=EXIT_BAD_INPUT) from None
     c_ = made.data.counts
     print(f"{made.data.title}: {made.data.results} results of {len(made.data.runs)} runs — 正常 {c_['pass']} "
           f"告警 {c_['warn']} 异常 {c_['fail']} 无法连接 {c_['error']} 已豁免 {c_['waived']} 未巡检 {c_['missing']} "
@@ -40,7 +41,7 @@ def periodic(task: str, make, lot: str, period: str, default: str, reports: str,
     try:
         made = make(Path(reports), load(inventory), lot, parse_period(period or default))
     except ReportError as exc:
-        raise Exit(f"{task}: {exc}", code=2) from None
+        raise Exit(f"{task}: {exc}", code=EXIT_BAD_INPUT) from None
     print(f"标项{lot} {line(made)}")
     for f in (made.xlsx, made.docx):
         print(f"  {f}")
@@ -103,7 +104,7 @@ def pack_(c, lot, period, reports="reports", inventory=None):
     try:
         made = pack(Path(reports), load(inventory), lot, parse_period(period))
     except ReportError as exc:
-        raise Exit(f"evidence.pack: {exc}", code=2) from None
+        raise Exit(f"evidence.pack: {exc}", code=EXIT_BAD_INPUT) from None
     print(f"{made.path}\n  {len(made.files)} files, root hash {made.root_hash}\n  registered in "
           f"{Path(reports) / 'evidence' / 'register.jsonl'}")
 

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from pathlib import Path
 
 import yaml
 
+from .. import safeyaml
+from ..errors import BadInput
 from ..inventory.model import Inventory
 from ..timeutil import BEIJING
 from . import record
@@ -33,7 +34,7 @@ ITEMS = {
 STATUSES = ("pass", "warn", "fail")
 
 
-class ManualError(ValueError):
+class ManualError(BadInput):
     pass
 
 
@@ -54,9 +55,9 @@ def template(inv: Inventory, site: str) -> str:
 
 def parse_form(path: Path, inv: Inventory) -> tuple[dict, list[dict]]:
     try:
-        form = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ManualError(f"{path}: {exc}") from None
+        form = safeyaml.load_file(path, max_bytes=4 * 1024 * 1024)
+    except BadInput as exc:
+        raise ManualError(str(exc)) from None
     if not isinstance(form, dict):
         raise ManualError(f"{path}: not a manual inspection form")
     who, when = str(form.get("inspector") or "").strip(), str(form.get("time") or "").strip()
@@ -83,19 +84,38 @@ def parse_form(path: Path, inv: Inventory) -> tuple[dict, list[dict]]:
 
 
 def join(run_dir: Path, form_path: Path, inv: Inventory) -> int:
-    """Append the form's items to a finished run; returns how many results were added."""
-    manifest_path = run_dir / "manifest.json"
-    if not manifest_path.exists():
-        raise ManualError(f"{run_dir}: no such run")
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    if manifest.get("status") == "running":
+    """Append the form's items to a finished, verified run and seal it again; returns how many results were added."""
+    from ..report.runs import ReportError, load_run
+
+    try:
+        run = load_run(run_dir.parent, run_dir.name)
+    except ReportError as exc:
+        raise ManualError(str(exc)) from None
+    state = run.verify()
+    if state == "running":
         raise ManualError(f"{run_dir}: the run is still running")
+    if state == "incomplete":
+        raise ManualError(f"{run_dir}: the run did not finish ({run.manifest.get('reason', '')}); join the form to a "
+                          "complete run")
+    if state in ("tampered", "unverified"):
+        raise ManualError(f"{run_dir}: the run's records do not verify ({'；'.join(run.notes)}); nothing was written")
+    manifest = run.manifest
     head, items = parse_form(form_path, inv)
     data = form_path.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
     kept = run_dir / f"manual-{digest[:12]}.yml"
     if kept.exists():
         raise ManualError(f"{form_path}: this form is already joined to the run ({kept.name})")
+    lock = record.RunLock(run_dir)
+    try:
+        _append(run_dir, kept, data, digest, head, items, manifest, inv)
+    finally:
+        lock.release()
+    return len(items)
+
+
+def _append(run_dir: Path, kept: Path, data: bytes, digest: str, head: dict, items: list[dict], manifest: dict,
+            inv: Inventory) -> None:
     kept.write_bytes(data)
     results = record.ResultsFile(run_dir / "results.jsonl")
     for it in items:
@@ -120,5 +140,4 @@ def join(run_dir: Path, form_path: Path, inv: Inventory) -> int:
                                                                             "waived")}
     manifest["results"] = len(rows)
     manifest.setdefault("manual_forms", []).append({"file": kept.name, "sha256": digest, **head, "items": len(items)})
-    record.write_manifest(run_dir, manifest)
-    return len(items)
+    record.seal(run_dir, manifest)

@@ -4,23 +4,92 @@ The manifest is written first, marked `running`, and rewritten at the end as
 `complete` (or `incomplete` with the reason) with the sha256 of every file, so a
 run interrupted half way is visibly incomplete and every line of results.jsonl
 already written stays whole (one write per line, O_APPEND).
+
+A live run holds an exclusive lock on `.lock` in its directory for its whole life;
+the kernel drops it when the process dies, however it dies, so a reader that can
+take the lock knows a `running` manifest belongs to a dead run (no PID guessing).
+A run that ends is sealed: its manifest's sha256 is appended to the run register
+(`reports/registers/runs.jsonl`, a hash chain), so a manifest rewritten together
+with its results no longer matches the register.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
+import re
 import subprocess
 import threading
 import xml.etree.ElementTree as ET
 from importlib import metadata
 from pathlib import Path
 
+from ..errors import BadInput, one_line
 from ..files import write_atomic
+from ..hashchain import HashChain
 from .context import STATUS_NAMES
 
 REPO = Path(__file__).resolve().parents[2]
+RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,119}")
+LOCK = ".lock"
+REGISTER = Path("registers") / "runs.jsonl"  # under reports/, beside runs/ (never inside it: runs/ holds runs only)
+
+
+def run_dir(runs_dir: Path, run_id: str) -> Path:
+    """The directory of a run named on the command line or in a file: a plain name, never a path."""
+    run_id = str(run_id)
+    if not RUN_ID.fullmatch(run_id) or ".." in run_id:
+        raise BadInput(f"run id '{one_line(run_id, 80)}': not a run name (letters, digits, '-', '_', '.'; no path)")
+    return runs_dir / run_id
+
+
+class RunLock:
+    """The lock a live run holds on `<run>/.lock`; released by the kernel if the process dies."""
+
+    def __init__(self, directory: Path):
+        self.path = directory / LOCK
+        self._fd: int | None = os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(self._fd)
+            self._fd = None
+            raise BadInput(f"{directory}: another cityops process is writing this run now") from None
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+def is_live(directory: Path) -> bool:
+    """True while some process holds the run's lock (a run whose lock can be taken is dead or finished)."""
+    try:
+        fd = os.open(directory / LOCK, os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        return False
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+
+
+def run_register(runs_dir: Path) -> HashChain:
+    """The run register of a reports directory (given its runs/): a line per sealed run, hash-chained."""
+    return HashChain(runs_dir.parent / REGISTER, "巡检登记簿")
+
+
+def seal(directory: Path, manifest: dict) -> None:
+    """Write the final manifest (with every file's sha256) and register its hash in the run register."""
+    write_manifest(directory, manifest)
+    run_register(directory.parent).append({
+        "run_id": directory.name, "status": manifest.get("status"), "ended": manifest.get("ended"),
+        "manifest_sha256": sha256_file(directory / "manifest.json")})
 
 
 class ResultsFile:

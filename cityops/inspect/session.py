@@ -61,6 +61,17 @@ def inspect(inv: Inventory, hosts: list[Host], *, cadence: str | None, selection
     run_id = f"{start:%Y%m%dT%H%M%S}-{cadence or 'all'}-{secrets.token_hex(2)}"
     run_dir = reports / "runs" / run_id
     run_dir.mkdir(parents=True)
+    lock = record.RunLock(run_dir)  # held until the run is sealed; a reader that can take it knows we are gone
+    try:
+        return _run(inv, hosts, run_id, run_dir, start, cadence=cadence, selection=selection, reports=reports,
+                    lab_dir=lab_dir, workers=workers, host_timeout=host_timeout, inspector=inspector, only=only,
+                    progress=progress, active=active, expired=expired)
+    finally:
+        lock.release()
+
+
+def _run(inv: Inventory, hosts: list[Host], run_id: str, run_dir: Path, start, *, cadence, selection, reports,
+         lab_dir, workers, host_timeout, inspector, only, progress, active, expired) -> RunOutcome:
     audit = AuditLog(reports / "audit" / f"{start:%Y-%m}.jsonl", run_id, inspector)
     config = transport_config(audit, lab_dir)
     plan = applicable(hosts, cadence, only)
@@ -107,6 +118,6 @@ def inspect(inv: Inventory, hosts: list[Host], *, cadence: str | None, selection
     manifest.update(ended=now().isoformat(timespec="seconds"), status=status, reason=reason, counts=counts,
                     results=len(rows), seconds=round(time.monotonic() - t0, 2),
                     expected_results=sum(len(cs) for cs in plan.values()))
-    record.write_manifest(run_dir, manifest)
+    record.seal(run_dir, manifest)
     exit_status = 2 if counts["error"] or status != "complete" else 1 if counts["warn"] + counts["fail"] else 0
     return RunOutcome(run_id, run_dir, tally, len(rows), exit_status, status)

@@ -260,7 +260,8 @@ def make_analysis(reports: Path, inv: Inventory, lot: str, period: Period, out: 
                   root_hash: str = "") -> AnalysisFiles:
     data, compliance, subs = gather(reports, inv, lot, period)
     data.root_hash = root_hash
-    with report_directory(out or reports / "out", stem(f"analysis-lot{lot}", period.label)) as directory:
+    with report_directory(out or reports / "out", stem(f"analysis-lot{lot}", period.label)) as box:
+        directory = box.path
         for a in subs:
             keys = [p.key for p in (a.notable or a.projections)]
             drawn = checked_charts(data, lambda d, keys=keys, a=a: [c for c in [
@@ -270,7 +271,8 @@ def make_analysis(reports: Path, inv: Inventory, lot: str, period: Period, out: 
                               compliance)
         analysis_xlsx(files)
         analysis_docx(files, lot, period)
-    return files
+        box.result = files
+    return box.result
 
 
 def hours_text(h: float | None) -> str:

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import contextlib
-import json
+import dataclasses
+import os
 import re
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..inspect.record import RunLock, is_live
 from ..inventory.model import Inventory
 from ..timeutil import now
 from . import charts, render
-from .runs import Period, ReportError, Run, find_runs, load_run
+from .runs import Period, ReportError, Run, find_runs, scan_runs
 from .summary import ReportData, summarize, vocabulary
 
 
@@ -29,39 +32,75 @@ def previous_run(runs_dir: Path, first: Run) -> Run | None:
     """The latest run before `first` that inspected any of its hosts: what 已整改 is measured against."""
     hosts = {r["host"] for r in first.stream()}
     lots = set(first.manifest.get("lots", []))
-    for path in sorted((p for p in runs_dir.iterdir() if p.name < first.run_id), reverse=True)[:200]:
-        try:  # the manifest first: a run of other lots is passed over without reading its results
-            if lots and lots.isdisjoint(json.loads((path / "manifest.json").read_text(encoding="utf-8")).get("lots", [])):
-                continue
-            run = load_run(runs_dir, path.name)
-        except (ReportError, OSError, json.JSONDecodeError):
-            continue
+    earlier = [r for r in scan_runs(runs_dir) if r.run_id < first.run_id]
+    for run in sorted(earlier, key=lambda r: r.run_id, reverse=True)[:200]:
+        if lots and lots.isdisjoint(run.manifest.get("lots", [])):
+            continue  # the manifest first: a run of other lots is passed over without reading its results
         run.lot, run.bureau = first.lot, first.bureau
-        if any(r["host"] in hosts for r in run.stream()):
+        if run.usable and any(r["host"] in hosts for r in run.stream()):
             return run
     return None
 
 
+PARTIAL = ".partial-"
+
+
+class StagedDirectory:
+    """A document's directory while it is made: `path` is hidden beside its final place; `result` (a dataclass
+    of the files made) has its paths moved to the final directory when it is published."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.result = None
+        self.lock = RunLock(path)  # a leftover of a killed process is recognised by its free lock
+
+
+def _relocate(value, old: Path, new: Path):
+    if isinstance(value, Path) and value.is_relative_to(old):
+        return new / value.relative_to(old)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {f.name: _relocate(getattr(value, f.name), old, new) for f in dataclasses.fields(value)
+                   if isinstance(getattr(value, f.name), Path)}
+        return dataclasses.replace(value, **changes) if changes else value
+    return value
+
+
+def sweep_partials(parent: Path) -> None:
+    """Remove what a killed process left half made (its lock is free); a build under way keeps its lock."""
+    for leftover in parent.glob(f"{PARTIAL}*"):
+        if leftover.is_dir() and not is_live(leftover):
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
 @contextlib.contextmanager
 def report_directory(parent: Path, name: str):
-    """A new directory for one document's files, removed again if making them fails half way: a half-written
-    report is never left to be mistaken for one, and an earlier report is never touched."""
-    directory = new_directory(parent, name)
-    try:
-        yield directory
-    except BaseException:
-        shutil.rmtree(directory, ignore_errors=True)
-        raise
-
-
-def new_directory(parent: Path, stem: str) -> Path:
+    """A new directory for one document's files, built aside and renamed into place when whole: a kill at any
+    moment leaves either the whole directory or nothing visible, and an earlier report is never touched."""
     parent.mkdir(parents=True, exist_ok=True)
+    sweep_partials(parent)
+    box = StagedDirectory(Path(tempfile.mkdtemp(dir=parent, prefix=f"{PARTIAL}{name}.")))
+    try:
+        yield box
+        (box.path / ".lock").unlink()
+        final = publish(box.path, parent, name)
+    except BaseException:
+        shutil.rmtree(box.path, ignore_errors=True)
+        raise
+    finally:
+        box.lock.release()
+    box.result = _relocate(box.result, box.path, final)
+
+
+def publish(staging: Path, parent: Path, stem: str) -> Path:
+    """Rename a finished directory to the first free name `stem`, `stem-2` ... (never over an earlier one)."""
     for n in range(1, 1000):
         path = parent / (stem if n == 1 else f"{stem}-{n}")
+        if path.exists():
+            continue
         try:
-            path.mkdir()
+            os.rename(staging, path)
             return path
-        except FileExistsError:
+        except OSError:  # taken between the look and the rename (a non-empty directory is never replaced)
             continue
     raise ReportError(f"{parent}: too many reports named {stem}")
 
@@ -73,7 +112,8 @@ def make_report(reports: Path, inv: Inventory | None, *, run_ids: list[str] | No
     runs = runs if runs is not None else find_runs(runs_dir, run_ids=run_ids, lot=lot, bureau=bureau, period=period)
     scope = "-".join(x for x in (f"lot{lot}" if lot else "", bureau or "") if x) or "runs"
     when = period.label if period and not run_ids else runs[-1].run_id.split("-")[0]
-    with report_directory(out or reports / "out", stem(scope, when)) as directory:
+    with report_directory(out or reports / "out", stem(scope, when)) as box:
+        directory = box.path
         files = ReportFiles(directory, directory / "report.html", directory / "report.xlsx", directory / "report.docx",
                             None)
         book = render.XlsxReport(files.xlsx, vocabulary(inv))  # its rows are written during the one pass over the runs
@@ -85,7 +125,8 @@ def make_report(reports: Path, inv: Inventory | None, *, run_ids: list[str] | No
         drawn = checked_charts(data)
         files.html.write_text(render.html(data, drawn), encoding="utf-8")
         render.docx(data, drawn, files.docx)
-    return files
+        box.result = files
+    return box.result
 
 
 def checked_charts(data: ReportData, make=charts.all_charts) -> list[charts.Chart]:

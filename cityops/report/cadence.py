@@ -11,14 +11,13 @@ needs on those hosts; its coverage is how many of the lot's hosts the run inspec
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..inventory.model import Inventory
 from ..inventory.schema import CADENCES, split_list
 from ..timeutil import BEIJING, now
-from .runs import Period, Run
+from .runs import Period, Run, scan_runs
 
 
 @dataclass
@@ -151,6 +150,8 @@ def compliance(runs_dir: Path, inv: Inventory, lot: str, period: Period, hosts_p
         return plans
     first, last = min(s.start for s in every), max(s.end for s in every)
     for run in manifests(runs_dir, first, last, lot):
+        if not run.usable:
+            continue
         for plan in plans:
             if not plan.filled_by(run.manifest):
                 continue
@@ -165,14 +166,11 @@ def compliance(runs_dir: Path, inv: Inventory, lot: str, period: Period, hosts_p
 
 
 def manifests(runs_dir: Path, first: dt.datetime, last: dt.datetime, lot: str) -> list[Run]:
-    """Runs of the lot that started in [first, last), by their manifests alone (results are not read)."""
+    """Runs of the lot that started in [first, last), by their manifests alone (results are not read);
+    a run whose records fail verification fills no slot."""
     out = []
-    for path in sorted(runs_dir.iterdir()) if runs_dir.exists() else []:
-        try:
-            manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
-            started = dt.datetime.fromisoformat(manifest["started"])
-        except (OSError, json.JSONDecodeError, KeyError, ValueError):
-            continue
-        if first <= started < last and lot in manifest.get("lots", []):
-            out.append(Run(path.name, path, manifest, lot=lot))
+    for run in scan_runs(runs_dir, first, last):
+        if lot in run.manifest.get("lots", []):
+            run.lot = lot
+            out.append(run)
     return out

@@ -15,17 +15,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..hashchain import HashChain
 from ..inventory.model import Inventory
 from ..timeutil import now
-from .build import make_report, new_directory
-from .runs import Period, find_runs
+from .build import make_report, report_directory
+from .runs import Period, ReportError, find_runs
 
 MANIFEST = "MANIFEST.json"
 ZIP_TIME = (2026, 1, 1, 0, 0, 0)  # fixed member times: the same content makes the same archive
@@ -50,21 +51,8 @@ def register_path(reports: Path) -> Path:
     return reports / "evidence" / "register.jsonl"
 
 
-def _register_lines(path: Path) -> list[str]:
-    return path.read_text(encoding="utf-8").splitlines() if path.exists() else []
-
-
-def append_register(path: Path, entry: dict) -> dict:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lines = _register_lines(path)
-    entry = {**entry, "previous_line_sha256": sha256(lines[-1].encode()) if lines else ""}
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        os.write(fd, (json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n").encode())
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    return entry
+def register(reports: Path) -> HashChain:
+    return HashChain(register_path(reports), "登记簿")
 
 
 @dataclass
@@ -91,8 +79,13 @@ def periodic_document(period: Period):
 
 def pack(reports: Path, inv: Inventory | None, lot: str, period: Period) -> Pack:
     runs = find_runs(reports / "runs", lot=lot, period=period)  # results filtered to the lot
-    out_dir = new_directory(reports / "evidence", f"lot{lot}-{period.label}-{now().strftime('%Y%m%dT%H%M%S')}")
-    with tempfile.TemporaryDirectory(dir=out_dir) as staging:  # the lot's share of each run, on disk, not in memory
+    doubtful = [f"{r.run_id}（{r.label}）" for r in runs if r.verify() in ("tampered", "unverified", "running")]
+    if doubtful:  # sealing is vouching: a run that cannot be verified, or is still being written, is not sealed
+        raise ReportError(f"evidence pack of lot {lot} {period.label} refused: {len(doubtful)} run(s) cannot be sealed: "
+                          + "；".join(doubtful[:5]))
+    with report_directory(reports / "evidence", f"lot{lot}-{period.label}-{now().strftime('%Y%m%dT%H%M%S')}") as box, \
+            tempfile.TemporaryDirectory(dir=box.path) as staging:  # the lot's share of each run, on disk
+        out_dir = box.path
         stage = Path(staging)
         raw: dict[str, str] = {}
         for run in runs:
@@ -109,6 +102,7 @@ def pack(reports: Path, inv: Inventory | None, lot: str, period: Period) -> Pack
             manifest["hosts_without_checks"] = [h for h in manifest.get("hosts_without_checks", []) if h in hosts]
             manifest["filtered_for_lot"] = lot
             manifest["source_files"] = manifest.pop("files", {})
+            manifest["integrity"] = {"state": run.state, "notes": run.notes}
             body = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
             (target / "manifest.json").write_bytes(body)
             raw[f"runs/{run.run_id}/results.jsonl"] = digest.hexdigest()
@@ -133,7 +127,9 @@ def pack(reports: Path, inv: Inventory | None, lot: str, period: Period) -> Pack
                 with members[name].open("rb") as src, z.open(member(name), "w") as dst:
                     shutil.copyfileobj(src, dst, 1 << 20)
             z.writestr(member(MANIFEST), json.dumps(manifest, ensure_ascii=False, indent=1))
-    append_register(register_path(reports), {
+        box.result = Pack(path, root, {}, made.directory)
+    path = box.result.path
+    register(reports).append({
         "pack": path.name, "lot": lot, "period": period.label, "created": manifest["created"], "root_hash": root,
         "manifest_sha256": sha256(json.dumps(manifest, ensure_ascii=False, indent=1).encode()),
         "archive_sha256": sha256(path.read_bytes()), "files": files})
@@ -146,6 +142,33 @@ class Verdict:
     problems: list[str]  # Chinese, one per finding, each naming the file
 
 
+UNREADABLE_MEMBER = (RuntimeError, NotImplementedError, zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError)
+
+
+def _member_hash(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> str:
+    """sha256 of one member, streamed; an encrypted member or one of an unknown method says so, by name."""
+    if info.flag_bits & 0x1:
+        raise ValueError("加密成员，无法校验")
+    digest = hashlib.sha256()
+    with z.open(info) as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _manifest_files(raw: bytes | None) -> tuple[dict, str]:
+    """MANIFEST.json's file list, or ({} and why it cannot be read)."""
+    if raw is None:
+        return {}, ""
+    try:
+        files = json.loads(raw)["files"]
+        if isinstance(files, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
+            return files, ""
+    except (ValueError, KeyError, TypeError):
+        pass
+    return {}, f"{MANIFEST}: 不是有效的清单（无法读取文件列表）"
+
+
 def verify(pack_path: Path, reports: Path) -> Verdict:
     problems: list[str] = []
     raw_manifest = None
@@ -155,46 +178,43 @@ def verify(pack_path: Path, reports: Path) -> Verdict:
             for info in z.infolist():
                 if info.is_dir():
                     continue
-                if info.filename == MANIFEST:
-                    raw_manifest = z.read(info)
-                    continue
-                digest = hashlib.sha256()
-                with z.open(info) as f:
-                    while chunk := f.read(1 << 20):
-                        digest.update(chunk)
-                actual[info.filename] = digest.hexdigest()
-    except (zipfile.BadZipFile, FileNotFoundError) as exc:
+                try:
+                    if info.filename == MANIFEST:
+                        if info.file_size > 64 * 1024 * 1024:
+                            raise ValueError("清单过大")
+                        raw_manifest = z.read(info)
+                        continue
+                    actual[info.filename] = _member_hash(z, info)
+                except UNREADABLE_MEMBER as exc:
+                    problems.append(f"{info.filename}: 无法读取（{exc}）")
+                    actual[info.filename] = "unreadable"
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
         return Verdict(False, [f"{pack_path}: 不是可读的证据包（{exc}）"])
-    lines = _register_lines(register_path(reports))
-    register: list[dict] = []
-    for i, line in enumerate(lines):
-        try:
-            register.append(json.loads(line))
-        except json.JSONDecodeError:
-            register.append({})
-            problems.append(f"登记簿第 {i + 1} 行不是有效记录（被改动）")
-        if i and register[i] and register[i].get("previous_line_sha256") != sha256(lines[i - 1].encode()):
-            problems.append(f"登记簿第 {i + 1} 行之前的记录被改动（哈希链断开）")
-    entry = next((e for e in reversed(register) if e.get("pack") == pack_path.name), None)
-    if entry is None:
+    chain = register(reports).read()
+    problems += chain.problems
+    entry = next((e for e in reversed(chain.entries) if e.get("pack") == pack_path.name), None)
+    own_files, broken = _manifest_files(raw_manifest)
+    if broken:
+        problems.append(broken)
+    if entry is None or not isinstance(entry.get("files"), dict):
         problems.append(f"{pack_path.name}: 登记簿中没有该证据包")
-        expected = json.loads(raw_manifest)["files"] if raw_manifest else {}
+        expected = own_files
     else:
         expected = entry["files"]
         if raw_manifest is None:
             problems.append(f"{MANIFEST}: 已被删除")
-        elif sha256(raw_manifest) != entry["manifest_sha256"]:
+        elif sha256(raw_manifest) != entry.get("manifest_sha256"):
             problems.append(f"{MANIFEST}: 与登记时不一致（清单被改写）")
         raw_now = {p: h for p, h in actual.items() if p.startswith("runs/")}
-        if root_of(raw_now) != entry["root_hash"]:
-            problems.append(f"原始记录的根哈希与登记不符（登记 {entry['root_hash'][:16]}…，报告封面印有该值）")
+        if root_of(raw_now) != entry.get("root_hash"):
+            problems.append(f"原始记录的根哈希与登记不符（登记 {str(entry.get('root_hash'))[:16]}…，报告封面印有该值）")
     for p in sorted(set(expected) | set(actual)):
         if p not in actual:
             problems.append(f"{p}: 已被删除")
         elif p not in expected:
             problems.append(f"{p}: 登记后新增的文件")
-        elif actual[p] != expected[p]:
-            problems.append(f"{p}: 内容已被修改（SHA-256 {actual[p][:16]}…，登记为 {expected[p][:16]}…）")
+        elif actual[p] != expected[p] and actual[p] != "unreadable":
+            problems.append(f"{p}: 内容已被修改（SHA-256 {actual[p][:16]}…，登记为 {str(expected[p])[:16]}…）")
     return Verdict(not problems, problems)
 
 

@@ -47,7 +47,7 @@ def when(t) -> str:
 def run_row(run, n: dict) -> tuple:
     m = run.manifest
     return (run.run_id, m.get("period_slot", ""), cadence_mod.CADENCES.get(m.get("cadence"), m.get("cadence") or ""),
-            m.get("inspector", ""), when(run.started), "完成" if m.get("status") == "complete" else "未完成",
+            m.get("inspector", ""), when(run.started), run.label,
             n.get("hosts", 0), n.get("results", 0), n.get("pass", 0), n.get("warn", 0), n.get("fail", 0),
             n.get("error", 0), n.get("waived", 0), n.get("fixed", 0))
 
@@ -65,7 +65,8 @@ def make_ledger(reports: Path, inv: Inventory, lot: str, period: Period, out: Pa
     runs_dir = reports / "runs"
     runs = find_runs(runs_dir, lot=lot, period=period)
     names = vocabulary(inv)
-    with report_directory(out or reports / "out", stem(f"ledger-lot{lot}", period.label)) as directory:
+    with report_directory(out or reports / "out", stem(f"ledger-lot{lot}", period.label)) as box:
+        directory = box.path
         book = Book(directory / "ledger.xlsx")
         head = book.sheet("台账汇总", widths=[22, 70])
         compliance_sheet = book.sheet("巡检执行情况", ["巡检频率", "应巡检时段", "执行情况", "巡检编号", "巡检设备数",
@@ -110,7 +111,8 @@ def make_ledger(reports: Path, inv: Inventory, lot: str, period: Period, out: Pa
         book.close()
         files = LedgerFiles(directory, book.path, directory / "ledger.docx", data, compliance)
         ledger_docx(files, w, facts)
-    return files
+        box.result = files
+    return box.result
 
 
 def problem_row(i: int, p: Problem, data: ReportData) -> tuple:

@@ -11,6 +11,7 @@ with 宋体 for body text and 仿宋 for tables, the East-Asian font set explici
 from __future__ import annotations
 
 import base64
+import json
 import re
 from pathlib import Path
 
@@ -26,10 +27,22 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "report"
 DETAIL_LIMIT = 3000  # results shown in full in HTML/DOCX; beyond that the XLSX carries them
 
 
+def yaml_text(value) -> str:
+    """A value as it may stand inside the YAML wording: one line, quotes and backslashes escaped as in a
+    double-quoted scalar, so text from a device or a manifest can never end a key or start a new one."""
+    if isinstance(value, int | float) or value is None:
+        return "" if value is None else str(value)
+    return json.dumps(" ".join(str(value).split()), ensure_ascii=False)[1:-1]
+
+
 def _env(markup: bool = True) -> jinja2.Environment:
-    """HTML trims the lines its tags leave; the YAML wording keeps every newline (they end its keys)."""
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=jinja2.select_autoescape(["html"]),
-                              undefined=jinja2.StrictUndefined, trim_blocks=markup, lstrip_blocks=markup)
+    """HTML: every value escaped (a device's answer is data, never markup) and the lines its tags leave trimmed.
+    YAML wording: every newline kept (they end its keys) and every value made safe to stand in it."""
+    if markup:
+        return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                                  undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=False, finalize=yaml_text,
+                              undefined=jinja2.StrictUndefined)
 
 
 def value_text(r: dict) -> str:
@@ -281,7 +294,7 @@ def docx(data: ReportData, charts: list[Chart], path: Path) -> None:
     doc.table(["巡检编号", "时段", "巡检人", "开始", "结束", "状态", "结果数"],
               [(r.run_id, r.manifest.get("period_slot", ""), r.manifest.get("inspector", ""),
                 r.manifest.get("started", "")[:19].replace("T", " "), (r.manifest.get("ended") or "")[:19].replace("T", " "),
-                "完成" if r.manifest.get("status") == "complete" else "未完成",
+                r.label,
                 data.by_run.get(r.run_id, {}).get("results", 0)) for r in data.runs],
               [38, 24, 18, 28, 28, 14, 16])
 

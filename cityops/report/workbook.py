@@ -3,7 +3,7 @@
 Each sheet streams its own rows, so a report can write its per-result sheet during
 the one pass over the runs and its summary sheets after it, in whatever order the
 tabs are meant to appear. Strings are never turned into formulas, URLs or numbers:
-a device's message that starts with '=' stays text.
+a device's message that starts with '=' stays text, with the OWASP apostrophe (cityops/cells.py).
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import xlsxwriter
+
+from ..cells import neutral_row, neutralise
 
 
 class Sheet:
@@ -24,7 +26,7 @@ class Sheet:
         for i, width in enumerate(widths or []):
             self.ws.set_column(i, i, width)
         if headers:
-            self.ws.write_row(0, 0, headers, book.bold)
+            self.ws.write_row(0, 0, neutral_row(headers), book.bold)
             self.next_row = 1
         if freeze:
             self.ws.freeze_panes(*freeze)
@@ -40,7 +42,7 @@ class Sheet:
             elif isinstance(v, (int, float)):
                 write_number(r, c, v, fmt)
             else:
-                write_string(r, c, str(v)[:32000], fmt)  # Excel's cell limit is 32,767 characters
+                write_string(r, c, neutralise(str(v)[:32000]), fmt)  # Excel's cell limit is 32,767 characters
         self.next_row = r + 1
         self.columns = max(self.columns, len(values))
 

@@ -87,12 +87,14 @@ def make_yearly(reports: Path, inv: Inventory, lot: str, period: Period, out: Pa
         raise ReportError(f"period '{period.label}': a yearly summary is of a year (e.g. {period.start.year})")
     data, compliance, subs = gather(reports, inv, lot, period)
     data.root_hash = root_hash
-    with report_directory(out or reports / "out", stem(f"yearly-lot{lot}", period.label)) as directory:
+    with report_directory(out or reports / "out", stem(f"yearly-lot{lot}", period.label)) as box:
+        directory = box.path
         files = YearlyFiles(directory, directory / "yearly.xlsx", directory / "yearly.docx", data,
                             months_of(data, compliance), subs, compliance, plan_of(subs, compliance))
         yearly_xlsx(files)
         yearly_docx(files, lot, period)
-    return files
+        box.result = files
+    return box.result
 
 
 def yearly_xlsx(files: YearlyFiles) -> None:

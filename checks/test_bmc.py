@@ -25,13 +25,22 @@ def health(status: dict | None) -> str:
 
 
 def ipmi(ctx, kind: str) -> list[ipmi_parser.Sensor]:
+    """The host's sensors of one kind, from one SDR read shared by the three BMC checks (each keeps it as evidence).
+    Fewer sensors of the kind than the last whole reading of this host is a partial answer, never a pass."""
     bmc = ctx.bmc
-    if "ipmi_sensors" not in bmc.memo:  # one SDR read serves the three BMC checks
-        bmc.memo["ipmi_sensors"] = ipmi_parser.sdr_elist(bmc.sensors())
-    picked = [s for s in bmc.memo["ipmi_sensors"] if kind in s.name]
-    if not picked:
-        raise ParseError(f"IPMI: no '{kind}' sensor in the SDR")
-    return picked
+    sensors = ctx.cached("ipmi_sensors", lambda: ipmi_parser.sdr_elist(bmc.sensors()), session=bmc)
+    picked = [s for s in sensors if kind in s.name]
+    readable = [s for s in picked if s.status != "ns"]  # `ns`: no reading (an empty slot, or a BMC too busy to scan)
+    if not readable:
+        raise ParseError(f"IPMI: no readable '{kind}' sensor in the SDR" + (f" ({len(picked)} without a reading)"
+                                                                           if picked else ""))
+    key = f"sensors:{kind}"
+    expected = ctx.previous(key)
+    if expected and len(readable) < expected:
+        raise ParseError(f"IPMI: read {len(readable)} of {int(expected)} '{kind}' sensors (the last whole reading of "
+                         f"this host had {int(expected)}): a partial answer")
+    ctx.values[key] = len(readable)
+    return readable
 
 
 @check("BMC-FAN-001", "服务器风扇状态（带外）", platforms=SERVERS, requires=("bmc_protocol",), cadences=DAILY,

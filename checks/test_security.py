@@ -18,12 +18,10 @@ def api(ctx, path: str) -> dict:
 
 
 def health(ctx) -> ap.Health:
-    if "health" not in ctx.session.memo:
-        if ctx.platform in CLI:
-            ctx.session.memo["health"] = ap.cli_status(ctx.run(ap.COMMANDS[ctx.platform]["status"]).stdout)
-        else:
-            ctx.session.memo["health"] = ap.web_status(api(ctx, "/api/v1/system"))
-    return ctx.session.memo["health"]
+    """One status reading shared by the CPU, memory, disk and hardware checks, each keeping it as evidence."""
+    if ctx.platform in CLI:
+        return ctx.cached("health", lambda: ap.cli_status(ctx.run(ap.COMMANDS[ctx.platform]["status"]).stdout))
+    return ctx.cached("health", lambda: ap.web_status(api(ctx, "/api/v1/system")))
 
 
 @check("SEC-SIG-001", "安全设备特征库/病毒库时效", platforms=ALL, cadences=EVERY, severity="major", warn=7, crit=30,

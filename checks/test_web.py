@@ -30,9 +30,8 @@ def page_answers(ctx, item: str, fetch) -> None:
 
 
 def home(ctx, timeout: float = 20.0):
-    if "home" not in ctx.session.memo:
-        ctx.session.memo["home"] = ctx.request("GET", "/", timeout=timeout)
-    return ctx.session.memo["home"]
+    """The home page, fetched once and kept as evidence by every check that reads it."""
+    return ctx.cached("home", lambda: ctx.request("GET", "/", timeout=timeout))
 
 
 @check("WEB-HTTP-001", "网站首页可访问", platforms=WEB, cadences=EVERY, severity="critical",

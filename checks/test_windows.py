@@ -26,14 +26,15 @@ def hosts_sql(ctx) -> bool:
     """Does this host run the SQL Server instance now? A failover node answers only while it owns the role."""
     if str(ctx.inventory_host.get("role")) != "sqlserver_node":
         return True
-    if "sql_owner" not in ctx.session.memo:
+    def sql_owner() -> str:
         groups = ps(ctx, "Get-ClusterGroup | ForEach-Object { $_.Name + '|' + $_.OwnerNode + '|' + $_.State }", 3,
                     "Get-ClusterGroup")
         owners = [owner for name, owner, _state in groups if name.startswith("SQL Server")]
         if not owners:
             raise ParseError("Get-ClusterGroup: no 'SQL Server (...)' role")
-        ctx.session.memo["sql_owner"] = owners[0]
-    owner = ctx.session.memo["sql_owner"]
+        return owners[0]
+
+    owner = ctx.cached("sql_owner", sql_owner)
     if owner.lower() != ctx.host_name.lower():
         ctx.skip(f"本节点不承载 SQL Server 角色（当前所有者 {owner}），由所有者节点巡检")
         return False

@@ -19,7 +19,7 @@ from ..transport.session import Answer, Session
 from .catalogue import Check
 
 STATUS_ORDER = ("pass", "skip", "waived", "warn", "fail", "error")
-STATUS_NAMES = {"pass": "正常", "warn": "告警", "fail": "异常", "error": "无法巡检", "skip": "不适用", "waived": "已豁免"}
+STATUS_NAMES = {"pass": "正常", "warn": "告警", "fail": "异常", "error": "无法巡检", "skip": "不适用", "waived": "已豁免"}  # nosec B105 - status labels, not a password
 EXCERPT = 2000
 
 
@@ -95,6 +95,18 @@ class Context:
             raise ParseError(f"'{command}' ended with status {answer.exit_status}: "
                              f"{redact.text((answer.stderr or answer.stdout).strip())[:200]}")
         return answer
+
+    def cached(self, key: str, fetch, session: Session | None = None):
+        """A reading fetched once per host and run and shared by several checks (one SDR read for the three BMC
+        checks): each check that grades on it carries its evidence, not only the first one that fetched it."""
+        memo = (session or self.session).memo
+        if key not in memo:
+            before = len(self.answers)
+            value = fetch()
+            memo[key] = (value, list(self.answers[before:]))
+        value, answers = memo[key]
+        self.answers.extend(a for a in answers if a not in self.answers)
+        return value
 
     def request(self, method: str, path: str, **kw):
         """An HTTP request through the host's session, kept as evidence like a command."""

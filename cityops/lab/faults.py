@@ -41,6 +41,10 @@ KINDS: dict[str, FaultKind] = {f.kind: f for f in (
     FaultKind("fan_failed", "风扇故障", _ALL, {"fan": 1}),
     FaultKind("power_failed", "电源故障", _ALL, {"psu": 2}),
     FaultKind("temperature_high", "温度过高", (*_ALL, *_SNMP), {"celsius": 79}),
+    # a slow or faulty BMC: its SDR walk ends early after `records` records (`truncate`: the repository seems to end,
+    # ipmitool exits 0 with a short list), a record read fails (`error`: completion code C3, a BMC too busy to
+    # answer in time), or sensors past the first `records` give no reading (`unreadable`: ipmitool shows `ns`)
+    FaultKind("sdr_partial", "BMC 传感器列表不完整（SDR 读取中断）", _SRV, {"records": 3, "mode": "truncate"}),
     FaultKind("crc_errors", "接口 CRC 错包持续增长", ("network_cli",), {"port": 1, "per_minute": 120}),
     FaultKind("alarm_active", "存在活动告警", _NET, {}),
     FaultKind("stack_member_offline", "堆叠成员/单板离线", ("network_cli",), {"slot": 1},

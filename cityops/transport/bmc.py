@@ -91,18 +91,24 @@ class IpmiSession(_BmcEndpoint, Session):
 
     def _run(self, command: str, timeout: float) -> tuple[int | None, str, str]:
         import os
-        import subprocess
+        import subprocess  # nosec B404 - ipmitool, no shell
 
         cred = self.credential
         argv = ["ipmitool", "-I", "lanplus", "-C", "3", "-N", "2", "-R", "1", "-H", self.address,
                 "-U", cred.username, "-E", *command.split()]
         env = {**os.environ, "IPMI_PASSWORD": cred.password}
+
+        def ipmitool(args: list[str]) -> subprocess.CompletedProcess:
+            return subprocess.run(args, capture_output=True, text=True, timeout=self.time_left(timeout), env=env)  # nosec B603 - argv list, password via env
+
         try:
             with IPMI_SLOTS:
-                p = subprocess.run(argv, capture_output=True, text=True, timeout=self.time_left(timeout), env=env)
-                if p.returncode != 0 and "Unable to establish" in p.stderr:  # ask again, verbosely, to learn why
-                    p = subprocess.run([argv[0], "-v", *argv[1:]], capture_output=True, text=True,
-                                       timeout=self.time_left(timeout), env=env)
+                p = ipmitool(argv)
+                if p.returncode != 0 and "Unable to establish" in p.stderr:
+                    p = ipmitool(argv)  # the same question once more: a datagram lost on a busy network
+                    if p.returncode != 0 and "Unable to establish" in p.stderr:
+                        why = ipmitool([argv[0], "-v", *argv[1:]])  # verbose, only to learn why: never parsed
+                        p = subprocess.CompletedProcess(argv, p.returncode, p.stdout, p.stderr + why.stderr)
         except subprocess.TimeoutExpired:
             raise ConnectFailure(self.name, "read_timeout", f"ipmitool {command}: no answer in {timeout:.0f} s") from None
         except FileNotFoundError:
@@ -114,11 +120,17 @@ class IpmiSession(_BmcEndpoint, Session):
             if "Unable to establish" in err or "Get Auth Capabilities error" in err:
                 raise ConnectFailure(self.name, "timeout", f"{self.address}:623/udp 无应答")
             raise ConnectFailure(self.name, "protocol", err.strip().splitlines()[-1][:200] if err.strip() else "")
-        return p.returncode, p.stdout, ""
+        return p.returncode, p.stdout, p.stderr  # stderr kept: ipmitool reports a record it could not read there
 
     def sensors(self) -> str:
-        """`ipmitool sdr elist`: every sensor of the SDR repository with its status and reading."""
-        return self.run("sdr elist").stdout
+        """`ipmitool sdr elist`: every sensor of the SDR repository with its status and reading; a list ipmitool
+        completed with complaints on stderr (a record it could not read) is refused, never taken as the whole."""
+        from ..parsers import ParseError
+
+        answer = self.run("sdr elist")
+        if answer.stderr.strip():
+            raise ParseError(f"ipmitool sdr elist: partial answer — {answer.stderr.strip().splitlines()[-1][:160]}")
+        return answer.stdout
 
 
 def open_bmc(host: Host, config: TransportConfig, deadline: float | None = None) -> Session:

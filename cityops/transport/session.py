@@ -272,14 +272,21 @@ class SshExec(Session):
 
     def _run(self, command: str, timeout: float) -> tuple[int | None, str, str]:
         try:
-            _stdin, out, err = self.client.exec_command(command, timeout=timeout)
+            _stdin, out, err = self.client.exec_command(command, timeout=timeout)  # nosec B601 - the device's own CLI command, audited
             stdout = out.read().decode("utf-8", errors="replace")
             stderr = err.read().decode("utf-8", errors="replace")
-            return out.channel.recv_exit_status(), stdout, stderr
+            status = out.channel.recv_exit_status()
         except TimeoutError:
+            if getattr(self, "_cut", None):
+                raise ConnectFailure(self.name, "host_timeout", f"'{command}' cut at the host's time limit") from None
             raise ConnectFailure(self.name, "read_timeout", f"'{command}' gave no answer within {timeout:.0f} s") from None
         except Exception as exc:
             raise self.failure(exc) from None
+        if getattr(self, "_cut", None):  # the watchdog shut the socket: what was read is a fragment, not an answer
+            raise ConnectFailure(self.name, "host_timeout", f"'{command}' cut at the host's time limit")
+        if status == -1:  # paramiko's "no exit status": the channel closed before the command finished
+            raise ConnectFailure(self.name, "closed", f"'{command}': the session closed before the command finished")
+        return status, stdout, stderr
 
     def close(self) -> None:
         if self._open:
@@ -407,7 +414,7 @@ class CliSession(Session):
             try:
                 self.conn.remote_conn.close()  # no graceful 'quit': VRP's logout costs seconds per device
                 self.conn.remote_conn_pre.close()
-            except Exception:
+            except Exception:  # nosec B110 - best-effort close of a dead session
                 pass
         super().close()
 

@@ -20,9 +20,9 @@ import struct
 import sys
 from pathlib import Path
 
-from pyghmi.ipmi import bmc as pyghmi_bmc
-from pyghmi.ipmi.private import serversession
-from pyghmi.ipmi.private import session as ipmisession
+from pyghmi.ipmi import bmc as pyghmi_bmc  # nosec B415 - the lab models IPMI BMCs the estate has
+from pyghmi.ipmi.private import serversession  # nosec B415 - the lab models IPMI BMCs
+from pyghmi.ipmi.private import session as ipmisession  # nosec B415 - the lab models IPMI BMCs
 
 from ..faults import FaultView
 from ..statedir import LabDir
@@ -106,7 +106,14 @@ class LabBmc(pyghmi_bmc.Bmc):
                 record_id = len(self.records) - 1
             if record_id >= len(self.records):
                 return session.send_ipmi_response(code=0xCB)  # requested record not present
-            nxt = record_id + 1 if record_id + 1 < len(self.records) else 0xFFFF
+            last = len(self.records)
+            partial = self.faults.of(self.entry["host"]).get("sdr_partial")
+            if partial is not None and partial.get("mode") == "error":
+                if record_id >= int(partial.get("records", 3)):
+                    return session.send_ipmi_response(code=0xC3)  # timeout while processing the command
+            elif partial is not None and partial.get("mode") == "truncate":
+                last = min(last, int(partial.get("records", 3)))  # the walk's next-record pointer ends early
+            nxt = record_id + 1 if record_id + 1 < last else 0xFFFF
             chunk = self.records[record_id][offset:offset + count]
             return session.send_ipmi_response(data=[nxt & 0xFF, nxt >> 8, *chunk])
         if netfn == 0x04 and cmd == 0x2D:  # Get Sensor Reading
@@ -117,6 +124,11 @@ class LabBmc(pyghmi_bmc.Bmc):
 
     def reading(self, number: int) -> list[int]:
         f = self.faults.of(self.entry["host"])
+        partial = f.get("sdr_partial")
+        if partial is not None and partial.get("mode") == "unreadable":
+            index = next((i for i, s in enumerate(SENSORS) if s[0] == number), 0)
+            if index >= int(partial.get("records", 3)):
+                return [0x00, 0xE0, 0x00]  # reading unavailable, as a BMC too busy to scan the sensor
         if number == 0x01:
             t = int(f["temperature_high"].get("celsius", 48)) if "temperature_high" in f else 21 + self.seed % 6
             status = 0x10 if t >= 42 else (0x08 if t >= 38 else 0x00)  # upper critical / non-critical

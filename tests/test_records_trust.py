@@ -91,7 +91,8 @@ class Tags(HTMLParser):
 
 def test_markup_in_every_text_field_of_a_result_is_escaped_in_the_html_report(reports):
     rows = [result(f"srv-{i}", "LNX-FS-001", status, MARKUP) for i, status in enumerate(("fail", "warn", "error", "pass"))]
-    rows += [result("srv-y", "LNX-FS-002", "fail", YAML_BREAK)]
+    rows += [result("srv-y", "LNX-FS-002", "fail", YAML_BREAK),
+             result("srv-z", "LNX-FS-003", "warn", MARKUP, value=MARKUP, threshold=MARKUP, unit="<b>%</b>")]
     run = make_run(reports, NOV, rows, inspector=MARKUP)
     made = make_report(reports, None, run_ids=[run.name])
     html = made.html.read_text(encoding="utf-8")

@@ -18,7 +18,7 @@ import yaml
 
 from ..cells import neutral_row
 from ..errors import BadInput
-from ..files import write_atomic
+from ..files import write_all_atomic
 from .archive import ImportedRow, ImportPlan
 from .bulk import decode_table_bytes
 from .check import check_inventory
@@ -249,11 +249,7 @@ def apply_import(inv: Inventory, plan: ImportPlan, *, prune: bool = False) -> li
         if new_problems:
             raise ImportRefused("the import would introduce these inventory problems; nothing was written:\n"
                                 + "\n".join(new_problems[:50]))
-        written = []
-        for path in sorted(editor.touched):
-            rel = path.relative_to(scratch)
-            target = inv.root / rel
-            write_atomic(target, path.read_bytes())
-            written.append(target)
-        return written
+        changes = {inv.root / path.relative_to(scratch): path.read_bytes() for path in sorted(editor.touched)}
+        write_all_atomic(changes)
+        return list(changes)
 

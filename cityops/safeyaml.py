@@ -92,7 +92,7 @@ def load_text(text: str, source: str, loader=BoundedLoader, max_bytes: int = MAX
     if size > max_bytes:
         raise BadInput(f"{source}: {size:,} bytes, more than the {max_bytes:,} a YAML file may have here")
     try:
-        return yaml.load(text, Loader=loader)  # nosec B506 - BoundedLoader is a SafeLoader subclass
+        return yaml.load(text, Loader=loader)  # nosec B506  # BoundedLoader is a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise BadInput(f"{source}:{mark.line + 1 if mark else 0}: YAML does not parse: {exc.problem or exc}") from None

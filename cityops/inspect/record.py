@@ -20,9 +20,9 @@ import hashlib
 import json
 import os
 import re
-import subprocess  # nosec B404 - git only, fixed argv
+import subprocess  # nosec B404  # git only, fixed argv
 import threading
-import xml.etree.ElementTree as ET  # nosec B405 - writes JUnit XML, never parses input
+import xml.etree.ElementTree as ET  # nosec B405  # writes JUnit XML, never parses input
 from importlib import metadata
 from pathlib import Path
 
@@ -170,9 +170,9 @@ def tool_identity() -> dict:
         version = "unknown"
     commit, dirty = "", None
     try:
-        commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True,  # nosec B603 B607 - fixed argv, git from PATH
+        commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True,  # nosec B603 B607  # fixed argv, git from PATH
                                 timeout=5).stdout.strip()
-        dirty = bool(subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"],  # nosec B603 B607 - fixed argv, git from PATH
+        dirty = bool(subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"],  # nosec B603 B607  # fixed argv, git from PATH
                                     capture_output=True, text=True, timeout=5).stdout.strip())
     except (OSError, subprocess.SubprocessError):
         pass

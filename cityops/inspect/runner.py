@@ -92,7 +92,7 @@ def warm_imports() -> None:
     """Import every client library before the workers start: two threads importing the same module for the first
     time can deadlock in Python's import lock (seen as _DeadlockError under load)."""
     import codecs  # noqa: F401
-    import subprocess  # noqa: F401  # nosec B404 - imported early (import lock)
+    import subprocess  # noqa: F401  # nosec B404  # imported early (import lock)
 
     import netmiko  # noqa: F401
     import paramiko  # noqa: F401

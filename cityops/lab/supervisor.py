@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import subprocess  # nosec B404 - starts the lab's own servers
+import subprocess  # nosec B404  # starts the lab's own servers
 import sys
 import time
 from collections.abc import Callable
@@ -48,7 +48,7 @@ def spawn(lab: LabDir, name: str, argv: list[str]) -> subprocess.Popen:
     lab.ensure()
     log_path = lab.logs_dir / f"{name.replace(':', '_')}.log"
     with open(log_path, "ab") as log:
-        return subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,  # nosec B603 - argv built by the lab, no shell
+        return subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,  # nosec B603  # argv built by the lab, no shell
                                 start_new_session=True)
 
 

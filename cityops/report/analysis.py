@@ -43,7 +43,7 @@ def _phrases() -> dict:
     return yaml.safe_load((TEMPLATES / "analysis.yml").read_text(encoding="utf-8"))
 
 
-_jinja = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)  # nosec B701 - phrases for DOCX/XLSX text, never HTML
+_jinja = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)  # nosec B701  # phrases for DOCX/XLSX text, never HTML
 
 
 def say(path: str, **values) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from .summary import LABELS, ReportData
 
 CJK_FAMILIES = ["Noto Sans CJK SC", "Noto Serif CJK SC", "WenQuanYi Zen Hei", "Source Han Sans SC", "SimSun"]
-COLOURS = {"pass": "#4c9a2a", "warn": "#e0a100", "fail": "#c0392b", "error": "#7f8c8d", "waived": "#5d8aa8"}  # nosec B105 - colours, not a password
+COLOURS = {"pass": "#4c9a2a", "warn": "#e0a100", "fail": "#c0392b", "error": "#7f8c8d", "waived": "#5d8aa8"}  # nosec B105  # colours, not a password
 
 
 @dataclass

@@ -41,7 +41,7 @@ def _env(markup: bool = True) -> jinja2.Environment:
     if markup:
         return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                                   undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=False, finalize=yaml_text,  # nosec B701 - YAML wording; values escaped by yaml_text
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=False, finalize=yaml_text,  # nosec B701  # YAML wording; values escaped by yaml_text
                               undefined=jinja2.StrictUndefined)
 
 

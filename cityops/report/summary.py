@@ -18,7 +18,7 @@ from ..timeutil import now
 from .runs import Period, Run
 
 STATUSES = ("pass", "warn", "fail", "error", "waived", "skip")
-LABELS = {"pass": "正常", "warn": "告警", "fail": "异常", "error": "无法连接", "waived": "已豁免", "skip": "不适用",  # nosec B105 - status labels, not a password
+LABELS = {"pass": "正常", "warn": "告警", "fail": "异常", "error": "无法连接", "waived": "已豁免", "skip": "不适用",  # nosec B105  # status labels, not a password
           "missing": "未巡检", "fixed": "已整改"}
 COLUMNS = ("pass", "warn", "fail", "error", "waived", "missing", "fixed")
 SEVERITY = {"critical": "严重", "major": "重要", "minor": "一般", "info": "提示"}

@@ -91,7 +91,7 @@ class IpmiSession(_BmcEndpoint, Session):
 
     def _run(self, command: str, timeout: float) -> tuple[int | None, str, str]:
         import os
-        import subprocess  # nosec B404 - ipmitool, no shell
+        import subprocess  # nosec B404  # ipmitool, no shell
 
         cred = self.credential
         argv = ["ipmitool", "-I", "lanplus", "-C", "3", "-N", "2", "-R", "1", "-H", self.address,
@@ -99,7 +99,7 @@ class IpmiSession(_BmcEndpoint, Session):
         env = {**os.environ, "IPMI_PASSWORD": cred.password}
 
         def ipmitool(args: list[str]) -> subprocess.CompletedProcess:
-            return subprocess.run(args, capture_output=True, text=True, timeout=self.time_left(timeout), env=env)  # nosec B603 - argv list, password via env
+            return subprocess.run(args, capture_output=True, text=True, timeout=self.time_left(timeout), env=env)  # nosec B603  # argv list, password via env
 
         try:
             with IPMI_SLOTS:

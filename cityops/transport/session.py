@@ -272,7 +272,7 @@ class SshExec(Session):
 
     def _run(self, command: str, timeout: float) -> tuple[int | None, str, str]:
         try:
-            _stdin, out, err = self.client.exec_command(command, timeout=timeout)  # nosec B601 - the device's own CLI command, audited
+            _stdin, out, err = self.client.exec_command(command, timeout=timeout)  # nosec B601  # the device's own CLI command, audited
             stdout = out.read().decode("utf-8", errors="replace")
             stderr = err.read().decode("utf-8", errors="replace")
             status = out.channel.recv_exit_status()
@@ -414,7 +414,7 @@ class CliSession(Session):
             try:
                 self.conn.remote_conn.close()  # no graceful 'quit': VRP's logout costs seconds per device
                 self.conn.remote_conn_pre.close()
-            except Exception:  # nosec B110 - best-effort close of a dead session
+            except Exception:  # nosec B110  # best-effort close of a dead session
                 pass
         super().close()
 

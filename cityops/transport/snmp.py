@@ -63,7 +63,7 @@ class SnmpSession(Session):
         community = self.credential.password
         pdu = V2C.GetRequestPDU()
         V2C.apiPDU.set_defaults(pdu)
-        request_id = random.randint(1, 2**31 - 1)  # nosec B311 - SNMP request id, not a secret
+        request_id = random.randint(1, 2**31 - 1)  # nosec B311  # SNMP request id, not a secret
         V2C.apiPDU.set_request_id(pdu, request_id)
         V2C.apiPDU.set_varbinds(pdu, [(oid, V2C.Null("")) for oid in oids])
         msg = V2C.Message()

@@ -28,9 +28,9 @@ def _digest_ok(request: web.Request, e: dict) -> bool:
     f = dict(re.findall(r'(\w+)="?([^",]+)"?', auth[7:]))
     if f.get("username") != e["username"] or f.get("nonce") not in NONCES:
         return False
-    ha1 = hashlib.md5(f"{e['username']}:{f.get('realm')}:{e['password']}".encode()).hexdigest()  # nosec B324 - HTTP digest auth (RFC 2617) is MD5 by definition; lab only
-    ha2 = hashlib.md5(f"{request.method}:{f.get('uri')}".encode()).hexdigest()  # nosec B324 - HTTP digest auth is MD5 by definition
-    expected = hashlib.md5(f"{ha1}:{f['nonce']}:{f.get('nc')}:{f.get('cnonce')}:{f.get('qop')}:{ha2}".encode()).hexdigest()  # nosec B324 - HTTP digest auth is MD5 by definition
+    ha1 = hashlib.md5(f"{e['username']}:{f.get('realm')}:{e['password']}".encode()).hexdigest()  # nosec B324  # HTTP digest auth (RFC 2617) is MD5 by definition; lab only
+    ha2 = hashlib.md5(f"{request.method}:{f.get('uri')}".encode()).hexdigest()  # nosec B324  # HTTP digest auth is MD5 by definition
+    expected = hashlib.md5(f"{ha1}:{f['nonce']}:{f.get('nc')}:{f.get('cnonce')}:{f.get('qop')}:{ha2}".encode()).hexdigest()  # nosec B324  # HTTP digest auth is MD5 by definition
     return f.get("response") == expected
 
 

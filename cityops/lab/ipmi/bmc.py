@@ -20,9 +20,9 @@ import struct
 import sys
 from pathlib import Path
 
-from pyghmi.ipmi import bmc as pyghmi_bmc  # nosec B415 - the lab models IPMI BMCs the estate has
-from pyghmi.ipmi.private import serversession  # nosec B415 - the lab models IPMI BMCs
-from pyghmi.ipmi.private import session as ipmisession  # nosec B415 - the lab models IPMI BMCs
+from pyghmi.ipmi import bmc as pyghmi_bmc  # nosec B415  # the lab models IPMI BMCs the estate has
+from pyghmi.ipmi.private import serversession  # nosec B415  # the lab models IPMI BMCs
+from pyghmi.ipmi.private import session as ipmisession  # nosec B415  # the lab models IPMI BMCs
 
 from ..faults import FaultView
 from ..statedir import LabDir

@@ -48,7 +48,7 @@ class Device:
 
     def __post_init__(self):
         seed = int(hashlib.sha256(self.name.encode()).hexdigest()[:12], 16)
-        rng = random.Random(seed)  # nosec B311 - seeded lab readings, not security
+        rng = random.Random(seed)  # nosec B311  # seeded lab readings, not security
         self.rng_seed = seed
         self.cpu_base = rng.randint(4, 28)
         self.mem_base = rng.randint(18, 55)

@@ -44,7 +44,7 @@ def vrp_config(s: Session) -> str:
         " undo http server enable",
         "#",
         "aaa",
-        f" local-user {d.username} password irreversible-cipher $1a${hashlib.md5(d.name.encode()).hexdigest()[:24]}$",  # nosec B324 - a fake cipher text in a lab config
+        f" local-user {d.username} password irreversible-cipher $1a${hashlib.md5(d.name.encode()).hexdigest()[:24]}$",  # nosec B324  # a fake cipher text in a lab config
         f" local-user {d.username} privilege level 15",
         f" local-user {d.username} service-type ssh",
         "#",

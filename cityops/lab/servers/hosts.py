@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess  # nosec B404 - lab setup tools, fixed argv
+import subprocess  # nosec B404  # lab setup tools, fixed argv
 from pathlib import Path
 
 from ...files import write_atomic
@@ -34,7 +34,7 @@ def shims_dir(lab: LabDir) -> Path:
 
 
 def password_hash(password: str) -> str:
-    out = subprocess.run(["openssl", "passwd", "-6", "-stdin"], input=password, capture_output=True, text=True,  # nosec B603 B607 - fixed argv, password on stdin
+    out = subprocess.run(["openssl", "passwd", "-6", "-stdin"], input=password, capture_output=True, text=True,  # nosec B603 B607  # fixed argv, password on stdin
                          check=True)
     return out.stdout.strip()
 
@@ -43,7 +43,7 @@ def client_key(lab: LabDir) -> Path:
     """The lab's SSH client key (ansible, testinfra and cityops use it for lab servers)."""
     key = lab.path / "id_ed25519"
     if not key.exists():
-        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "cityops-lab", "-f", str(key)], check=True)  # nosec B603 B607 - fixed argv
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "cityops-lab", "-f", str(key)], check=True)  # nosec B603 B607  # fixed argv
     return key
 
 
@@ -66,7 +66,7 @@ def prepare(lab: LabDir, entry: dict) -> None:
     set_password(lab, name, user, dev["password"])
     key = d / "ssh/ssh_host_ed25519_key"
     if not key.exists():
-        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(key)], check=True)  # nosec B603 B607 - fixed argv
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(key)], check=True)  # nosec B603 B607  # fixed argv
     auth = d / f"home/{user}/.ssh/authorized_keys"
     auth.write_text(client_key(lab).with_suffix(".pub").read_text())
     for p in (d / f"home/{user}", d / f"home/{user}/.ssh", auth):

@@ -45,7 +45,7 @@ class FileSystem:
 
 
 def _rng(name: str) -> random.Random:
-    return random.Random(int(hashlib.sha256(name.encode()).hexdigest()[:12], 16))  # nosec B311 - seeded lab readings, not security
+    return random.Random(int(hashlib.sha256(name.encode()).hexdigest()[:12], 16))  # nosec B311  # seeded lab readings, not security
 
 
 def os_release(host_os: str) -> tuple[str, str]:

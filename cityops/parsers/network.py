@@ -220,24 +220,66 @@ def boards(platform: str, text: str) -> list[tuple[str, str, bool, str]]:
     return out
 
 
+SPEED_SUFFIX = re.compile(r"\((?:\d+G|\d+M|v|e|l|s|b|B|d|p|ld|mf|c|sd|dl)\)$")  # VRP: 'GE1/0/1(10G)', '(v)', '(l)'
+
+
+def _vrp_interface_brief(text: str) -> dict[str, int]:
+    """VRP `display interface brief`: a legend (which grows with each release: '(p): port alarm down', '(dl): DLDP
+    down' ...), the header, then one row per interface, members of an Eth-Trunk indented. The inErrors column is
+    found by the header; a row that does not fit the header is refused, never skipped."""
+    lines = text.splitlines()
+    at = next((i for i, ln in enumerate(lines) if re.match(r"^\s*Interface\s+PHY\s+Protocol\b", ln)), None)
+    if at is None:
+        raise ParseError("display interface brief: no 'Interface PHY Protocol' header")
+    header = lines[at].split()
+    if "inErrors" not in header:
+        raise ParseError(f"display interface brief: no inErrors column in '{lines[at].strip()[:80]}'")
+    col = header.index("inErrors")
+    out: dict[str, int] = {}
+    for ln in lines[at + 1:]:
+        parts = ln.split()
+        if not parts or set(ln.strip()) <= {"-"}:
+            continue
+        if len(parts) != len(header) or not parts[col].isdigit():
+            raise ParseError(f"display interface brief: unreadable row '{ln.strip()[:80]}'")
+        out[SPEED_SUFFIX.sub("", parts[0])] = int(parts[col])
+    return out
+
+
+def _comware_interfaces(text: str) -> dict[str, int]:
+    """Comware `display interface`: a block per interface, headed by its name alone (Comware 7) or by 'NAME current
+    state: UP' (Comware 5, MSR); input errors and CRC counted in the block's input section only ('Input:' ...
+    'Output:'), as 'N input errors', 'N errors', 'N CRC' or 'N crc' ('N input error' on tunnels)."""
+    out: dict[str, int] = {}
+    name, section = None, "in"
+    for ln in text.splitlines():
+        head = re.match(r"^(?!Line protocol)([A-Za-z][\w./:-]*\d[\w./:-]*)(?: current state\s*:.*)?\s*$", ln)
+        if head:
+            name, section = head.group(1), "in"
+            continue
+        if name is None:
+            continue
+        if re.match(r"^\s*Output\s*:", ln):
+            section = "out"
+        elif re.match(r"^\s*Input\s*:", ln):
+            section = "in"
+        found = [int(n) for n in re.findall(r"(\d+) input errors?\b", ln)]
+        if section == "in":
+            found += [int(n) for n in re.findall(r"(?<!input )\b(\d+) errors\b", ln)]
+            found += [int(n) for n in re.findall(r"\b(\d+) crc\b", ln, re.I)]
+        if found:
+            out[name] = max(out.get(name, 0), *found)
+    return out
+
+
 def interface_errors(platform: str, text: str) -> dict[str, int]:
-    """{interface: input errors (CRC included) since the counters were last cleared}."""
+    """{interface: input errors (CRC included) since the counters were last cleared}, for every interface that
+    prints input error counters (an SVI or a loopback may print none)."""
     out: dict[str, int] = {}
     if platform.startswith("huawei"):
-        for row in textfsm("huawei_vrp", "display interface brief", text):
-            if row.get("inerrors", "").isdigit():
-                out[row["interface"]] = int(row["inerrors"])
+        out = _vrp_interface_brief(text)
     elif platform == "hp_comware":
-        name = None
-        for ln in text.splitlines():
-            if re.match(r"^\S+\d+(?:/\d+)*\s*$", ln):
-                name = ln.strip()
-            m = re.search(r"(\d+) input errors", ln)
-            if m and name:
-                out[name] = int(m.group(1))
-            m = re.search(r"(\d+) CRC", ln)
-            if m and name:
-                out[name] = max(out.get(name, 0), int(m.group(1)))
+        out = _comware_interfaces(text)
     elif platform == "cisco_ios":
         for row in textfsm("cisco_ios", "show interfaces", text):
             errors = [int(row[k]) for k in ("input_errors", "crc") if str(row.get(k, "")).isdigit()]
@@ -246,12 +288,14 @@ def interface_errors(platform: str, text: str) -> dict[str, int]:
     elif platform == "cisco_nxos":
         name = None
         for ln in text.splitlines():
-            m = re.match(r"^(fc\d+/\d+|Ethernet\d+/\d+|mgmt\d+) is ", ln)
+            m = re.match(r"^(\S+) is (?:up|down|administratively|admin|err-disabled|not|trunking|initializing)", ln)
             if m:
                 name = m.group(1)
-            m = re.search(r"(\d+) input errors?,?\s*(\d+) CRC", ln) or re.search(r"(\d+) CRC", ln)
-            if m and name:
-                out[name] = max(out.get(name, 0), *(int(g) for g in m.groups()))
+                continue
+            found = [int(n) for n in re.findall(r"\b(\d+) input errors?\b", ln)]
+            found += [int(n) for n in re.findall(r"\b(\d+) CRC(?:/FCS)?\b", ln)]
+            if found and name:
+                out[name] = max(out.get(name, 0), *found)
     if not out:
         raise ParseError(f"{platform}: no interface counters in the answer")
     return out

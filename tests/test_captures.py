@@ -1,0 +1,129 @@
+"""Every reading of device output, run on real published output of the command (tests/captures/).
+
+One generic test runs every case (pyinfra's tests/test_facts.py is the model): the capture
+`<platform>/<getter>/<case>.txt` is what a real device printed for the command cityops sends
+for that getter, and `<case>.yml` names its source (repository, commit, path) and the facts a
+person read from it. A coverage test holds the corpus to at least three cases per getter per
+platform of the estate; what is not there yet is listed, with why, in tests/captures/PENDING.yml,
+and that list may only shrink. A lab test runs the lab's own answer for each getter through the
+same reader, so the lab cannot drift from real devices unnoticed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from cityops.parsers import ParseError, network
+
+CAPTURES = Path(__file__).resolve().parent / "captures"
+MIN_CASES = 3
+NETWORK_PLATFORMS = ("huawei_vrp", "huawei_vrpv8", "hp_comware", "cisco_ios", "cisco_nxos")
+# getter name in the corpus -> (the key of its command in network.COMMANDS, the reader)
+GETTERS = {
+    "interface_errors": ("errors", network.interface_errors),
+    "boards": ("boards", network.boards),
+    "cpu": ("cpu", network.cpu_percent),
+    "memory": ("memory", network.memory_percent),
+    "fans": ("fan", network.fans),
+    "power_supplies": ("power", network.power_supplies),
+    "temperatures": ("temperature", network.temperatures),
+    "alarms": ("alarms", network.alarms),
+}
+
+
+def cases() -> list[Path]:
+    return sorted(CAPTURES.glob("*/*/*.yml"))
+
+
+def as_facts(getter: str, reading):
+    """A reading in the shape the cases' `expect` is written in."""
+    if getter == "boards":
+        return {name: {"type": kind, "ok": ok} for name, kind, ok, _state in reading}
+    if getter in ("fans", "power_supplies"):
+        return dict(reading)
+    if getter == "temperatures":
+        return {name: {"celsius": value, "ok": ok} for name, value, ok in reading}
+    return reading
+
+
+@pytest.mark.parametrize("meta_path", cases(), ids=lambda p: f"{p.parent.parent.name}/{p.parent.name}/{p.stem}")
+def test_a_real_capture_reads_as_a_person_read_it(meta_path: Path):
+    platform, getter = meta_path.parent.parent.name, meta_path.parent.name
+    meta = yaml.safe_load(meta_path.read_text(encoding="utf-8"))
+    source = meta["source"]
+    assert source["repository"] and len(source["commit"]) == 40 and source["path"], "a capture names its source"
+    key, read = GETTERS[getter]
+    assert meta["command"] == network.COMMANDS[platform][key], "the capture is of the command cityops sends"
+    text = meta_path.with_suffix(".txt").read_text(encoding="utf-8", errors="replace")
+    expect = meta["expect"]
+    if expect.get("error"):  # output the reader must refuse: an error with the cause, never a reading
+        with pytest.raises(ParseError, match=expect["error"]):
+            read(platform, text)
+        return
+    facts = as_facts(getter, read(platform, text))
+    if "value" in expect:
+        assert facts == pytest.approx(expect["value"])
+        return
+    assert len(facts) == expect["count"], sorted(facts)
+    for name, want in expect.get("values", {}).items():
+        got = facts[str(name)]
+        if isinstance(got, dict) and not isinstance(want, dict):
+            got = got.get("type")
+        assert got == want, name
+    if "others" in expect:
+        named = {str(n) for n in expect.get("values", {})}
+        assert {n: v for n, v in facts.items() if n not in named and v != expect["others"]} == {}
+    if "not_ok" in expect:
+        assert sorted(n for n, f in facts.items() if not f["ok"]) == sorted(map(str, expect["not_ok"]))
+
+
+def pending() -> dict[str, str]:
+    return yaml.safe_load((CAPTURES / "PENDING.yml").read_text(encoding="utf-8")) or {}
+
+
+def test_every_getter_of_every_platform_has_three_real_cases_or_says_why_not():
+    counts = {}
+    for platform in NETWORK_PLATFORMS:
+        for getter, (key, _read) in GETTERS.items():
+            if key in network.COMMANDS[platform]:
+                counts[f"{platform}/{getter}"] = len(list((CAPTURES / platform / getter).glob("*.yml")))
+    waiting = pending()
+    short = {k: n for k, n in counts.items() if n < MIN_CASES and k not in waiting
+             and not (CAPTURES / k / "EXEMPT.md").exists()}
+    assert short == {}, "fewer than three real captures, and not listed in PENDING.yml"
+    done = {k for k in waiting if counts.get(k, 0) >= MIN_CASES}
+    assert done == set(), "covered now: take them off PENDING.yml"
+    assert set(waiting) <= set(counts), "PENDING.yml names a getter cityops does not read"
+
+
+def test_the_labs_own_answers_read_through_the_same_readers(lab, tmp_path):
+    """What the lab prints for each getter must read like the real captures do: a lab drifting from real devices
+    (a layout no real device prints) fails here, not in a report."""
+    from cityops.inspect.session import transport_config
+    from cityops.transport.audit import AuditLog
+    from cityops.transport.session import open_session
+
+    inv, state = lab
+    config = transport_config(AuditLog(tmp_path / "audit.jsonl", "captures", "test"), state.path)
+    seen = set()
+    for host in inv.hosts.values():
+        platform = str(host.get("platform"))
+        if platform not in NETWORK_PLATFORMS or platform in seen:
+            continue
+        seen.add(platform)
+        session = open_session(host, config)
+        try:
+            for getter, (key, read) in GETTERS.items():
+                command = network.COMMANDS[platform].get(key)
+                if command is None or (getter == "boards" and platform not in ("huawei_vrp", "huawei_vrpv8")):
+                    continue
+                if getter == "alarms" and platform == "cisco_nxos":
+                    continue
+                answer = session.run(command)
+                assert read(platform, answer.stdout) is not None, f"{host.name} {command}"
+        finally:
+            session.close()
+    assert seen == set(NETWORK_PLATFORMS)

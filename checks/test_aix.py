@@ -4,10 +4,11 @@ import datetime as dt
 
 from cityops.inspect.catalogue import check
 from cityops.parsers import aix
+from cityops.terms import EVERY
 from cityops.timeutil import now
 
 AIX = ("aix",)
-EVERY = ("twice_daily", "daily", "weekly", "monthly", "quarterly")
+
 REQUIRED_SUBSYSTEMS = ("syslogd", "sshd", "xntpd", "inetd", "snmpd")
 
 

@@ -3,9 +3,9 @@
 from cityops.inspect.catalogue import check
 from cityops.parsers import ParseError
 from cityops.parsers import ipmi as ipmi_parser
+from cityops.terms import FROM_DAILY
 
 SERVERS = ("linux", "windows", "aix", "vmware_esxi")
-DAILY = ("daily", "weekly", "monthly", "quarterly")
 
 
 def redfish_chassis(ctx) -> list[str]:
@@ -43,7 +43,7 @@ def ipmi(ctx, kind: str) -> list[ipmi_parser.Sensor]:
     return readable
 
 
-@check("BMC-FAN-001", "服务器风扇状态（带外）", platforms=SERVERS, requires=("bmc_protocol",), cadences=DAILY,
+@check("BMC-FAN-001", "服务器风扇状态（带外）", platforms=SERVERS, requires=("bmc_protocol",), cadences=FROM_DAILY,
        severity="major", remedy="登录 BMC 确认故障风扇位置，清理积尘；风扇故障须报修更换，期间关注 CPU 温度。")
 def test_fans(host, ctx):
     if ctx.inventory_host.get("bmc_protocol") == "redfish":
@@ -56,7 +56,7 @@ def test_fans(host, ctx):
             ctx.condition(s.ok and (s.value is None or s.value > 0), s.name, s.reading + ("" if s.ok else f"（{s.status}）"))
 
 
-@check("BMC-PSU-001", "服务器电源状态（带外）", platforms=SERVERS, requires=("bmc_protocol",), cadences=DAILY,
+@check("BMC-PSU-001", "服务器电源状态（带外）", platforms=SERVERS, requires=("bmc_protocol",), cadences=FROM_DAILY,
        severity="critical", remedy="检查电源线与 PDU 供电；电源模块故障须报修更换，更换前确认另一路电源正常。")
 def test_power_supplies(host, ctx):
     if ctx.inventory_host.get("bmc_protocol") == "redfish":
@@ -68,7 +68,7 @@ def test_power_supplies(host, ctx):
             ctx.condition(s.ok, s.name, s.reading)
 
 
-@check("BMC-TEMP-001", "服务器进风温度（带外）", platforms=SERVERS, requires=("bmc_protocol",), cadences=DAILY,
+@check("BMC-TEMP-001", "服务器进风温度（带外）", platforms=SERVERS, requires=("bmc_protocol",), cadences=FROM_DAILY,
        severity="major", warn=35, crit=40, unit="℃",
        remedy="检查机房空调与机柜冷通道，确认无挡风、盲板齐全；持续偏高时报告机房管理方。")
 def test_inlet_temperature(host, ctx):

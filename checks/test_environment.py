@@ -2,8 +2,8 @@
 
 from cityops.inspect.catalogue import check
 from cityops.parsers import ParseError
+from cityops.terms import EVERY
 
-EVERY = ("twice_daily", "daily", "weekly", "monthly", "quarterly")
 UPS = "1.3.6.1.2.1.33.1"
 LGP = "1.3.6.1.4.1.476.1.42.3.4"
 PRT_SUPPLY = "1.3.6.1.2.1.43.11.1.1"

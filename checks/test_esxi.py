@@ -2,9 +2,9 @@
 
 from cityops.inspect.catalogue import check
 from cityops.parsers import storage as st
+from cityops.terms import EVERY
 
 ESXI = ("vmware_esxi",)
-EVERY = ("twice_daily", "daily", "weekly", "monthly", "quarterly")
 
 
 @check("ESX-DS-001", "ESXi 数据存储使用率", platforms=ESXI, cadences=EVERY, severity="major", warn=80, crit=90, unit="%",

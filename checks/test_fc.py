@@ -3,9 +3,9 @@
 
 from cityops.inspect.catalogue import check
 from cityops.parsers import fc
+from cityops.terms import EVERY
 
 FOS = ("brocade_fos",)
-EVERY = ("twice_daily", "daily", "weekly", "monthly", "quarterly")
 
 
 @check("FC-ERR-001", "光纤端口错误增长", platforms=FOS, cadences=EVERY, severity="major", warn=1, crit=100,

@@ -5,10 +5,10 @@ Run by `invoke inspect` or as plain pytest-testinfra: `pytest checks/ --hosts=ci
 
 from cityops.inspect.catalogue import check
 from cityops.parsers import linux
+from cityops.terms import EVERY
 from cityops.timeutil import today
 
 LINUX = ("linux",)
-EVERY = ("twice_daily", "daily", "weekly", "monthly", "quarterly")
 
 
 @check("LNX-FS-001", "文件系统空间使用率", platforms=LINUX, cadences=EVERY, severity="major", warn=80, crit=90,

@@ -10,12 +10,12 @@ import datetime as dt
 from cityops.inspect.catalogue import check
 from cityops.parsers import ParseError
 from cityops.parsers import oracle as ora
+from cityops.terms import EVERY
 from cityops.timeutil import now
 
 LINUX = ("linux",)
 RAC = ("oracle_rac_node",)
 DB = ("oracle_rac_node", "oracle_db")
-DAILY = ("twice_daily", "daily", "weekly", "monthly", "quarterly")
 
 
 def sh(ctx, command: str, ok_status=(0,)):
@@ -28,7 +28,7 @@ def sql(ctx, name: str, columns: int) -> list[list[str]]:
     return ora.rows(answer.stdout, columns)
 
 
-@check("ORA-CRS-001", "RAC 集群资源状态", platforms=LINUX, roles=RAC, cadences=DAILY, severity="critical",
+@check("ORA-CRS-001", "RAC 集群资源状态", platforms=LINUX, roles=RAC, cadences=EVERY, severity="critical",
        remedy="查看离线资源的日志（crsctl stat res 名称 -f，$GRID_HOME/log），排除原因后 crsctl start res 恢复；"
               "涉及实例或 VIP 时先确认业务已切换。")
 def test_crs_resources(host, ctx):
@@ -38,7 +38,7 @@ def test_crs_resources(host, ctx):
             ctx.condition(r.state == "ONLINE", where, r.state + (f" {r.detail}" if r.detail else ""))
 
 
-@check("ORA-INST-001", "数据库实例状态", platforms=LINUX, roles=DB, cadences=DAILY, severity="critical",
+@check("ORA-INST-001", "数据库实例状态", platforms=LINUX, roles=DB, cadences=EVERY, severity="critical",
        remedy="检查实例告警日志与 CRS 日志，确认宕机原因后 srvctl start instance 启动；单实例用 startup 启动并核对业务连接。")
 def test_instances(host, ctx):
     if str(ctx.inventory_host.get("role")) in RAC:
@@ -53,7 +53,7 @@ def test_instances(host, ctx):
             ctx.condition(status == "OPEN" and dbstatus == "ACTIVE", name, f"{status}/{dbstatus}")
 
 
-@check("ORA-LSNR-001", "数据库监听状态", platforms=LINUX, roles=DB, cadences=DAILY, severity="critical",
+@check("ORA-LSNR-001", "数据库监听状态", platforms=LINUX, roles=DB, cadences=EVERY, severity="critical",
        remedy="lsnrctl start 启动监听并核对 listener.ora；RAC 节点用 srvctl start listener -n 节点名。")
 def test_listener(host, ctx):
     answer = sh(ctx, "lsnrctl status", ok_status=(0, 1))
@@ -61,14 +61,14 @@ def test_listener(host, ctx):
     ctx.condition(up, "LISTENER", why)
 
 
-@check("ORA-SCAN-001", "SCAN 监听状态", platforms=LINUX, roles=RAC, cadences=DAILY, severity="critical",
+@check("ORA-SCAN-001", "SCAN 监听状态", platforms=LINUX, roles=RAC, cadences=EVERY, severity="critical",
        remedy="srvctl status scan / scan_listener 确认 SCAN VIP 与监听，srvctl start scan_listener 恢复，并核对 DNS 解析。")
 def test_scan(host, ctx):
     for name, running, node in ora.scan_listeners(sh(ctx, "srvctl status scan_listener").stdout):
         ctx.condition(running, name, f"运行于 {node}" if running else "未运行")
 
 
-@check("ORA-ASM-001", "ASM 磁盘组使用率", platforms=LINUX, roles=RAC, cadences=DAILY, severity="major", warn=80,
+@check("ORA-ASM-001", "ASM 磁盘组使用率", platforms=LINUX, roles=RAC, cadences=EVERY, severity="major", warn=80,
        crit=90, unit="%", remedy="清理过期归档与备份片，或按变更流程向磁盘组添加 LUN；同时检查是否有离线磁盘。")
 def test_asm(host, ctx):
     for dg in ora.asm_diskgroups(sh(ctx, "asmcmd lsdg").stdout):
@@ -77,21 +77,21 @@ def test_asm(host, ctx):
             ctx.condition(False, f"{dg.name} 状态", f"{dg.state}，离线磁盘 {dg.offline_disks}")
 
 
-@check("ORA-TBS-001", "表空间使用率", platforms=LINUX, roles=DB, cadences=DAILY, severity="major", warn=85, crit=95,
+@check("ORA-TBS-001", "表空间使用率", platforms=LINUX, roles=DB, cadences=EVERY, severity="major", warn=85, crit=95,
        unit="%", remedy="为将满的表空间添加数据文件或开启自动扩展（确认磁盘组/文件系统余量），清理历史数据前须与业务方确认。")
 def test_tablespaces(host, ctx):
     for name, _size, _used, pct, _auto, _max in sql(ctx, "tablespaces", 6):
         ctx.measure(float(pct), name)
 
 
-@check("ORA-TEMP-001", "临时表空间使用率", platforms=LINUX, roles=DB, cadences=DAILY, severity="major", warn=85,
+@check("ORA-TEMP-001", "临时表空间使用率", platforms=LINUX, roles=DB, cadences=EVERY, severity="major", warn=85,
        crit=95, unit="%", remedy="定位占用临时段的大排序/哈希会话（v$tempseg_usage），必要时添加临时文件。")
 def test_temp(host, ctx):
     for name, _size, _used, pct in sql(ctx, "temp", 4):
         ctx.measure(float(pct), name)
 
 
-@check("ORA-FRA-001", "闪回恢复区使用率", platforms=LINUX, roles=DB, cadences=DAILY, severity="critical", warn=80,
+@check("ORA-FRA-001", "闪回恢复区使用率", platforms=LINUX, roles=DB, cadences=EVERY, severity="critical", warn=80,
        crit=90, unit="%", remedy="确认归档日志已备份后用 RMAN 删除过期归档（delete archivelog ... backed up 1 "
                                "times），或调整 db_recovery_file_dest_size；满时数据库将挂起。")
 def test_fra(host, ctx):
@@ -99,7 +99,7 @@ def test_fra(host, ctx):
         ctx.measure(float(pct or 0), name)
 
 
-@check("ORA-RMAN-001", "RMAN 备份", platforms=LINUX, roles=DB, cadences=DAILY, severity="critical", warn=26, crit=48,
+@check("ORA-RMAN-001", "RMAN 备份", platforms=LINUX, roles=DB, cadences=EVERY, severity="critical", warn=26, crit=48,
        unit="小时", remedy="查看 RMAN 日志确认失败原因（空间、通道、归档缺失），修复后立即补做一次全备并验证"
                           "（restore validate）。")
 def test_rman(host, ctx):
@@ -115,14 +115,14 @@ def test_rman(host, ctx):
             ctx.condition(False, f"{kind} 备份作业", f"{t} 失败")
 
 
-@check("ORA-ARCH-001", "归档目标状态", platforms=LINUX, roles=DB, cadences=DAILY, severity="critical",
+@check("ORA-ARCH-001", "归档目标状态", platforms=LINUX, roles=DB, cadences=EVERY, severity="critical",
        remedy="根据错误号排查归档目标（空间、网络、备库），修复后 alter system set log_archive_dest_state_N=enable。")
 def test_archive_dest(host, ctx):
     for dest_id, name, status, error in sql(ctx, "archive_dest", 4):
         ctx.condition(status == "VALID", name or f"DEST_{dest_id}", status + (f" {error}" if error else ""))
 
 
-@check("ORA-ALERT-001", "告警日志 ORA- 错误", platforms=LINUX, roles=DB, cadences=DAILY, severity="major",
+@check("ORA-ALERT-001", "告警日志 ORA- 错误", platforms=LINUX, roles=DB, cadences=EVERY, severity="major",
        remedy="按错误号查阅对应 trace 文件与 MOS 文档（ORA-00600/07445 提交 SR），处理后在台账中登记。")
 def test_alert_log(host, ctx):
     """ORA- errors written since the last run (first run: the last 2,000 lines)."""

@@ -5,12 +5,12 @@ from cityops.inspect.catalogue import check
 from cityops.inspect.console import console_get
 from cityops.parsers import ParseError
 from cityops.parsers import appliance as ap
+from cityops.terms import EVERY
 from cityops.timeutil import today
 
 CLI = ("topsec_tos", "sangfor_vpn")
 WEB = ("appliance_web", "lipu_gap")
 ALL = CLI + WEB
-EVERY = ("twice_daily", "daily", "weekly", "monthly", "quarterly")
 
 
 def api(ctx, path: str) -> dict:

@@ -4,9 +4,9 @@ EMC VNX/VMAX, HDS AMS and IBM DS4000 are read through the CLIs on their manageme
 from cityops.inspect.catalogue import check
 from cityops.inspect.console import console_get
 from cityops.parsers import storage as st
+from cityops.terms import EVERY
 
 ARRAYS = ("huawei_oceanstor", "inspur_storage", "emc_vnx", "emc_vmax", "hds_ams", "ibm_ds", "backup_appliance")
-EVERY = ("twice_daily", "daily", "weekly", "monthly", "quarterly")
 
 
 def target(ctx) -> str:

@@ -7,13 +7,14 @@ import ssl
 
 from cityops.inspect.catalogue import check
 from cityops.parsers import ParseError
+from cityops.terms import EVERY
 from cityops.timeutil import today
 from cityops.transport.errors import ConnectFailure
 
 UNREACHABLE = ("refused", "timeout", "read_timeout", "tls", "closed")
 
 WEB = ("http",)
-EVERY = ("twice_daily", "daily", "weekly", "monthly", "quarterly")
+
 UPDATED = re.compile(r"更新(?:日期|时间)[:：]\s*(\d{4}-\d{2}-\d{2})")
 
 

@@ -9,11 +9,12 @@ import datetime as dt
 from cityops.inspect.catalogue import check
 from cityops.parsers import ParseError
 from cityops.parsers import windows as win
+from cityops.terms import EVERY
 from cityops.timeutil import now, today
 
 WINDOWS = ("windows",)
 SQL_ROLES = ("sqlserver_node", "sqlserver_db")
-EVERY = ("twice_daily", "daily", "weekly", "monthly", "quarterly")
+
 SYSTEM_DBS = {"master", "model", "msdb", "tempdb"}
 
 

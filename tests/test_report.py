@@ -85,7 +85,7 @@ def test_reports_carry_every_finding_and_counts_add_up(runs):
         assert r["host"] in text and r["check_id"] in text and shown in text
         if r.get("remedy"):
             assert r["remedy"] in text
-    assert f"异常 {c['fail']} 项" in text and f"无法连接 {c['error']} 项" in text
+    assert f"异常 {c['fail']} 项" in text and f"无法巡检 {c['error']} 项" in text
 
     # XLSX: summary adds up, one row per result, filters and Chinese headers
     from openpyxl import load_workbook
@@ -347,7 +347,7 @@ def test_quarterly_analysis_per_subsystem_matches_the_runs_and_projects_the_fill
     fan = next(g for g in vrp.groups if g.hosts == ["lab-vrp-core"] and g.open)
     assert fan.times == 4 and any(fan.check_id in t and "尚未整改" in t for t in vrp.advice)
     h3c = next(a for a in made.subsystems if any(h.name == "lab-h3c-fl" for h in a.hosts))
-    assert any("lab-h3c-fl" in t and "无法连接" in t for t in h3c.advice)
+    assert any("lab-h3c-fl" in t and "无法完成巡检" in t for t in h3c.advice)
     quiet = [a for a in made.subsystems if not a.inspected]
     assert quiet and all(len(a.advice) == 1 and "无巡检结果" in a.advice[0] for a in quiet)
     daily = next(c for c in made.compliance if c.cadence == "daily")

@@ -28,7 +28,7 @@ def report(c, run="", lot="", bureau="", period="", reports="reports", inventory
         raise Exit(f"report: {exc}", code=EXIT_BAD_INPUT) from None
     c_ = made.data.counts
     print(f"{made.data.title}: {made.data.results} results of {len(made.data.runs)} runs — 正常 {c_['pass']} "
-          f"告警 {c_['warn']} 异常 {c_['fail']} 无法连接 {c_['error']} 已豁免 {c_['waived']} 未巡检 {c_['missing']} "
+          f"告警 {c_['warn']} 异常 {c_['fail']} 无法巡检 {c_['error']} 已豁免 {c_['waived']} 未巡检 {c_['missing']} "
           f"已整改 {c_['fixed']}")
     for f in (made.html, made.xlsx, made.docx):
         print(f"  {f}")

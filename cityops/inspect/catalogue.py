@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..inventory.model import Host
+from ..terms import CHECK_CADENCES, CHECK_SEVERITIES
 
-CADENCES = ("twice_daily", "daily", "weekly", "monthly", "quarterly")
-CADENCE_NAMES = {"twice_daily": "每日两次", "daily": "每日", "weekly": "每周", "monthly": "每月", "quarterly": "每季度"}
-SEVERITIES = ("critical", "major", "minor")
+CADENCES = CHECK_CADENCES
+SEVERITIES = CHECK_SEVERITIES
 CHECKS_DIR = Path(__file__).resolve().parents[2] / "checks"
 
 

@@ -13,13 +13,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
+from ..terms import STATUS_NAMES, STATUS_ORDER
 from ..transport import redact
 from ..transport.errors import ConnectFailure
 from ..transport.session import Answer, Session
 from .catalogue import Check
 
-STATUS_ORDER = ("pass", "skip", "waived", "warn", "fail", "error")
-STATUS_NAMES = {"pass": "正常", "warn": "告警", "fail": "异常", "error": "无法巡检", "skip": "不适用", "waived": "已豁免"}  # nosec B105  # status labels, not a password
 EXCERPT = 2000
 
 

@@ -29,7 +29,7 @@ from pathlib import Path
 from ..errors import BadInput, one_line
 from ..files import write_atomic
 from ..hashchain import HashChain
-from .context import STATUS_NAMES
+from ..terms import STATUS_NAMES
 
 REPO = Path(__file__).resolve().parents[2]
 RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,119}")

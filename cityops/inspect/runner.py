@@ -17,11 +17,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from ..inventory.model import Host
+from ..terms import STATUS_ORDER
 from ..transport.errors import ConnectFailure
 from ..transport.session import TransportConfig, open_session, session_class
 from ..transport.testinfra_backend import host_for
 from .catalogue import Check
-from .context import STATUS_ORDER, Context, verdict
+from .context import Context, verdict
 
 
 @dataclass

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..terms import CADENCES as TERMS_CADENCES
+
 
 @dataclass(frozen=True)
 class Field:
@@ -127,15 +129,7 @@ def without_secrets(variables: dict) -> dict:
             out[name] = REDACTED
     return out
 
-CADENCES: dict[str, str] = {
-    "twice_daily": "每日两次",
-    "daily": "每日",
-    "weekly": "每周",
-    "monthly": "每月",
-    "quarterly": "每季度",
-    "half_yearly": "每半年",
-    "yearly": "每年",
-}
+CADENCES = TERMS_CADENCES  # one list for inventory, checks and reports (cityops/terms.py)
 
 
 def field_for_header(header: str) -> Field | None:

@@ -323,7 +323,7 @@ def analysis_docx(files: AnalysisFiles, lot: str, period: Period) -> None:
                  due=due, done=done, rate=pct(100.0 * done / due) if due else "—", results=data.results, c=data.counts,
                  problems=len(data.problems), fixed=fixed))
     doc.para(say("analysis.table_lead"))
-    doc.table(["分系统", "设备数", "已巡检", "正常率", "告警", "异常", "无法连接", "问题", "未整改"],
+    doc.table(["分系统", "设备数", "已巡检", "正常率", "告警", "异常", "无法巡检", "问题", "未整改"],
               [(a.name, len(a.hosts), a.inspected, a.ok_rate, a.counts.get("warn", 0), a.counts.get("fail", 0),
                 a.counts.get("error", 0), sum(len(g.hosts) for g in a.groups), sum(g.open for g in a.groups))
                for a in subs], [38, 16, 16, 18, 16, 16, 18, 16, 16])

@@ -106,7 +106,7 @@ def monthly(data: ReportData, months: list[str] | None = None) -> Chart:
         ax.bar(labels, values, bottom=bottom, color=COLOURS[status], label=LABELS[status])
         bottom = [a + b for a, b in zip(bottom, values, strict=True)]
     ax.set_ylabel("巡检结果数")
-    ax.set_title("各月告警、异常与无法连接的巡检结果")
+    ax.set_title("各月告警、异常与无法巡检的巡检结果")
     ax.legend(ncol=4, fontsize=8, frameon=False)
     found = [sum(1 for p in data.problems if f"{p.found:%Y-%m}" == m) for m in months]
     fixed = [sum(1 for p in data.problems if p.fixed and f"{p.fixed:%Y-%m}" == m) for m in months]

@@ -53,7 +53,7 @@ def run_row(run, n: dict) -> tuple:
 
 
 RUN_HEADERS = ["巡检编号", "巡检时段", "巡检频率", "巡检人", "开始时间", "状态", "设备数", "结果数", "正常", "告警", "异常",
-               "无法连接", "已豁免", "已整改"]
+               "无法巡检", "已豁免", "已整改"]
 PROBLEM_HEADERS = ["序号", "设备", "分系统", "检查项", "级别", "首次发现", "最近发现", "本期出现次数", "问题描述", "整改建议",
                    "处理状态", "整改确认时间", "整改后结果"]
 
@@ -144,7 +144,7 @@ def ledger_docx(files: LedgerFiles, w: dict, facts: list[tuple[str, str]]) -> No
         doc.para(w["missed_none"])
 
     doc.heading(w["runs_title"])
-    doc.table(["巡检编号", "时段", "巡检人", "设备数", "正常", "告警", "异常", "无法连接", "已整改"],
+    doc.table(["巡检编号", "时段", "巡检人", "设备数", "正常", "告警", "异常", "无法巡检", "已整改"],
               [(r[0], r[1], r[3], r[6], r[8], r[9], r[10], r[11], r[13])
                for r in (run_row(run, data.by_run.get(run.run_id, {})) for run in data.runs)],
               [40, 26, 16, 14, 14, 14, 14, 18, 14])

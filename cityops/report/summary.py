@@ -1,6 +1,6 @@
 """What a report says, computed once from the runs and shared by HTML, XLSX and DOCX.
 
-Counts use the tender's words: 正常 / 告警 / 异常 / 无法连接 / 已豁免 for the results
+Counts use the tender's words: 正常 / 告警 / 异常 / 无法巡检 / 已豁免 for the results
 themselves, 未巡检 for what the cadence required but no run inspected, 已整改 for a
 finding of an earlier result that a later one shows fixed. Findings come first,
 worst first; every number here adds up to the results it was computed from.
@@ -14,17 +14,16 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from ..inventory.model import Inventory
+from ..terms import CADENCES, SEVERITIES, STATUS_NAMES
 from ..timeutil import now
 from .runs import Period, Run
 
 STATUSES = ("pass", "warn", "fail", "error", "waived", "skip")
-LABELS = {"pass": "正常", "warn": "告警", "fail": "异常", "error": "无法连接", "waived": "已豁免", "skip": "不适用",  # nosec B105  # status labels, not a password
-          "missing": "未巡检", "fixed": "已整改"}
+LABELS = STATUS_NAMES
 COLUMNS = ("pass", "warn", "fail", "error", "waived", "missing", "fixed")
-SEVERITY = {"critical": "严重", "major": "重要", "minor": "一般", "info": "提示"}
+SEVERITY = SEVERITIES
 BAD = ("fail", "error", "warn")
-CADENCE_NAMES = {"twice_daily": "每日两次", "daily": "每日", "weekly": "每周", "monthly": "每月",
-                 "quarterly": "每季度"}
+CADENCE_NAMES = CADENCES
 PROJECT = "克拉玛依市级运维统筹项目"
 
 

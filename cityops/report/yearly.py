@@ -144,7 +144,7 @@ def yearly_docx(files: YearlyFiles, lot: str, period: Period) -> None:
                  fix_rate=pct(100.0 * len(fixed) / len(data.problems)) if data.problems else "—",
                  mean_fix=hours_text(sum(hours) / len(hours)) if hours else ""))
     doc.heading(say("yearly.months_title"))
-    doc.table(["月份", "巡检次数", "结果", "告警", "异常", "无法连接", "新发现问题", "已整改", "时段完成率"],
+    doc.table(["月份", "巡检次数", "结果", "告警", "异常", "无法巡检", "新发现问题", "已整改", "时段完成率"],
               [(f"{int(m.label[5:])}月", m.runs, m.results, m.counts.get("warn", 0), m.counts.get("fail", 0),
                 m.counts.get("error", 0), m.found, m.fixed, m.rate) for m in files.months], [18, 18, 20, 16, 16, 18, 22, 18, 24])
     for chart in checked_charts(data, lambda d: [charts.monthly(d, [m.label for m in files.months])]):

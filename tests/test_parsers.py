@@ -189,3 +189,25 @@ def test_chrony_offset_sign_and_garbage():
     assert linux.chrony_offset("System time     : 4.5 seconds fast of NTP time\n") == 4.5
     with pytest.raises(ParseError):
         linux.chrony_offset("506 Cannot talk to daemon")
+
+
+# Huawei product documentation, CloudEngine `display health` (command reference, "Display detailed device health
+# information"): the CPU section as VRP8 prints it for `display cpu`/`display cpu-usage`, and the AC6605 (V200R)
+# `display cpu-usage` layout an engineer published: current load next to the peak since a day ('Max CPU Usage').
+VRP8_CPU = """System CPU Usage Information:
+Slot: 1    CPU:0
+CPU utilization statistics at 2020-12-31 16:54:43 786 ms
+System CPU Using Percentage :   3%
+Dataplane CPU Using Percentage :   0%
+CPU utilization for five seconds: 3%, one minute: 2%, five minutes: 2%.
+Max CPU Usage :                17%
+Max CPU Usage Stat. Time : 2020-12-30 17:23:59 878 ms
+State: Unoverload
+"""
+
+
+def test_vrp_cpu_is_the_current_load_never_the_peak_line():
+    assert network.cpu_percent("huawei_vrpv8", VRP8_CPU) == 3  # was 17: 'Max CPU Usage' read as the load
+    assert network.cpu_percent("huawei_vrp", VRP8_CPU.replace("3%", "10%", 1).replace("17%", "48%")) == 10
+    s5700 = "CPU Usage Stat. Cycle: 60 (Second)\nCPU Usage            : 12% Max: 30%\nCPU Usage Stat. Time : 2026-12-01\n"
+    assert network.cpu_percent("huawei_vrp", s5700) == 12

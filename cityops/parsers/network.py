@@ -33,16 +33,20 @@ BAD_WORDS = {"abnormal", "notsupply", "fault", "failed", "fail", "bad", "absent"
 
 def cpu_percent(platform: str, text: str) -> float:
     patterns = {
-        # VRP5 S-series; VRP8 CE ('System cpu use rate is : 8%'); AR routers
-        "huawei": [r"CPU Usage\s*:\s*(\d+(?:\.\d+)?)%", r"cpu use rate is\s*:\s*(\d+(?:\.\d+)?)%",
-                   r"CPU utilization for five seconds:\s*(\d+)%"],
+        # VRP8 and V200R0xx ('System CPU Using Percentage : 12%', next to 'Max CPU Usage : 74%', which is the
+        # peak since some day, never the current load); VRP5 S-series ('CPU Usage : 8% Max: 30%' at a line's
+        # start); older VRP8 CE ('System cpu use rate is : 8%'); AR routers
+        "huawei": [r"System CPU Using Percentage\s*:\s*(\d+(?:\.\d+)?)%", r"(?m)^\s*CPU Usage\s*:\s*(\d+(?:\.\d+)?)%",
+                   r"cpu use rate is\s*:\s*(\d+(?:\.\d+)?)%", r"CPU utilization for five seconds:\s*(\d+)%"],
         # Comware 7 and 5: '7% in last 5 seconds' (first slot); older 'CPU Usage : 3%'
         "hp_comware": [r"(\d+)% in last 1 minute", r"(\d+)% in last 5 seconds", r"CPU Usage\s*:\s*(\d+)%"],
         "cisco_ios": [r"CPU utilization for five seconds:\s*(\d+)%"],
         "cisco_nxos": [r"CPU states\s*:\s*[\d.]+% user,\s*[\d.]+% kernel,\s*([\d.]+)% idle"],
     }
     key = "huawei" if platform.startswith("huawei") else platform
-    if key == "cisco_ios":
+    if key == "cisco_ios" and not re.search(r"^Core \d+: CPU utilization", text, re.M):
+        # (IOS XE on multi-core platforms prints a line per core, which the template does not know: the
+        # patterns below read every core, and the busiest counts)
         rows = textfsm("cisco_ios", "show processes cpu", text)
         if rows and rows[0].get("cpu_usage_5_sec"):
             return float(rows[0]["cpu_usage_5_sec"])

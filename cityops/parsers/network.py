@@ -161,11 +161,36 @@ def temperatures(platform: str, text: str) -> list[tuple[str, float, bool]]:
     else:
         for m in re.finditer(r"^\s*(\S+)\s+(Temp[^\n]*?)\s{2,}(\S+)\s+(\d+) Celsius", text, re.M):
             out.append((f"{m.group(1)} {m.group(2).strip()}", float(m.group(4)), m.group(3).lower() == "normal"))
-        nxos_row = r"^\s*\d+\s+(\S+)\s+\d+\s+\d+\s+(\d+)\s+(Ok|Alarm|Warning|Critical|Major|Minor)\s*$"
-        for m in re.finditer(nxos_row, text, re.M | re.I):
-            out.append((m.group(1), float(m.group(2)), m.group(3).lower() == "ok"))
+        if platform == "cisco_nxos":
+            out += _nxos_temperatures(text)
     if not out:
         raise ParseError(f"{platform}: no temperature reading")
+    return out
+
+
+NXOS_TEMP_ROW = re.compile(r"^\s*(\d+)\s+(\S.*?)\s+(\d+|N/A)\s+(\d+|N/A)\s+(\d+)\s+(Ok|Alarm|Warning|Critical|Major|Minor|"
+                           r"Failed)\s*$", re.I)
+
+
+def _nxos_temperatures(text: str) -> list[tuple[str, float, bool]]:
+    """NX-OS `show environment`, its Temperature section: every row, 'module/sensor', the sensor name as printed
+    ('Inlet  (s1)' holds a space, and each module repeats the names). A row that does not read is refused:
+    grading 8 of 12 sensors as normal is the false pass this guards against."""
+    section = text.split("Temperature:", 1)
+    if len(section) < 2:
+        return []
+    out = []
+    for ln in section[1].splitlines():
+        if not ln.strip() or set(ln.strip()) <= {"-"} or re.match(r"^\s*(Module|\(Celsius\))", ln.strip()) \
+                or ln.strip().startswith("(Celsius)"):
+            continue
+        if re.match(r"^[A-Z][\w ]*:\s*$", ln):  # the next section
+            break
+        m = NXOS_TEMP_ROW.match(ln)
+        if m is None:
+            raise ParseError(f"cisco_nxos: unreadable temperature row '{ln.strip()[:80]}'")
+        name = " ".join(m.group(2).split())
+        out.append((f"{m.group(1)}/{name}", float(m.group(5)), m.group(6).lower() == "ok"))
     return out
 
 

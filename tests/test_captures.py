@@ -80,6 +80,29 @@ def test_a_real_capture_reads_as_a_person_read_it(meta_path: Path):
         assert sorted(n for n, f in facts.items() if not f["ok"]) == sorted(map(str, expect["not_ok"]))
 
 
+NOT_AN_ANSWER = {
+    "vrp_unrecognised": "                ^\nError: Unrecognized command found at '^' position.",
+    "ios_invalid": "% Invalid input detected at '^' marker.",
+    "login_banner": "Info: The max number of VTY users is 5, and the number\n      of current VTY users on line is 1.\n<sw1>",
+    "another_commands_answer": "Huawei Versatile Routing Platform Software\nVRP (R) software, Version 5.170\n",
+    "empty": "",
+}
+
+
+READINGS = [(platform, getter) for platform in NETWORK_PLATFORMS for getter, (key, _read) in GETTERS.items()
+            if key in network.COMMANDS[platform]]
+
+
+@pytest.mark.parametrize(("platform", "getter"), READINGS, ids=lambda x: x)
+@pytest.mark.parametrize("answer", sorted(NOT_AN_ANSWER))
+def test_an_answer_a_reader_does_not_understand_is_an_error_never_a_reading(platform, getter, answer):
+    _key, read = GETTERS[getter]
+    if getter == "alarms" and answer == "empty" and platform != "cisco_ios":
+        pytest.skip("PENDING.yml: whether a healthy VRP/Comware prints nothing for its alarm list needs a real capture")
+    with pytest.raises(ParseError):
+        read(platform, NOT_AN_ANSWER[answer])
+
+
 def pending() -> dict[str, str]:
     return yaml.safe_load((CAPTURES / "PENDING.yml").read_text(encoding="utf-8")) or {}
 

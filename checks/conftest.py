@@ -25,7 +25,7 @@ from cityops.inspect.session import transport_config
 from cityops.inventory.model import load_inventory
 from cityops.transport import testinfra_backend
 from cityops.transport.audit import AuditLog
-from cityops.transport.session import open_session
+from cityops.transport.registry import open_session
 
 testinfra_backend.register()
 STATE: dict = {}

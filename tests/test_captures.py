@@ -127,7 +127,7 @@ def test_the_labs_own_answers_read_through_the_same_readers(lab, tmp_path):
     (a layout no real device prints) fails here, not in a report."""
     from cityops.inspect.session import transport_config
     from cityops.transport.audit import AuditLog
-    from cityops.transport.session import open_session
+    from cityops.transport.registry import open_session
 
     inv, state = lab
     config = transport_config(AuditLog(tmp_path / "audit.jsonl", "captures", "test"), state.path)

@@ -261,7 +261,7 @@ def test_a_login_timer_firing_is_not_called_a_wrong_password():
     import paramiko
     from netmiko.exceptions import NetmikoAuthenticationException
 
-    from cityops.transport.session import classify_ssh
+    from cityops.transport.base import classify_ssh
 
     def wrapped(inner):
         try:

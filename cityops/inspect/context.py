@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 from ..terms import STATUS_NAMES, STATUS_ORDER
 from ..transport import redact
+from ..transport.base import Answer, Session
 from ..transport.errors import ConnectFailure
-from ..transport.session import Answer, Session
 from .catalogue import Check
 
 EXCERPT = 2000

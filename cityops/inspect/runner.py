@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 
 from ..inventory.model import Host
 from ..terms import STATUS_ORDER
+from ..transport.base import TransportConfig
 from ..transport.errors import ConnectFailure
-from ..transport.session import TransportConfig, open_session, session_class
+from ..transport.registry import open_session, session_class
 from ..transport.testinfra_backend import host_for
 from .catalogue import Check
 from .context import Context, verdict

@@ -17,8 +17,8 @@ from pathlib import Path
 from ..inventory.model import Host, Inventory
 from ..timeutil import now
 from ..transport.audit import AuditLog
+from ..transport.base import TransportConfig
 from ..transport.credentials import Credentials
-from ..transport.session import TransportConfig
 from . import record, runner, waivers
 from .catalogue import applicable
 

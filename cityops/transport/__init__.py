@@ -5,7 +5,8 @@ name, verifies SSH host keys against a known_hosts, bounds every wait, and
 appends each command or query sent to the audit log with secrets redacted.
 """
 
+from .base import Session, TransportConfig
 from .errors import ConnectFailure
-from .session import Session, TransportConfig, open_session
+from .registry import open_session
 
 __all__ = ["ConnectFailure", "Session", "TransportConfig", "open_session"]

@@ -10,9 +10,10 @@ from __future__ import annotations
 import threading
 
 from ..inventory.model import Host
+from .base import Session, TransportConfig
 from .credentials import CredentialError
 from .errors import ConnectFailure
-from .session import HttpSession, Session, TransportConfig
+from .https import HttpSession
 
 
 class _BmcEndpoint:

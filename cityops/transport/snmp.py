@@ -18,8 +18,8 @@ from pyasn1.codec.ber import decoder, encoder
 from pysnmp.proto import api
 
 from ..timeutil import now
+from .base import Answer, Session
 from .errors import ConnectFailure
-from .session import Answer, Session
 
 V2C = api.PROTOCOL_MODULES[api.SNMP_VERSION_2C]
 

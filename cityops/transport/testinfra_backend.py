@@ -14,7 +14,7 @@ import testinfra.backend
 import testinfra.host
 from testinfra.backend import base
 
-from .session import Session
+from .base import Session
 
 
 class CityopsBackend(base.BaseBackend):

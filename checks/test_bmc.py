@@ -28,7 +28,7 @@ def ipmi(ctx, kind: str) -> list[ipmi_parser.Sensor]:
     """The host's sensors of one kind, from one SDR read shared by the three BMC checks (each keeps it as evidence).
     Fewer sensors of the kind than the last whole reading of this host is a partial answer, never a pass."""
     bmc = ctx.bmc
-    sensors = ctx.cached("ipmi_sensors", lambda: ipmi_parser.sdr_elist(bmc.sensors()), session=bmc)
+    sensors = ctx.cached("ipmi_sensors", lambda: ipmi_parser.sdr_elist(bmc.sensors()))
     picked = [s for s in sensors if kind in s.name]
     readable = [s for s in picked if s.status != "ns"]  # `ns`: no reading (an empty slot, or a BMC too busy to scan)
     if not readable:

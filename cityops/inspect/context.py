@@ -58,11 +58,24 @@ class Context:
     previous_values: dict = field(default_factory=dict)
     items: list[Item] = field(default_factory=list)
     values: dict = field(default_factory=dict)  # item -> number, stored for the next run's trends
-    answers: list[Answer] = field(default_factory=list)
+    shared: list[Answer] = field(default_factory=list)  # answers of facts fetched by an earlier check, reused here
+    marks: list[tuple[Session, int]] = field(default_factory=list)  # (session, its answers when this check began)
 
     def __post_init__(self):
         if self.session is not None:
-            self.session.recorder = self.answers  # every command sent while this check runs is its evidence
+            self.watch(self.session)
+
+    def watch(self, session: Session) -> Session:
+        """Every answer `session` collects from now on is this check's evidence."""
+        if all(session is not s for s, _start in self.marks):
+            self.marks.append((session, len(session.answers)))
+        return session
+
+    @property
+    def answers(self) -> list[Answer]:
+        """What this check was graded on: the answers its sessions collected while it ran, then shared facts'."""
+        own = [a for s, start in self.marks for a in s.answers[start:]]
+        return own + [a for a in self.shared if all(a is not b for b in own)]
 
     @property
     def host_name(self) -> str:
@@ -77,11 +90,11 @@ class Context:
         """The host's BMC session (Redfish or IPMI), opened once per run and shared by the BMC checks."""
         from ..transport.bmc import open_bmc
 
-        s = self.session.memo.get("bmc")
+        s = self.session.companions.get("bmc")
         if s is None:
-            s = self.session.memo["bmc"] = open_bmc(self.inventory_host, self.session.config, self.session.deadline)
-        s.recorder = self.answers
-        return s
+            s = self.session.companions["bmc"] = open_bmc(self.inventory_host, self.session.config,
+                                                         self.session.deadline)
+        return self.watch(s)
 
     @property
     def platform(self) -> str:
@@ -95,16 +108,17 @@ class Context:
                              f"{redact.text((answer.stderr or answer.stdout).strip())[:200]}")
         return answer
 
-    def cached(self, key: str, fetch, session: Session | None = None):
-        """A reading fetched once per host and run and shared by several checks (one SDR read for the three BMC
-        checks): each check that grades on it carries its evidence, not only the first one that fetched it."""
-        memo = (session or self.session).memo
-        if key not in memo:
-            before = len(self.answers)
+    def cached(self, key: str, fetch):
+        """A fact fetched once per host and run and shared by several checks (one SDR read for the three BMC
+        checks): it lives in the host's fact cache with the answers it rests on, and each check that grades on it
+        carries those answers as evidence, not only the first one that fetched it."""
+        facts = self.session.facts
+        if key not in facts:
+            before = {id(a) for a in self.answers}
             value = fetch()
-            memo[key] = (value, list(self.answers[before:]))
-        value, answers = memo[key]
-        self.answers.extend(a for a in answers if a not in self.answers)
+            facts[key] = (value, [a for a in self.answers if id(a) not in before])
+        value, answers = facts[key]
+        self.shared.extend(answers)
         return value
 
     def request(self, method: str, path: str, **kw):

@@ -70,9 +70,11 @@ class Session:
         self.platform = platforms.get(str(host.get("platform")))
         self._cred = None
         self._open = False
-        self.recorder: list[Answer] | None = None  # a running check collects its evidence here
+        self.answers: list[Answer] = []  # every answer, in order: the evidence the connector collects itself
+        self.facts: dict = {}  # per-host fact cache: readings several checks share, with the answers they rest on
+        self.state: dict = {}  # connection state a protocol keeps (an API token)
+        self.companions: dict[str, Session] = {}  # sessions opened beside this one (the host's BMC), closed with it
         self.fatal: ConnectFailure | None = None  # once the host is lost, every later command fails the same way
-        self.memo: dict = {}  # facts several checks of one run need (which node owns a cluster role ...)
         reason = netguard.refusal(self.address, config.networks)
         if reason:
             raise ConnectFailure(self.name, "refused_target", reason)
@@ -163,8 +165,7 @@ class Session:
         return self.keep(Answer(command, rc, out, err, seconds, collected))
 
     def keep(self, answer: Answer) -> Answer:
-        if self.recorder is not None:
-            self.recorder.append(answer)
+        self.answers.append(answer)
         return answer
 
     def keep_failure(self, command: str, failure: ConnectFailure, seconds: float) -> ConnectFailure:
@@ -179,9 +180,8 @@ class Session:
         raise NotImplementedError
 
     def close(self) -> None:
-        for other in self.memo.values():  # sessions opened alongside this one (the host's BMC)
-            if isinstance(other, Session):
-                other.close()
+        for other in self.companions.values():
+            other.close()
         self._open = False
 
 

@@ -61,6 +61,7 @@ class Session:
     """Base: guard, credential, deadline and audit shared by every transport."""
 
     protocol = ""
+    credential_field = "credential"  # the inventory field naming the credential (a BMC's is bmc_credential)
 
     def __init__(self, host: Host, config: TransportConfig, deadline: float | None = None):
         self.host, self.config = host, config
@@ -83,7 +84,7 @@ class Session:
     def credential(self):
         if self._cred is None:
             try:
-                self._cred = self.config.credentials.get(self.host.get("credential"))
+                self._cred = self.config.credentials.get(self.host.get(self.credential_field))
             except CredentialError as exc:
                 raise ConnectFailure(self.name, "no_credential", str(exc)) from None
         return self._cred

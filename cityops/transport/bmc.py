@@ -11,22 +11,14 @@ import threading
 
 from ..inventory.model import Host
 from .base import Session, TransportConfig
-from .credentials import CredentialError
 from .errors import ConnectFailure
 from .https import HttpSession
 
 
 class _BmcEndpoint:
-    """Mixin: the session's address and credential are the BMC's."""
+    """Mixin: the session's credential is the BMC's (its address comes from `at_bmc`)."""
 
-    @property
-    def credential(self):
-        if self._cred is None:
-            try:
-                self._cred = self.config.credentials.get(self.host.get("bmc_credential"))
-            except CredentialError as exc:
-                raise ConnectFailure(self.name, "no_credential", str(exc)) from None
-        return self._cred
+    credential_field = "bmc_credential"
 
 
 class RedfishSession(_BmcEndpoint, HttpSession):

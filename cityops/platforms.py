@@ -19,7 +19,13 @@ class Platform:
     netmiko: str = ""
     napalm: str = ""
     os: str = ""
+    # Why its readings rest on a modelled interface (no real output of it is public to test the reader on); a
+    # result from such a platform carries `modelled: true`, and a report marks the findings that rest on it.
+    modelled: str = ""
 
+
+MODELLED_CLI = "健康与特征库命令按公开采集代码建模，无公开真机输出可核对"
+MODELLED_WEB = "管理接口为建模的统一 JSON 接口，各厂商真实接口不同且未公开"
 
 _ALL = (
     # servers
@@ -37,10 +43,10 @@ _ALL = (
     Platform("brocade_fos", "Brocade FOS (EMC DS-300B)", "network_cli", "netmiko", netmiko="brocade_fos"),
     Platform("f5_tmos", "F5 TMOS", "network_cli", "netmiko", netmiko="f5_tmsh"),
     # security appliances (no netmiko/napalm driver exists; cityops brings its own)
-    Platform("topsec_tos", "天融信 TOS", "appliance", "ssh"),
-    Platform("sangfor_vpn", "深信服 VPN", "appliance", "ssh"),
-    Platform("lipu_gap", "利谱网闸", "appliance", "https"),
-    Platform("appliance_web", "安全设备(Web 管理)", "appliance", "https"),
+    Platform("topsec_tos", "天融信 TOS", "appliance", "ssh", modelled=MODELLED_CLI),
+    Platform("sangfor_vpn", "深信服 VPN", "appliance", "ssh", modelled=MODELLED_CLI),
+    Platform("lipu_gap", "利谱网闸", "appliance", "https", modelled=MODELLED_WEB),
+    Platform("appliance_web", "安全设备(Web 管理)", "appliance", "https", modelled=MODELLED_WEB),
     # storage and backup
     Platform("emc_vnx", "EMC VNX (naviseccli)", "storage_cli", "ssh"),
     Platform("emc_vmax", "EMC VMAX (symcli)", "storage_cli", "ssh"),
@@ -48,7 +54,7 @@ _ALL = (
     Platform("ibm_ds", "IBM DS4000 (SMcli)", "storage_cli", "ssh"),
     Platform("huawei_oceanstor", "华为 OceanStor", "storage_cli", "ssh"),
     Platform("inspur_storage", "浪潮存储", "storage_cli", "ssh"),
-    Platform("backup_appliance", "备份一体机", "storage_cli", "https"),
+    Platform("backup_appliance", "备份一体机", "storage_cli", "https", modelled=MODELLED_WEB),
     # environment and endpoints
     Platform("snmp_ups", "UPS (SNMP)", "snmp", "snmp"),
     Platform("snmp_ac", "精密空调 (SNMP)", "snmp", "snmp"),

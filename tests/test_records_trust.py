@@ -293,3 +293,16 @@ def test_every_reader_of_a_run_goes_through_the_verification():
     readers = {str(p.relative_to(REPO)) for p in (REPO / "cityops").rglob("*.py")
                if '"results.jsonl"' in p.read_text(encoding="utf-8")}
     assert readers <= allowed, readers - allowed
+
+
+def test_findings_that_rest_on_a_modelled_reading_are_marked_in_the_report(reports):
+    rows = [result("ips-1", "SEC-SIG-001", "fail", modelled=True), result("srv-a", "LNX-FS-001", "fail")]
+    made = make_report(reports, None, run_ids=[make_run(reports, NOV, rows).name])
+    html = made.html.read_text(encoding="utf-8")
+    assert html.count("※</td>") == 1 and "※ 标注的结论所依据的读数来自建模接口" in html
+    from docx import Document
+
+    text = "\n".join(p.text for p in Document(made.docx).paragraphs)
+    assert "※ 标注的结论所依据的读数来自建模接口" in text
+    clean = make_report(reports, None, run_ids=[make_run(reports, NOV, rows[1:]).name])
+    assert "建模接口" not in clean.html.read_text(encoding="utf-8")

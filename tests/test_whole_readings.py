@@ -78,3 +78,16 @@ def test_a_host_cut_at_its_time_limit_is_a_timeout_not_garbage(lab, lab_fault, t
     causes = {r["check_id"]: r["cause"] for r in results}
     assert causes and set(causes.values()) <= {"host_timeout", "read_timeout"}, causes
     assert all("设备应答无法解析" not in r["message"] for r in results)
+
+
+def test_results_of_a_platform_read_through_a_modelled_interface_say_so(lab, tmp_path):
+    inv, state = lab
+    hosts = [h for h in inv.hosts.values() if str(h.get("platform")) in ("appliance_web", "topsec_tos", "linux")]
+    run = inspect(inv, hosts, cadence="daily", selection={"host": "mixed"}, reports=tmp_path / "r", lab_dir=state.path)
+    from cityops import platforms
+    from cityops.report.runs import load_run
+
+    results = load_run(tmp_path / "r" / "runs", run.run_id).all_results()
+    by_platform = {(r["platform"], r["modelled"]) for r in results}
+    assert {p for p, _m in by_platform} == {"appliance_web", "topsec_tos", "linux"}
+    assert all(m == bool(platforms.get(p).modelled) for p, m in by_platform), by_platform

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from .. import platforms
 from ..inventory.model import Host
 from ..terms import STATUS_ORDER
 from ..transport.base import TransportConfig
@@ -48,10 +49,12 @@ def host_facets(h: Host) -> dict:
 
 
 def result_record(run_id: str, h: Host, c: Check, result: dict, seconds: float) -> dict:
-    """One line of results.jsonl: the verdict, the check's declaration and the host's facets (reports group by them)."""
+    """One line of results.jsonl: the verdict, the check's declaration and the host's facets (reports group by them);
+    `modelled` says the reading rests on an interface modelled without real output to test it on."""
+    platform = platforms.get(str(h.get("platform")))
     return {"run_id": run_id, "host": h.name, "check_id": c.id, "title": c.title, "severity": c.severity, **result,
             "remedy": c.remedy if result["status"] in ("warn", "fail") else "", "standard": c.standard,
-            "seconds": round(seconds, 3), **host_facets(h)}
+            "seconds": round(seconds, 3), "modelled": bool(platform and platform.modelled), **host_facets(h)}
 
 
 def run_check(c: Check, h: Host, session, tihost, previous: dict, failure: ConnectFailure | None = None

@@ -77,7 +77,7 @@ def finding_rows(data: ReportData) -> list[dict]:
         row = {"status": r["status"], "severity": SEVERITY.get(r.get("severity"), ""), "host": r["host"],
                "display_name": r.get("display_name") or "", "address": r.get("address") or "",
                "checks": [(r["check_id"], r["title"])], "value": short_value(r), "threshold": r.get("threshold") or "",
-               "message": r["message"], "times": f.times,
+               "message": r["message"], "times": f.times, "modelled": bool(r.get("modelled")),
                "remedy": r.get("remedy") or (UNREACHABLE_ADVICE if r["status"] == "error" else "")}
         if r["status"] == "error":
             merged[key] = row
@@ -264,9 +264,12 @@ def docx(data: ReportData, charts: list[Chart], path: Path) -> None:
         doc.table(["序号", "状态", "设备", "检查项", "测量值/阈值", "说明", "整改建议"],
                   [(i, f"{LABELS[f['status']]} {f['severity']}", f"{f['host']}\n{f['display_name']}",
                     "\n".join(f"{c} {t}" for c, t in f["checks"]), f"{f['value']}\n{f['threshold']}".strip(),
-                    f["message"] + (f"（本期出现 {f['times']} 次）" if f["times"] > 1 else ""), f["remedy"])
+                    f["message"] + (f"（本期出现 {f['times']} 次）" if f["times"] > 1 else "") + ("※" if f["modelled"] else ""),
+                    f["remedy"])
                    for i, f in enumerate(ctx["finding_rows"], 1)],
                   [9, 14, 26, 30, 18, 37, 36])
+        if any(f["modelled"] for f in ctx["finding_rows"]):
+            doc.para(w["modelled_note"])
     else:
         doc.para(w["findings_none"])
 

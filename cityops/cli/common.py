@@ -11,7 +11,7 @@ from invoke import Exit, Task
 
 from ..errors import EXIT_BAD_INPUT, BadInput
 from ..inventory import Inventory, load_inventory
-from ..inventory.selection import Selection, SelectionError, select
+from ..inventory.selection import Selection, select
 
 SELECTION_HELP = {
     "bureau": "委办局: id or Chinese name, comma-separated (gxj, 市公安局)",
@@ -98,8 +98,5 @@ def warn_problems(inv: Inventory) -> None:
 
 def selection(inv: Inventory, *, bureau=None, lot=None, site=None, zone=None, class_=None, subsystem=None,
               host=None, limit=None, **extra) -> Selection:
-    try:
-        return select(inv, bureau=bureau, lot=lot, site=site, zone=zone, device_class=class_,
-                      subsystem=subsystem, host=host, limit=limit, **extra)
-    except SelectionError as exc:
-        raise Exit(f"cityops: {exc}", code=EXIT_BAD_INPUT) from None
+    return select(inv, bureau=bureau, lot=lot, site=site, zone=zone, device_class=class_, subsystem=subsystem,
+                  host=host, limit=limit, **extra)  # SelectionError is bad input: exit 4

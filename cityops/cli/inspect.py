@@ -9,7 +9,7 @@ from pathlib import Path
 
 from invoke import Collection, Exit, task
 
-from ..errors import EXIT_BAD_INPUT, BadInput, one_line
+from ..errors import BadInput, one_line
 from .common import load, selection, selection_task, warn_problems
 
 CADENCE_HELP = "twice_daily | daily | weekly | monthly | quarterly (default: every check)"
@@ -55,18 +55,13 @@ def run(c, bureau=None, lot=None, site=None, zone=None, class_=None, subsystem=N
     sel = selection(inv, bureau=bureau, lot=lot, site=site, zone=zone, class_=class_, subsystem=subsystem,
                     host=host, limit=limit)
     only = {x.strip() for x in check.split(",")} if check else None
-    from ..inspect.waivers import WaiverError
-    from ..inspect.waivers import load as load_waivers
-
-    try:
-        load_waivers(Path(waivers), inv)
-    except WaiverError as exc:
-        raise Exit(f"cityops: {exc}", code=EXIT_BAD_INPUT) from None
     try:
         outcome = inspect(inv, sel.hosts, cadence=cadence, selection=sel.criteria or {"all": True},
                           reports=Path(reports), lab_dir=Path(lab) if lab else None, workers=int(workers),
                           host_timeout=float(host_timeout), inspector=inspector, only=only, progress=Progress(),
                           waivers_file=Path(waivers))
+    except BadInput:
+        raise
     except Exception:
         traceback.print_exc()
         raise Exit("cityops: inspect failed (tool error, exit 3)", code=3) from None
@@ -85,23 +80,19 @@ def run(c, bureau=None, lot=None, site=None, zone=None, class_=None, subsystem=N
             "inventory": "inventory directory (default ./inventory)"})
 def manual(c, run=None, file=None, template=False, site=None, reports="reports", inventory=None):
     """人工巡检: print a form for a site (--template --site S), or join a filled form to a run (--run ID --file F)."""
-    from ..inspect.manual import ManualError, join
+    from ..inspect.manual import join
     from ..inspect.manual import template as make_template
+    from ..inspect.record import run_dir
 
     inv = load(inventory)
-    try:
-        if template:
-            if not site:
-                raise BadInput("--template needs --site")
-            print(make_template(inv, site), end="")
-            return
-        if not (run and file):
-            raise BadInput("give --run RUN_ID --file FORM.yml (or --template --site S)")
-        from ..inspect.record import run_dir
-
-        added = join(run_dir(Path(reports) / "runs", run), Path(file), inv)
-    except ManualError as exc:
-        raise Exit(f"cityops: {exc}", code=EXIT_BAD_INPUT) from None
+    if template:
+        if not site:
+            raise BadInput("--template needs --site")
+        print(make_template(inv, site), end="")
+        return
+    if not (run and file):
+        raise BadInput("give --run RUN_ID --file FORM.yml (or --template --site S)")
+    added = join(run_dir(Path(reports) / "runs", run), Path(file), inv)  # ManualError is bad input: exit 4
     print(f"run {run}: {added} manual result(s) joined from {file}")
 
 

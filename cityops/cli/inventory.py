@@ -109,7 +109,7 @@ def export(c, bureau=None, lot=None, site=None, zone=None, class_=None, subsyste
                             "inventory": "inventory directory"})
 def import_(c, file, apply=False, prune=False, inventory=None):
     """Show what a bureau's archive would change (added, removed, changed fields); --apply writes it."""
-    from ..inventory.edit import ImportRefused, apply_import
+    from ..inventory.edit import apply_import
 
     inv = load(inventory)
     path = Path(file)
@@ -143,10 +143,7 @@ def import_(c, file, apply=False, prune=False, inventory=None):
     if not apply:
         print("nothing written (add --apply to write these changes into inventory/)")
         return
-    try:
-        written = apply_import(inv, plan, prune=prune)
-    except ImportRefused as exc:
-        raise Exit(f"cityops: {exc}", code=EXIT_BAD_INPUT) from None
+    written = apply_import(inv, plan, prune=prune)  # ImportRefused is bad input: exit 4, nothing written
     print("written:")
     for p in written:
         print(f"  {p}")

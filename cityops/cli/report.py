@@ -6,7 +6,6 @@ from pathlib import Path
 
 from invoke import Collection, Exit, task
 
-from ..errors import EXIT_BAD_INPUT
 from .common import load
 
 HELP = {"run": "run ids, comma-separated", "lot": "a lot (e.g. 6_10): only its hosts' results",
@@ -19,13 +18,10 @@ HELP = {"run": "run ids, comma-separated", "lot": "a lot (e.g. 6_10): only its h
 def report(c, run="", lot="", bureau="", period="", reports="reports", inventory=None):
     """巡检报告: HTML, XLSX and DOCX from runs (--run) or a lot's / bureau's period; in reports/out/<name>/."""
     from ..report.build import make_report
-    from ..report.runs import ReportError, parse_period
+    from ..report.runs import parse_period
 
-    try:
-        made = make_report(Path(reports), load(inventory), run_ids=[r for r in run.split(",") if r] or None,
-                           lot=lot or None, bureau=bureau or None, period=parse_period(period) if period else None)
-    except ReportError as exc:
-        raise Exit(f"report: {exc}", code=EXIT_BAD_INPUT) from None
+    made = make_report(Path(reports), load(inventory), run_ids=[r for r in run.split(",") if r] or None,
+                       lot=lot or None, bureau=bureau or None, period=parse_period(period) if period else None)
     c_ = made.data.counts
     print(f"{made.data.title}: {made.data.results} results of {len(made.data.runs)} runs — 正常 {c_['pass']} "
           f"告警 {c_['warn']} 异常 {c_['fail']} 无法巡检 {c_['error']} 已豁免 {c_['waived']} 未巡检 {c_['missing']} "
@@ -34,14 +30,11 @@ def report(c, run="", lot="", bureau="", period="", reports="reports", inventory
         print(f"  {f}")
 
 
-def periodic(task: str, make, lot: str, period: str, default: str, reports: str, inventory, line) -> None:
+def periodic(make, lot: str, period: str, default: str, reports: str, inventory, line) -> None:
     """Make one of a lot's periodic documents, print what it says in one line and where its files are."""
-    from ..report.runs import ReportError, parse_period
+    from ..report.runs import parse_period
 
-    try:
-        made = make(Path(reports), load(inventory), lot, parse_period(period or default))
-    except ReportError as exc:
-        raise Exit(f"{task}: {exc}", code=EXIT_BAD_INPUT) from None
+    made = make(Path(reports), load(inventory), lot, parse_period(period or default))
     print(f"标项{lot} {line(made)}")
     for f in (made.xlsx, made.docx):
         print(f"  {f}")
@@ -66,7 +59,7 @@ def ledger(c, lot, period="", reports="reports", inventory=None):
         return (f"运维台账 {made.data.period_label}: {len(made.data.runs)} runs, 应巡检时段 {due}、已巡检 {done}、"
                 f"未巡检 {due - done}; {fixed_text(made)}")
 
-    periodic("report.ledger", make_ledger, lot, period, f"{now():%Y-%m}", reports, inventory, line)
+    periodic(make_ledger, lot, period, f"{now():%Y-%m}", reports, inventory, line)
 
 
 @task(help=PERIODIC_HELP)
@@ -77,7 +70,7 @@ def analysis(c, lot, period="", reports="reports", inventory=None):
     from ..timeutil import now
 
     t = now()
-    periodic("report.analysis", make_analysis, lot, period, f"{t.year}-Q{(t.month - 1) // 3 + 1}", reports, inventory,
+    periodic(make_analysis, lot, period, f"{t.year}-Q{(t.month - 1) // 3 + 1}", reports, inventory,
              lambda made: f"巡检分析报告 {made.data.period_label}: {len(made.subsystems)} 个分系统, "
                           f"{len(made.data.runs)} runs, {fixed_text(made)}, "
                           f"建议 {sum(len(a.advice) for a in made.subsystems)} 条")
@@ -90,7 +83,7 @@ def yearly(c, lot, period="", reports="reports", inventory=None):
     from ..report.yearly import make_yearly
     from ..timeutil import now
 
-    periodic("report.yearly", make_yearly, lot, period, f"{now().year}", reports, inventory,
+    periodic(make_yearly, lot, period, f"{now().year}", reports, inventory,
              lambda made: f"年终总结 {made.data.period_label}: {len(made.data.runs)} runs in {len(made.months)} months, "
                           f"{fixed_text(made)}, 建议 {len(made.plan)} 条")
 
@@ -99,12 +92,9 @@ def yearly(c, lot, period="", reports="reports", inventory=None):
 def pack_(c, lot, period, reports="reports", inventory=None):
     """证据包: a lot's reports, raw results and manifests for a period, hashed and registered."""
     from ..report.evidence import pack
-    from ..report.runs import ReportError, parse_period
+    from ..report.runs import parse_period
 
-    try:
-        made = pack(Path(reports), load(inventory), lot, parse_period(period))
-    except ReportError as exc:
-        raise Exit(f"evidence.pack: {exc}", code=EXIT_BAD_INPUT) from None
+    made = pack(Path(reports), load(inventory), lot, parse_period(period))
     print(f"{made.path}\n  {len(made.files)} files, root hash {made.root_hash}\n  registered in "
           f"{Path(reports) / 'evidence' / 'register.jsonl'}")
 

@@ -13,6 +13,7 @@ import fnmatch
 import re
 from dataclasses import dataclass, field
 
+from ..errors import BadInput
 from .model import Host, Inventory
 from .schema import CADENCES, normalise_lot, split_list
 from .vocabulary import facet_group
@@ -32,7 +33,7 @@ PATTERN_WITH_SUBSCRIPT = re.compile(
 FLAG_FACETS = ("bureau", "lot", "site", "zone", "class", "subsystem")
 
 
-class SelectionError(ValueError):
+class SelectionError(BadInput):
     """A selection that names an unknown value or matches nothing."""
 
 

@@ -32,10 +32,7 @@ def sha256_text(text: str) -> str:
 class ChainRead:
     entries: list[dict] = field(default_factory=list)  # the lines that parse, in order
     problems: list[str] = field(default_factory=list)  # Chinese, each naming the line
-
-    @property
-    def intact(self) -> bool:
-        return not self.problems
+    trusted: int = 0  # how many of `entries` come before the first break: only those vouch for anything
 
 
 class HashChain:
@@ -50,43 +47,36 @@ class HashChain:
             fcntl.flock(lock, fcntl.LOCK_EX)
             yield
 
-    def _last_line(self) -> str:
+    def _tail(self) -> tuple[str, bool]:
+        """The last line, and whether the file ends with a newline (a torn last line does not)."""
         try:
             with open(self.path, "rb") as f:
                 f.seek(0, os.SEEK_END)
-                size = f.tell()
-                f.seek(max(0, size - (1 << 20)))
+                f.seek(max(0, f.tell() - (1 << 20)))
                 tail = f.read()
         except FileNotFoundError:
-            return ""
+            return "", True
+        whole = tail.endswith(b"\n") or not tail
         lines = tail.split(b"\n")
         if lines and lines[-1] == b"":
             lines.pop()
-        return lines[-1].decode("utf-8", "replace") if lines else ""
+        return (lines[-1].decode("utf-8", "replace") if lines else ""), whole
 
     def append(self, entry: dict) -> dict:
         """Add one line chained to the last; returns the entry as written."""
         with self._locked():
-            last = self._last_line()
+            last, whole = self._tail()
             entry = {**entry, LINK: sha256_text(last) if last else ""}
             line = (json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n").encode()
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
             try:
-                if last and not self._ends_with_newline():
+                if not whole:
                     os.write(fd, b"\n")  # a torn last line stays torn (and reported); the new line starts clean
                 os.write(fd, line)
                 os.fsync(fd)
             finally:
                 os.close(fd)
             return entry
-
-    def _ends_with_newline(self) -> bool:
-        with open(self.path, "rb") as f:
-            f.seek(0, os.SEEK_END)
-            if f.tell() == 0:
-                return True
-            f.seek(-1, os.SEEK_END)
-            return f.read(1) == b"\n"
 
     def read(self) -> ChainRead:
         """Every line, checked: each must be a JSON object whose link is the hash of the line before it."""
@@ -101,6 +91,8 @@ class HashChain:
         if not torn:
             lines.pop()
         previous = None
+        lines_of: list[int] = []  # the line number of each entry
+        broken = 0  # entries before this line number vouch for anything
         for i, line in enumerate(lines, 1):
             try:
                 entry = json.loads(line)
@@ -111,11 +103,15 @@ class HashChain:
                     out.problems.append(f"{self.label}第 {i} 行不完整（写入时被中断）")
                 else:
                     out.problems.append(f"{self.label}第 {i} 行不是有效记录（被改动）")
+                broken = broken or i
                 previous = line
                 continue
             expected = sha256_text(previous) if previous is not None else ""
             if entry.get(LINK) != expected:
                 out.problems.append(f"{self.label}第 {i} 行之前的记录被改动、删除或插入（哈希链断开）")
+                broken = broken or i - 1  # the line before a broken link is the one that may have been edited
             out.entries.append(entry)
+            lines_of.append(i)
             previous = line
+        out.trusted = sum(1 for n in lines_of if not broken or n < broken)
         return out

@@ -167,6 +167,10 @@ def test_an_edited_register_line_is_named(reports):
     lines[0] = lines[0].replace("complete", "incomplete")
     chain.path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert chain.read().problems == ["巡检登记簿第 2 行之前的记录被改动、删除或插入（哈希链断开）"]
+    first, second = find_runs(reports / "runs", lot="6_10", period=parse_period("2026-11"))
+    assert first.verify() == second.verify() == "unverified"  # neither the edited line nor any after it vouches
+    assert second.notes == ["巡检登记簿第 2 行之前的记录被改动、删除或插入（哈希链断开）"]
+    assert chain.read().trusted == 0
 
 
 def test_a_torn_last_line_of_a_dead_run_is_reported_as_such(reports):

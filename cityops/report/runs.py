@@ -98,7 +98,7 @@ class Run:
     count: int = 0  # results of the scope, known after a first stream()
     state: str = ""  # set by verify(): complete | incomplete | running | unverified | tampered
     notes: list[str] = field(default_factory=list)  # Chinese, each naming the file: why the state is what it is
-    register: dict | None = None  # run id -> latest register entry (shared by the runs of one lookup)
+    register: Register | None = None  # the run register (shared by the runs of one lookup)
 
     @property
     def started(self) -> dt.datetime:
@@ -143,11 +143,11 @@ class Run:
                 self.note(f"{name} 与清单记录的 SHA-256 不符（运行后被改动）")
         if self.register is None:
             self.register = registered(self.path.parent)
-        entry = self.register.get(self.run_id)
+        entry = self.register.entries.get(self.run_id)
         if self.notes:
             self.state = "tampered"
         elif entry is None:
-            self.note("巡检登记簿中没有该次巡检")
+            self.note(self.register.problems[0] if self.register.problems else "巡检登记簿中没有该次巡检")
             self.state = "unverified"
         elif entry.get("manifest_sha256") != record.sha256_file(self.path / "manifest.json"):
             self.note("manifest.json 与巡检登记簿不符（清单被改写）")
@@ -195,25 +195,33 @@ class Run:
         return list(self.stream())
 
 
-_REGISTERS: dict[Path, tuple[tuple, dict]] = {}
+@dataclass
+class Register:
+    """The run register as a reader may trust it: run id -> latest entry, from the lines before the first break in
+    the chain only (a line after an edited, removed or inserted one vouches for nothing), and what is broken."""
+
+    entries: dict[str, dict] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
 
 
-def registered(runs_dir: Path) -> dict[str, dict]:
-    """Run id -> its latest entry in the run register (read once per change of the file). A register whose chain
-    is broken is still read; `invoke report` says so, and the runs it vouches for are checked one by one."""
+_REGISTERS: dict[Path, tuple[tuple, Register]] = {}
+
+
+def registered(runs_dir: Path) -> Register:
+    """The run register of a reports directory, read once per change of the file."""
     path = runs_dir.parent / record.REGISTER
     try:
         st = path.stat()
         key = (st.st_mtime_ns, st.st_size)
     except FileNotFoundError:
-        return {}
+        return Register()
     cached = _REGISTERS.get(path)
     if cached and cached[0] == key:
         return cached[1]
     chain = record.run_register(runs_dir).read()
-    entries = {str(e.get("run_id")): e for e in chain.entries if e.get("run_id")}
-    _REGISTERS[path] = (key, entries)
-    return entries
+    trusted = {str(e.get("run_id")): e for e in chain.entries[:chain.trusted] if e.get("run_id")}
+    _REGISTERS[path] = (key, Register(trusted, chain.problems))
+    return _REGISTERS[path][1]
 
 
 def read_manifest(path: Path) -> dict:
@@ -284,8 +292,4 @@ def find_runs(runs_dir: Path, *, run_ids: list[str] | None = None, lot: str | No
         raise ReportError(f"no inspection run of {scope or 'the estate'} in {period.label if period else 'that list'}")
     return runs
 
-
-def register_problems(runs_dir: Path) -> list[str]:
-    """What is wrong with the run register itself (an edited, removed or inserted line), for a report to say."""
-    return record.run_register(runs_dir).read().problems
 

@@ -15,7 +15,7 @@ from ..inspect.record import RunLock, is_live
 from ..inventory.model import Inventory
 from ..timeutil import now
 from . import charts, render
-from .runs import Period, ReportError, Run, find_runs, scan_runs
+from .runs import Period, ReportError, Run, find_runs, read_manifest, registered
 from .summary import ReportData, summarize, vocabulary
 
 
@@ -32,11 +32,16 @@ def previous_run(runs_dir: Path, first: Run) -> Run | None:
     """The latest run before `first` that inspected any of its hosts: what 已整改 is measured against."""
     hosts = {r["host"] for r in first.stream()}
     lots = set(first.manifest.get("lots", []))
-    earlier = [r for r in scan_runs(runs_dir) if r.run_id < first.run_id]
-    for run in sorted(earlier, key=lambda r: r.run_id, reverse=True)[:200]:
-        if lots and lots.isdisjoint(run.manifest.get("lots", [])):
+    register = registered(runs_dir)
+    earlier = sorted((p.name for p in runs_dir.iterdir() if p.is_dir() and p.name < first.run_id), reverse=True)
+    for name in earlier[:200]:  # newest first, and only as many manifests as it takes
+        try:
+            manifest = read_manifest(runs_dir / name)
+        except ReportError:
+            continue
+        if lots and lots.isdisjoint(manifest.get("lots", [])):
             continue  # the manifest first: a run of other lots is passed over without reading its results
-        run.lot, run.bureau = first.lot, first.bureau
+        run = Run(name, runs_dir / name, manifest, lot=first.lot, bureau=first.bureau, register=register)
         if run.usable and any(r["host"] in hosts for r in run.stream()):
             return run
     return None

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..hashchain import HashChain
+from ..inspect.record import sha256_file
 from ..inventory.model import Inventory
 from ..timeutil import now
 from .build import make_report, report_directory
@@ -121,19 +122,20 @@ def pack(reports: Path, inv: Inventory | None, lot: str, period: Period) -> Pack
         manifest = {"lot": lot, "period": period.label, "created": now().isoformat(timespec="seconds"),
                     "root_hash": root, "root_covers": sorted(raw), "files": files,
                     "runs": [r.run_id for r in runs]}
+        manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
         path = out_dir / f"evidence-lot{lot}-{period.label}.zip"
         with zipfile.ZipFile(path, "x", zipfile.ZIP_DEFLATED) as z:
             for name in sorted(members):
                 with members[name].open("rb") as src, z.open(member(name), "w") as dst:
                     shutil.copyfileobj(src, dst, 1 << 20)
-            z.writestr(member(MANIFEST), json.dumps(manifest, ensure_ascii=False, indent=1))
-        box.result = Pack(path, root, {}, made.directory)
-    path = box.result.path
+            z.writestr(member(MANIFEST), manifest_bytes)
+        box.result = Pack(path, root, files, made.directory)
+    sealed = box.result  # its path now in the published directory
     register(reports).append({
-        "pack": path.name, "lot": lot, "period": period.label, "created": manifest["created"], "root_hash": root,
-        "manifest_sha256": sha256(json.dumps(manifest, ensure_ascii=False, indent=1).encode()),
-        "archive_sha256": sha256(path.read_bytes()), "files": files})
-    return Pack(path, root, files, made.directory)
+        "pack": sealed.path.name, "lot": lot, "period": period.label, "created": manifest["created"],
+        "root_hash": root, "manifest_sha256": sha256(manifest_bytes), "archive_sha256": sha256_file(sealed.path),
+        "files": files})
+    return sealed
 
 
 @dataclass

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from invoke import Collection, Exit, task
 
-from ..errors import BadInput, one_line
+from ..errors import EXIT_TOOL, BadInput, one_line
 from .common import load, selection, selection_task, warn_problems
 
 CADENCE_HELP = "twice_daily | daily | weekly | monthly | quarterly (default: every check)"
@@ -64,7 +64,7 @@ def run(c, bureau=None, lot=None, site=None, zone=None, class_=None, subsystem=N
         raise
     except Exception:
         traceback.print_exc()
-        raise Exit("cityops: inspect failed (tool error, exit 3)", code=3) from None
+        raise Exit("cityops: inspect failed (tool error, exit 3)", code=EXIT_TOOL) from None
     s = outcome.tally.by_status
     print(f"run {outcome.run_id}: {outcome.results} results on {outcome.tally.hosts_total} hosts — "
           f"正常 {s['pass']}  告警 {s['warn']}  异常 {s['fail']}  无法巡检 {s['error']}  已豁免 {s['waived']}  "

@@ -106,11 +106,8 @@ def join(run_dir: Path, form_path: Path, inv: Inventory) -> int:
     kept = run_dir / f"manual-{digest[:12]}.yml"
     if kept.exists():
         raise ManualError(f"{form_path}: this form is already joined to the run ({kept.name})")
-    lock = record.RunLock(run_dir)
-    try:
+    with record.RunLock(run_dir):
         _append(run_dir, kept, data, digest, head, items, manifest, inv)
-    finally:
-        lock.release()
     return len(items)
 
 

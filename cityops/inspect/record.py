@@ -63,6 +63,12 @@ class RunLock:
             os.close(self._fd)
             self._fd = None
 
+    def __enter__(self) -> RunLock:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
 
 def is_live(directory: Path) -> bool:
     """True while some process holds the run's lock (a run whose lock can be taken is dead or finished)."""

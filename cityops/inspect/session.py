@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import EXIT_FINDINGS, EXIT_UNINSPECTED
 from ..inventory.model import Host, Inventory
 from ..timeutil import now
 from ..transport.audit import AuditLog
@@ -61,63 +62,54 @@ def inspect(inv: Inventory, hosts: list[Host], *, cadence: str | None, selection
     run_id = f"{start:%Y%m%dT%H%M%S}-{cadence or 'all'}-{secrets.token_hex(2)}"
     run_dir = reports / "runs" / run_id
     run_dir.mkdir(parents=True)
-    lock = record.RunLock(run_dir)  # held until the run is sealed; a reader that can take it knows we are gone
-    try:
-        return _run(inv, hosts, run_id, run_dir, start, cadence=cadence, selection=selection, reports=reports,
-                    lab_dir=lab_dir, workers=workers, host_timeout=host_timeout, inspector=inspector, only=only,
-                    progress=progress, active=active, expired=expired)
-    finally:
-        lock.release()
+    with record.RunLock(run_dir):  # held until the run is sealed; a reader that can take it knows we are gone
+        audit = AuditLog(reports / "audit" / f"{start:%Y-%m}.jsonl", run_id, inspector)
+        config = transport_config(audit, lab_dir)
+        plan = applicable(hosts, cadence, only)
+        covered = [h for h in hosts if plan[h.name]]
+        manifest = {
+            "run_id": run_id, **record.tool_identity(), "inventory_sha256": inv.digest(), "selection": selection,
+            "cadence": cadence, "period_slot": period_slot(start), "inspector": audit.operator, "os_user": audit.user,
+            "started": start.isoformat(timespec="seconds"), "ended": None, "status": "running", "pid": os.getpid(),
+            "hosts_selected": len(hosts), "hosts_inspected": len(covered),
+            "hosts_without_checks": sorted(h.name for h in hosts if not plan[h.name]),
+            "checks": sorted({c.id for cs in plan.values() for c in cs}),
+            "lots": sorted({lot for h in covered for lot in h.lots}),
+            "subsystems": sorted({str(h.get("subsystem")) for h in covered if h.get("subsystem")}),
+            "bureaus": sorted({str(h.get("bureau")) for h in covered if h.get("bureau")}),
+            "waivers_active": [w.record() for w in active], "waivers_expired": [w.record() for w in expired],
+        }
+        record.write_manifest(run_dir, manifest)
+        results = record.ResultsFile(run_dir / "results.jsonl")
+        store = record.TrendStore(reports / "state" / "values.json")
+        status, reason = "complete", ""
+        previous_term = signal.getsignal(signal.SIGTERM)
 
+        def on_term(signum, frame):  # cron's kill or a timeout: end as `incomplete`, never as a corrupt run
+            raise KeyboardInterrupt("SIGTERM")
 
-def _run(inv: Inventory, hosts: list[Host], run_id: str, run_dir: Path, start, *, cadence, selection, reports,
-         lab_dir, workers, host_timeout, inspector, only, progress, active, expired) -> RunOutcome:
-    audit = AuditLog(reports / "audit" / f"{start:%Y-%m}.jsonl", run_id, inspector)
-    config = transport_config(audit, lab_dir)
-    plan = applicable(hosts, cadence, only)
-    covered = [h for h in hosts if plan[h.name]]
-    manifest = {
-        "run_id": run_id, **record.tool_identity(), "inventory_sha256": inv.digest(), "selection": selection,
-        "cadence": cadence, "period_slot": period_slot(start), "inspector": audit.operator, "os_user": audit.user,
-        "started": start.isoformat(timespec="seconds"), "ended": None, "status": "running", "pid": os.getpid(),
-        "hosts_selected": len(hosts), "hosts_inspected": len(covered),
-        "hosts_without_checks": sorted(h.name for h in hosts if not plan[h.name]),
-        "checks": sorted({c.id for cs in plan.values() for c in cs}),
-        "lots": sorted({lot for h in covered for lot in h.lots}),
-        "subsystems": sorted({str(h.get("subsystem")) for h in covered if h.get("subsystem")}),
-        "bureaus": sorted({str(h.get("bureau")) for h in covered if h.get("bureau")}),
-        "waivers_active": [w.record() for w in active], "waivers_expired": [w.record() for w in expired],
-    }
-    record.write_manifest(run_dir, manifest)
-    results = record.ResultsFile(run_dir / "results.jsonl")
-    store = record.TrendStore(reports / "state" / "values.json")
-    status, reason = "complete", ""
-    previous_term = signal.getsignal(signal.SIGTERM)
-
-    def on_term(signum, frame):  # cron's kill or a timeout: end as `incomplete`, never as a corrupt run
-        raise KeyboardInterrupt("SIGTERM")
-
-    with contextlib.suppress(ValueError):  # not the main thread (tests): SIGTERM keeps its default there
-        signal.signal(signal.SIGTERM, on_term)
-    t0 = time.monotonic()
-    tally = runner.Tally(hosts_total=len(covered))
-    try:
-        tally, values = runner.run(hosts, plan, config, run_id, results.write, store.load(), workers=workers,
-                                   host_timeout=host_timeout, progress=progress,
-                                   waive=lambda r: waivers.apply(r, active))
-        store.update(values)
-    except KeyboardInterrupt as exc:
-        status, reason = "incomplete", f"interrupted ({exc or 'SIGINT'})"
-    finally:
-        results.close()
-        with contextlib.suppress(ValueError):
-            signal.signal(signal.SIGTERM, previous_term)
-    rows = results.written  # the file holds exactly these lines: it was created empty by this run
-    record.junit(rows, run_id, run_dir / "junit.xml")
-    counts = {s: sum(r["status"] == s for r in rows) for s in ("pass", "warn", "fail", "error", "skip", "waived")}
-    manifest.update(ended=now().isoformat(timespec="seconds"), status=status, reason=reason, counts=counts,
-                    results=len(rows), seconds=round(time.monotonic() - t0, 2),
-                    expected_results=sum(len(cs) for cs in plan.values()))
-    record.seal(run_dir, manifest)
-    exit_status = 2 if counts["error"] or status != "complete" else 1 if counts["warn"] + counts["fail"] else 0
-    return RunOutcome(run_id, run_dir, tally, len(rows), exit_status, status)
+        with contextlib.suppress(ValueError):  # not the main thread (tests): SIGTERM keeps its default there
+            signal.signal(signal.SIGTERM, on_term)
+        t0 = time.monotonic()
+        tally = runner.Tally(hosts_total=len(covered))
+        try:
+            tally, values = runner.run(hosts, plan, config, run_id, results.write, store.load(), workers=workers,
+                                       host_timeout=host_timeout, progress=progress,
+                                       waive=lambda r: waivers.apply(r, active))
+            store.update(values)
+        except KeyboardInterrupt as exc:
+            status, reason = "incomplete", f"interrupted ({exc or 'SIGINT'})"
+        finally:
+            results.close()
+            with contextlib.suppress(ValueError):
+                signal.signal(signal.SIGTERM, previous_term)
+        rows = results.written  # the file holds exactly these lines: it was created empty by this run
+        record.junit(rows, run_id, run_dir / "junit.xml")
+        counts = {s: sum(r["status"] == s for r in rows) for s in ("pass", "warn", "fail", "error", "skip", "waived")}
+        manifest.update(ended=now().isoformat(timespec="seconds"), status=status, reason=reason, counts=counts,
+                        results=len(rows), seconds=round(time.monotonic() - t0, 2),
+                        expected_results=sum(len(cs) for cs in plan.values()))
+        record.seal(run_dir, manifest)
+        exit_status = (EXIT_UNINSPECTED if counts["error"] or status != "complete"
+                       else EXIT_FINDINGS if counts["warn"] + counts["fail"] else 0)
+        return RunOutcome(run_id, run_dir, tally, len(rows), exit_status, status)

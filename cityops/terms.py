@@ -30,10 +30,6 @@ SEVERITIES = {"critical": "严重", "major": "重要", "minor": "一般", "info"
 CHECK_SEVERITIES = ("critical", "major", "minor")
 
 
-def status_name(status: str) -> str:
-    return STATUS_NAMES.get(status, status)
-
-
 def cadence_name(cadence: str | None, default: str = "全部") -> str:
     return CADENCES.get(cadence, cadence) if cadence else default
 

@@ -118,7 +118,7 @@ class Context:
             value = fetch()
             facts[key] = (value, [a for a in self.answers if id(a) not in before])
         value, answers = facts[key]
-        self.shared.extend(answers)
+        self.shared.extend(a for a in answers if all(a is not b for b in self.shared))
         return value
 
     def request(self, method: str, path: str, **kw):

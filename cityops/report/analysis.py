@@ -21,6 +21,7 @@ import yaml
 
 from ..inventory.model import Host, Inventory
 from ..inventory.warranty import warranty_due
+from ..terms import severity_name
 from ..timeutil import BEIJING, now
 from . import cadence as cadence_mod
 from . import charts
@@ -296,7 +297,7 @@ def analysis_xlsx(files: AnalysisFiles) -> None:
                   *(a.counts.get(k, 0) for k in ("pass", "warn", "fail", "error", "waived")), a.ok_rate,
                   sum(len(g.hosts) for g in a.groups), sum(g.open for g in a.groups)))
         for g in a.groups:
-            groups.row((a.name, f"{g.check_id} {g.title}", SEVERITY.get(g.severity, ""), "、".join(g.hosts), len(g.hosts),
+            groups.row((a.name, f"{g.check_id} {g.title}", severity_name(g.severity), "、".join(g.hosts), len(g.hosts),
                         g.times, g.open, g.fixed, hours_text(g.hours_to_fix),
                         "、".join(f"{h}（{n} 次）" for h, n in g.recurring.items()), g.remedy))
         for p in a.projections:

@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..inventory.model import Inventory
+from ..terms import cadence_name, severity_name
 from . import cadence as cadence_mod
 from .build import previous_run, report_directory, stem
 from .render import MANUAL_HEADERS, MANUAL_WIDTHS, DetailSheet, checks_sheet, hosts_sheet, manual_rows, wording
 from .runs import Period, ReportError, find_runs
-from .summary import LABELS, PROJECT, SEVERITY, Problem, ReportData, summarize, vocabulary
+from .summary import LABELS, PROJECT, Problem, ReportData, summarize, vocabulary
 from .word import Word
 from .workbook import Book
 
@@ -46,7 +47,7 @@ def when(t) -> str:
 
 def run_row(run, n: dict) -> tuple:
     m = run.manifest
-    return (run.run_id, m.get("period_slot", ""), cadence_mod.CADENCES.get(m.get("cadence"), m.get("cadence") or ""),
+    return (run.run_id, m.get("period_slot", ""), cadence_name(m.get("cadence"), ""),
             m.get("inspector", ""), when(run.started), run.label,
             n.get("hosts", 0), n.get("results", 0), n.get("pass", 0), n.get("warn", 0), n.get("fail", 0),
             n.get("error", 0), n.get("waived", 0), n.get("fixed", 0))
@@ -116,7 +117,7 @@ def make_ledger(reports: Path, inv: Inventory, lot: str, period: Period, out: Pa
 
 
 def problem_row(i: int, p: Problem, data: ReportData) -> tuple:
-    return (i, p.host, data.name("subsystem", p.subsystem), f"{p.check_id} {p.title}", SEVERITY.get(p.severity, ""),
+    return (i, p.host, data.name("subsystem", p.subsystem), f"{p.check_id} {p.title}", severity_name(p.severity),
             when(p.found), when(p.last_seen), p.times, f"{LABELS.get(p.worst, p.worst)}：{p.message}", p.remedy,
             problem_state(p), when(p.fixed), p.fixed_message)
 

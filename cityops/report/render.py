@@ -18,8 +18,9 @@ from pathlib import Path
 import jinja2
 import yaml
 
+from ..terms import cadence_name, severity_name
 from .charts import Chart
-from .summary import CADENCE_NAMES, COLUMNS, LABELS, PROJECT, SEVERITY, ReportData
+from .summary import COLUMNS, LABELS, PROJECT, SEVERITY, ReportData
 from .word import Word
 from .workbook import Book
 
@@ -74,7 +75,7 @@ def finding_rows(data: ReportData) -> list[dict]:
         if r["status"] == "error" and key in merged:
             merged[key]["checks"].append((r["check_id"], r["title"]))
             continue
-        row = {"status": r["status"], "severity": SEVERITY.get(r.get("severity"), ""), "host": r["host"],
+        row = {"status": r["status"], "severity": severity_name(r.get("severity")), "host": r["host"],
                "display_name": r.get("display_name") or "", "address": r.get("address") or "",
                "checks": [(r["check_id"], r["title"])], "value": short_value(r), "threshold": r.get("threshold") or "",
                "message": r["message"], "times": f.times, "modelled": bool(r.get("modelled")),
@@ -113,7 +114,7 @@ def context(data: ReportData) -> dict:
             "subsystems": sorted(data.by_subsystem.items()), "hosts": shown[:300],
             "hosts_left": len(hosts) - len(shown[:300]),
             "value": value_text, "commands": commands_text, "finding_rows": finding_rows(data),
-            "cadence": lambda c: CADENCE_NAMES.get(c, c or "全部")}
+            "cadence": cadence_name}
     return base
 
 
@@ -233,7 +234,7 @@ class XlsxReport:
         s.row(("合计", *(data.counts[k] for k in COLUMNS), data.results), bold=True)
         for i, f in enumerate(data.findings, 1):
             r = f.result
-            self.findings.row((i, LABELS[r["status"]], SEVERITY.get(r.get("severity"), ""), r["host"],
+            self.findings.row((i, LABELS[r["status"]], severity_name(r.get("severity")), r["host"],
                                r.get("display_name"), f"{r['check_id']} {r['title']}", value_text(r),
                                r.get("threshold"), r["message"], r.get("remedy")))
         for row in data.missing:

@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from ..inventory.model import Inventory
-from ..terms import CADENCES, SEVERITIES, STATUS_NAMES
+from ..terms import CADENCES, SEVERITIES, STATUS_NAMES, cadence_name
 from ..timeutil import now
 from .runs import Period, Run
 
@@ -287,7 +287,7 @@ def _missing(runs: list[Run], seen: set, inv: Inventory | None, lot: str | None,
         for host, checks in plan.items():
             for c in checks:
                 if (host, c.id) not in seen:
-                    out.append((host, c.id, f"{CADENCE_NAMES.get(cadence, cadence)}巡检要求，本期无结果"))
+                    out.append((host, c.id, f"{cadence_name(cadence)}巡检要求，本期无结果"))
                     seen.add((host, c.id))
     return out
 

@@ -309,7 +309,7 @@ def plan_import(inv: Inventory, path: Path) -> ImportPlan:
                     plan.ignored_headers.append(label)
                 fields.append(None)
             else:
-                if f.name in columns_seen and f.name in [x.name for x in fields if x]:
+                if f.name in [x.name for x in fields if x]:
                     plan.problems.append(f"{table.name} 第 {table.header_row} 行: column {label} appears twice")
                 fields.append(f)
                 columns_seen.add(f.name)

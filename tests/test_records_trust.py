@@ -310,3 +310,13 @@ def test_findings_that_rest_on_a_modelled_reading_are_marked_in_the_report(repor
     assert "※ 标注的结论所依据的读数来自建模接口" in text
     clean = make_report(reports, None, run_ids=[make_run(reports, NOV, rows[1:]).name])
     assert "建模接口" not in clean.html.read_text(encoding="utf-8")
+
+
+def test_a_run_verified_once_is_verified_again_after_it_changes(reports):
+    first, _second = two_runs(reports)
+    (run,) = find_runs(reports / "runs", run_ids=[first.name])
+    assert run.verify() == "complete"
+    path = first / "results.jsonl"
+    path.write_text(path.read_text(encoding="utf-8").replace('"status": "fail"', '"status": "pass"'), encoding="utf-8")
+    with pytest.raises(ReportError, match="results.jsonl 与清单记录的 SHA-256 不符"):
+        find_runs(reports / "runs", run_ids=[first.name])  # the process's earlier verdict is not reused

@@ -318,5 +318,5 @@ def test_a_run_verified_once_is_verified_again_after_it_changes(reports):
     assert run.verify() == "complete"
     path = first / "results.jsonl"
     path.write_text(path.read_text(encoding="utf-8").replace('"status": "fail"', '"status": "pass"'), encoding="utf-8")
-    with pytest.raises(ReportError, match="results.jsonl 与清单记录的 SHA-256 不符"):
+    with pytest.raises(ReportError, match=r"results\.jsonl 与清单记录的 SHA-256 不符"):
         find_runs(reports / "runs", run_ids=[first.name])  # the process's earlier verdict is not reused

@@ -30,13 +30,14 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from cityops import platforms  # noqa: E402
+from cityops.drivers import DRIVERS  # noqa: E402
 from cityops.inspect.catalogue import applicable  # noqa: E402
 from cityops.inventory import load_inventory  # noqa: E402
 from cityops.lab import control, supervisor  # noqa: E402
 from cityops.lab.statedir import LabDir  # noqa: E402
-from cityops.parsers.network import COMMANDS as NET_COMMANDS  # noqa: E402
 
 BIN = Path(sys.executable).parent
+NETWORK_GETTERS = ("cpu", "memory", "fans", "power_supplies", "temperatures", "alarms", "boards", "interface_errors")
 LINUX_COMMANDS = ["df -P -k", "df -P -i", "cat /proc/meminfo", "cat /proc/loadavg", "nproc",
                   "systemctl list-units --failed", "chronyc tracking", "tail -n 2000 /var/log/messages",
                   "rpm -qa --last | head -n 20"]
@@ -84,7 +85,9 @@ def ansible_files(tmp: Path, hosts, creds: dict) -> tuple[Path, Path]:
         if h.get("platform") == "linux":
             groups["linux"][h.name] = entry
         else:
-            groups["netdev"][h.name] = {**entry, "commands": list(NET_COMMANDS[h.get("platform")].values())}
+            getters = DRIVERS[h.get("platform")].getters
+            groups["netdev"][h.name] = {**entry, "commands": sorted({g.command for name, g in getters.items()
+                                                                     if name in NETWORK_GETTERS})}
     inv = tmp / "hosts.yml"
     inv.write_text(yaml.safe_dump({"all": {"children": {g: {"hosts": v} for g, v in groups.items()},
                                            "vars": {"ansible_connection": "paramiko"}}}))
@@ -131,7 +134,8 @@ def main() -> None:
                 print("  errors:", error_causes(runs[-1]))
 
             ssh = [h for h in covered if h.get("platform") == "linux" or
-                   getattr(platforms.get(str(h.get("platform"))), "id", "") in NET_COMMANDS]
+                   (DRIVERS.get(getattr(platforms.get(str(h.get("platform"))), "id", ""), None) is not None
+                   and DRIVERS[str(h.get("platform"))].kind == "network")]
             creds = yaml.safe_load(lab.credentials_file.read_text())
             hosts_yml, play = ansible_files(tmp, ssh, creds)
             env = {"ANSIBLE_HOST_KEY_CHECKING": "False", "ANSIBLE_FORKS": "50", "ANSIBLE_HOME": str(tmp / "ah"),

@@ -1,6 +1,8 @@
 """Security appliances (firewalls, VPN, IPS, bastions, log auditors, scanners, the gatekeeper): signature age,
 CPU, memory, disk, hardware, alarms — over SSH (Topsec, Sangfor) or their HTTPS management API."""
 
+from cityops.drivers import get as driver_of
+from cityops.drivers import having
 from cityops.inspect.catalogue import check
 from cityops.inspect.console import console_get
 from cityops.parsers import ParseError
@@ -8,7 +10,8 @@ from cityops.parsers import appliance as ap
 from cityops.terms import EVERY
 from cityops.timeutil import today
 
-CLI = ("topsec_tos", "sangfor_vpn")
+CLI = having("health", "appliance")
+SIGNATURE_GETTERS = ("signatures", "av_signatures")  # each signature page a CLI appliance prints
 WEB = ("appliance_web", "lipu_gap")
 ALL = CLI + WEB
 
@@ -20,7 +23,7 @@ def api(ctx, path: str) -> dict:
 def health(ctx) -> ap.Health:
     """One status reading shared by the CPU, memory, disk and hardware checks, each keeping it as evidence."""
     if ctx.platform in CLI:
-        return ctx.cached("health", lambda: ap.cli_status(ctx.run(ap.COMMANDS[ctx.platform]["status"]).stdout))
+        return ctx.read("health")
     return ctx.cached("health", lambda: ap.web_status(api(ctx, "/api/v1/system")))
 
 
@@ -29,7 +32,8 @@ def health(ctx) -> ap.Health:
        remedy="检查设备升级授权与升级服务器连通性，手工导入最新特征库并确认自动升级已开启。")
 def test_signatures(host, ctx):
     if ctx.platform in CLI:
-        libs = [lib for cmd in ap.COMMANDS[ctx.platform]["signatures"] for lib in ap.cli_signatures(ctx.run(cmd).stdout)]
+        getters = driver_of(ctx.platform).getters
+        libs = [lib for g in SIGNATURE_GETTERS if g in getters for lib in ctx.read(g)]
     else:
         libs = ap.web_signatures(api(ctx, "/api/v1/signatures"))
     if not libs:
@@ -78,7 +82,7 @@ def test_hardware(host, ctx):
        remedy="逐条核对告警原因与影响，处理后确认清除，未能立即处理的登记故障单。")
 def test_alarms(host, ctx):
     if ctx.platform in CLI:
-        active = ap.cli_alarms(ctx.run(ap.COMMANDS[ctx.platform]["alarms"]).stdout)
+        active = ctx.read("alarms")
     else:
         doc = api(ctx, "/api/v1/alarms")
         if not isinstance(doc.get("alarms"), list):

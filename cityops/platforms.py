@@ -1,8 +1,10 @@
 """Platforms: what a device runs, and therefore how cityops talks to it.
 
-Each inventory host names one platform. The platform says which driver family
-reaches it (netmiko device_type, napalm driver, an OS over SSH, an HTTP or SNMP
-endpoint) so transports and checks can be chosen from data, not from hostnames.
+Each inventory host names one platform. The platform says what kind of thing it
+is and how it is reached (a device CLI, an OS over SSH, an HTTP or SNMP endpoint)
+so transports and checks can be chosen from data, not from hostnames. Everything
+cityops knows about talking to a device CLI and reading its answers is that
+platform's driver (cityops/drivers/<platform>.py), not here.
 """
 
 from __future__ import annotations
@@ -15,9 +17,7 @@ class Platform:
     id: str
     name: str  # Chinese description for reports
     family: str  # server_os | network_cli | storage_cli | appliance | http | snmp | camera | terminal | manual
-    transport: str  # ssh | netmiko | https | snmp | http | gb28181 | agent | none
-    netmiko: str = ""
-    napalm: str = ""
+    transport: str  # ssh | cli | https | snmp | http | gb28181 | agent | none
     os: str = ""
     # Why its readings rest on a modelled interface (no real output of it is public to test the reader on); a
     # result from such a platform carries `modelled: true`, and a report marks the findings that rest on it.
@@ -35,16 +35,16 @@ _ALL = (
     Platform("vmware_esxi", "VMware ESXi", "server_os", "ssh", os="esxi"),
     Platform("vmware_vcenter", "VMware vCenter", "http", "https"),
     # network devices
-    Platform("huawei_vrp", "华为 VRP5", "network_cli", "netmiko", netmiko="huawei", napalm="huawei_vrp"),
-    Platform("huawei_vrpv8", "华为 VRP8", "network_cli", "netmiko", netmiko="huawei_vrpv8", napalm="huawei_vrp"),
-    Platform("hp_comware", "H3C Comware", "network_cli", "netmiko", netmiko="hp_comware", napalm="h3c_comware"),
-    Platform("cisco_ios", "Cisco IOS", "network_cli", "netmiko", netmiko="cisco_ios", napalm="ios"),
-    Platform("cisco_nxos", "Cisco NX-OS (MDS)", "network_cli", "netmiko", netmiko="cisco_nxos", napalm="nxos_ssh"),
-    Platform("brocade_fos", "Brocade FOS (EMC DS-300B)", "network_cli", "netmiko", netmiko="brocade_fos"),
-    Platform("f5_tmos", "F5 TMOS", "network_cli", "netmiko", netmiko="f5_tmsh"),
+    Platform("huawei_vrp", "华为 VRP5", "network_cli", "cli"),
+    Platform("huawei_vrpv8", "华为 VRP8", "network_cli", "cli"),
+    Platform("hp_comware", "H3C Comware", "network_cli", "cli"),
+    Platform("cisco_ios", "Cisco IOS", "network_cli", "cli"),
+    Platform("cisco_nxos", "Cisco NX-OS (MDS)", "network_cli", "cli"),
+    Platform("brocade_fos", "Brocade FOS (EMC DS-300B)", "network_cli", "cli"),
+    Platform("f5_tmos", "F5 TMOS", "network_cli", "cli"),
     # security appliances (no netmiko/napalm driver exists; cityops brings its own)
-    Platform("topsec_tos", "天融信 TOS", "appliance", "ssh", modelled=MODELLED_CLI),
-    Platform("sangfor_vpn", "深信服 VPN", "appliance", "ssh", modelled=MODELLED_CLI),
+    Platform("topsec_tos", "天融信 TOS", "appliance", "cli", modelled=MODELLED_CLI),
+    Platform("sangfor_vpn", "深信服 VPN", "appliance", "cli", modelled=MODELLED_CLI),
     Platform("lipu_gap", "利谱网闸", "appliance", "https", modelled=MODELLED_WEB),
     Platform("appliance_web", "安全设备(Web 管理)", "appliance", "https", modelled=MODELLED_WEB),
     # storage and backup

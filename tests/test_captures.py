@@ -16,36 +16,30 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cityops.parsers import ParseError, network
+from cityops import drivers
+from cityops.drivers.models import Board, Facts, Part, Temperature
+from cityops.parsers import ParseError
 
 CAPTURES = Path(__file__).resolve().parent / "captures"
 MIN_CASES = 3
-NETWORK_PLATFORMS = ("huawei_vrp", "huawei_vrpv8", "hp_comware", "cisco_ios", "cisco_nxos")
-# getter name in the corpus -> (the key of its command in network.COMMANDS, the reader)
-GETTERS = {
-    "interface_errors": ("errors", network.interface_errors),
-    "boards": ("boards", network.boards),
-    "cpu": ("cpu", network.cpu_percent),
-    "memory": ("memory", network.memory_percent),
-    "fans": ("fan", network.fans),
-    "power_supplies": ("power", network.power_supplies),
-    "temperatures": ("temperature", network.temperatures),
-    "alarms": ("alarms", network.alarms),
-}
+# the estate's network platforms: every getter of their drivers is held to three real captures
+NETWORK_PLATFORMS = tuple(p for p, d in drivers.DRIVERS.items() if d.kind == "network")
 
 
 def cases() -> list[Path]:
     return sorted(CAPTURES.glob("*/*/*.yml"))
 
 
-def as_facts(getter: str, reading):
+def as_facts(reading):
     """A reading in the shape the cases' `expect` is written in."""
-    if getter == "boards":
-        return {name: {"type": kind, "ok": ok} for name, kind, ok, _state in reading}
-    if getter in ("fans", "power_supplies"):
-        return dict(reading)
-    if getter == "temperatures":
-        return {name: {"celsius": value, "ok": ok} for name, value, ok in reading}
+    if isinstance(reading, Facts):
+        return {k: v for k, v in reading.__dict__.items() if v}
+    if isinstance(reading, list) and reading and isinstance(reading[0], Board):
+        return {b.name: {"type": b.kind, "ok": b.ok} for b in reading}
+    if isinstance(reading, list) and reading and isinstance(reading[0], Part):
+        return {p.name: p.ok for p in reading}
+    if isinstance(reading, list) and reading and isinstance(reading[0], Temperature):
+        return {t.sensor: {"celsius": t.celsius, "ok": t.ok} for t in reading}
     return reading
 
 
@@ -55,15 +49,15 @@ def test_a_real_capture_reads_as_a_person_read_it(meta_path: Path):
     meta = yaml.safe_load(meta_path.read_text(encoding="utf-8"))
     source = meta["source"]
     assert source["repository"] and len(source["commit"]) == 40 and source["path"], "a capture names its source"
-    key, read = GETTERS[getter]
-    assert meta["command"] == network.COMMANDS[platform][key], "the capture is of the command cityops sends"
+    g = drivers.get(platform).getter(getter)
+    assert meta["command"] == g.command, "the capture is of the command cityops sends"
     text = meta_path.with_suffix(".txt").read_text(encoding="utf-8", errors="replace")
     expect = meta["expect"]
     if expect.get("error"):  # output the reader must refuse: an error with the cause, never a reading
         with pytest.raises(ParseError, match=expect["error"]):
-            read(platform, text)
+            g.read(text)
         return
-    facts = as_facts(getter, read(platform, text))
+    facts = as_facts(g.read(text))
     if "value" in expect:
         assert facts == pytest.approx(expect["value"])
         return
@@ -89,18 +83,16 @@ NOT_AN_ANSWER = {
 }
 
 
-READINGS = [(platform, getter) for platform in NETWORK_PLATFORMS for getter, (key, _read) in GETTERS.items()
-            if key in network.COMMANDS[platform]]
+READINGS = [(platform, getter) for platform, d in drivers.DRIVERS.items() for getter in d.getters]
 
 
 @pytest.mark.parametrize(("platform", "getter"), READINGS, ids=lambda x: x)
 @pytest.mark.parametrize("answer", sorted(NOT_AN_ANSWER))
 def test_an_answer_a_reader_does_not_understand_is_an_error_never_a_reading(platform, getter, answer):
-    _key, read = GETTERS[getter]
-    if getter == "alarms" and answer == "empty" and platform != "cisco_ios":
-        pytest.skip("PENDING.yml: whether a healthy VRP/Comware prints nothing for its alarm list needs a real capture")
+    if getter == "alarms" and answer == "empty" and platform not in ("cisco_ios",):
+        pytest.skip("PENDING.yml: whether a healthy device prints nothing for its alarm list needs a real capture")
     with pytest.raises(ParseError):
-        read(platform, NOT_AN_ANSWER[answer])
+        drivers.get(platform).read(getter, NOT_AN_ANSWER[answer])
 
 
 def pending() -> dict[str, str]:
@@ -110,9 +102,8 @@ def pending() -> dict[str, str]:
 def test_every_getter_of_every_platform_has_three_real_cases_or_says_why_not():
     counts = {}
     for platform in NETWORK_PLATFORMS:
-        for getter, (key, _read) in GETTERS.items():
-            if key in network.COMMANDS[platform]:
-                counts[f"{platform}/{getter}"] = len(list((CAPTURES / platform / getter).glob("*.yml")))
+        for getter in drivers.get(platform).getters:
+            counts[f"{platform}/{getter}"] = len(list((CAPTURES / platform / getter).glob("*.yml")))
     waiting = pending()
     short = {k: n for k, n in counts.items() if n < MIN_CASES and k not in waiting
              and not (CAPTURES / k / "EXEMPT.md").exists()}
@@ -134,19 +125,14 @@ def test_the_labs_own_answers_read_through_the_same_readers(lab, tmp_path):
     seen = set()
     for host in inv.hosts.values():
         platform = str(host.get("platform"))
-        if platform not in NETWORK_PLATFORMS or platform in seen:
+        if drivers.get(platform) is None or platform in seen:
             continue
         seen.add(platform)
         session = open_session(host, config)
         try:
-            for getter, (key, read) in GETTERS.items():
-                command = network.COMMANDS[platform].get(key)
-                if command is None or (getter == "boards" and platform not in ("huawei_vrp", "huawei_vrpv8")):
-                    continue
-                if getter == "alarms" and platform == "cisco_nxos":
-                    continue
-                answer = session.run(command)
-                assert read(platform, answer.stdout) is not None, f"{host.name} {command}"
+            for g in drivers.get(platform).getters.values():
+                answer = session.run(g.command)
+                assert g.read(answer.stdout) is not None, f"{host.name} {g.command}"
         finally:
             session.close()
-    assert seen == set(NETWORK_PLATFORMS)
+    assert seen >= set(NETWORK_PLATFORMS)

@@ -35,6 +35,7 @@ FAULT_FOR = {
     "NET-ALM-001": ("lab-vrp-core", "alarm_active", {}),
     "NET-DEV-001": ("lab-vrp8-agg", "stack_member_offline", {"slot": "1"}),
     "NET-CRC-001": ("lab-ne80e", "crc_errors", {"per_minute": "12000"}),
+    "NET-VER-001": ("lab-vrp-core", "device_swapped", {}),
     "ORA-CRS-001": ("lab-rac1", "rac_resource_offline", {}),
     "ORA-INST-001": ("lab-rac2", "rac_instance_down", {}),
     "ORA-LSNR-001": ("lab-linux-ora", "listener_down", {}),
@@ -94,6 +95,9 @@ FAULT_FOR = {
 GROWTH = ("NET-CRC-001", "FC-ERR-001")  # counters that must not rise: a baseline run comes first
 # Further faults a check must catch besides its main one.
 MORE_FAULTS = [("ORA-RMAN-001", "lab-rac2", "rman_failed", {}),
+               ("NET-VER-001", "lab-mds", "device_swapped", {}),  # each platform's version answer, swapped
+               ("NET-VER-001", "lab-ios-rt", "device_swapped", {}),
+               ("NET-VER-001", "lab-h3c-fl", "device_swapped", {}),
                ("MSSQL-NODE-001", "lab-sqlb", "sqlserver_node_down", {}),
                ("BMC-FAN-001", "lab-linux-ora", "fan_failed", {}),  # Redfish as well as IPMI
                ("BMC-PSU-001", "lab-linux-app", "power_failed", {}),

@@ -121,6 +121,18 @@ class Context:
         self.shared.extend(a for a in answers if all(a is not b for b in self.shared))
         return value
 
+    def read(self, getter: str):
+        """A getter of the host's platform driver: its command sent once per host and run (Cisco's fan, power,
+        temperature and alarm getters share one `show environment all`), its answer read by the driver. Each
+        check that reads it carries the answer as evidence."""
+        from .. import drivers
+
+        driver = drivers.get(self.platform)
+        if driver is None:
+            raise ParseError(f"{self.platform}: no driver")
+        g = driver.getter(getter)
+        return g.read(self.cached(f"answer:{g.command}", lambda: self.run(g.command).stdout))
+
     def request(self, method: str, path: str, **kw):
         """An HTTP request through the host's session, kept as evidence like a command."""
         return self.session.request(method, path, **kw)

@@ -1,17 +1,18 @@
-"""Interactive device CLIs through netmiko (network devices, SSH-managed appliances): prompts, paging and the
-device's own error markers; Topsec and Sangfor have no netmiko driver, so the generic one with their encoding."""
+"""Interactive device CLIs through netmiko (network devices, SSH-managed appliances).
+
+What differs by platform (netmiko device type, encoding, prompt, the probe read after login, the device's
+own error markers) is the platform driver's (cityops/drivers); this module only drives the channel."""
 
 from __future__ import annotations
 
 import re
 import time
-from typing import ClassVar
 
+from .. import drivers
+from ..drivers.base import Driver
 from . import hostkeys
 from .base import Session
 from .errors import ConnectFailure
-
-NETMIKO_GENERIC = {"topsec_tos": ("generic", "gbk"), "sangfor_vpn": ("generic", "utf-8")}
 
 
 class CliSession(Session):
@@ -19,8 +20,15 @@ class CliSession(Session):
 
     protocol = "ssh-cli"
 
+    @property
+    def driver(self) -> Driver:
+        driver = drivers.get(self.platform.id)
+        if driver is None:
+            raise ConnectFailure(self.name, "protocol", f"cityops has no CLI driver for platform '{self.platform.id}'")
+        return driver
+
     def connect(self) -> None:
-        device_type, encoding = NETMIKO_GENERIC.get(self.platform.id, (self.platform.netmiko, "utf-8"))
+        device_type, encoding = self.driver.netmiko, self.driver.encoding
         cred = self.credential
         t0 = time.monotonic()
         try:
@@ -47,24 +55,14 @@ class CliSession(Session):
         except Exception as exc:
             raise self.failure(exc) from None
         # A CLI has no exit status; the device's own error markers stand for a non-zero one.
-        failed = any(m in out[:200] for m in ("Error: Unrecognized command", "% Invalid input", "% Unrecognized",
-                                               "Error: Wrong parameter", "% Unknown command"))
-        return (1 if failed else 0), out, ""
-
-    # A read-only command per platform and a pattern only its answer prints.
-    SYNC: ClassVar[dict[str, tuple[str, str]]] = {
-            "huawei_vrp": ("display clock", r"Time Zone"), "huawei_vrpv8": ("display clock", r"Time Zone"),
-            "hp_comware": ("display clock", r"Time Zone"), "cisco_ios": ("show clock", r"\d{2}:\d{2}:\d{2}\.\d{3}"),
-            "cisco_nxos": ("show clock", r"\d{2}:\d{2}:\d{2}\.\d{3}"), "brocade_fos": ("version", r"Fabric OS:"),
-            "topsec_tos": ("system version show", r"TopsecOS version"),
-            "sangfor_vpn": ("show version", r"Software version")}
+        return (1 if self.driver.failed(out) else 0), out, ""
 
     def _sync(self, timeout: float) -> None:
         """Read past everything the login left in flight. netmiko's paging command can return at a stale
         prompt while the device's answer is still on its way, to be taken for the first command's answer. A
         device echoes type-ahead at once but answers in order, so: send a read-only command and read until
         a line only its answer prints, then the prompt after it."""
-        probe = self.SYNC.get(self.platform.id)
+        probe = self.driver.sync
         if not probe:
             return
         command, answer = probe
@@ -121,10 +119,7 @@ class CliSession(Session):
             buf += decoder.decode(data)
 
     def _prompt_pattern(self) -> str:
-        base = re.escape(self.conn.base_prompt)
-        if self.platform.id.startswith(("huawei", "hp_")):
-            return rf"[<\[]{base}[^\n]*[>\]]"  # <name> or [name] (system view), never 'sysname name' in a config
-        return rf"{base}[^\n\s]*\s?[>#$]"
+        return self.driver.prompt_pattern(self.conn.base_prompt)
 
     def close(self) -> None:
         if self._open:

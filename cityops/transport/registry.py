@@ -42,7 +42,7 @@ def protocol_of(host: Host) -> str:
         raise ConnectFailure(host.name, "protocol", f"unknown platform '{host.get('platform')}'")
     if p.family == "server_os" or (p.family == "storage_cli" and p.transport == "ssh"):
         return "ssh"
-    if p.transport == "netmiko" or (p.family == "appliance" and p.transport == "ssh"):
+    if p.transport == "cli":  # its driver (cityops/drivers) says how
         return "ssh-cli"
     if p.transport in ("https", "http"):
         return "https"

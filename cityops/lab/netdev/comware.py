@@ -65,7 +65,7 @@ class Comware(Platform):
         hours, minutes = (h.uptime_s % 86400) // 3600, (h.uptime_s % 3600) // 60
         return ("H3C Comware Software, Version 7.1.070, Release 6126P20\n"
                 "Copyright (c) 2004-2021 New H3C Technologies Co., Ltd. All rights reserved.\n"
-                f"H3C {s.dev.model} uptime is {weeks} weeks, {days} days, {hours} hours, {minutes} minutes\n"
+                f"H3C {h.model} uptime is {weeks} weeks, {days} days, {hours} hours, {minutes} minutes\n"
                 "Last reboot reason : Cold reboot\n\n"
                 f"Boot image: flash:/{s.dev.model.split('-')[0].lower()}-cmw710-boot-r6126p20.bin\n"
                 f"System image: flash:/{s.dev.model.split('-')[0].lower()}-cmw710-system-r6126p20.bin\n\n"

@@ -102,6 +102,8 @@ class Health:
     uptime_s: int
     signature_age_days: int
     disk: int = 41  # % of the appliance's log/data disk in use
+    model: str = ""  # what the device reports itself to be: its inventory model unless it was swapped
+    serial: str = ""
 
 
 def now_text(fmt: str = "%Y-%m-%d %H:%M:%S", hours_ago: float = 0) -> str:
@@ -153,8 +155,11 @@ def health(dev: Device, faults: dict) -> Health:
     uptime = dev.uptime_days * 86400 + int(time.time() - dev.started)
     sig = int(faults.get("signature_outdated", {}).get("days", 1))
     disk = int(faults["disk_full"].get("percent", 97)) if "disk_full" in faults else 30 + dev.rng_seed % 25
+    swapped = faults.get("device_swapped")
+    model = str(swapped.get("model") or dev.model) if swapped else dev.model
+    serial = f"{(int(dev.serial) * 7 + 1) % 10**12:012d}" if swapped else dev.serial
     return Health(cpu, max(cpu, min(99, dev.cpu_base + 30)), memory, fans, psus, temperature, temperature < 70,
-                  ports, alarms, logs, uptime, sig, disk)
+                  ports, alarms, logs, uptime, sig, disk, model, serial)
 
 
 def uptime_text(seconds: int) -> str:

@@ -70,8 +70,8 @@ class Ios(Platform):
                 f"ROM: IOS-XE ROMMON\n\n{s.dev.name} uptime is {uptime_text(s.health.uptime_s)}\n"
                 "Uptime for this control processor is " + uptime_text(s.health.uptime_s) + "\n"
                 "System returned to ROM by reload\nSystem image file is \"bootflash:isr4400-universalk9.16.09.05.SPA.bin\"\n\n"
-                f"cisco {s.dev.model} (2RU) processor with 1795979K/6147K bytes of memory.\n"
-                f"Processor board ID {s.dev.serial}\n4 Gigabit Ethernet interfaces\n"
+                f"cisco {s.health.model} (2RU) processor with 1795979K/6147K bytes of memory.\n"
+                f"Processor board ID {s.health.serial}\n4 Gigabit Ethernet interfaces\n"
                 "32768K bytes of non-volatile configuration memory.\n\nConfiguration register is 0x2102")
 
     def config(self, s: Session, a) -> str:
@@ -167,9 +167,9 @@ class Nxos(Ios):
         return ("Cisco Nexus Operating System (NX-OS) Software\nTAC support: http://www.cisco.com/tac\n"
                 "Software\n  BIOS:      version 1.0.19\n  loader:    version N/A\n  kickstart: version 6.2(13)\n"
                 "  system:    version 6.2(13)\n\nHardware\n"
-                f"  cisco MDS 9148 FC (1 Slot) Chassis (\"1/2/4/8 Gbps FC/Supervisor-3\")\n"
-                f"  Motorola, e500v2 with 1036300 kB of memory.\n  Processor Board ID {s.dev.serial}\n\n"
-                f"  Device name: {s.dev.name}\n\nKernel uptime is {uptime_text(s.health.uptime_s)}")
+                f"  cisco {mds_chassis(s.health.model)} (1 Slot) Chassis (\"1/2/4/8 Gbps FC/Supervisor-3\")\n"
+                f"  Motorola, e500v2 with 1036300 kB of memory.\n  Processor Board ID {s.health.serial}\n\n"
+                f"  Device name: {s.dev.name}\n\nKernel uptime is {nxos_uptime(s.health.uptime_s)}")
 
     def resources(self, s: Session, a) -> str:
         c, m = s.health.cpu, s.health.memory
@@ -217,3 +217,16 @@ class Nxos(Ios):
                 f"1        Outlet1       75            60           {h.temperature:<11} {'ok' if h.temp_ok else 'major'}\n\n"
                 "Power Supply:\n-----------------------------------------------------\n"
                 "PS  Model                Status\n-----------------------------------------------------\n" + psus)
+
+
+def mds_chassis(model: str) -> str:
+    """How an MDS names itself in `show version` ('MDS 9148 FC') for an inventory model ('MDS DS-C9148')."""
+    digits = "".join(ch for ch in model.split("C")[-1] if ch.isdigit())
+    return f"MDS {digits} FC" if model.upper().startswith("MDS") and digits else model
+
+
+def nxos_uptime(seconds: int) -> str:
+    """NX-OS words its uptime '123 day(s), 5 hour(s), 15 minute(s), 19 second(s)'."""
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    return f"{days} day(s), {hours} hour(s), {rest // 60} minute(s), {rest % 60} second(s)"

@@ -160,11 +160,11 @@ class Vrp(Platform):
     # -- displays ----------------------------------------------------------------
     def version(self, s: Session, args) -> str:
         d, h = s.dev, s.health
-        ver, rel = version_of(d.model)
+        ver, rel = version_of(h.model)
         return (f"Huawei Versatile Routing Platform Software\n"
-                f"VRP (R) software, Version {ver} ({d.model} {rel})\n"
+                f"VRP (R) software, Version {ver} ({h.model} {rel})\n"
                 f"Copyright (C) 2000-2020 HUAWEI TECH CO., LTD\n"
-                f"HUAWEI {d.model} Routing Switch uptime is {uptime_text(h.uptime_s)}\n\n"
+                f"HUAWEI {h.model} Routing Switch uptime is {uptime_text(h.uptime_s)}\n\n"
                 f"MPU(Master) 0 : uptime is {uptime_text(h.uptime_s)}\n"
                 f"DDR             Memory Size : 2048    M bytes\n"
                 f"FLASH Total     Memory Size : 512     M bytes\n"

@@ -1,0 +1,138 @@
+"""A platform driver: everything cityops knows about one kind of device, in one module.
+
+napalm's shape: one class per platform, a common set of getters returning typed models (models.py).
+pyinfra's fact: a getter is its command and its reader together, so what is sent and how its answer is
+read can never drift apart. Beside its getters a driver owns its session knowledge: the netmiko device
+type and encoding, the prompt, a read-only probe to get in step after login, and the device's own error
+markers. The connectors (transport/cli.py) and the checks ask the driver; nothing else names a command.
+
+A reader that meets text it does not understand raises ParseError with the cause and an excerpt: an
+unparsable answer is an `error`, never a partial reading that grades as a pass.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from ..parsers import ParseError
+
+
+@dataclass(frozen=True)
+class Getter:
+    """A command and the reader of its answer. Several getters may send the same command (Cisco's one
+    `show environment all` holds fans, power and temperatures); a check run sends it once per host."""
+
+    command: str
+    read: Callable[[str], Any]
+
+
+class Driver:
+    """The base every platform driver fills in. `getters` maps a getter name to its Getter:
+
+    facts, cpu, memory, fans, power_supplies, temperatures, alarms, boards, interface_errors (network and
+    FC switches); health, signatures, alarms (security appliances). A platform lists only what it can read.
+    """
+
+    platform: ClassVar[str]
+    kind: ClassVar[str]  # network | fc_switch | appliance | load_balancer: which family of checks applies
+    netmiko: ClassVar[str]  # the netmiko device type its CLI session is driven with
+    encoding: ClassVar[str] = "utf-8"
+    # a read-only command and a pattern only its answer prints (transport/cli.py's sync after login)
+    sync: ClassVar[tuple[str, str] | None] = None
+    # what the device prints instead of an answer; a CLI has no exit status, so these stand for a non-zero one
+    error_markers: ClassVar[tuple[str, ...]] = ("% Invalid input", "% Unknown command", "% Unrecognized")
+    getters: ClassVar[dict[str, Getter]] = {}
+
+    def prompt_pattern(self, base: str) -> str:
+        """The device's prompt once netmiko has learned its base (`sw1`): 'sw1#', 'sw1>', 'sw1(config)#'."""
+        return rf"{re.escape(base)}[^\n\s]*\s?[>#$]"
+
+    def failed(self, answer: str) -> bool:
+        """Did the device answer with its own error instead of the command's output?"""
+        head = answer[:200]
+        return any(marker in head for marker in self.error_markers)
+
+    def getter(self, name: str) -> Getter:
+        try:
+            return self.getters[name]
+        except KeyError:
+            raise ParseError(f"{self.platform}: cityops reads no '{name}' for this platform") from None
+
+    def read(self, name: str, text: str):
+        """Read an answer already in hand with the named getter's reader (tests, captures, the lab check)."""
+        return self.getter(name).read(text)
+
+
+def excerpt(text: str, limit: int = 80) -> str:
+    """The first non-blank line of an answer, cut to `limit`: what a ParseError quotes."""
+    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    return line[:limit]
+
+
+def refuse(platform: str, what: str, text: str) -> ParseError:
+    """The error for an answer that does not hold what the getter reads, quoting its first line."""
+    shown = excerpt(text)
+    return ParseError(f"{platform}: {what}" + (f" ('{shown}')" if shown else " (empty answer)"))
+
+
+OK_WORDS = frozenset({"normal", "ok", "supply", "good", "present", "on", "powered-on"})
+BAD_WORDS = frozenset({"abnormal", "notsupply", "fault", "failed", "fail", "bad", "absent", "off", "notpresent",
+                       "shutdown", "critical", "warning", "alarm"})
+
+
+def status_word(words: list[str]) -> bool | None:
+    """A state column's verdict: any bad word wins, then any good one; None when neither is there."""
+    low = [part for w in words for part in w.lower().strip(",:").split("/")]
+    if any(w in BAD_WORDS for w in low):
+        return False
+    if any(w in OK_WORDS for w in low):
+        return True
+    return None
+
+
+def first_percent(platform: str, what: str, patterns: list[str], text: str, pick=max) -> float:
+    """The first pattern that matches anywhere decides; of several matches (slots, cores) `pick` chooses."""
+    for pat in patterns:
+        values = [float(v) for v in re.findall(pat, text)]
+        if values:
+            return pick(values)
+    raise refuse(platform, f"no {what} in the answer", text)
+
+
+def fan_table(platform: str, text: str) -> list:
+    """Huawei and H3C `display fan`: one row per fan (or per slot and fan), the state in a word of the row."""
+    from .models import Part
+
+    out = []
+    for ln in text.splitlines():
+        parts = ln.split()
+        if len(parts) >= 3 and (parts[0].isdigit() or parts[0].upper().startswith("FAN")):
+            ok = status_word(parts[1:])
+            if ok is not None:
+                ident = parts[1] if parts[0].isdigit() and len(parts) > 3 and parts[1].isdigit() else parts[0]
+                out.append(Part(ident, ok, " ".join(parts[1:])[:60]))
+    if not out:
+        raise refuse(platform, "no fan listed", text)
+    return out
+
+
+def power_table(platform: str, text: str) -> list:
+    """Huawei and H3C `display power`: one row per supply ('PWR1', 'PS2' or a slot number), its state in a word
+    of the row; 'Present' is presence, not state, so it does not vouch for a supply."""
+    from .models import Part
+
+    out = []
+    for ln in text.splitlines():
+        parts = ln.split()
+        if len(parts) >= 3 and (parts[0].isdigit() or parts[0].upper().startswith(("PWR", "PS", "POWER"))):
+            plain = parts[1] if parts[0].isdigit() and parts[1].lower() not in OK_WORDS | BAD_WORDS else parts[0]
+            ident = next((p for p in parts if p.upper().startswith(("PWR", "PS"))), plain)
+            ok = status_word([p for p in parts[1:] if p.lower() != "present"])
+            if ok is not None:
+                out.append(Part(ident, ok, " ".join(parts[1:])[:60]))
+    if not out:
+        raise refuse(platform, "no power supply listed", text)
+    return out

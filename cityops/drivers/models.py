@@ -1,0 +1,49 @@
+"""What a driver's getters return: typed readings, the same for every platform.
+
+napalm's getters return dicts of a documented shape; these are the estate's equivalents as frozen
+dataclasses, so a check reads `fan.ok`, never position 1 of a tuple whose meaning differs by vendor.
+Numbers (CPU and memory percent) and `{interface: input errors}` need no class of their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Part:
+    """A fan or a power supply: its name as the device prints it, whether the device calls it healthy, and why."""
+
+    name: str
+    ok: bool
+    state: str = ""
+
+
+@dataclass(frozen=True)
+class Temperature:
+    """A sensor as 'slot/sensor', its reading, and whether the device itself says it is within its limits."""
+
+    sensor: str
+    celsius: float
+    ok: bool
+
+
+@dataclass(frozen=True)
+class Board:
+    """A board, power or fan module, or an iStack member, from the device's own list of what it holds."""
+
+    name: str
+    kind: str
+    ok: bool
+    state: str
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the archive (设备系统档案) records of a device: napalm's get_facts, as the estate's devices print it."""
+
+    hostname: str
+    model: str
+    os_version: str
+    serial: str  # "" where the command does not print one (the chassis serial is then in the inventory getter)
+    uptime: str  # as printed ('1 year, 12 weeks, 3 days, 4 hours, 5 minutes'): vendors word it differently

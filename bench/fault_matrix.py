@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 REPO = Path.cwd()
@@ -43,7 +44,10 @@ def pick_hosts(inv) -> list:
         if key[0] in ("manual", "gb28181_camera") or key in chosen:
             continue
         chosen[key] = host
-    return list(chosen.values())
+    # a cluster node is inspected through its cluster: its peers come too (a lone SQL Server node reads garbage)
+    clusters = {h.get("cluster") for h in chosen.values() if h.get("cluster")}
+    peers = [inv.hosts[n] for n in sorted(inv.hosts) if inv.hosts[n].get("cluster") in clusters]
+    return list({h.name: h for h in [*chosen.values(), *peers]}.values())
 
 
 def fault_targets(kind: str, hosts: list) -> list[str]:
@@ -119,7 +123,10 @@ def compare(before: Path, after: Path) -> str:
     kinds = sorted({k for k, _h, _c in a} | {k for k, _h, _c in b}, key=lambda k: (k != "healthy", k))
     lines = [f"# Lab verdicts before and after: `{before.name}` → `{after.name}`", "",
              "| fault | results | same | changed | only before | only after |", "|---|---|---|---|---|---|"]
-    detail = ["", "| fault | host | check | before | after |", "|---|---|---|---|---|"]
+    detail = ["", "Every result whose status changed, then results present on one side only, by fault and check "
+                  "(a new check or fault kind), with their statuses counted:", "",
+              "| fault | host | check | before | after |", "|---|---|---|---|---|"]
+    one_side = ["", "| fault | check | only before | only after |", "|---|---|---|---|"]
     for kind in kinds:
         keys_a = {key for key in a if key[0] == kind}
         keys_b = {key for key in b if key[0] == kind}
@@ -130,13 +137,17 @@ def compare(before: Path, after: Path) -> str:
         for key in changed:
             detail.append(f"| {kind} | {key[1]} | {key[2]} | {'/'.join(filter(None, a[key]))} | "
                           f"{'/'.join(filter(None, b[key]))} |")
-        for key in sorted(keys_a - keys_b):
-            detail.append(f"| {kind} | {key[1]} | {key[2]} | {'/'.join(filter(None, a[key]))} | — |")
-        for key in sorted(keys_b - keys_a):
-            detail.append(f"| {kind} | {key[1]} | {key[2]} | — | {'/'.join(filter(None, b[key]))} |")
+        for check in sorted({key[2] for key in (keys_a ^ keys_b)}):
+            gone = Counter(a[key][0] for key in keys_a - keys_b if key[2] == check)
+            new = Counter(b[key][0] for key in keys_b - keys_a if key[2] == check)
+            one_side.append(f"| {kind} | {check} | {counted(gone)} | {counted(new)} |")
     errors = sum(1 for key, (status, _c) in b.items() if key[0] == "healthy" and status == "error")
     lines += ["", f"Healthy lab after: {errors} results in error."]
-    return "\n".join(lines + detail) + "\n"
+    return "\n".join(lines + detail + one_side) + "\n"
+
+
+def counted(statuses: Counter) -> str:
+    return ", ".join(f"{n} {status}" for status, n in sorted(statuses.items())) or "—"
 
 
 def main() -> None:

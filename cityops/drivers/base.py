@@ -40,6 +40,8 @@ class Driver:
     kind: ClassVar[str]  # network | fc_switch | appliance | load_balancer: which family of checks applies
     netmiko: ClassVar[str]  # the netmiko device type its CLI session is driven with
     encoding: ClassVar[str] = "utf-8"
+    # how many CLI sessions the device lets in at once (VRP: 5 VTY lines); None when it sets no low limit
+    max_sessions: ClassVar[int | None] = None
     # a read-only command and a pattern only its answer prints (transport/cli.py's sync after login)
     sync: ClassVar[tuple[str, str] | None] = None
     # what the device prints instead of an answer; a CLI has no exit status, so these stand for a non-zero one

@@ -124,6 +124,7 @@ class HuaweiVrp(Driver):
     platform = PLATFORM
     kind = "network"
     netmiko = "huawei"
+    max_sessions = 5  # user-interface vty 0 4
     sync = ("display clock", r"Time Zone")
     error_markers = ("Error: Unrecognized command", "Error: Wrong parameter", "Error: Incomplete command",
                      "Error:Too many parameters")

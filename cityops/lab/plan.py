@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from .. import netguard, platforms
+from .. import drivers, netguard, platforms
 from ..files import write_atomic
 from ..inventory.model import Host
 from .http.web import site_code
@@ -24,7 +24,6 @@ USERNAMES = {"network_cli": "netops", "appliance": "secadmin", "server_os": "ops
 # Devices of the estate's oldest generation offer only group14-sha1 and ssh-rsa.
 OLD_MODELS = ("NE80E", "SRG20", "MDS", "DS-300B", "S7706", "ISR4451")
 GBK_MODELS = ("S7506E", "S7503E")  # Comware 5 chassis answer in GBK
-MAX_SESSIONS = {"huawei_vrp": 5, "huawei_vrpv8": 5}
 GBK_PLATFORMS = ("topsec_tos",)  # Topsec TOS answers in GBK (netd's operator decodes it so)
 
 
@@ -128,7 +127,7 @@ def build_plan(hosts: list[Host], lab: LabDir, latency: dict[str, float] | None 
                 "era": "old" if any(m in model for m in OLD_MODELS) else "mid",
                 "encoding": "gbk" if any(m in model for m in GBK_MODELS) or platform.id in GBK_PLATFORMS else "utf-8",
                 "latency": delay,
-                "max_sessions": MAX_SESSIONS.get(platform.id, 16),
+                "max_sessions": getattr(drivers.get(platform.id), "max_sessions", None) or 16,
                 "stack_members": int(h.get("stack_members") or 1),
             }})
         elif platform.id in SERVER_PLATFORMS:

@@ -37,6 +37,7 @@ _ALL = (
     # network devices
     Platform("huawei_vrp", "华为 VRP5", "network_cli", "cli"),
     Platform("huawei_vrpv8", "华为 VRP8", "network_cli", "cli"),
+    Platform("huawei_ce", "华为 CloudEngine 数据中心交换机", "network_cli", "cli"),
     Platform("hp_comware", "H3C Comware", "network_cli", "cli"),
     Platform("cisco_ios", "Cisco IOS", "network_cli", "cli"),
     Platform("cisco_nxos", "Cisco NX-OS (MDS)", "network_cli", "cli"),

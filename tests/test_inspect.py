@@ -95,7 +95,10 @@ FAULT_FOR = {
 GROWTH = ("NET-CRC-001", "FC-ERR-001")  # counters that must not rise: a baseline run comes first
 # Further faults a check must catch besides its main one.
 MORE_FAULTS = [("ORA-RMAN-001", "lab-rac2", "rman_failed", {}),
-               ("NET-VER-001", "lab-mds", "device_swapped", {}),  # each platform's version answer, swapped
+               ("NET-VER-001", "lab-mds", "device_swapped", {}),
+               ("NET-FAN-001", "lab-ce", "fan_failed", {}),  # the CloudEngine's own environment tables
+               ("NET-PWR-001", "lab-ce", "power_failed", {}),
+               ("NET-TEMP-001", "lab-ce", "temperature_high", {}),  # each platform's version answer, swapped
                ("NET-VER-001", "lab-ios-rt", "device_swapped", {}),
                ("NET-VER-001", "lab-h3c-fl", "device_swapped", {}),
                ("MSSQL-NODE-001", "lab-sqlb", "sqlserver_node_down", {}),

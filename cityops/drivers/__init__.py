@@ -12,13 +12,14 @@ from .cisco_ios import CiscoIos
 from .cisco_nxos import CiscoNxos
 from .f5_tmos import F5Tmos
 from .hp_comware import HpComware
+from .huawei_ce import HuaweiCe
 from .huawei_vrp import HuaweiVrp
 from .huawei_vrpv8 import HuaweiVrpV8
 from .sangfor_vpn import SangforVpn
 from .topsec_tos import TopsecTos
 
 DRIVERS: dict[str, Driver] = {d.platform: d() for d in (
-    HuaweiVrp, HuaweiVrpV8, HpComware, CiscoIos, CiscoNxos, BrocadeFos, F5Tmos, TopsecTos, SangforVpn)}
+    HuaweiVrp, HuaweiVrpV8, HuaweiCe, HpComware, CiscoIos, CiscoNxos, BrocadeFos, F5Tmos, TopsecTos, SangforVpn)}
 
 __all__ = ["DRIVERS", "Driver", "Getter", "get", "having"]
 

@@ -48,10 +48,10 @@ KINDS: dict[str, FaultKind] = {f.kind: f for f in (
     FaultKind("crc_errors", "接口 CRC 错包持续增长", ("network_cli",), {"port": 1, "per_minute": 120}),
     FaultKind("alarm_active", "存在活动告警", _NET, {}),
     FaultKind("stack_member_offline", "堆叠成员/单板离线", ("network_cli",), {"slot": 1},
-              ("huawei_vrp", "huawei_vrpv8")),
+              ("huawei_vrp", "huawei_vrpv8", "huawei_ce")),
     # a device replaced (RMA, a spare fitted in a hurry) while the archive still describes the old one
     FaultKind("device_swapped", "设备已更换（型号/序列号与档案不符）", ("network_cli",), {"model": "S5735-L48T4X-A1"},
-              ("huawei_vrp", "huawei_vrpv8", "hp_comware", "cisco_ios", "cisco_nxos")),
+              ("huawei_vrp", "huawei_vrpv8", "huawei_ce", "hp_comware", "cisco_ios", "cisco_nxos")),
     FaultKind("fc_port_errors", "光纤端口错误", ("network_cli",), {"port": 1, "per_minute": 60}),
     FaultKind("signature_outdated", "特征库过期", ("appliance",), {"days": 45}),
     # SQL Server (failover clusters and single instances)

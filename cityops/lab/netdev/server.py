@@ -31,12 +31,12 @@ from .comware import Comware
 from .device import Device
 from .ios import Ios, Nxos
 from .storage import DsStation, HdsStation, InspurStorage, MgmtStation, OceanStor, VmaxStation
-from .vrp import Vrp, VrpV8
+from .vrp import Ce, Vrp, VrpV8
 
 log = logging.getLogger("cityops.lab.netdev")
 
 PLATFORMS: dict[str, Platform] = {p.name: p for p in (
-    Vrp(), VrpV8(), Comware(), Ios(), Nxos(), Topsec(), Sangfor(), BrocadeFos(), F5Tmos(),
+    Vrp(), VrpV8(), Ce(), Comware(), Ios(), Nxos(), Topsec(), Sangfor(), BrocadeFos(), F5Tmos(),
     OceanStor(), InspurStorage(), MgmtStation(), VmaxStation(), HdsStation(), DsStation())}
 OLD_KEX = ("diffie-hellman-group14-sha1",)
 OLD_HOSTKEY_ALGS = (b"ssh-rsa",)

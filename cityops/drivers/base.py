@@ -80,6 +80,13 @@ def refuse(platform: str, what: str, text: str) -> ParseError:
     return ParseError(f"{platform}: {what}" + (f" ('{shown}')" if shown else " (empty answer)"))
 
 
+def nonempty(items, platform: str, what: str, text: str):
+    """The reading, or the refusal quoting the answer when the reading holds nothing."""
+    if not items:
+        raise refuse(platform, what, text)
+    return items
+
+
 OK_WORDS = frozenset({"normal", "ok", "supply", "good", "present", "on", "powered-on"})
 BAD_WORDS = frozenset({"abnormal", "notsupply", "fault", "failed", "fail", "bad", "absent", "off", "notpresent",
                        "shutdown", "critical", "warning", "alarm"})
@@ -116,9 +123,7 @@ def fan_table(platform: str, text: str) -> list:
             if ok is not None:
                 ident = parts[1] if parts[0].isdigit() and len(parts) > 3 and parts[1].isdigit() else parts[0]
                 out.append(Part(ident, ok, " ".join(parts[1:])[:60]))
-    if not out:
-        raise refuse(platform, "no fan listed", text)
-    return out
+    return nonempty(out, platform, "no fan listed", text)
 
 
 def power_table(platform: str, text: str) -> list:
@@ -135,6 +140,4 @@ def power_table(platform: str, text: str) -> list:
             ok = status_word([p for p in parts[1:] if p.lower() != "present"])
             if ok is not None:
                 out.append(Part(ident, ok, " ".join(parts[1:])[:60]))
-    if not out:
-        raise refuse(platform, "no power supply listed", text)
-    return out
+    return nonempty(out, platform, "no power supply listed", text)

@@ -10,7 +10,7 @@ import re
 from typing import ClassVar
 
 from ..parsers import ParseError
-from .base import Driver, Getter, refuse
+from .base import Driver, Getter, nonempty, refuse
 from .models import Part, Temperature
 
 PLATFORM = "brocade_fos"
@@ -37,34 +37,26 @@ def interface_errors(text: str) -> dict[str, int]:
                 raise refuse(PLATFORM, "porterrshow: short row", ln)
             counters = [_count(c) for c in cells[2:]]
             out[f"port {m.group(1)}"] = sum(counters[i] for i in ERROR_COLUMNS if i < len(counters))
-    if not out:
-        raise refuse(PLATFORM, "porterrshow: no port rows", text)
-    return out
+    return nonempty(out, PLATFORM, "porterrshow: no port rows", text)
 
 
 def fans(text: str) -> list[Part]:
     out = [Part(f"Fan {m.group(1)}", m.group(2).lower() == "ok", f"{m.group(2)}, {m.group(3)} RPM")
            for m in re.finditer(r"^Fan (\d+) is (\S+), speed is (\d+) RPM", text, re.M)]
-    if not out:
-        raise refuse(PLATFORM, "fanshow: no fan lines", text)
-    return out
+    return nonempty(out, PLATFORM, "fanshow: no fan lines", text)
 
 
 def power_supplies(text: str) -> list[Part]:
     out = [Part(f"Power Supply #{m.group(1)}", m.group(2).upper() == "OK", m.group(2))
            for m in re.finditer(r"^Power Supply #(\d+) is (\S+)", text, re.M)]
-    if not out:
-        raise refuse(PLATFORM, "psshow: no power supply lines", text)
-    return out
+    return nonempty(out, PLATFORM, "psshow: no power supply lines", text)
 
 
 def temperatures(text: str) -> list[Temperature]:
     """`tempshow`: 'ID State Centigrade Fahrenheit' rows; FOS grades no limit itself, so `ok` is its State."""
     out = [Temperature(f"Sensor {m.group(1)}", float(m.group(3)), m.group(2).lower() == "ok")
            for m in re.finditer(r"^\s*(\d+)\s+(\S+)\s+(\d+)\s+\d+\s*$", text, re.M)]
-    if not out:
-        raise refuse(PLATFORM, "tempshow: no sensor rows", text)
-    return out
+    return nonempty(out, PLATFORM, "tempshow: no sensor rows", text)
 
 
 class BrocadeFos(Driver):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .base import refuse, status_word
+from .base import nonempty, status_word
 from .models import Part, Temperature
 
 
@@ -15,9 +15,7 @@ def fans(platform: str, text: str) -> list[Part]:
         ok = status_word(m.group(2).split())
         if ok is not None:
             out.append(Part(m.group(1).rstrip(":"), ok, m.group(2).strip()[:60]))
-    if not out:
-        raise refuse(platform, "no fan listed", text)
-    return out
+    return nonempty(out, platform, "no fan listed", text)
 
 
 def power_supplies(platform: str, text: str) -> list[Part]:
@@ -37,9 +35,7 @@ def power_supplies(platform: str, text: str) -> list[Part]:
             ok = status_word(parts[2:])
             if ok is not None:
                 out.append(Part(parts[0], ok, " ".join(parts[2:])[:60]))
-    if not out:
-        raise refuse(platform, "no power supply listed", text)
-    return out
+    return nonempty(out, platform, "no power supply listed", text)
 
 
 def temperature_lines(text: str) -> list[Temperature]:

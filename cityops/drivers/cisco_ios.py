@@ -11,7 +11,7 @@ from typing import ClassVar
 
 from ..parsers import textfsm
 from . import cisco_common
-from .base import Driver, Getter, first_percent, refuse
+from .base import Driver, Getter, first_percent, nonempty, refuse
 from .models import Facts, Temperature
 
 PLATFORM = "cisco_ios"
@@ -37,9 +37,7 @@ def memory(text: str) -> float:
 
 def temperatures(text: str) -> list[Temperature]:
     out = cisco_common.temperature_lines(text)
-    if not out:
-        raise refuse(PLATFORM, "no temperature reading", text)
-    return out
+    return nonempty(out, PLATFORM, "no temperature reading", text)
 
 
 def alarms(text: str) -> list[str]:
@@ -57,9 +55,7 @@ def interface_errors(text: str) -> dict[str, int]:
         errors = [int(row[k]) for k in ("input_errors", "crc") if str(row.get(k, "")).isdigit()]
         if errors:
             out[row["interface"]] = max(errors)
-    if not out:
-        raise refuse(PLATFORM, "no interface counters in the answer", text)
-    return out
+    return nonempty(out, PLATFORM, "no interface counters in the answer", text)
 
 
 def facts(text: str) -> Facts:

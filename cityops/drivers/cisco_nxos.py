@@ -11,7 +11,7 @@ from typing import ClassVar
 
 from ..parsers import textfsm
 from . import cisco_common
-from .base import Driver, Getter, refuse
+from .base import Driver, Getter, nonempty, refuse
 from .models import Facts, Temperature
 
 PLATFORM = "cisco_nxos"
@@ -53,9 +53,7 @@ def temperatures(text: str) -> list[Temperature]:
             raise refuse(PLATFORM, "unreadable temperature row", ln)
         name = " ".join(m.group(2).split())
         out.append(Temperature(f"{m.group(1)}/{name}", float(m.group(5)), m.group(6).lower() == "ok"))
-    if not out:
-        raise refuse(PLATFORM, "no temperature reading", text)
-    return out
+    return nonempty(out, PLATFORM, "no temperature reading", text)
 
 
 def interface_errors(text: str) -> dict[str, int]:
@@ -72,9 +70,7 @@ def interface_errors(text: str) -> dict[str, int]:
         found += [int(n) for n in re.findall(r"\b(\d+) CRC(?:/FCS)?\b", ln)]
         if found and name:
             out[name] = max(out.get(name, 0), *found)
-    if not out:
-        raise refuse(PLATFORM, "no interface counters in the answer", text)
-    return out
+    return nonempty(out, PLATFORM, "no interface counters in the answer", text)
 
 
 def facts(text: str) -> Facts:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
-from .base import Driver, Getter, fan_table, first_percent, power_table, refuse
+from .base import Driver, Getter, fan_table, first_percent, nonempty, power_table, refuse
 from .models import Facts, Temperature
 
 PLATFORM = "hp_comware"
@@ -42,9 +42,7 @@ def temperatures(text: str) -> list[Temperature]:
         if m:
             value, warning = float(m.group(3)), float(m.group(5))
             out.append(Temperature(f"{m.group(1)}/{m.group(2)}", value, value < warning))
-    if not out:
-        raise refuse(PLATFORM, "no temperature reading", text)
-    return out
+    return nonempty(out, PLATFORM, "no temperature reading", text)
 
 
 ALARM_ROW = re.compile(r"^\s*\d+\s+\S+\s+(?:ERROR|WARNING|ALARM|Critical|Major|Minor|INFO)", re.I)
@@ -87,9 +85,7 @@ def interface_errors(text: str) -> dict[str, int]:
             found += [int(n) for n in re.findall(r"\b(\d+) crc\b", ln, re.I)]
         if found:
             out[name] = max(out.get(name, 0), *found)
-    if not out:
-        raise refuse(PLATFORM, "no interface counters in the answer", text)
-    return out
+    return nonempty(out, PLATFORM, "no interface counters in the answer", text)
 
 
 def facts(text: str) -> Facts:

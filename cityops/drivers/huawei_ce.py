@@ -16,7 +16,7 @@ import re
 from typing import ClassVar
 
 from . import huawei_vrp
-from .base import Driver, Getter, refuse
+from .base import Driver, Getter, nonempty, refuse
 from .models import Part, Temperature
 
 PLATFORM = "huawei_ce"
@@ -54,9 +54,7 @@ def temperatures(text: str) -> list[Temperature]:
         slot = m.group(1) or slot
         card = "" if m.group(2) in ("--", "-") else f"{m.group(2)}/"
         out.append(Temperature(f"{slot}/{card}{m.group(3)}", float(m.group(7)), m.group(4).upper() == "NORMAL"))
-    if not out:
-        raise refuse(PLATFORM, "no temperature reading", text)
-    return out
+    return nonempty(out, PLATFORM, "no temperature reading", text)
 
 
 def fans(text: str) -> list[Part]:
@@ -72,9 +70,7 @@ def fans(text: str) -> list[Part]:
         slot = m.group(1) or slot
         state = m.group(4)
         out.append(Part(f"{slot}/{m.group(2)}", state.lower() == "normal", f"{state} {m.group(5).split()[0]}"))
-    if not out:
-        raise refuse(PLATFORM, "no fan listed", text)
-    return out
+    return nonempty(out, PLATFORM, "no fan listed", text)
 
 
 def power_supplies(text: str) -> list[Part]:
@@ -90,9 +86,7 @@ def power_supplies(text: str) -> list[Part]:
         slot = m.group(1) or slot
         present, state = m.group(3).upper(), m.group(5)
         out.append(Part(f"{slot}/{m.group(2)}", present == "YES" and state.lower() == "supply", f"{present} {state}"))
-    if not out:
-        raise refuse(PLATFORM, "no power supply listed", text)
-    return out
+    return nonempty(out, PLATFORM, "no power supply listed", text)
 
 
 class HuaweiCe(Driver):

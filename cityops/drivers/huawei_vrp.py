@@ -10,7 +10,7 @@ import re
 from typing import ClassVar
 
 from ..parsers import textfsm
-from .base import Driver, Getter, fan_table, first_percent, power_table, refuse
+from .base import Driver, Getter, fan_table, first_percent, nonempty, power_table, refuse
 from .models import Board, Facts, Temperature
 
 PLATFORM = "huawei_vrp"
@@ -41,9 +41,7 @@ def temperatures(text: str) -> list[Temperature]:
         m = re.match(r"^\s*(\d+)\s+(\S+)\s+(\S+)\s+(Normal|Abnormal|Minor|Major|Fatal)\s+(\d+)", ln)
         if m:
             out.append(Temperature(f"{m.group(1)}/{m.group(2)}/{m.group(3)}", float(m.group(5)), m.group(4) == "Normal"))
-    if not out:
-        raise refuse(PLATFORM, "no temperature reading", text)
-    return out
+    return nonempty(out, PLATFORM, "no temperature reading", text)
 
 
 def alarms(text: str) -> list[str]:
@@ -101,9 +99,7 @@ def interface_errors(text: str) -> dict[str, int]:
         if len(parts) != len(header) or not parts[col].isdigit():
             raise refuse(PLATFORM, "display interface brief: unreadable row", ln)
         out[SPEED_SUFFIX.sub("", parts[0])] = int(parts[col])
-    if not out:
-        raise refuse(PLATFORM, "no interface counters in the answer", text)
-    return out
+    return nonempty(out, PLATFORM, "no interface counters in the answer", text)
 
 
 def facts(text: str) -> Facts:

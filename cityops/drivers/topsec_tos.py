@@ -12,7 +12,7 @@ import re
 from typing import ClassVar
 
 from ..parsers.appliance import Health
-from .base import Driver, Getter, refuse
+from .base import Driver, Getter, nonempty, refuse
 from .models import Part
 
 PLATFORM = "topsec_tos"
@@ -51,9 +51,7 @@ def signatures(text: str) -> list[tuple[str, str, dt.date]]:
     out = []
     for m in re.finditer(r"^(.+?)特征库版本\s*[:：]\s*(\S+)\s*\n\s*更新时间\s*[:：]\s*(\d{4}-\d{2}-\d{2})", text, re.M):
         out.append((m.group(1).strip() + "特征库", m.group(2), dt.date.fromisoformat(m.group(3))))
-    if not out:
-        raise refuse(PLATFORM, "no signature library version and update date", text)
-    return out
+    return nonempty(out, PLATFORM, "no signature library version and update date", text)
 
 
 def alarms(text: str) -> list[str]:

@@ -92,10 +92,10 @@ def pytest_pyfunc_call(pyfuncitem):
     result, _ctx = run_check(check, h, session, host, STATE["previous"].get(h.name, {}))
     if STATE["results"]:
         STATE["results"].write(result_record(STATE["run_id"], h, check, result, time.monotonic() - started))
-    if result["status"] == "skip":
-        pytest.skip(result["message"])
-    if result["status"] == "fail":
-        pytest.fail(result["message"], pytrace=False)
-    if result["status"] == "error":
-        raise RuntimeError(f"[{result['cause']}] {result['message']}")
+    if result.status == "skip":
+        pytest.skip(result.message)
+    if result.status == "fail":
+        pytest.fail(result.message, pytrace=False)
+    if result.status == "error":
+        raise RuntimeError(f"[{result.cause}] {result.message}")
     return True  # the function ran inside run_check; pytest must not call it again

@@ -11,7 +11,7 @@ an unreachable host or an unparsable answer is `error`, never `pass`.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from ..terms import STATUS_NAMES, STATUS_ORDER
 from ..transport import redact
@@ -190,6 +190,25 @@ def grade(value: float, warn: float | None, crit: float | None, higher_is_worse:
     return "fail" if beyond(crit) else "warn" if beyond(warn) else "pass"
 
 
+@dataclass(frozen=True)
+class Verdict:
+    """How one check ended on one host. Typed while cityops works with it; `record()` is its one serialised form,
+    the fields of a results.jsonl line (the runner adds run, host, check and facets)."""
+
+    status: str
+    cause: str
+    value: object
+    unit: str
+    threshold: str
+    message: str
+    items: tuple[Item, ...] = ()
+    evidence: tuple[Evidence, ...] = ()
+
+    def record(self) -> dict:
+        return {**{k: getattr(self, k) for k in ("status", "cause", "value", "unit", "threshold", "message")},
+                "items": [asdict(i) for i in self.items], "evidence": [asdict(e) for e in self.evidence]}
+
+
 def threshold_text(ctx: Context) -> str:
     parts = []
     cmp = "≥" if ctx.check.higher_is_worse else "≤"
@@ -200,8 +219,8 @@ def threshold_text(ctx: Context) -> str:
     return "，".join(parts)
 
 
-def verdict(ctx: Context, error: BaseException | None = None) -> dict:
-    """The result fields a context ends in (the runner adds run id, host and times)."""
+def verdict(ctx: Context, error: BaseException | None = None) -> Verdict:
+    """The verdict a context ends in: its worst item, or `error` with the cause when it could not be read."""
     check = ctx.check
     threshold = threshold_text(ctx)
     if error is not None:
@@ -211,8 +230,7 @@ def verdict(ctx: Context, error: BaseException | None = None) -> dict:
             cause, message = "garbage", f"{check.title}：设备应答无法解析 — {error}"
         else:
             cause, message = "check_bug", f"{check.title}：检查程序出错 — {type(error).__name__}: {error}"
-        return {"status": "error", "cause": cause, "value": None, "unit": check.unit, "threshold": threshold,
-                "message": redact.text(message), "items": [], "evidence": [e.__dict__ for e in ctx.evidence]}
+        return Verdict("error", cause, None, check.unit, threshold, redact.text(message), (), tuple(ctx.evidence))
     if not ctx.items:
         status, message, value = "error", f"{check.title}：检查未取得任何数据", None
     else:
@@ -231,7 +249,4 @@ def verdict(ctx: Context, error: BaseException | None = None) -> dict:
                 f" 等 {len(bad)} 项" if len(bad) > 8 else "") + (f"（阈值：{threshold}）" if threshold else "")
         else:
             message = f"{check.title}正常" + (f"：{worst.shown}" if len(ctx.items) == 1 else f"（{len(ctx.items)} 项）")
-    return {"status": status, "cause": "", "value": value, "unit": check.unit, "threshold": threshold,
-            "message": redact.text(message),
-            "items": [{"item": i.item, "status": i.status, "value": i.value, "shown": i.shown} for i in ctx.items],
-            "evidence": [e.__dict__ for e in ctx.evidence]}
+    return Verdict(status, "", value, check.unit, threshold, redact.text(message), tuple(ctx.items), tuple(ctx.evidence))

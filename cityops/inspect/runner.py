@@ -24,7 +24,7 @@ from ..transport.errors import ConnectFailure
 from ..transport.registry import open_session, session_class
 from ..transport.testinfra_backend import host_for
 from .catalogue import Check
-from .context import Context, verdict
+from .context import Context, Verdict, verdict
 
 
 @dataclass
@@ -48,17 +48,17 @@ def host_facets(h: Host) -> dict:
             "address": h.get("ansible_host"), "display_name": h.get("display_name")}
 
 
-def result_record(run_id: str, h: Host, c: Check, result: dict, seconds: float) -> dict:
+def result_record(run_id: str, h: Host, c: Check, result: Verdict, seconds: float) -> dict:
     """One line of results.jsonl: the verdict, the check's declaration and the host's facets (reports group by them);
     `modelled` says the reading rests on an interface modelled without real output to test it on."""
     platform = platforms.get(str(h.get("platform")))
-    return {"run_id": run_id, "host": h.name, "check_id": c.id, "title": c.title, "severity": c.severity, **result,
-            "remedy": c.remedy if result["status"] in ("warn", "fail") else "", "standard": c.standard,
+    return {"run_id": run_id, "host": h.name, "check_id": c.id, "title": c.title, "severity": c.severity,
+            **result.record(), "remedy": c.remedy if result.status in ("warn", "fail") else "", "standard": c.standard,
             "seconds": round(seconds, 3), "modelled": bool(platform and platform.modelled), **host_facets(h)}
 
 
 def run_check(c: Check, h: Host, session, tihost, previous: dict, failure: ConnectFailure | None = None
-              ) -> tuple[dict, Context]:
+              ) -> tuple[Verdict, Context]:
     """Run one check through a session (or record why it could not run) -> (verdict, context)."""
     warn, crit = c.thresholds(h)
     ctx = Context(c, session, warn, crit, previous.get(c.id, {}))
@@ -85,7 +85,7 @@ def inspect_host(h: Host, checks: list[Check], config: TransportConfig, run_id: 
     for c in checks:
         started = time.monotonic()
         result, ctx = run_check(c, h, session, tihost, previous, failure)
-        if result["status"] != "error" and ctx.values:
+        if result.status != "error" and ctx.values:
             stored[c.id] = dict(ctx.values)
         emit(result_record(run_id, h, c, result, time.monotonic() - started))
     if session is not None:

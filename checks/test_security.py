@@ -4,38 +4,25 @@ CPU, memory, disk, hardware, alarms — over SSH (Topsec, Sangfor) or their HTTP
 from cityops.drivers import get as driver_of
 from cityops.drivers import having
 from cityops.inspect.catalogue import check
-from cityops.inspect.console import console_get
 from cityops.parsers import ParseError
-from cityops.parsers import appliance as ap
 from cityops.terms import EVERY
 from cityops.timeutil import today
 
-CLI = having("health", "appliance")
-SIGNATURE_GETTERS = ("signatures", "av_signatures")  # each signature page a CLI appliance prints
-WEB = ("appliance_web", "lipu_gap")
-ALL = CLI + WEB
+ALL = having("health", "appliance")
+SIGNATURE_GETTERS = ("signatures", "av_signatures")  # each signature page an appliance has (Topsec: IPS and AV)
 
 
-def api(ctx, path: str) -> dict:
-    return console_get(ctx, path)
-
-
-def health(ctx) -> ap.Health:
+def health(ctx):
     """One status reading shared by the CPU, memory, disk and hardware checks, each keeping it as evidence."""
-    if ctx.platform in CLI:
-        return ctx.read("health")
-    return ctx.cached("health", lambda: ap.web_status(api(ctx, "/api/v1/system")))
+    return ctx.read("health")
 
 
 @check("SEC-SIG-001", "安全设备特征库/病毒库时效", platforms=ALL, cadences=EVERY, severity="major", warn=7, crit=30,
        unit="天", standard="GB/T 22239-2019 8.1.3.3（入侵防范）/8.1.3.4（恶意代码防范）：特征库及时升级",
        remedy="检查设备升级授权与升级服务器连通性，手工导入最新特征库并确认自动升级已开启。")
 def test_signatures(host, ctx):
-    if ctx.platform in CLI:
-        getters = driver_of(ctx.platform).getters
-        libs = [lib for g in SIGNATURE_GETTERS if g in getters for lib in ctx.read(g)]
-    else:
-        libs = ap.web_signatures(api(ctx, "/api/v1/signatures"))
+    getters = driver_of(ctx.platform).getters
+    libs = [lib for g in SIGNATURE_GETTERS if g in getters for lib in ctx.read(g)]
     if not libs:
         ctx.skip(f"{ctx.inventory_host.get('model')} 没有特征库（运维审计类设备）")
         return
@@ -81,24 +68,12 @@ def test_hardware(host, ctx):
 @check("SEC-ALM-001", "安全设备告警", platforms=ALL, cadences=EVERY, severity="major",
        remedy="逐条核对告警原因与影响，处理后确认清除，未能立即处理的登记故障单。")
 def test_alarms(host, ctx):
-    if ctx.platform in CLI:
-        active = ctx.read("alarms")
-    else:
-        doc = api(ctx, "/api/v1/alarms")
-        if not isinstance(doc.get("alarms"), list):
-            raise ParseError("alarms JSON without an 'alarms' list")
-        active = [f"{a.get('time', '')} {a.get('level', '')} {a.get('message', '')}" for a in doc["alarms"]]
+    active = ctx.read("alarms")
     ctx.condition(not active, "活动告警", f"{len(active)} 条：{active[0][:120]}" if active else "无")
 
 
-@check("GAP-UNIT-001", "网闸内外端机与摆渡通道", platforms=("lipu_gap",), cadences=EVERY, severity="critical",
-       remedy="检查内/外端机供电与运行状态，确认摆渡通道恢复；中断期间通知业务方暂停跨网数据交换。")
+@check("GAP-UNIT-001", "网闸内外端机与摆渡通道", platforms=having("gap_units", "appliance"), cadences=EVERY,
+       severity="critical", remedy="检查内/外端机供电与运行状态，确认摆渡通道恢复；中断期间通知业务方暂停跨网数据交换。")
 def test_gap_units(host, ctx):
-    doc = api(ctx, "/api/v1/gap/units")
-    try:
-        for unit in doc["units"]:
-            ctx.condition(unit["status"] == "normal", unit["name"], "正常" if unit["status"] == "normal" else "故障")
-        ctx.condition(doc["channel"]["status"] == "normal", "摆渡通道",
-                      "正常" if doc["channel"]["status"] == "normal" else "中断")
-    except (KeyError, TypeError) as exc:
-        raise ParseError(f"gap units JSON: {exc}") from None
+    for unit in ctx.read("gap_units"):
+        ctx.condition(unit.ok, unit.name, unit.state)

@@ -1,33 +1,51 @@
-"""Platform drivers: one module per platform of the estate reached over a device CLI (base.py says what one holds).
+"""Platform drivers and fact sets: one module per platform (base.py says what one holds).
 
 `get(platform)` is the driver of a platform id; `having(getter, kind)` the platforms whose driver reads a
 getter, which is how a check says where it applies, so a new driver with a getter takes that getter's checks.
+Device CLIs (network, FC, security appliances) have Drivers; storage arrays, backup appliances and web-managed
+appliances, read over SSH commands or a JSON API, have FactSets. Servers and databases are read by cityops/parsers so far.
 """
 
 from __future__ import annotations
 
-from .base import Driver, Getter
+from .appliance_web import ApplianceWeb
+from .backup_appliance import BackupAppliance
+from .base import Driver, FactSet, Getter
 from .brocade_fos import BrocadeFos
 from .cisco_ios import CiscoIos
 from .cisco_nxos import CiscoNxos
+from .emc_vmax import EmcVmax
+from .emc_vnx import EmcVnx
 from .f5_tmos import F5Tmos
+from .hds_ams import HdsAms
 from .hp_comware import HpComware
 from .huawei_ce import HuaweiCe
+from .huawei_oceanstor import HuaweiOceanstor
 from .huawei_vrp import HuaweiVrp
 from .huawei_vrpv8 import HuaweiVrpV8
+from .ibm_ds import IbmDs
+from .inspur_storage import InspurStorage
+from .lipu_gap import LipuGap
 from .sangfor_vpn import SangforVpn
 from .topsec_tos import TopsecTos
 
-DRIVERS: dict[str, Driver] = {d.platform: d() for d in (
-    HuaweiVrp, HuaweiVrpV8, HuaweiCe, HpComware, CiscoIos, CiscoNxos, BrocadeFos, F5Tmos, TopsecTos, SangforVpn)}
+DRIVERS: dict[str, FactSet] = {d.platform: d() for d in (
+    HuaweiVrp, HuaweiVrpV8, HuaweiCe, HpComware, CiscoIos, CiscoNxos, BrocadeFos, F5Tmos, TopsecTos, SangforVpn,
+    HuaweiOceanstor, InspurStorage, EmcVnx, EmcVmax, HdsAms, IbmDs, BackupAppliance, ApplianceWeb, LipuGap)}
 
-__all__ = ["DRIVERS", "Driver", "Getter", "get", "having"]
+__all__ = ["DRIVERS", "Driver", "FactSet", "Getter", "cli_driver", "get", "having"]
 
 
-def get(platform: str) -> Driver | None:
+def get(platform: str) -> FactSet | None:
     return DRIVERS.get(platform)
 
 
 def having(getter: str, kind: str | None = None) -> tuple[str, ...]:
     """The platform ids whose driver reads `getter` (of one kind of device when given)."""
     return tuple(p for p, d in DRIVERS.items() if getter in d.getters and (kind is None or d.kind == kind))
+
+
+def cli_driver(platform: str) -> Driver | None:
+    """The platform's driver if it is reached through a device CLI."""
+    d = DRIVERS.get(platform)
+    return d if isinstance(d, Driver) else None

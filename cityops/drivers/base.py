@@ -2,9 +2,11 @@
 
 napalm's shape: one class per platform, a common set of getters returning typed models (models.py).
 pyinfra's fact: a getter is its command and its reader together, so what is sent and how its answer is
-read can never drift apart. Beside its getters a driver owns its session knowledge: the netmiko device
-type and encoding, the prompt, a read-only probe to get in step after login, and the device's own error
-markers. The connectors (transport/cli.py) and the checks ask the driver; nothing else names a command.
+read can never drift apart. A FactSet is a platform's getters (a storage array read over SSH commands or a
+web console's API); a Driver is a FactSet reached through a device CLI, and also owns that session's
+knowledge: the netmiko device type and encoding, the prompt, a read-only probe to get in step after login,
+the device's own error markers and how many sessions it lets in. The connectors (transport/cli.py) and the
+checks ask the driver; nothing else names a command.
 
 A reader that meets text it does not understand raises ParseError with the cause and an excerpt: an
 unparsable answer is an `error`, never a partial reading that grades as a pass.
@@ -23,21 +25,48 @@ from ..parsers import ParseError
 @dataclass(frozen=True)
 class Getter:
     """A command and the reader of its answer. Several getters may send the same command (Cisco's one
-    `show environment all` holds fans, power and temperatures); a check run sends it once per host."""
+    `show environment all` holds fans, power and temperatures); a check run sends it once per host.
+    `via="api"`: the command is a path of the device's JSON management API, and the reader takes the JSON."""
 
     command: str
-    read: Callable[[str], Any]
+    read: Callable[[Any], Any]
+    via: str = "cli"
 
 
-class Driver:
-    """The base every platform driver fills in. `getters` maps a getter name to its Getter:
+class FactSet:
+    """What cityops reads from one platform: `getters` maps a getter name to its Getter. A platform lists only
+    what it can read; checks apply where a platform has the getter they read (`drivers.having`).
 
-    facts, cpu, memory, fans, power_supplies, temperatures, alarms, boards, interface_errors (network and
-    FC switches); health, signatures, alarms (security appliances). A platform lists only what it can read.
-    """
+    Getters in use: facts, cpu, memory, fans, power_supplies, temperatures, alarms, boards, interface_errors
+    (network and FC switches); health, signatures, alarms (security appliances); disks, pools, health, alarms
+    (storage arrays and backup appliances)."""
 
     platform: ClassVar[str]
-    kind: ClassVar[str]  # network | fc_switch | appliance | load_balancer: which family of checks applies
+    kind: ClassVar[str]  # network | fc_switch | appliance | load_balancer | storage: which family of checks applies
+    getters: ClassVar[dict[str, Getter]] = {}
+
+    def command(self, name: str, host) -> str:
+        """The command the getter sends to this host. An array read through the CLI of its management station
+        names its controller as `{target}`: the host's `sp_address`, or its own address."""
+        command = self.getter(name).command
+        if "{target}" in command:
+            command = command.replace("{target}", str(host.get("sp_address") or host.get("ansible_host")))
+        return command
+
+    def getter(self, name: str) -> Getter:
+        try:
+            return self.getters[name]
+        except KeyError:
+            raise ParseError(f"{self.platform}: cityops reads no '{name}' for this platform") from None
+
+    def read(self, name: str, text):
+        """Read an answer already in hand with the named getter's reader (tests, captures, the lab check)."""
+        return self.getter(name).read(text)
+
+
+class Driver(FactSet):
+    """A platform reached through an interactive device CLI: the getters, and the session's own knowledge."""
+
     netmiko: ClassVar[str]  # the netmiko device type its CLI session is driven with
     encoding: ClassVar[str] = "utf-8"
     # how many CLI sessions the device lets in at once (VRP: 5 VTY lines); None when it sets no low limit
@@ -46,7 +75,6 @@ class Driver:
     sync: ClassVar[tuple[str, str] | None] = None
     # what the device prints instead of an answer; a CLI has no exit status, so these stand for a non-zero one
     error_markers: ClassVar[tuple[str, ...]] = ("% Invalid input", "% Unknown command", "% Unrecognized")
-    getters: ClassVar[dict[str, Getter]] = {}
 
     def prompt_pattern(self, base: str) -> str:
         """The device's prompt once netmiko has learned its base (`sw1`): 'sw1#', 'sw1>', 'sw1(config)#'."""
@@ -56,16 +84,6 @@ class Driver:
         """Did the device answer with its own error instead of the command's output?"""
         head = answer[:200]
         return any(marker in head for marker in self.error_markers)
-
-    def getter(self, name: str) -> Getter:
-        try:
-            return self.getters[name]
-        except KeyError:
-            raise ParseError(f"{self.platform}: cityops reads no '{name}' for this platform") from None
-
-    def read(self, name: str, text: str):
-        """Read an answer already in hand with the named getter's reader (tests, captures, the lab check)."""
-        return self.getter(name).read(text)
 
 
 def excerpt(text: str, limit: int = 80) -> str:

@@ -7,7 +7,7 @@ Numbers (CPU and memory percent) and `{interface: input errors}` need no class o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -47,3 +47,15 @@ class Facts:
     os_version: str
     serial: str  # "" where the command does not print one (the chassis serial is then in the inventory getter)
     uptime: str  # as printed ('1 year, 12 weeks, 3 days, 4 hours, 5 minutes'): vendors word it differently
+
+
+@dataclass
+class Health:
+    """A security appliance's one status page: CPU, memory and disk use, fans and supplies, its temperature."""
+
+    cpu: float
+    memory: float
+    disks: dict[str, float]
+    fans: list[tuple[str, bool]] = field(default_factory=list)
+    psus: list[tuple[str, bool]] = field(default_factory=list)
+    temperature: float | None = None

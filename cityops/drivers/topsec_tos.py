@@ -11,9 +11,8 @@ import datetime as dt
 import re
 from typing import ClassVar
 
-from ..parsers.appliance import Health
 from .base import Driver, Getter, nonempty, refuse
-from .models import Part
+from .models import Health, Part
 
 PLATFORM = "topsec_tos"
 

@@ -22,7 +22,7 @@ class CliSession(Session):
 
     @property
     def driver(self) -> Driver:
-        driver = drivers.get(self.platform.id)
+        driver = drivers.cli_driver(self.platform.id)
         if driver is None:
             raise ConnectFailure(self.name, "protocol", f"cityops has no CLI driver for platform '{self.platform.id}'")
         return driver

@@ -1,0 +1,43 @@
+"""HDS AMS through the SNM2 CLI on its management station: drives, DP pools and the array's status."""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+from .base import FactSet, Getter, nonempty, refuse
+from .models import Part
+
+PLATFORM = "hds_ams"
+
+
+def disks(text: str) -> list[Part]:
+    """`audrive -status`: 'Unit HDU Type Status' rows."""
+    out = [Part(f"HDU {m.group(1)}", m.group(2) == "Normal", m.group(2))
+           for m in re.finditer(r"^\s*\d+\s+(\d+)\s+\S+\s+(\S+)\s*$", text, re.M)]
+    return nonempty(out, PLATFORM, "audrive: no drive rows", text)
+
+
+def pools(text: str) -> dict[str, float]:
+    """`audppool -refer`: a row per DP pool, total and used GB, then the usage rate."""
+    out = {f"DP Pool {m.group(1)}": float(m.group(2))
+           for m in re.finditer(r"^\s*(\d+)\s+\S+.*?GB\s+.*?GB\s+(\d+)\s+", text, re.M)}
+    return nonempty(out, PLATFORM, "audppool: no pool rows", text)
+
+
+def health(text: str) -> list[Part]:
+    """`auunitinfo`: 'Array Status : Normal'."""
+    m = re.search(r"Array Status\s*:\s*(\S+)", text)
+    if not m:
+        raise refuse(PLATFORM, "auunitinfo: no Array Status", text)
+    return [Part("阵列状态", m.group(1) == "Normal", m.group(1))]
+
+
+class HdsAms(FactSet):
+    platform = PLATFORM
+    kind = "storage"
+    getters: ClassVar[dict[str, Getter]] = {
+        "disks": Getter("audrive -unit AMS -status", disks),
+        "pools": Getter("audppool -unit AMS -refer", pools),
+        "health": Getter("auunitinfo -unit AMS", health),
+    }

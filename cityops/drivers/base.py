@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 from ..parsers import ParseError
@@ -31,6 +31,7 @@ class Getter:
     command: str
     read: Callable[[Any], Any]
     via: str = "cli"
+    ok_status: tuple[int, ...] = (0,)  # exit statuses that still carry an answer (grep's 1: nothing matched)
 
 
 class FactSet:
@@ -45,13 +46,22 @@ class FactSet:
     kind: ClassVar[str]  # network | fc_switch | appliance | load_balancer | storage: which family of checks applies
     getters: ClassVar[dict[str, Getter]] = {}
 
-    def command(self, name: str, host) -> str:
-        """The command the getter sends to this host. An array read through the CLI of its management station
-        names its controller as `{target}`: the host's `sp_address`, or its own address."""
-        command = self.getter(name).command
-        if "{target}" in command:
-            command = command.replace("{target}", str(host.get("sp_address") or host.get("ansible_host")))
-        return command
+    def for_host(self, name: str, host) -> Getter:
+        """The getter as this host is read: the variant for its generation (`variants`), its command complete. An
+        array read through the CLI of its management station names its controller as `{target}`: the host's
+        `sp_address`, or its own address."""
+        g = self.variant(name, host)
+        if "{target}" in g.command:
+            g = replace(g, command=g.command.replace("{target}", str(host.get("sp_address") or host.get("ansible_host"))))
+        return g
+
+    def variant(self, name: str, host) -> Getter:
+        """Which of a getter's variants this host answers (one, unless a platform's generations differ)."""
+        return self.getter(name)
+
+    def variants(self, name: str) -> list[Getter]:
+        """Every variant of a getter, for the captures: each is held to real output of its own command."""
+        return [self.getter(name)]
 
     def getter(self, name: str) -> Getter:
         try:

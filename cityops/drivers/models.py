@@ -59,3 +59,12 @@ class Health:
     fans: list[tuple[str, bool]] = field(default_factory=list)
     psus: list[tuple[str, bool]] = field(default_factory=list)
     temperature: float | None = None
+
+
+@dataclass(frozen=True)
+class TimeSync:
+    """A server's clock against its time source: the offset in seconds (positive = fast) when it is synchronised."""
+
+    offset: float | None
+    synchronised: bool
+    source: str

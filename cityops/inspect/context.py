@@ -130,13 +130,12 @@ class Context:
         driver = drivers.get(self.platform)
         if driver is None:
             raise ParseError(f"{self.platform}: no driver")
-        g = driver.getter(getter)
+        g = driver.for_host(getter, self.inventory_host)
         if g.via == "api":  # a path of the device's JSON management API
             from .console import console_get
 
             return g.read(self.cached(f"api:{g.command}", lambda: console_get(self, g.command)))
-        command = driver.command(getter, self.inventory_host)
-        return g.read(self.cached(f"answer:{command}", lambda: self.run(command).stdout))
+        return g.read(self.cached(f"answer:{g.command}", lambda: self.run(g.command, ok_status=g.ok_status).stdout))
 
     def request(self, method: str, path: str, **kw):
         """An HTTP request through the host's session, kept as evidence like a command."""

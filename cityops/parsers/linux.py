@@ -114,9 +114,3 @@ def rpm_last_date(text: str) -> dt.date:
             except ValueError:
                 continue
     raise ParseError("rpm --last: no install date found")
-
-
-def log_errors(text: str, patterns: tuple[str, ...]) -> list[str]:
-    """Lines of a log that match any of the patterns (case-insensitive)."""
-    rx = re.compile("|".join(patterns), re.I)
-    return [ln for ln in text.splitlines() if rx.search(ln)]

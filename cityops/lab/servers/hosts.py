@@ -19,7 +19,7 @@ from ...timeutil import now
 from ..statedir import LabDir
 from . import aix, esxi, oracle, windows
 from .shims import write_shims
-from .state import os_release, render
+from .state import is_el6, os_release, render
 
 LAB_UID = 2000
 IN_PLACE = ("proc/meminfo", "proc/loadavg")  # bind-mounted files: rewrite the same inode
@@ -78,7 +78,7 @@ def prepare(lab: LabDir, entry: dict) -> None:
         "MaxStartups 200:30:400\nMaxSessions 64\nSubsystem sftp internal-sftp\nLogLevel INFO\n"
         "AcceptEnv LANG LC_*\n")
     (d / "run/opt").mkdir(exist_ok=True)
-    (d / "start.sh").write_text(start_script(lab, name))
+    (d / "start.sh").write_text(start_script(lab, name, is_el6(dev.get("os", ""))))
 
 
 def set_password(lab: LabDir, name: str, user: str, password: str | None) -> None:
@@ -97,8 +97,14 @@ def set_password(lab: LabDir, name: str, user: str, password: str | None) -> Non
     path.chmod(0o640)
 
 
-def start_script(lab: LabDir, name: str) -> str:
+def start_script(lab: LabDir, name: str, el6: bool = False) -> str:
+    """The host's namespace: its own /etc, state, logs and the shims of its generation on the PATH. A RHEL 6 host
+    gets the EL6 shims (SysV `service`, `ntpq`; no `systemctl`, no `chronyc`), and this machine's own systemctl
+    answers 'command not found' (exit 127) there, as on a real RHEL 6."""
     d = host_dir(lab, name)
+    shims = shims_dir(lab) / ("el6" if el6 else "el7")
+    absent = shims_dir(lab) / "absent"
+    mask = f"[ -e /usr/bin/systemctl ] && mount --bind {absent} /usr/bin/systemctl\n" if el6 else ""
     return f"""#!/bin/sh
 # cityops lab: {name}'s own namespace (run under `unshare --uts --mount --propagation private`)
 set -e
@@ -112,8 +118,8 @@ mount --bind {d}/run/proc/loadavg /proc/loadavg
 mount --bind {d}/run/log /var/log
 mount --bind {d}/home /home
 mount --bind {d}/run/opt /opt
-mount --bind -o ro {shims_dir(lab)} /usr/local/bin
-exec /usr/sbin/sshd -D -e -f {d}/ssh/sshd_config
+mount --bind -o ro {shims} /usr/local/bin
+{mask}exec /usr/sbin/sshd -D -e -f {d}/ssh/sshd_config
 """
 
 
@@ -157,7 +163,10 @@ def prepare_all(lab: LabDir, entries: list[dict]) -> None:
     shims = shims_dir(lab)
     if shims.exists():
         shutil.rmtree(shims)
-    write_shims(shims)
+    write_shims(shims / "el7")
+    write_shims(shims / "el6", el6=True)
+    (shims / "absent").write_text('#!/bin/sh\necho "bash: $(basename "$0"): command not found" >&2\nexit 127\n')
+    (shims / "absent").chmod(0o755)
     client_key(lab)
     for e in entries:
         prepare(lab, e)

@@ -24,6 +24,16 @@ SHIMS = {
     "mpstat": 'cat "$L/out/mpstat"\n',
     "chronyc": ('case "$1" in tracking) cat "$L/out/chronyc_tracking" ;;\n'
                 '  *) echo "506 Cannot talk to daemon" >&2; exit 1 ;; esac\n'),
+    # `service NAME status` as SysV scripts answer (RHEL 6) or redirected to systemctl (EL7)
+    "service": ('case "$*" in --status-all) cat "$L/out/service_status_all" ;;\n'
+                '  *" status") if [ ! -s "$L/el6" ]; then echo "Redirecting to /bin/systemctl status $1.service";'
+                ' exec systemctl status "$1"; fi\n'
+                '    st=$(awk -v s="$1" \'$1==s{print $2}\' "$L/services")\n'
+                '    case "$st" in active) echo "$1 (pid  4242) is running..." ;;\n'
+                '      failed) echo "$1 dead but pid file exists"; exit 1 ;;\n'
+                '      *) echo "$1: unrecognized service"; exit 1 ;; esac ;;\n'
+                '  *) echo "Usage: service < option > | --status-all | [ service_name [ command | --full-restart ] ]";'
+                ' exit 1 ;; esac\n'),
     "rpm": ('case "$*" in *--last*) cat "$L/out/rpm_last" ;;\n'
             '  "-q "*) awk -v p="$2" \'index($1,p)==1{print $1; f=1} END{exit !f}\' "$L/out/rpm_last" '
             '|| { echo "package $2 is not installed"; exit 1; } ;;\n'
@@ -131,9 +141,17 @@ ESXI_SHIMS = {
 }
 
 
-def write_shims(directory: Path) -> None:
+# RHEL 6: ntpd and its ntpq; systemd's and chrony's commands are not there
+EL6_SHIMS = {"ntpq": ('case "$*" in -p*|"-n -p") cat "$L/out/ntpq_pn" ;;\n'
+                      '  *) echo "ntpq: unknown option" >&2; exit 1 ;; esac\n')}
+NOT_ON_EL6 = ("systemctl", "chronyc")
+
+
+def write_shims(directory: Path, el6: bool = False) -> None:
+    """One generation's shims: EL7 and later (systemctl, chronyc), or RHEL 6 (ntpq and SysV `service` only)."""
     directory.mkdir(parents=True, exist_ok=True)
-    for table, prelude in ((SHIMS, PRELUDE), (AIX_SHIMS, PRELUDE), (ESXI_SHIMS, PRELUDE), (WINDOWS_SHIMS, PRELUDE),
+    linux = {k: v for k, v in SHIMS.items() if not (el6 and k in NOT_ON_EL6)} | (EL6_SHIMS if el6 else {})
+    for table, prelude in ((linux, PRELUDE), (AIX_SHIMS, PRELUDE), (ESXI_SHIMS, PRELUDE), (WINDOWS_SHIMS, PRELUDE),
                            (ORACLE_SHIMS, PRELUDE + ORACLE_PRELUDE)):
         for name, body in table.items():
             path = directory / name

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import random
+import re
 from dataclasses import dataclass
 
 from ...timeutil import BEIJING
@@ -46,6 +47,11 @@ class FileSystem:
 
 def _rng(name: str) -> random.Random:
     return random.Random(int(hashlib.sha256(name.encode()).hexdigest()[:12], 16))  # nosec B311  # seeded lab readings, not security
+
+
+def is_el6(host_os: str) -> bool:
+    """RHEL 6, CentOS 6 or Oracle Linux 6 (as the inventory's `os` names them): no systemd, no chrony."""
+    return bool(re.search(r"(Red Hat|CentOS|Oracle Linux)\D*\b6\.\d", host_os or ""))
 
 
 def os_release(host_os: str) -> tuple[str, str]:
@@ -132,8 +138,10 @@ def render(host: dict, faults: dict, now: dt.datetime | None = None) -> dict[str
                            f"load average: {load:.2f}, {load * 0.9:.2f}, {load * 0.8:.2f}\n")
     idle = 100 - cpu_pct - 1.35
     files["out/mpstat"] = f"Average:     all {cpu_pct:>6.2f}  0.00  1.10  0.20  0.00  0.05  0.00  0.00  {idle:.2f}\n"
-    # -- services
-    services = ROLE_SERVICES.get(role, DEFAULT_SERVICES)
+    # -- services (RHEL 6: SysV init scripts, ntpd instead of chronyd, no systemd)
+    el6 = is_el6(host.get("os", ""))
+    files["el6"] = "1" if el6 else ""
+    services = [("ntpd" if el6 and s == "chronyd" else s) for s in ROLE_SERVICES.get(role, DEFAULT_SERVICES)]
     down = (faults["service_down"].get("service") or services[-1]) if "service_down" in faults else None
     files["services"] = "".join(f"{s} {'failed' if s == down else 'active'}\n" for s in services)
     failed = [s for s in services if s == down]
@@ -141,6 +149,12 @@ def render(host: dict, faults: dict, now: dt.datetime | None = None) -> dict[str
         "  UNIT                LOAD   ACTIVE SUB    DESCRIPTION\n"
         + "".join(f"● {s}.service  loaded failed failed {s}\n" for s in failed)
         + f"\n{len(failed)} loaded units listed.\n")
+    files["out/service_status_all"] = "".join(
+        f"{s} dead but pid file exists\n" if s == down else f"{s} (pid  {rng.randint(900, 9000)}) is running...\n"
+        for s in services) + "netconsole module not loaded\n" if el6 else (
+        "\nNote: This output shows SysV services only and does not include native\n"
+        "systemd services. SysV configuration data might be overridden by native\nsystemd configuration.\n\n"
+        "netconsole module not loaded\nConfigured devices:\nlo eth0\nCurrently active devices:\nlo eth0\n")
     # -- time
     offset = float(faults.get("ntp_drift", {}).get("seconds", rng.uniform(-0.004, 0.004)))
     files["out/chronyc_tracking"] = (
@@ -151,16 +165,22 @@ def render(host: dict, faults: dict, now: dt.datetime | None = None) -> dict[str
         "Frequency       : 12.345 ppm slow\nResidual freq   : +0.001 ppm\nSkew            : 0.050 ppm\n"
         "Root delay      : 0.000423 seconds\nRoot dispersion : 0.001234 seconds\n"
         "Update interval : 64.2 seconds\nLeap status     : Normal\n")
+    files["out/ntpq_pn"] = (
+        "     remote           refid      st t when poll reach   delay   offset  jitter\n"
+        "==============================================================================\n"
+        f"*127.0.0.1       10.0.0.1         2 u   33   64  377    0.412  {offset * 1000:>7.3f}   0.210\n")
     # -- patches (last installed package updates)
     patch_day = (now - dt.timedelta(days=int(faults.get("patch_old", {}).get("days", rng.randint(5, 60))))).date()
     files["out/rpm_last"] = "".join(
         f"{pkg:<40} {patch_day.strftime('%a %d %b %Y')} 10:{10 + i:02d}:00 AM CST\n"
-        for i, pkg in enumerate(PACKAGES["el6" if " 6." in host.get("os", "") else "el7"]))
+        for i, pkg in enumerate(PACKAGES["el6" if el6 else "el7"]))
     # -- logs
     stamp = now.strftime("%b %d %H:%M:%S")
-    messages = [f"{stamp} {name} systemd: Started Session 1 of user opsadmin.",
-                f"{stamp} {name} chronyd[812]: Selected source 127.0.0.1"]
-    if down:
+    messages = ([f"{stamp} {name} init: tty (/dev/tty1) main process (1502) killed by TERM signal",
+                 f"{stamp} {name} ntpd[812]: synchronized to 127.0.0.1, stratum 2"] if el6 else
+                [f"{stamp} {name} systemd: Started Session 1 of user opsadmin.",
+                 f"{stamp} {name} chronyd[812]: Selected source 127.0.0.1"])
+    if down and not el6:
         messages.append(f"{stamp} {name} systemd: {down}.service: main process exited, code=exited, status=1/FAILURE")
     if "io_errors" in faults:
         messages.append(f"{stamp} {name} kernel: blk_update_request: I/O error, dev sdb, sector 123456")

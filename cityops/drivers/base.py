@@ -108,6 +108,16 @@ def refuse(platform: str, what: str, text: str) -> ParseError:
     return ParseError(f"{platform}: {what}" + (f" ('{shown}')" if shown else " (empty answer)"))
 
 
+def labelled_state(platform: str, text: str, label: str, item: str, what: str) -> list:
+    """An array's overall status printed as 'Label : Value': one item, healthy when the value is 'Normal'."""
+    from .models import Part
+
+    m = re.search(rf"{label}\s*:\s*(\S+)", text)
+    if not m:
+        raise refuse(platform, f"{what}: no {label}", text)
+    return [Part(item, m.group(1) == "Normal", m.group(1))]
+
+
 def nonempty(items, platform: str, what: str, text: str):
     """The reading, or the refusal quoting the answer when the reading holds nothing."""
     if not items:

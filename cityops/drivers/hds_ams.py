@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
-from .base import FactSet, Getter, nonempty, refuse
+from .base import FactSet, Getter, labelled_state, nonempty
 from .models import Part
 
 PLATFORM = "hds_ams"
@@ -27,10 +27,7 @@ def pools(text: str) -> dict[str, float]:
 
 def health(text: str) -> list[Part]:
     """`auunitinfo`: 'Array Status : Normal'."""
-    m = re.search(r"Array Status\s*:\s*(\S+)", text)
-    if not m:
-        raise refuse(PLATFORM, "auunitinfo: no Array Status", text)
-    return [Part("阵列状态", m.group(1) == "Normal", m.group(1))]
+    return labelled_state(PLATFORM, text, "Array Status", "阵列状态", "auunitinfo")
 
 
 class HdsAms(FactSet):

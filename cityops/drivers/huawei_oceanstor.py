@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
-from .base import FactSet, Getter, nonempty, refuse
+from .base import FactSet, Getter, labelled_state, nonempty, refuse
 from .models import Part
 
 PLATFORM = "huawei_oceanstor"
@@ -43,10 +43,7 @@ def pools(text: str) -> dict[str, float]:
 
 def health(text: str) -> list[Part]:
     """`show system general`: 'Health Status : Normal'."""
-    m = re.search(r"Health Status\s*:\s*(\S+)", text)
-    if not m:
-        raise refuse(PLATFORM, "show system general: no Health Status", text)
-    return [Part("系统健康状态", m.group(1) == "Normal", m.group(1))]
+    return labelled_state(PLATFORM, text, "Health Status", "系统健康状态", "show system general")
 
 
 def alarms(text: str) -> list[Part]:

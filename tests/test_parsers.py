@@ -111,8 +111,8 @@ def test_aix_df_and_errpt():
     errpt = ("IDENTIFIER TIMESTAMP  T C RESOURCE_NAME  DESCRIPTION\n"
              "DCB47997   1124093026 T H hdisk3         DISK OPERATION ERROR\n"
              "A6DF45AA   0101000020 I O RMCdaemon      The daemon is started.\n")
-    assert aix.errpt(errpt, dt.datetime(2026, 11, 24)) == ["2026-11-24 09:30 hdisk3 DISK OPERATION ERROR"]
-    assert aix.errpt(errpt, dt.datetime(2026, 11, 25)) == []
+    assert aix.errpt(errpt) == [(dt.datetime(2026, 11, 24, 9, 30), "2026-11-24 09:30 hdisk3 DISK OPERATION ERROR")]
+    assert aix.errpt("") == []  # errpt prints nothing when the log holds no hardware error
 
 
 def test_sqlcmd_failure_and_errorlog_severity():

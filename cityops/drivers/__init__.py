@@ -3,13 +3,14 @@
 `get(platform)` is the driver of a platform id; `having(getter, kind)` the platforms whose driver reads a
 getter, which is how a check says where it applies, so a new driver with a getter takes that getter's checks.
 Device CLIs (network, FC, security appliances) have Drivers; storage arrays, backup appliances and web-managed
-appliances, read over SSH commands or a JSON API, have FactSets, and so do Linux servers (their service and
-time getters follow the host's generation, EL6 or later); AIX, Windows, ESXi and the databases are read by
-cityops/parsers so far.
+appliances, read over SSH commands or a JSON API, have FactSets, and so do Linux (their service and time
+getters follow the host's generation, EL6 or later), AIX and ESXi servers; Windows and the databases are read
+by cityops/parsers so far.
 """
 
 from __future__ import annotations
 
+from .aix import Aix
 from .appliance_web import ApplianceWeb
 from .backup_appliance import BackupAppliance
 from .base import Driver, FactSet, Getter
@@ -31,10 +32,12 @@ from .linux import Linux
 from .lipu_gap import LipuGap
 from .sangfor_vpn import SangforVpn
 from .topsec_tos import TopsecTos
+from .vmware_esxi import VmwareEsxi
 
 DRIVERS: dict[str, FactSet] = {d.platform: d() for d in (
     HuaweiVrp, HuaweiVrpV8, HuaweiCe, HpComware, CiscoIos, CiscoNxos, BrocadeFos, F5Tmos, TopsecTos, SangforVpn,
-    HuaweiOceanstor, InspurStorage, EmcVnx, EmcVmax, HdsAms, IbmDs, BackupAppliance, ApplianceWeb, LipuGap, Linux)}
+    HuaweiOceanstor, InspurStorage, EmcVnx, EmcVmax, HdsAms, IbmDs, BackupAppliance, ApplianceWeb, LipuGap,
+    Linux, Aix, VmwareEsxi)}
 
 __all__ = ["DRIVERS", "Driver", "FactSet", "Getter", "cli_driver", "get", "having"]
 

@@ -34,16 +34,17 @@ def df(text: str) -> list[AixFs]:
     return out
 
 
-def errpt(text: str, since: dt.datetime) -> list[str]:
-    """Hardware (class H) permanent or temporary errors logged since `since` (errpt's TIMESTAMP is mmddHHMMyy)."""
+def errpt(text: str) -> list[tuple[dt.datetime, str]]:
+    """`errpt -d H`: hardware (class H) permanent or temporary errors, (when, 'resource description') each
+    (errpt's TIMESTAMP is mmddHHMMyy). errpt prints nothing at all when there is none."""
     out = []
     for ln in text.splitlines():
         m = re.match(r"^([0-9A-F]{8})\s+(\d{10})\s+([PTIU])\s+([HSOU])\s+(\S+)\s+(.*)$", ln.strip())
         if not m:
             continue
         stamp = dt.datetime.strptime(m.group(2), "%m%d%H%M%y")
-        if m.group(4) == "H" and m.group(3) in ("P", "T") and stamp >= since:
-            out.append(f"{stamp:%Y-%m-%d %H:%M} {m.group(5)} {m.group(6)}")
+        if m.group(4) == "H" and m.group(3) in ("P", "T"):
+            out.append((stamp, f"{stamp:%Y-%m-%d %H:%M} {m.group(5)} {m.group(6)}"))
     if not out and text.strip() and not text.strip().startswith("IDENTIFIER"):
         raise ParseError("errpt: no header and no entries")
     return out

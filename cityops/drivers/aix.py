@@ -1,0 +1,20 @@
+"""IBM AIX (the Power minicomputers, AIX 7.1) over SSH: filesystems and inodes (AIX's own `df -k` columns), the
+hardware error log, physical volumes and the SRC subsystems. Readers: cityops/parsers/aix.py."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from ..parsers import aix
+from .base import FactSet, Getter
+
+
+class Aix(FactSet):
+    platform = "aix"
+    kind = "server"
+    getters: ClassVar[dict[str, Getter]] = {
+        "filesystems": Getter("df -k", aix.df),
+        "hardware_errors": Getter("errpt -d H", aix.errpt),
+        "physical_volumes": Getter("lspv", aix.lspv),
+        "subsystems": Getter("lssrc -a", aix.lssrc),
+    }

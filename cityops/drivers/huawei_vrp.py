@@ -14,6 +14,7 @@ from .base import Driver, Getter, fan_table, first_percent, nonempty, power_tabl
 from .models import Board, Facts, Temperature
 
 PLATFORM = "huawei_vrp"
+VRP = "VRP"  # how the readers name what they refuse: VRP8 campus switches and CloudEngine call them too
 
 
 def cpu(text: str) -> float:
@@ -21,7 +22,7 @@ def cpu(text: str) -> float:
     some day and never the current load; VRP5 S-series 'CPU Usage : 8% Max: 30%' at a line's start; older CE
     'System cpu use rate is : 8%'; AR routers IOS-like 'CPU utilization for five seconds: 4%'. Of several boards
     the busiest counts."""
-    return first_percent(PLATFORM, "CPU usage", [
+    return first_percent(VRP, "CPU usage", [
         r"System CPU Using Percentage\s*:\s*(\d+(?:\.\d+)?)%", r"(?m)^\s*CPU Usage\s*:\s*(\d+(?:\.\d+)?)%",
         r"cpu use rate is\s*:\s*(\d+(?:\.\d+)?)%", r"CPU utilization for five seconds:\s*(\d+)%"], text)
 
@@ -29,7 +30,7 @@ def cpu(text: str) -> float:
 def memory(text: str) -> float:
     m = re.search(r"Memory Using Percentage(?: Is)?\s*:\s*(\d+(?:\.\d+)?)%", text)
     if not m:
-        raise refuse(PLATFORM, "no memory usage in the answer", text)
+        raise refuse(VRP, "no memory usage in the answer", text)
     return float(m.group(1))
 
 
@@ -41,7 +42,7 @@ def temperatures(text: str) -> list[Temperature]:
         m = re.match(r"^\s*(\d+)\s+(\S+)\s+(\S+)\s+(Normal|Abnormal|Minor|Major|Fatal)\s+(\d+)", ln)
         if m:
             out.append(Temperature(f"{m.group(1)}/{m.group(2)}/{m.group(3)}", float(m.group(5)), m.group(4) == "Normal"))
-    return nonempty(out, PLATFORM, "no temperature reading", text)
+    return nonempty(out, VRP, "no temperature reading", text)
 
 
 def alarms(text: str) -> list[str]:
@@ -54,7 +55,7 @@ def alarms(text: str) -> list[str]:
         return rows
     if not text.strip():
         return []
-    raise refuse(PLATFORM, "unreadable alarm list", text)
+    raise refuse(VRP, "unreadable alarm list", text)
 
 
 def boards(text: str) -> list[Board]:
@@ -65,7 +66,7 @@ def boards(text: str) -> list[Board]:
     text = re.sub(r"^.*'s Device status:[ \t]*$", "Device status:", text, flags=re.M)
     rows = textfsm("huawei_vrp", "display device", text)
     if not rows:
-        raise refuse(PLATFORM, "no board listed", text)
+        raise refuse(VRP, "no board listed", text)
     out = []
     for r in rows:
         name = r["slot"] if r["card"] in ("", "-") else (
@@ -86,10 +87,10 @@ def interface_errors(text: str) -> dict[str, int]:
     lines = text.splitlines()
     at = next((i for i, ln in enumerate(lines) if re.match(r"^\s*Interface\s+PHY\s+Protocol\b", ln)), None)
     if at is None:
-        raise refuse(PLATFORM, "display interface brief: no 'Interface PHY Protocol' header", text)
+        raise refuse(VRP, "display interface brief: no 'Interface PHY Protocol' header", text)
     header = lines[at].split()
     if "inErrors" not in header:
-        raise refuse(PLATFORM, "display interface brief: no inErrors column", lines[at])
+        raise refuse(VRP, "display interface brief: no inErrors column", lines[at])
     col = header.index("inErrors")
     out: dict[str, int] = {}
     for ln in lines[at + 1:]:
@@ -97,9 +98,9 @@ def interface_errors(text: str) -> dict[str, int]:
         if not parts or set(ln.strip()) <= {"-"}:
             continue
         if len(parts) != len(header) or not parts[col].isdigit():
-            raise refuse(PLATFORM, "display interface brief: unreadable row", ln)
+            raise refuse(VRP, "display interface brief: unreadable row", ln)
         out[SPEED_SUFFIX.sub("", parts[0])] = int(parts[col])
-    return nonempty(out, PLATFORM, "no interface counters in the answer", text)
+    return nonempty(out, VRP, "no interface counters in the answer", text)
 
 
 def facts(text: str) -> Facts:
@@ -109,7 +110,7 @@ def facts(text: str) -> Facts:
     m = re.search(r"VRP \(R\) software, Version (\S+)(?: \(([^)]*)\))?", text)
     up = re.search(r"^\s*(?:HUAWEI|Quidway|Huawei)?\s*(.+?) uptime is (.+?)\s*$", text, re.M)
     if not m or not up:
-        raise refuse(PLATFORM, "no 'VRP (R) software, Version' and uptime line", text)
+        raise refuse(VRP, "no 'VRP (R) software, Version' and uptime line", text)
     release = m.group(2).split()[-1] if m.group(2) else ""
     version = f"{m.group(1)} {release}".strip()
     model = re.sub(r"\s+(?:Terabit )?Routing Switch$|\s+Router$", "", up.group(1).strip())

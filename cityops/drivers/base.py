@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 from ..parsers import ParseError
+from .models import Part
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,6 @@ class Getter:
     command: str
     read: Callable[[Any], Any]
     via: str = "cli"
-    ok_status: tuple[int, ...] = (0,)  # exit statuses that still carry an answer (grep's 1: nothing matched)
 
 
 class FactSet:
@@ -110,8 +110,6 @@ def refuse(platform: str, what: str, text: str) -> ParseError:
 
 def labelled_state(platform: str, text: str, label: str, item: str, what: str) -> list:
     """An array's overall status printed as 'Label : Value': one item, healthy when the value is 'Normal'."""
-    from .models import Part
-
     m = re.search(rf"{label}\s*:\s*(\S+)", text)
     if not m:
         raise refuse(platform, f"{what}: no {label}", text)
@@ -151,8 +149,6 @@ def first_percent(platform: str, what: str, patterns: list[str], text: str, pick
 
 def fan_table(platform: str, text: str) -> list:
     """Huawei and H3C `display fan`: one row per fan (or per slot and fan), the state in a word of the row."""
-    from .models import Part
-
     out = []
     for ln in text.splitlines():
         parts = ln.split()
@@ -167,8 +163,6 @@ def fan_table(platform: str, text: str) -> list:
 def power_table(platform: str, text: str) -> list:
     """Huawei and H3C `display power`: one row per supply ('PWR1', 'PS2' or a slot number), its state in a word
     of the row; 'Present' is presence, not state, so it does not vouch for a supply."""
-    from .models import Part
-
     out = []
     for ln in text.splitlines():
         parts = ln.split()

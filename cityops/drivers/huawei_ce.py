@@ -16,7 +16,8 @@ import re
 from typing import ClassVar
 
 from . import huawei_vrp
-from .base import Driver, Getter, nonempty, refuse
+from .base import Getter, nonempty, refuse
+from .huawei_vrpv8 import HuaweiVrpV8
 from .models import Part, Temperature
 
 PLATFORM = "huawei_ce"
@@ -89,13 +90,10 @@ def power_supplies(text: str) -> list[Part]:
     return nonempty(out, PLATFORM, "no power supply listed", text)
 
 
-class HuaweiCe(Driver):
+class HuaweiCe(HuaweiVrpV8):
+    """VRP8's session (netmiko type, prompt, probe, error markers, VTY limit); the CE's own environment getters."""
+
     platform = PLATFORM
-    kind = "network"
-    netmiko = "huawei_vrpv8"
-    max_sessions = huawei_vrp.HuaweiVrp.max_sessions
-    sync = huawei_vrp.HuaweiVrp.sync
-    error_markers = huawei_vrp.HuaweiVrp.error_markers
     getters: ClassVar[dict[str, Getter]] = {
         "facts": Getter("display version", huawei_vrp.facts),
         "cpu": Getter("display cpu", huawei_vrp.cpu),
@@ -106,4 +104,3 @@ class HuaweiCe(Driver):
         "boards": Getter("display device", huawei_vrp.boards),
         "interface_errors": Getter("display interface brief", huawei_vrp.interface_errors),
     }
-    prompt_pattern = huawei_vrp.HuaweiVrp.prompt_pattern

@@ -19,18 +19,18 @@ from .models import TimeSync
 PLATFORM = "linux"
 
 
+def is_el6(os_text: str) -> bool:
+    """RHEL 6, CentOS 6 or Oracle Linux 6, by the inventory's `os` text ('Red Hat Enterprise Linux 6.9'); the lab
+    decides its hosts' generation by the same test."""
+    return bool(re.search(r"(Red Hat|CentOS|Oracle Linux)\D*\b6\.\d", os_text or ""))
+
+
 def el6(host) -> bool:
-    """RHEL 6, CentOS 6 or Oracle Linux 6, by the inventory's `os` ('Red Hat Enterprise Linux 6.9')."""
-    text = str(host.get("os") or "")
-    return bool(re.search(r"(Red Hat|CentOS|Oracle Linux)\D*\b6\.\d", text))
+    return is_el6(str(host.get("os") or ""))
 
 
 def memory(text: str) -> float:
     return linux.memory_used_percent(linux.meminfo(text))
-
-
-def systemd_failed(text: str) -> list[str]:
-    return linux.systemctl_failed(text)
 
 
 SYSV_STATUS = re.compile(r"\b(is running|is stopped|dead but (?:pid file exists|subsys locked)|is not running)\b")
@@ -105,7 +105,7 @@ class Linux(FactSet):
         "memory": Getter("cat /proc/meminfo", memory),
         "load": Getter("cat /proc/loadavg", linux.loadavg),
         "cpus": Getter("nproc", linux.cpu_count),
-        "failed_services": Getter("systemctl list-units --failed", systemd_failed),
+        "failed_services": Getter("systemctl list-units --failed", linux.systemctl_failed),
         "time_sync": Getter("chronyc tracking", chrony_sync),
         "messages": Getter("tail -n 2000 /var/log/messages", messages),
         "last_patch": Getter("rpm -qa --last | head -n 20", linux.rpm_last_date),

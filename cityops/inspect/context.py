@@ -135,7 +135,7 @@ class Context:
             from .console import console_get
 
             return g.read(self.cached(f"api:{g.command}", lambda: console_get(self, g.command)))
-        return g.read(self.cached(f"answer:{g.command}", lambda: self.run(g.command, ok_status=g.ok_status).stdout))
+        return g.read(self.cached(f"answer:{g.command}", lambda: self.run(g.command).stdout))
 
     def request(self, method: str, path: str, **kw):
         """An HTTP request through the host's session, kept as evidence like a command."""

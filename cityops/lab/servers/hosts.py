@@ -14,12 +14,13 @@ import shutil
 import subprocess  # nosec B404  # lab setup tools, fixed argv
 from pathlib import Path
 
+from ...drivers.linux import is_el6
 from ...files import write_atomic
 from ...timeutil import now
 from ..statedir import LabDir
 from . import aix, esxi, oracle, windows
 from .shims import write_shims
-from .state import is_el6, os_release, render
+from .state import os_release, render
 
 LAB_UID = 2000
 IN_PLACE = ("proc/meminfo", "proc/loadavg")  # bind-mounted files: rewrite the same inode

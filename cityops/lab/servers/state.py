@@ -9,9 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import random
-import re
 from dataclasses import dataclass
 
+from ...drivers.linux import is_el6
 from ...timeutil import BEIJING
 
 ROLE_SERVICES = {
@@ -47,11 +47,6 @@ class FileSystem:
 
 def _rng(name: str) -> random.Random:
     return random.Random(int(hashlib.sha256(name.encode()).hexdigest()[:12], 16))  # nosec B311  # seeded lab readings, not security
-
-
-def is_el6(host_os: str) -> bool:
-    """RHEL 6, CentOS 6 or Oracle Linux 6 (as the inventory's `os` names them): no systemd, no chrony."""
-    return bool(re.search(r"(Red Hat|CentOS|Oracle Linux)\D*\b6\.\d", host_os or ""))
 
 
 def os_release(host_os: str) -> tuple[str, str]:
@@ -168,7 +163,7 @@ def render(host: dict, faults: dict, now: dt.datetime | None = None) -> dict[str
     files["out/ntpq_pn"] = (
         "     remote           refid      st t when poll reach   delay   offset  jitter\n"
         "==============================================================================\n"
-        f"*127.0.0.1       10.0.0.1         2 u   33   64  377    0.412  {offset * 1000:>7.3f}   0.210\n")
+        f"*127.0.0.1       127.0.0.2        2 u   33   64  377    0.412  {offset * 1000:>7.3f}   0.210\n")
     # -- patches (last installed package updates)
     patch_day = (now - dt.timedelta(days=int(faults.get("patch_old", {}).get("days", rng.randint(5, 60))))).date()
     files["out/rpm_last"] = "".join(

@@ -12,11 +12,6 @@ ALL = having("health", "appliance")
 SIGNATURE_GETTERS = ("signatures", "av_signatures")  # each signature page an appliance has (Topsec: IPS and AV)
 
 
-def health(ctx):
-    """One status reading shared by the CPU, memory, disk and hardware checks, each keeping it as evidence."""
-    return ctx.read("health")
-
-
 @check("SEC-SIG-001", "安全设备特征库/病毒库时效", platforms=ALL, cadences=EVERY, severity="major", warn=7, crit=30,
        unit="天", standard="GB/T 22239-2019 8.1.3.3（入侵防范）/8.1.3.4（恶意代码防范）：特征库及时升级",
        remedy="检查设备升级授权与升级服务器连通性，手工导入最新特征库并确认自动升级已开启。")
@@ -33,20 +28,20 @@ def test_signatures(host, ctx):
 @check("SEC-CPU-001", "安全设备 CPU 利用率", platforms=ALL, cadences=EVERY, severity="major", warn=70, crit=90, unit="%",
        remedy="查看会话数与流量是否异常（攻击、病毒扩散），评估策略与性能余量。")
 def test_cpu(host, ctx):
-    ctx.measure(health(ctx).cpu)
+    ctx.measure(ctx.read("health").cpu)
 
 
 @check("SEC-MEM-001", "安全设备内存利用率", platforms=ALL, cadences=EVERY, severity="major", warn=80, crit=90, unit="%",
        remedy="检查并发会话与日志缓存，必要时在维护窗口重启服务；持续偏高联系厂商。")
 def test_memory(host, ctx):
-    ctx.measure(health(ctx).memory)
+    ctx.measure(ctx.read("health").memory)
 
 
 @check("SEC-DISK-001", "安全设备磁盘使用率", platforms=ALL, cadences=EVERY, severity="major", warn=80, crit=90, unit="%",
        standard="GB/T 22239-2019 8.1.3.5（安全审计：日志留存不少于 6 个月）",
        remedy="将审计日志外发或归档后清理，确认日志留存满足 6 个月要求，必要时扩容。")
 def test_disk(host, ctx):
-    disks = health(ctx).disks
+    disks = ctx.read("health").disks
     if not disks:
         raise ParseError("no disk usage reported")
     for name, used in disks.items():
@@ -56,7 +51,7 @@ def test_disk(host, ctx):
 @check("SEC-HW-001", "安全设备电源与风扇", platforms=ALL, cadences=EVERY, severity="critical",
        remedy="确认故障电源/风扇位置与供电，报修更换；双机部署时确认备机状态。")
 def test_hardware(host, ctx):
-    h = health(ctx)
+    h = ctx.read("health")
     if not h.fans and not h.psus:
         raise ParseError("no power supply or fan state reported")
     for name, ok in h.psus:

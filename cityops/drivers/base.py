@@ -148,14 +148,16 @@ def first_percent(platform: str, what: str, patterns: list[str], text: str, pick
 
 
 def fan_table(platform: str, text: str) -> list:
-    """Huawei and H3C `display fan`: one row per fan (or per slot and fan), the state in a word of the row."""
+    """Huawei and H3C `display fan`: one row per fan, or per member slot and fan ('0/1', '1/1' on an iStack), the
+    state in a word of the row."""
     out = []
     for ln in text.splitlines():
         parts = ln.split()
         if len(parts) >= 3 and (parts[0].isdigit() or parts[0].upper().startswith("FAN")):
             ok = status_word(parts[1:])
             if ok is not None:
-                ident = parts[1] if parts[0].isdigit() and len(parts) > 3 and parts[1].isdigit() else parts[0]
+                slot_first = parts[0].isdigit() and len(parts) > 3 and (parts[1].isdigit() or parts[1].upper().startswith("FAN"))
+                ident = f"{parts[0]}/{parts[1]}" if slot_first else parts[0]  # an iStack numbers fans per member
                 out.append(Part(ident, ok, " ".join(parts[1:])[:60]))
     return nonempty(out, platform, "no fan listed", text)
 
@@ -169,6 +171,8 @@ def power_table(platform: str, text: str) -> list:
         if len(parts) >= 3 and (parts[0].isdigit() or parts[0].upper().startswith(("PWR", "PS", "POWER"))):
             plain = parts[1] if parts[0].isdigit() and parts[1].lower() not in OK_WORDS | BAD_WORDS else parts[0]
             ident = next((p for p in parts if p.upper().startswith(("PWR", "PS"))), plain)
+            if parts[0].isdigit() and ident != parts[0]:
+                ident = f"{parts[0]}/{ident}"  # 'Slot PowerID': an iStack has a PWR1 in every member
             ok = status_word([p for p in parts[1:] if p.lower() != "present"])
             if ok is not None:
                 out.append(Part(ident, ok, " ".join(parts[1:])[:60]))

@@ -10,9 +10,8 @@ import re
 from typing import ClassVar
 
 from ..parsers import textfsm
-from . import cisco_common
-from .base import Driver, Getter, nonempty, refuse
-from .models import Facts, Temperature
+from .base import Driver, Getter, nonempty, refuse, status_word
+from .models import Facts, Part, Temperature
 
 PLATFORM = "cisco_nxos"
 
@@ -36,11 +35,41 @@ TEMP_ROW = re.compile(r"^\s*(\d+)\s+(\S.*?)\s+(\d+|N/A)\s+(\d+|N/A)\s+(\d+)\s+(O
                       r"Failed)\s*$", re.I)
 
 
+def fans(text: str) -> list[Part]:
+    """The 'Fan:' table rows ('Fan1(sys_fan1)  N7K-C7004-FAN  ... Ok')."""
+    out = []
+    for m in re.finditer(r"^\s*(Fan\s*\S+?|FAN\d+\S*)\s*[:\s]\s*(\S.*)$", text, re.M | re.I):
+        ok = status_word(m.group(2).split())
+        if ok is not None:
+            out.append(Part(m.group(1).rstrip(":"), ok, m.group(2).strip()[:60]))
+    return nonempty(out, PLATFORM, "no fan listed", text)
+
+
+def power_supplies(text: str) -> list[Part]:
+    """The power section: 'Power Supply:', then 'PS  Model ... Status' (MDS) or the Nexus 'Supply  Model ... Status'."""
+    out = []
+    section = False
+    for ln in text.splitlines():
+        if re.match(r"^\s*(Power Supply:|Power\s+Type|PS\s+Model)", ln):
+            section = True
+            continue
+        if section and not ln.strip():
+            if out:
+                break
+            continue
+        parts = ln.split()
+        if section and len(parts) >= 3 and not set(ln.strip()) <= {"-"}:
+            ok = status_word(parts[2:])
+            if ok is not None:
+                out.append(Part(parts[0], ok, " ".join(parts[2:])[:60]))
+    return nonempty(out, PLATFORM, "no power supply listed", text)
+
+
 def temperatures(text: str) -> list[Temperature]:
     """The Temperature section: every row, 'module/sensor', the sensor name as printed ('Inlet  (s1)' holds a
     space, and each module repeats the names). A row that does not read is refused: grading 8 of 12 sensors as
     normal is the false pass this guards against."""
-    out = cisco_common.temperature_lines(text)
+    out: list[Temperature] = []
     section = text.split("Temperature:", 1)
     for ln in section[1].splitlines() if len(section) == 2 else []:
         stripped = ln.strip()
@@ -96,8 +125,8 @@ class CiscoNxos(Driver):
         "facts": Getter("show version", facts),
         "cpu": Getter("show system resources", cpu),
         "memory": Getter("show system resources", memory),
-        "fans": Getter("show environment", lambda text: cisco_common.fans(PLATFORM, text)),
-        "power_supplies": Getter("show environment", lambda text: cisco_common.power_supplies(PLATFORM, text)),
+        "fans": Getter("show environment", fans),
+        "power_supplies": Getter("show environment", power_supplies),
         "temperatures": Getter("show environment", temperatures),
         "interface_errors": Getter("show interface", interface_errors),
     }

@@ -117,15 +117,22 @@ class Ios(Platform):
                 " Yellow Threshold : 60 Degree Celsius\n Red Threshold    : 70 Degree Celsius")
 
     def environment(self, s: Session, a) -> str:
+        """The ISR 4000's layout (the ASR 1000's, tests/captures/cisco_ios/*/asr1k_iosxe.txt): alarm counts, then one
+        sensor list row per slot and sensor; supplies are P0/P1, the fan tray P2, the route processor R0."""
         h = s.health
-        rows = [f" P{i - 1}       PWR-4450-AC         {'OK' if ok else 'fail':<10}"for i, ok in h.psus]
-        fans = [f" Fan {i}: {'OK' if ok else 'FAILED'}" for i, ok, _sp in h.fans]
-        return ("Number of Critical alarms:  " + str(sum(1 for x in h.alarms if x[0] == 'Critical')) + "\n"
-                "Number of Major alarms:     " + str(sum(1 for x in h.alarms if x[0] == 'Major')) + "\n"
-                "Number of Minor alarms:     " + str(sum(1 for x in h.alarms if x[0] == 'Minor')) + "\n\n"
-                " Slot    Sensor       Current State       Reading\n"
-                f" R0      Temp: Inlet  {'Normal' if h.temp_ok else 'Critical':<19} {h.temperature} Celsius\n\n"
-                " Power   Type                State\n" + "\n".join(rows) + "\n\n" + "\n".join(fans))
+        count = {kind: sum(1 for x in h.alarms if x[0] == kind) for kind in ("Critical", "Major", "Minor")}
+        rows = []
+        for i, ok in h.psus:
+            slot = f"P{i - 1}"
+            rows += [(slot, "Vin", "Normal" if ok else "Critical", "230 V AC" if ok else "0 V AC"),
+                     (slot, "Iout", "Normal" if ok else "Critical", "9 A" if ok else "0 A"),
+                     (slot, "Temp1", "Normal", "27 Celsius")]
+        rows += [("P2", f"RPM: fan{i - 1}", "Normal" if ok else "Critical", f"{speed if ok else 0} RPM")
+                 for i, ok, speed in h.fans]
+        rows.append(("R0", "Temp: Inlet", "Normal" if h.temp_ok else "Critical", f"{h.temperature} Celsius"))
+        return ("".join(f"Number of {kind} alarms:{' ' * (10 - len(kind))}{n}\n" for kind, n in count.items()) + "\n"
+                "Slot    Sensor       Current State       Reading\n----    ------       -------------       -------\n"
+                + "\n".join(f" {slot:<5} {name:<16} {state:<16} {reading}" for slot, name, state, reading in rows))
 
     def interfaces(self, s: Session, a) -> str:
         ports = s.ports(a)

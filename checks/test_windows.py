@@ -1,7 +1,7 @@
 """Windows servers and SQL Server failover clusters (2 nodes each): cluster, databases, jobs, backups, error log.
 
-PowerShell and sqlcmd run over the server's SSH session (Win32-OpenSSH); each
-script prints `a|b|c` rows so one parser reads them all.
+The PowerShell getters are the windows fact set's (cityops/drivers/windows.py: WMI where 2008 R2 and 2012 R2 lack
+what newer PowerShell has); sqlcmd runs over the same SSH session (Win32-OpenSSH) and prints `a|b|c` rows.
 """
 
 import datetime as dt
@@ -18,19 +18,12 @@ SQL_ROLES = ("sqlserver_node", "sqlserver_db")
 SYSTEM_DBS = {"master", "model", "msdb", "tempdb"}
 
 
-def ps(ctx, script: str, columns: int, what: str):
-    answer = ctx.run(f'powershell -NoProfile -NonInteractive -Command "{script}"')
-    return win.rows(answer.stdout, columns, what)
-
-
 def hosts_sql(ctx) -> bool:
     """Does this host run the SQL Server instance now? A failover node answers only while it owns the role."""
     if str(ctx.inventory_host.get("role")) != "sqlserver_node":
         return True
     def sql_owner() -> str:
-        groups = ps(ctx, "Get-ClusterGroup | ForEach-Object { $_.Name + '|' + $_.OwnerNode + '|' + $_.State }", 3,
-                    "Get-ClusterGroup")
-        owners = [owner for name, owner, _state in groups if name.startswith("SQL Server")]
+        owners = [g.owner for g in ctx.read("cluster_groups") if g.name.startswith("SQL Server")]
         if not owners:
             raise ParseError("Get-ClusterGroup: no 'SQL Server (...)' role")
         return owners[0]
@@ -56,19 +49,15 @@ def sqlcmd(ctx, query: str, columns: int, what: str):
 @check("WIN-DISK-001", "Windows 磁盘空间使用率", platforms=WINDOWS, cadences=EVERY, severity="major", warn=80, crit=90,
        unit="%", remedy="清理日志、临时文件与过期备份，或扩展卷；数据库所在卷须保留增长空间。")
 def test_disks(host, ctx):
-    for drive, size, free in ps(ctx, "Get-WmiObject Win32_LogicalDisk -Filter DriveType=3 | ForEach-Object "
-                                     "{ $_.DeviceID + '|' + $_.Size + '|' + $_.FreeSpace }", 3, "Win32_LogicalDisk"):
-        if not (size.isdigit() and free.isdigit()):
-            raise ParseError(f"Win32_LogicalDisk: '{drive}|{size}|{free}'")
-        ctx.measure(round(100.0 * (int(size) - int(free)) / int(size), 1) if int(size) else 0.0, drive)
+    for drive, used in ctx.read("disks").items():
+        ctx.measure(used, drive)
 
 
 @check("WIN-SVC-001", "Windows 自动启动服务运行状态", platforms=WINDOWS, cadences=EVERY, severity="critical",
        remedy="查看系统事件日志中该服务的错误，排除原因后启动服务并确认依赖的业务恢复。")
 def test_services(host, ctx):
-    services = ps(ctx, "Get-Service | ForEach-Object { [string]$_.Status + '|' + $_.Name + '|' + [string]$_.StartType }",
-                  3, "Get-Service")
-    stopped = [name for status, name, start in services if start == "Automatic" and status != "Running"]
+    services = ctx.read("services")
+    stopped = [svc.name for svc in services if svc.stopped_automatic]
     ctx.condition(not stopped, "已停止的自动服务", "、".join(stopped) if stopped else f"无（共 {len(services)} 个服务）")
 
 
@@ -76,11 +65,7 @@ def test_services(host, ctx):
        warn=90, crit=180, unit="天", standard="GB/T 22239-2019 8.1.4.9（入侵防范：补丁）",
        remedy="通过 WSUS 审批并安装已发布的安全更新，先在测试环境验证，群集节点逐台滚动安装。")
 def test_hotfix_age(host, ctx):
-    fixes = ps(ctx, "Get-HotFix | Sort-Object InstalledOn -Descending | Select-Object -First 5 | ForEach-Object "
-                    "{ $_.HotFixID + '|' + $_.Description + '|' + $_.InstalledOn.ToString('yyyy/MM/dd') }", 3, "Get-HotFix")
-    if not fixes:
-        raise ParseError("Get-HotFix: no update listed")
-    newest = max(win.when(d).date() for _kb, _desc, d in fixes)
+    newest = max(day for _kb, day in ctx.read("hotfixes"))
     ctx.measure((today() - newest).days, "最近安装")
 
 
@@ -88,11 +73,10 @@ def test_hotfix_age(host, ctx):
        severity="critical", remedy="确认宕机节点的原因（硬件、网络、群集服务），修复后恢复节点；确认 SQL Server 角色"
                                     "已在存活节点联机，必要时在维护窗口切回首选节点。")
 def test_cluster(host, ctx):
-    for node, state in ps(ctx, "Get-ClusterNode | ForEach-Object { $_.Name + '|' + $_.State }", 2, "Get-ClusterNode"):
-        ctx.condition(state == "Up", f"节点 {node}", state)
-    for group, owner, state in ps(ctx, "Get-ClusterGroup | ForEach-Object { $_.Name + '|' + $_.OwnerNode + '|' + "
-                                       "$_.State }", 3, "Get-ClusterGroup"):
-        ctx.condition(state == "Online", f"角色 {group}", f"{state}（所有者 {owner}）")
+    for node in ctx.read("cluster_nodes"):
+        ctx.condition(node.ok, f"节点 {node.name}", node.state)
+    for group in ctx.read("cluster_groups"):
+        ctx.condition(group.state == "Online", f"角色 {group.name}", f"{group.state}（所有者 {group.owner}）")
 
 
 @check("MSSQL-DB-001", "SQL Server 数据库状态", platforms=WINDOWS, roles=SQL_ROLES, cadences=EVERY, severity="critical",

@@ -4,8 +4,8 @@
 getter, which is how a check says where it applies, so a new driver with a getter takes that getter's checks.
 Device CLIs (network, FC, security appliances) have Drivers; storage arrays, backup appliances and web-managed
 appliances, read over SSH commands or a JSON API, have FactSets, and so do Linux (their service and time
-getters follow the host's generation, EL6 or later), AIX and ESXi servers; Windows and the databases are read
-by cityops/parsers so far.
+getters follow the host's generation, EL6 or later), AIX, ESXi and Windows servers; SQL Server (sqlcmd) and Oracle
+(sqlplus, crsctl) are read by cityops/parsers so far.
 """
 
 from __future__ import annotations
@@ -33,11 +33,12 @@ from .lipu_gap import LipuGap
 from .sangfor_vpn import SangforVpn
 from .topsec_tos import TopsecTos
 from .vmware_esxi import VmwareEsxi
+from .windows import Windows
 
 DRIVERS: dict[str, FactSet] = {d.platform: d() for d in (
     HuaweiVrp, HuaweiVrpV8, HuaweiCe, HpComware, CiscoIos, CiscoNxos, BrocadeFos, F5Tmos, TopsecTos, SangforVpn,
     HuaweiOceanstor, InspurStorage, EmcVnx, EmcVmax, HdsAms, IbmDs, BackupAppliance, ApplianceWeb, LipuGap,
-    Linux, Aix, VmwareEsxi)}
+    Linux, Aix, VmwareEsxi, Windows)}
 
 __all__ = ["DRIVERS", "Driver", "FactSet", "Getter", "cli_driver", "get", "having"]
 

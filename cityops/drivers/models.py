@@ -68,3 +68,26 @@ class TimeSync:
     offset: float | None
     synchronised: bool
     source: str
+
+
+@dataclass(frozen=True)
+class Service:
+    """A Windows service as WMI's Win32_Service describes it: State 'Running' / 'Stopped' ..., StartMode 'Auto',
+    'Manual' or 'Disabled'."""
+
+    name: str
+    state: str
+    start_mode: str
+
+    @property
+    def stopped_automatic(self) -> bool:
+        return self.start_mode == "Auto" and self.state != "Running"
+
+
+@dataclass(frozen=True)
+class ClusterGroup:
+    """A failover-cluster role (group): where it runs and whether it is Online."""
+
+    name: str
+    owner: str
+    state: str

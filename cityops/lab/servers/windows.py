@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 
 DATABASES = ("master", "model", "msdb", "tempdb", "OA_DB", "GOV_PORTAL", "REPORT_DB")
 JOBS = ("DatabaseBackup - USER_DATABASES - FULL", "DatabaseBackup - USER_DATABASES - LOG",
@@ -20,6 +21,14 @@ JOBS = ("DatabaseBackup - USER_DATABASES - FULL", "DatabaseBackup - USER_DATABAS
 
 def is_windows(host: dict) -> bool:
     return host.get("os", "").startswith("Windows")
+
+
+def powershell_version(host: dict) -> int:
+    """The PowerShell each release shipped with: 2.0 (2008 R2, .NET 3.5), 4.0 (2012 R2, .NET 4.5), 5.1 (2016).
+    Before 3.0 no module loads by itself; before 5.1 (.NET 4.6.1) Get-Service has no StartType."""
+    release = re.search(r"Windows Server (\d{4})", host.get("os", ""))
+    year = int(release.group(1)) if release else 2016
+    return 2 if year <= 2008 else 4 if year <= 2012 else 5
 
 
 def render(host: dict, members: list[dict], faults: dict[str, dict], now: dt.datetime) -> dict[str, str]:
@@ -35,12 +44,17 @@ def render(host: dict, members: list[dict], faults: dict[str, dict], now: dt.dat
     if len(nodes) > 1:
         services.append("ClusSvc")
     stopped = (f["service_down"].get("service") or services[-1]) if "service_down" in f else None
-    rows = []
+    ps = powershell_version(host)
+    wmi, cmdlet = [], []
     for s in services:
         running = s != stopped and not (s in ("MSSQLSERVER", "SQLSERVERAGENT") and name != owner and len(nodes) > 1)
-        rows.append(f"{'Running' if running else 'Stopped'}|{s}|Automatic" if s not in ("MSSQLSERVER", "SQLSERVERAGENT")
-                    or len(nodes) == 1 else f"{'Running' if running else 'Stopped'}|{s}|Manual")
-    out["win/services"] = "\n".join(rows) + "\n"
+        state = "Running" if running else "Stopped"
+        auto = s not in ("MSSQLSERVER", "SQLSERVERAGENT") or len(nodes) == 1  # a clustered instance starts by role
+        wmi.append(f"{state}|{s}|{'Auto' if auto else 'Manual'}")
+        cmdlet.append(f"{state}|{s}|{('Automatic' if auto else 'Manual') if ps >= 5 else ''}")
+    out["win/services"] = "\n".join(wmi) + "\n"  # Win32_Service: State|Name|StartMode
+    out["win/get_service"] = "\n".join(cmdlet) + "\n"  # Get-Service: no StartType before PowerShell 5.1
+    out["win/psversion"] = f"{ps}\n"
     full = f.get("disk_full", {})
     vols = []
     for letter, size_gb, pct in (("C:", 120, 40 + seed % 30), ("D:", 500, 30 + (seed >> 3) % 40)):

@@ -106,7 +106,7 @@ def test_vrp_abbreviations_errors_and_views(conns):
     ("lab-vrp-core", "alarm_active", {}, "display alarm active", "Critical", "Critical"),
     ("lab-h3c-fl", "fan_failed", {}, "display fan", "Fault", "Fault"),
     ("lab-h3c-fl", "cpu_high", {}, "display cpu-usage", None, "96% in last 5 seconds"),
-    ("lab-ios-rt", "power_failed", {}, "show environment all", "fail", "fail"),
+    ("lab-ios-rt", "power_failed", {}, "show environment all", "Critical         0 V AC", "Critical         0 V AC"),
     ("lab-mds", "temperature_high", {}, "show environment", "major", "major"),
     ("lab-topsec", "signature_outdated", {"days": "60"}, "ips signature show", None, None),
     ("lab-topsec", "cpu_high", {}, "system status show", None, "CPU使用率: 96%"),

@@ -9,13 +9,58 @@ _KNOWN: set[str] = set()
 _LOCK = threading.Lock()
 MASK = "******"
 
-# Config lines that carry secrets on the estate's devices (VRP, Comware, IOS, Linux files).
-PATTERNS = [
-    re.compile(r"(?i)(\b(?:password|passwd|secret|cipher|irreversible-cipher|community|pre-shared-key|"
-               r"key-string|authentication-key|snmp-agent community read|snmp-agent community write)\s+"
-               r"(?:(?:cipher|simple|sha|md5|0|5|7|8|9|%\^%#)\s+)?)(\S+)"),
-    re.compile(r"(?i)(\"?(?:password|passwd|token|secret)\"?\s*[:=]\s*\"?)([^\s\",}]+)"),
-]
+# Secrets as the estate's devices write them in configurations and answers. The reference is Oxidized's models
+# (lib/oxidized/model/{ios,nxos,vrp,comware}.rb, `cmd :secret`) and RANCID's filters; each kind is in
+# tests/test_redact.py. Three layers:
+#  1. encodings that are secrets wherever they appear: VRP `%^%#...%^%#` and `%$%$...%$%$` (reversible), VRP
+#     irreversible hashes `$1a$...`, Comware `$c$3$...` (reversible) and `$h$6$...`;
+#  2. a keyword, the modifiers that may follow it, then the secret: `password irreversible-cipher X`,
+#     `snmp-agent community read cipher X`, `enable secret 5 X`, `tacacs-server key 7 X`, `key authentication
+#     cipher X`, `super password level 15 cipher X`, SNMPv3 `auth md5 X priv aes-128 Y`;
+#  3. `"password": "x"` and `token=x` in API answers and URLs.
+MASK_ENCODED = re.compile(r"%\^%#.*?%\^%#|%\$%\$.*?%\$%\$|\$(?:1[a-d]|c\$3|h\$\d)\$\S+")
+SECRET_AFTER = {  # keyword -> the words that may stand between it and the secret
+    "password": "cipher simple hash irreversible-cipher plain encrypted 0 5 6 7 8 9 level",
+    "passwd": "0 5 7",
+    "secret": "0 4 5 7 8 9 level",
+    "community": "read write cipher simple",
+    "key": "cipher simple 0 6 7 authentication",
+    "key-string": "0 6 7 cipher simple",
+    "authentication-key": "0 7 cipher simple md5",
+    "server-key": "0 7",
+    "shared-key": "cipher simple 0 7",
+    "pre-shared-key": "cipher simple 0 6 7 ascii hex",
+    "wpa-psk": "ascii hex 0 7",
+}
+SECRET_AFTER_WORDS = {k: frozenset(v.split()) for k, v in SECRET_AFTER.items()}
+NOT_A_SECRET = frozenset({"chain", "config-key", "generate", "exchange", "pair", "encryption", "mode", "recovery"})
+CRYPTO = re.compile(r"(?i)^(?:md5|sha\d*|sha-\d+|des\d*|3des|aes\d*|aes-\d+)$")  # SNMPv3 auth/priv algorithms
+TOKEN = re.compile(r"\S+")
+API_SECRET = re.compile(r"(?i)(\"?(?:password|passwd|token|secret)\"?\s*[:=]\s*\"?)([^\s\",}]+)")
+
+
+def _secret_spans(line: str) -> list[tuple[int, int]]:
+    """Where the secrets of one line are: the value after a keyword and its modifiers, the keys after an SNMPv3
+    `auth <algorithm>` / `priv <algorithm>` (Comware: `authentication-mode` / `privacy-mode`)."""
+    tokens = [(m.start(), m.end(), m.group().lower()) for m in TOKEN.finditer(line)]
+    spans = []
+    for i, (_s, _e, word) in enumerate(tokens):
+        if word in SECRET_AFTER_WORDS:
+            j = i + 1
+            while j < len(tokens) and tokens[j][2] in SECRET_AFTER_WORDS[word]:
+                j += 2 if tokens[j][2] == "level" else 1  # 'level 15'
+            if j < len(tokens) and tokens[j][2] not in NOT_A_SECRET and not re.fullmatch(r"\d{1,2}", tokens[j][2]):
+                spans.append(tokens[j][:2])
+        elif word in ("auth", "priv", "authentication-mode", "privacy-mode") and i + 2 < len(tokens) \
+                and CRYPTO.match(tokens[i + 1][2]):
+            spans.append(tokens[i + 2][:2])
+    return spans
+
+
+def _mask_line(line: str) -> str:
+    for start, end in sorted(_secret_spans(line), reverse=True):
+        line = line[:start] + MASK + line[end:]
+    return line
 
 
 def register(secret: str) -> None:
@@ -31,8 +76,9 @@ def text(value: str) -> str:
     for secret in sorted(_KNOWN, key=len, reverse=True):
         if secret in value:
             value = value.replace(secret, MASK)
-    for pat in PATTERNS:
-        value = pat.sub(lambda m: m.group(1) + MASK, value)
+    value = MASK_ENCODED.sub(MASK, value)
+    value = "".join(_mask_line(ln) for ln in value.splitlines(keepends=True))
+    value = API_SECRET.sub(lambda m: m.group(1) + MASK, value)
     return value
 
 

@@ -1,0 +1,74 @@
+"""Every kind of secret the estate's devices write, masked before anything is written: one line per kind, as the
+device prints it (Oxidized's models, lib/oxidized/model/{ios,nxos,vrp,comware}.rb `cmd :secret`, are the
+reference), and the configuration words that only look like secrets left as they are."""
+
+from __future__ import annotations
+
+import pytest
+
+from cityops.transport import redact
+
+SECRETS = {
+    # Huawei VRP
+    "vrp local-user hash": ("local-user admin password irreversible-cipher $1a$Ad,e$5/X1Ux$", "$1a$"),
+    "vrp reversible cipher": (" snmp-agent community read cipher %^%#Ow*uTj@ZH9W2!N$5v<Y%^%#", "Ow*uTj"),
+    "vrp old cipher": (" super password level 15 cipher %$%$K8m.Nt84DZ}e#<0`8bmE3Uw}%$%$", "K8m"),
+    "vrp ike psk": ("  pre-shared-key cipher %^%#abcDEF%^%#", "abcDEF"),
+    "vrp psk simple": ("  pre-shared-key simple Huawei@123", "Huawei@123"),
+    "vrp radius key": (" radius-server shared-key cipher %^%#xyz12%^%#", "xyz12"),
+    "vrp community plain": (" snmp-agent community write private", "private"),
+    # H3C Comware
+    "comware password hash": (" password hash $h$6$Ny5dpgfRfe+I$Fd9Zx==", "Ny5dpg"),
+    "comware password cipher": (" password cipher $c$3$abcdEFGH==", "abcdEFGH"),
+    "comware key cipher": (" key authentication cipher $c$3$KEYkey==", "KEYkey"),
+    "comware snmpv3": (" snmp-agent usm-user v3 ops opsgroup cipher authentication-mode md5 $c$3$aA== "
+                       "privacy-mode aes128 $c$3$bB==", "$c$3$"),
+    # Cisco IOS
+    "ios enable secret": ("enable secret 5 $1$mERr$hx5rVt7rPNoS4wqbXKX7m0", "hx5rVt7"),
+    "ios enable password": ("enable password cisco", "cisco"),
+    "ios username": ("username ops privilege 15 secret 9 $9$nhEmQVczB7dqsO$X.HsgL6x1il0RxkOSSvyQYwucySCt7qFm4v7pqCxkKM",
+                     "nhEmQV"),
+    "ios type 7": ("tacacs-server key 7 0822455D0A16", "0822455D0A16"),
+    "ios community": ("snmp-server community gxjRO2016 RO", "gxjRO2016"),
+    "ios key-string": ("  key-string 7 110A1016141D", "110A1016141D"),
+    "ios line password": (" password 7 094F471A1A0A", "094F471A1A0A"),
+    # Cisco NX-OS (MDS)
+    "nxos user": ("username admin password 5 $5$KOLEPA$Fz4rd9dTSMzoC4fr0 role network-admin", "$5$KOLEPA"),
+    "nxos snmpv3": ("snmp-server user admin network-admin auth md5 0x7f629f5b9316839d priv aes-128 0x3c1e0d41 "
+                    "localizedkey", "0x"),
+    # API answers
+    "json password": ('{"username": "ops", "password": "Gx@2026!"}', "Gx@2026!"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(SECRETS))
+def test_every_kind_of_secret_is_masked(kind):
+    line, secret = SECRETS[kind]
+    masked = redact.text(line)
+    assert secret not in masked, masked
+    assert redact.MASK in masked
+
+
+NOT_SECRETS = [
+    "key chain OSPF-KEYS",
+    " key 1",
+    "service password-encryption",
+    "snmp-server group NMS v3 priv read NMS-VIEW",
+    "aaa authentication login default group tacacs+ local",
+    "interface Vlanif10",
+    " description uplink to core (password rotation 2026-06)",
+]
+
+
+@pytest.mark.parametrize("line", NOT_SECRETS)
+def test_words_that_only_look_like_secrets_stay(line):
+    assert redact.text(line) == line
+
+
+def test_a_configuration_keeps_its_shape_and_loses_only_its_secrets():
+    config = ("#\nsysname gxj-dzzw-core01\n#\naaa\n local-user admin password irreversible-cipher $1a$xx$yy$\n"
+              " local-user admin service-type ssh\n#\nsnmp-agent community read cipher %^%#q1%^%#\n#\nreturn\n")
+    masked = redact.text(config)
+    assert masked.splitlines()[:4] == config.splitlines()[:4]
+    assert masked.count("\n") == config.count("\n") and masked.endswith("return\n")
+    assert "$1a$" not in masked and "q1" not in masked

@@ -17,8 +17,9 @@ import pytest
 import yaml
 
 from cityops import drivers, platforms
-from cityops.drivers.models import Board, Facts, Part, Temperature, TimeSync
+from cityops.drivers.models import Board, Config, Facts, Part, Temperature, TimeSync
 from cityops.parsers import ParseError
+from cityops.transport import redact
 
 CAPTURES = Path(__file__).resolve().parent / "captures"
 MIN_CASES = 3
@@ -37,6 +38,9 @@ def as_facts(reading):
         return {k: v for k, v in reading.__dict__.items() if v}
     if isinstance(reading, TimeSync):
         return dict(reading.__dict__)
+    if isinstance(reading, Config):  # a configuration: its lines kept, the noise dropped, the secrets masked
+        return {"lines": reading.text.count("\n"), "noise_lines": reading.noise_lines,
+                "masked": reading.text.count(redact.MASK)}
     if isinstance(reading, tuple):
         return list(reading)
     if isinstance(reading, list) and reading and isinstance(reading[0], Board):

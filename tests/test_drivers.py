@@ -148,3 +148,20 @@ def test_every_cli_platform_of_the_estate_has_a_driver_and_nothing_else_names_it
         text = path.read_text(encoding="utf-8")
         named = {c for c in commands if _re.search(rf"[\"']{_re.escape(c)}[\"']", text)}
         assert named == set(), f"{path.name} names {sorted(named)}"
+
+
+@pytest.mark.parametrize(("platform", "capture"), [
+    ("cisco_ios", "cisco_ios/running_config/csr1000v_15_5.txt"),
+    ("huawei_ce", "huawei_ce/running_config/napalm_ce_minimal.txt"),
+])
+def test_a_configuration_cut_short_is_refused_never_stored_as_the_configuration(platform, capture):
+    """A listing that stops before the platform's end marker (a timeout, a lost session, a prompt out of sync) is
+    an error naming the marker and quoting the last line received."""
+    text = (Path(__file__).parent / "captures" / capture).read_text(encoding="utf-8")
+    whole = drivers.get(platform).read("running_config", text)
+    assert whole.text.rstrip().endswith(("end", "return"))
+    cut = text[: len(text) * 2 // 3]
+    with pytest.raises(ParseError, match="configuration incomplete"):
+        drivers.get(platform).read("running_config", cut)
+    with pytest.raises(ParseError, match="empty"):
+        drivers.get(platform).read("running_config", "\n\n")

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 from ..parsers import ParseError
-from .models import Part
+from .models import Config, Part
 
 
 @dataclass(frozen=True)
@@ -94,6 +94,35 @@ class Driver(FactSet):
         """Did the device answer with its own error instead of the command's output?"""
         head = answer[:200]
         return any(marker in head for marker in self.error_markers)
+
+
+def config_reader(platform: str, end: str | None, noise: tuple[str, ...] = (), start: str | None = None):
+    """The reader of a platform's configuration listing (napalm's get_config, Oxidized's and RANCID's rules):
+    refused when empty or when its last line is not the platform's end marker (VRP and Comware `return`, IOS
+    `end`: a listing cut short by a timeout or a lost session ends elsewhere) or, where the platform prints no end
+    marker (NX-OS), when its first line is not the header it always prints (`start`); lines matching `noise`
+    dropped; every secret masked by the one redaction module."""
+    from ..transport import redact
+
+    end_line = re.compile(end) if end else None
+    start_line = re.compile(start) if start else None
+    noise_lines = [re.compile(n) for n in noise]
+
+    def read(text: str) -> Config:
+        body = [ln.rstrip() for ln in text.replace("\r\n", "\n").split("\n")]
+        while body and not body[-1]:
+            body.pop()
+        if not any(body):
+            raise refuse(platform, "configuration: empty answer", "")
+        first = next(ln for ln in body if ln.strip())
+        if start_line and not start_line.match(first.strip()):
+            raise refuse(platform, f"not a configuration listing: it does not begin with {start}", first)
+        if end_line and not end_line.match(body[-1].strip()):
+            raise refuse(platform, f"configuration incomplete: it does not end with its end marker ({end})", body[-1])
+        kept = [ln for ln in body if not any(n.search(ln) for n in noise_lines)]
+        return Config(redact.text("\n".join(kept) + "\n"), len(body) - len(kept))
+
+    return read
 
 
 def excerpt(text: str, limit: int = 80) -> str:

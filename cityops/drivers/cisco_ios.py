@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from ..parsers import textfsm
-from .base import Driver, Getter, first_percent, nonempty, refuse
+from .base import Driver, Getter, config_reader, first_percent, nonempty, refuse
 from .models import Facts, Part, Temperature
 
 PLATFORM = "cisco_ios"
@@ -243,6 +243,13 @@ def env_alarms(text: str) -> list[str]:
     return out
 
 
+# Oxidized's ios model drops the change and NVRAM comments as insignificant, RANCID the byte count and the NTP
+# clock period (rewritten by the NTP daemon itself).
+config = config_reader(PLATFORM, r"^end$", (
+    r"^Building configuration", r"^Current configuration\s*:", r"^! (?:Last|No) configuration change (?:at|since)",
+    r"^! NVRAM config last updated at", r"^ntp clock-period"))
+
+
 class CiscoIos(Driver):
     platform = PLATFORM
     kind = "network"
@@ -257,4 +264,6 @@ class CiscoIos(Driver):
         "temperatures": Getter("show environment all", env_temperatures),
         "alarms": Getter("show environment all", env_alarms),
         "interface_errors": Getter("show interfaces", interface_errors),
+        "running_config": Getter("show running-config", config),
+        "startup_config": Getter("show startup-config", config),
     }

@@ -10,7 +10,7 @@ import re
 from typing import ClassVar
 
 from ..parsers import textfsm
-from .base import Driver, Getter, nonempty, refuse, status_word
+from .base import Driver, Getter, config_reader, nonempty, refuse, status_word
 from .models import Facts, Part, Temperature
 
 PLATFORM = "cisco_nxos"
@@ -115,6 +115,13 @@ def facts(text: str) -> Facts:
                  os_version=r["os"], serial=r.get("serial", ""), uptime=r.get("uptime", ""))
 
 
+# NX-OS ends its listing with no marker but always begins it with '!Command: show running-config': what is read
+# is a listing, and its completeness rests on the prompt and the size (the backup's checks). The '!Time:' and
+# 'last done at' comments move with every look (Oxidized's nxos model drops '!Time:').
+config = config_reader(PLATFORM, None, (r"^!Time:", r"^!Running configuration last done at", r"^!Startup config saved at"),
+                       start=r"^!Command: show (?:running|startup)-config")
+
+
 class CiscoNxos(Driver):
     platform = PLATFORM
     kind = "network"
@@ -129,4 +136,6 @@ class CiscoNxos(Driver):
         "power_supplies": Getter("show environment", power_supplies),
         "temperatures": Getter("show environment", temperatures),
         "interface_errors": Getter("show interface", interface_errors),
+        "running_config": Getter("show running-config", config),
+        "startup_config": Getter("show startup-config", config),
     }

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
-from .base import Driver, Getter, fan_table, first_percent, nonempty, power_table, refuse
+from .base import Driver, Getter, config_reader, fan_table, first_percent, nonempty, power_table, refuse
 from .models import Facts, Temperature
 
 PLATFORM = "hp_comware"
@@ -100,6 +100,9 @@ def facts(text: str) -> Facts:
     return Facts(hostname="", model=model, os_version=f"{m.group(1)} Release {m.group(2)}", serial="", uptime=up.group(2))
 
 
+config = config_reader(PLATFORM, r"^return$")  # Comware prints no timestamp or save comment in the listing
+
+
 class HpComware(Driver):
     platform = PLATFORM
     kind = "network"
@@ -116,6 +119,8 @@ class HpComware(Driver):
         "temperatures": Getter("display environment", temperatures),
         "alarms": Getter("display alarm", alarms),
         "interface_errors": Getter("display interface", interface_errors),
+        "running_config": Getter("display current-configuration", config),
+        "startup_config": Getter("display saved-configuration", config),
     }
 
     def prompt_pattern(self, base: str) -> str:

@@ -103,4 +103,6 @@ class HuaweiCe(HuaweiVrpV8):
         "temperatures": Getter("display device temperature all", temperatures),
         "boards": Getter("display device", huawei_vrp.boards),
         "interface_errors": Getter("display interface brief", huawei_vrp.interface_errors),
+        "running_config": Getter("display current-configuration", huawei_vrp.config),
+        "startup_config": Getter("display saved-configuration", huawei_vrp.config),
     }

@@ -10,7 +10,7 @@ import re
 from typing import ClassVar
 
 from ..parsers import textfsm
-from .base import Driver, Getter, fan_table, first_percent, nonempty, power_table, refuse
+from .base import Driver, Getter, config_reader, fan_table, first_percent, nonempty, power_table, refuse
 from .models import Board, Facts, Temperature
 
 PLATFORM = "huawei_vrp"
@@ -117,6 +117,12 @@ def facts(text: str) -> Facts:
     return Facts(hostname="", model=model, os_version=version, serial="", uptime=up.group(2))
 
 
+# VRP8 prints the time before a `display` answer ('2026-12-02 10:00:00.123 +08:00', Oxidized's vrp model drops it);
+# the '!Last configuration was updated/saved at' comments move with every save, not with a change.
+TIMESTAMP_LINE = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d{3})? ?(?:[+-]\d{2}:\d{2})?$"
+config = config_reader(VRP, r"^return$", (TIMESTAMP_LINE, r"^!Last configuration was (?:updated|saved) at"))
+
+
 class HuaweiVrp(Driver):
     platform = PLATFORM
     kind = "network"
@@ -135,6 +141,8 @@ class HuaweiVrp(Driver):
         "alarms": Getter("display alarm active", alarms),
         "boards": Getter("display device", boards),
         "interface_errors": Getter("display interface brief", interface_errors),
+        "running_config": Getter("display current-configuration", config),
+        "startup_config": Getter("display saved-configuration", config),
     }
 
     def prompt_pattern(self, base: str) -> str:

@@ -91,3 +91,13 @@ class ClusterGroup:
     name: str
     owner: str
     state: str
+
+
+@dataclass(frozen=True)
+class Config:
+    """A configuration listing as the device printed it, complete (its end marker seen), with the lines that change
+    without a change of configuration (timestamps, 'Last configuration change at') dropped and every secret
+    masked: what may be written to a store, a log or a report."""
+
+    text: str
+    noise_lines: int

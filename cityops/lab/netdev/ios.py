@@ -167,6 +167,21 @@ class Nxos(Ios):
         self.add("show interface brief", self.fc_brief, modes)
         self.add("show system resources", self.resources, modes)
 
+    def config(self, s: Session, a) -> str:
+        """NX-OS's listing: the '!Command:' header, the time comments, no 'end' (MDS 9148 on NX-OS 8.4)."""
+        d = s.dev
+        lines = ["!Command: show running-config",
+                 f"!Running configuration last done at: {now_text('%a %b %d %H:%M:%S %Y')}",
+                 f"!Time: {now_text('%a %b %d %H:%M:%S %Y')}", "", "version 8.4(2c)", "power redundancy-mode redundant",
+                 "feature ssh", f"hostname {d.name}", "",
+                 f"username admin password 5 $5${cipher(d.name, 'user')[4:30]} role network-admin",
+                 f"snmp-server user admin network-admin auth md5 0x{cipher(d.name, 'snmp').encode().hex()[:32]} "
+                 "localizedkey", "ntp server 127.0.0.1", "clock timezone BJT 8 0", ""]
+        for p in s.health.ports:
+            lines += [f"interface {p.name}", "  no shutdown" if p.up else "  shutdown", ""]
+        lines += ["line console", "line vty", "logging server 127.0.0.1 6"]
+        return config_answer(s, "\n".join(lines))
+
     def prompt(self, s: Session) -> str:
         return f"{s.dev.name}#" if s.mode == "user" else f"{s.dev.name}(config)#"
 

@@ -1,4 +1,4 @@
-"""Oracle 11g: the RAC (cluster resources, instances, listeners, SCAN, ASM) and every database (space, backups, logs).
+"""Oracle 10g R2 and 11g: the RAC (cluster resources, instances, listeners, SCAN, ASM) and every database (space, backups, logs).
 
 Commands run over the server's SSH session as the inventory's account; on a real
 host `oracle_shell_prefix` (inventory, e.g. "sudo -iu oracle") puts them in the
@@ -125,11 +125,11 @@ def test_archive_dest(host, ctx):
 @check("ORA-ALERT-001", "告警日志 ORA- 错误", platforms=LINUX, roles=DB, cadences=EVERY, severity="major",
        remedy="按错误号查阅对应 trace 文件与 MOS 文档（ORA-00600/07445 提交 SR），处理后在台账中登记。")
 def test_alert_log(host, ctx):
-    """ORA- errors written since the last run (first run: the last 2,000 lines)."""
-    found = sh(ctx, "ls -1 /u01/app/oracle/diag/rdbms/*/*/trace/alert_*.log /opt/oracle/diag/rdbms/*/*/trace/alert_*.log "
-                    "2>/dev/null", ok_status=(0, 1, 2)).stdout.split()
+    """ORA- errors written since the last run (first run: the last 2,000 lines). The database says where its alert
+    log is (background_dump_dest): ADR's diag/ tree from 11g, $ORACLE_BASE/admin/<db>/bdump on 10g R2 (lot 24)."""
+    found = [f"{directory.rstrip('/')}/alert_{sid}.log" for sid, directory in sql(ctx, "alert_dir", 2)]
     if not found:
-        raise ParseError("no alert_<SID>.log under /u01/app/oracle or /opt/oracle diag/rdbms")
+        raise ParseError("background_dump_dest: no row (is the instance up?)")
     for path in found:
         count = sh(ctx, f"wc -l < {path}").stdout.strip()
         if not count.isdigit():

@@ -33,6 +33,10 @@ SQL = {
     "archive_dest": ("select dest_id||'|'||dest_name||'|'||status||'|'||error from v$archive_dest "
                      "where status <> 'INACTIVE';"),
     "instance": "select instance_name||'|'||status||'|'||host_name||'|'||database_status||'|'||version from v$instance;",
+    # where this instance writes its alert log: ADR's diag/.../trace from 11g, $ORACLE_BASE/admin/<db>/bdump on 10g
+    # (lot 24) or wherever the DBA pointed it; background_dump_dest answers on every release
+    "alert_dir": ("select i.instance_name||'|'||p.value from v$instance i, v$parameter p "
+                  "where p.name='background_dump_dest';"),
 }
 
 

@@ -2,7 +2,9 @@
 
 A RAC's view is cluster-wide: `crsctl stat res -t` or `srvctl status database`
 on any node shows every node's instances, listeners and SCAN, so a fault on one
-node re-renders all of them. Outputs follow 11.2.0.4's formats. SQL*Plus answers
+node re-renders all of them. Outputs follow 11.2.0.4's formats, and 10.2.0.5's on a host whose `os` names 10g (lot
+24): its alert log under $ORACLE_BASE/admin/<db>/bdump (no ADR `diag/` before 11g), its listener log in
+$ORACLE_HOME/network/log. SQL*Plus answers
 the inspection queries by the view they read (dba_tablespace_usage_metrics,
 v$recovery_file_dest, v$rman_backup_job_details, v$archive_dest ...), one row per
 line with fields joined by '|', as `set pagesize 0 feedback off` prints them.
@@ -11,6 +13,7 @@ line with fields joined by '|', as `set pagesize 0 feedback off` prints them.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 ORACLE_ROLES = ("oracle_rac_node", "oracle_db")
 TABLESPACES = (("SYSTEM", 32768, 41), ("SYSAUX", 32768, 62), ("UNDOTBS1", 32768, 12), ("USERS", 65536, 35),
@@ -86,10 +89,14 @@ def render(host: dict, members: list[dict], faults: dict[str, dict], now: dt.dat
                         f"{2048 if red == 'NORMAL' else 0:>15}  {free:>14}  {0:>13}  {voting:>12}  {name}/")
         out["oracle/asmcmd_lsdg"] = "\n".join(rows) + "\n"
 
+    release = oracle_release(host)
+    ten = release.startswith("10.")
+    lsnr_log = ("/opt/oracle/product/10.2.0/db_1/network/log/listener.log" if ten
+                else f"/opt/oracle/diag/tnslsnr/{host['name']}/listener/alert/log.xml")
     # listener on this host
     if host["name"] in down_lsnr:
         out["oracle/lsnrctl_status"] = (
-            f"\nLSNRCTL for Linux: Version 11.2.0.4.0 - Production on {stamp}\n\n"
+            f"\nLSNRCTL for Linux: Version {release} - Production on {stamp}\n\n"
             "Copyright (c) 1991, 2013, Oracle.  All rights reserved.\n\n"
             "Connecting to (DESCRIPTION=(ADDRESS=(PROTOCOL=IPC)(KEY=LISTENER)))\n"
             "TNS-12541: TNS:no listener\n TNS-12560: TNS:protocol adapter error\n  TNS-00511: No listener\n"
@@ -99,15 +106,15 @@ def render(host: dict, members: list[dict], faults: dict[str, dict], now: dt.dat
         running = "" if host["name"] in down_inst else (
             f'Service "{db}" has 1 instance(s).\n  Instance "{inst}", status READY, has 1 handler(s) for this service...\n')
         out["oracle/lsnrctl_status"] = (
-            f"\nLSNRCTL for Linux: Version 11.2.0.4.0 - Production on {stamp}\n\n"
+            f"\nLSNRCTL for Linux: Version {release} - Production on {stamp}\n\n"
             "Copyright (c) 1991, 2013, Oracle.  All rights reserved.\n\n"
             "Connecting to (DESCRIPTION=(ADDRESS=(PROTOCOL=IPC)(KEY=LISTENER)))\nSTATUS of the LISTENER\n"
             "------------------------\nAlias                     LISTENER\n"
-            "Version                   TNSLSNR for Linux: Version 11.2.0.4.0 - Production\n"
+            f"Version                   TNSLSNR for Linux: Version {release} - Production\n"
             f"Start Date                {(now - dt.timedelta(days=54)).strftime('%d-%b-%Y %H:%M:%S').upper()}\n"
             "Uptime                    54 days 0 hr. 0 min. 0 sec\nTrace Level               off\n"
             "Security                  ON: Local OS Authentication\nSNMP                      OFF\n"
-            f"Listener Log File         /opt/oracle/diag/tnslsnr/{host['name']}/listener/alert/log.xml\n"
+            f"Listener Log File         {lsnr_log}\n"
             "Services Summary...\n" + running + "The command completed successfully\n")
         out["oracle/lsnrctl_rc"] = "0"
 
@@ -116,7 +123,9 @@ def render(host: dict, members: list[dict], faults: dict[str, dict], now: dt.dat
         out["oracle/sql_down"] = "ORA-01034: ORACLE not available\nORA-27101: shared memory realm does not exist\n"
     else:
         out["oracle/sql_down"] = ""
-    out["oracle/sql_instance"] = f"{inst}|OPEN|{host['name']}|ACTIVE|11.2.0.4.0\n"
+    out["oracle/sql_instance"] = f"{inst}|OPEN|{host['name']}|ACTIVE|{release}\n"
+    trace_dir = f"/opt/oracle/admin/{db}/bdump" if ten else f"/opt/oracle/diag/rdbms/{db}/{inst}/trace"
+    out["oracle/sql_alert_dir"] = f"{inst}|{trace_dir}\n"  # background_dump_dest, where the alert log is
     tbs_fault = f.get("tablespace_full") or cluster_wide.get("tablespace_full")
     rows = []
     for name, size_mb, pct in TABLESPACES:
@@ -153,12 +162,17 @@ def render(host: dict, members: list[dict], faults: dict[str, dict], now: dt.dat
              "  Current log# 2 seq# 48211 mem# 0: +DATA/redo02.log"]
     if "ora_errors" in f:
         lines += [now.strftime("%a %b %d %H:%M:%S %Y"),
-                  f"Errors in file /opt/oracle/diag/rdbms/{db}/{inst}/trace/{inst}_ora_23011.trc:",
+                  f"Errors in file {trace_dir}/{inst}_ora_23011.trc:",
                   "ORA-00600: internal error code, arguments: [kcbz_check_objd_typ], [0], [0], [1], [], [], [], []",
                   "ORA-01555: snapshot too old: rollback segment number 12 with name \"_SYSSMU12$\" too small"]
-    out[f"opt/oracle/diag/rdbms/{db}/{inst}/trace/alert_{inst}.log"] = "\n".join(lines) + "\n"
+    out[f"{trace_dir.lstrip('/')}/alert_{inst}.log"] = "\n".join(lines) + "\n"
     out["oracle/env"] = f"ORACLE_SID={inst}\nDB={db}\n"
     return out
+
+
+def oracle_release(host: dict) -> str:
+    """The Oracle release a host runs, from its `os` ('Oracle Linux 6.10 / Oracle Database 10g Release 2')."""
+    return "10.2.0.5.0" if re.search(r"\b10g\b", host.get("os", "")) else "11.2.0.4.0"
 
 
 def _stat_res(db: str, nodes: list[str], down_inst: set, down_lsnr: set, off_res: dict, scan_down: bool) -> str:

@@ -87,6 +87,7 @@ ORACLE_SHIMS = {
         '  *v\\$archive_dest*) cat "$O/sql_archive_dest" ;;\n'
         '  *dba_objects*invalid*) cat "$O/sql_invalid" ;;\n'
         '  *v\\$resource_limit*) cat "$O/sql_sessions" ;;\n'
+        '  *background_dump_dest*) cat "$O/sql_alert_dir" ;;\n'
         '  *v\\$instance*) cat "$O/sql_instance" ;;\n'
         '  *) echo "ORA-00942: table or view does not exist"; exit 1 ;;\n'
         'esac\n'),

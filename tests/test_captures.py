@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from cityops import drivers, platforms
-from cityops.drivers.models import Board, Config, Facts, Part, Temperature, TimeSync
+from cityops.drivers.models import Board, Config, Facts, Module, Part, Temperature, TimeSync
 from cityops.parsers import ParseError
 from cityops.transport import redact
 
@@ -45,6 +45,14 @@ def as_facts(reading):
         return list(reading)
     if isinstance(reading, list) and reading and isinstance(reading[0], Board):
         return {b.name: {"type": b.kind, "ok": b.ok} for b in reading}
+    if isinstance(reading, list) and reading and isinstance(reading[0], Module):  # a name may repeat: '(2)'
+        out = {}
+        for m in reading:
+            key, n = m.name, 2
+            while key in out:
+                key, n = f"{m.name} ({n})", n + 1
+            out[key] = m.serial
+        return out
     if isinstance(reading, list) and reading and isinstance(reading[0], Part):
         return {p.name: p.ok for p in reading}
     if isinstance(reading, list) and reading and isinstance(reading[0], Temperature):

@@ -12,7 +12,7 @@ from typing import ClassVar
 
 from ..parsers import textfsm
 from .base import Driver, Getter, config_reader, first_percent, nonempty, refuse
-from .models import Facts, Part, Temperature
+from .models import Facts, Module, Part, Temperature
 
 PLATFORM = "cisco_ios"
 
@@ -53,6 +53,13 @@ def facts(text: str) -> Facts:
     r = rows[0]
     return Facts(hostname=r.get("hostname", ""), model=", ".join(r.get("hardware") or []),
                  os_version=r["version"], serial=", ".join(r.get("serial") or []), uptime=r.get("uptime", ""))
+
+
+def inventory(text: str) -> list[Module]:
+    """`show inventory` through ntc-templates: NAME, DESCR, PID, SN per part (chassis, supplies, modules, optics)."""
+    rows = textfsm("cisco_ios", "show inventory", text)
+    return nonempty([Module(r["name"], r["descr"], r["pid"].strip(), r["sn"]) for r in rows],
+                    PLATFORM, "show inventory: no part listed", text)
 
 
 # --- `show environment all` -------------------------------------------------------------------------------------
@@ -264,6 +271,7 @@ class CiscoIos(Driver):
         "temperatures": Getter("show environment all", env_temperatures),
         "alarms": Getter("show environment all", env_alarms),
         "interface_errors": Getter("show interfaces", interface_errors),
+        "inventory": Getter("show inventory", inventory),
         "running_config": Getter("show running-config", config),
         "startup_config": Getter("show startup-config", config),
     }

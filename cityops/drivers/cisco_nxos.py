@@ -11,7 +11,7 @@ from typing import ClassVar
 
 from ..parsers import textfsm
 from .base import Driver, Getter, config_reader, nonempty, refuse, status_word
-from .models import Facts, Part, Temperature
+from .models import Facts, Module, Part, Temperature
 
 PLATFORM = "cisco_nxos"
 
@@ -115,6 +115,13 @@ def facts(text: str) -> Facts:
                  os_version=r["os"], serial=r.get("serial", ""), uptime=r.get("uptime", ""))
 
 
+def inventory(text: str) -> list[Module]:
+    """`show inventory` through ntc-templates: NAME, DESCR, PID, SN per part (chassis, supervisor, modules, fans)."""
+    rows = textfsm("cisco_nxos", "show inventory", text)
+    return nonempty([Module(r["name"], r["descr"], r["pid"].strip(), r["sn"]) for r in rows],
+                    PLATFORM, "show inventory: no part listed", text)
+
+
 # NX-OS ends its listing with no marker but always begins it with '!Command: show running-config': what is read
 # is a listing, and its completeness rests on the prompt and the size (the backup's checks). The '!Time:' and
 # 'last done at' comments move with every look (Oxidized's nxos model drops '!Time:').
@@ -136,6 +143,7 @@ class CiscoNxos(Driver):
         "power_supplies": Getter("show environment", power_supplies),
         "temperatures": Getter("show environment", temperatures),
         "interface_errors": Getter("show interface", interface_errors),
+        "inventory": Getter("show inventory", inventory),
         "running_config": Getter("show running-config", config),
         "startup_config": Getter("show startup-config", config),
     }

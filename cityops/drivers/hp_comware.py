@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
+from ..parsers import textfsm
 from .base import Driver, Getter, config_reader, fan_table, first_percent, nonempty, power_table, refuse
-from .models import Facts, Temperature
+from .models import Facts, Module, Temperature
 
 PLATFORM = "hp_comware"
 
@@ -100,6 +101,22 @@ def facts(text: str) -> Facts:
     return Facts(hostname="", model=model, os_version=f"{m.group(1)} Release {m.group(2)}", serial="", uptime=up.group(2))
 
 
+def inventory(text: str) -> list[Module]:
+    """`display device manuinfo` through ntc-templates: per chassis, slot (or 'Slot 1 CPU 0'), fan and power module,
+    DEVICE_NAME and DEVICE_SERIAL_NUMBER. Comware 5 answers 'Only new chassis support this command' for an old
+    chassis and 'Failed to display the manufacture information' for a fan without an electronic label: those
+    parts are listed with no serial, not left out."""
+    rows = textfsm("hp_comware", "display device manuinfo", text)
+    out = []
+    for r in rows:
+        where = f"{r['slot_type']} {r['slot_id']}".strip()
+        if r.get("chassis_id"):  # an IRF of chassis: each member's parts under its chassis number
+            where = f"Chassis {r['chassis_id']}" + ("" if r["slot_type"] == "Chassis" else f" {where}")
+        name = where
+        out.append(Module(name, r["device_name"].strip(), "", r["device_serial_number"]))
+    return nonempty(out, PLATFORM, "display device manuinfo: no part listed", text)
+
+
 config = config_reader(PLATFORM, r"^return$")  # Comware prints no timestamp or save comment in the listing
 
 
@@ -119,6 +136,7 @@ class HpComware(Driver):
         "temperatures": Getter("display environment", temperatures),
         "alarms": Getter("display alarm", alarms),
         "interface_errors": Getter("display interface", interface_errors),
+        "inventory": Getter("display device manuinfo", inventory),
         "running_config": Getter("display current-configuration", config),
         "startup_config": Getter("display saved-configuration", config),
     }

@@ -101,3 +101,14 @@ class Config:
 
     text: str
     noise_lines: int
+
+
+@dataclass(frozen=True)
+class Module:
+    """One field-replaceable part as the device lists it (chassis, board, supply, fan, optic): what the hardware
+    archive (设备系统档案) records and a spare is ordered by."""
+
+    name: str
+    description: str
+    part: str  # the orderable part number (Cisco PID); "" where the platform prints none apart from the description
+    serial: str

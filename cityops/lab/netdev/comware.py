@@ -26,6 +26,7 @@ class Comware(Platform):
         add("display power", self.power)
         add("display fan", self.fan)
         add("display environment", self.environment)
+        add("display device manuinfo", self.manuinfo)
         add("display device", self.device)
         add("display interface brief", self.interface_brief)
         add("display interface", self.interface)
@@ -128,6 +129,16 @@ class Comware(Platform):
     def device(self, s: Session, a) -> str:
         return ("Slot Type             State    Subslot  Soft Ver             Patch Ver\n"
                 f"1    {s.dev.model:<16} Master   0        {s.dev.model}-6126P20  None")
+
+    def manuinfo(self, s: Session, a) -> str:
+        """Comware 7's electronic labels (tests/captures/hp_comware/inventory/hpe_5130_hi.txt's layout): the
+        switch, its fans, its supplies."""
+        serial = s.health.serial  # a swapped device (device_swapped) carries its own labels
+        blocks = [("Slot 1 CPU 0", s.health.model, serial), ("Fan 1", "LSPM1FANSA", f"{serial}F1"),
+                  ("Power 1", "PSR150-A1", f"{serial}P1")]
+        return "\n".join(f"{where}:\nDEVICE_NAME          : {name}\nDEVICE_SERIAL_NUMBER : {sn}\n"
+                         f"MAC_ADDRESS          : {s.dev.mac[:4].upper()}-{s.dev.mac[4:8].upper()}-0001\n"
+                         "MANUFACTURING_DATE   : 2016-03-21\nVENDOR_NAME          : H3C" for where, name, sn in blocks)
 
     def interface_brief(self, s: Session, a) -> str:
         rows = []

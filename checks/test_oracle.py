@@ -1,15 +1,14 @@
 """Oracle 10g R2 and 11g: the RAC (cluster resources, instances, listeners, SCAN, ASM) and every database (space, backups, logs).
 
-Commands run over the server's SSH session as the inventory's account; on a real
-host `oracle_shell_prefix` (inventory, e.g. "sudo -iu oracle") puts them in the
-oracle user's environment.
+What is read, and how, is the oracle fact set's (cityops/drivers/oracle.py): its commands run over the server's
+SSH session in the oracle user's environment (`oracle_shell_prefix`).
 """
 
 import datetime as dt
 
+from cityops.drivers import oracle as ora
 from cityops.inspect.catalogue import check
 from cityops.parsers import ParseError
-from cityops.parsers import oracle as ora
 from cityops.terms import EVERY
 from cityops.timeutil import now
 
@@ -18,21 +17,21 @@ RAC = ("oracle_rac_node",)
 DB = ("oracle_rac_node", "oracle_db")
 
 
-def sh(ctx, command: str, ok_status=(0,)):
+def read(ctx, getter: str):
+    return ctx.read(getter, facts="oracle")
+
+
+def sh(ctx, command: str):
+    """A command with an argument of this host's (a database name, an alert log path), as the fact set runs its own."""
     prefix = ctx.inventory_host.get("oracle_shell_prefix") or ""
-    return ctx.run(f"{prefix} {command}".strip(), ok_status=ok_status)
-
-
-def sql(ctx, name: str, columns: int) -> list[list[str]]:
-    answer = sh(ctx, f"sqlplus -S / as sysdba <<'SQL'\n{ora.SQL_PRELUDE}\n{ora.SQL[name]}\nexit\nSQL", ok_status=(0, 1))
-    return ora.rows(answer.stdout, columns)
+    return ctx.run(f"{prefix} {command}".strip())
 
 
 @check("ORA-CRS-001", "RAC 集群资源状态", platforms=LINUX, roles=RAC, cadences=EVERY, severity="critical",
        remedy="查看离线资源的日志（crsctl stat res 名称 -f，$GRID_HOME/log），排除原因后 crsctl start res 恢复；"
               "涉及实例或 VIP 时先确认业务已切换。")
 def test_crs_resources(host, ctx):
-    for r in ora.crs_resources(sh(ctx, "crsctl stat res -t").stdout):
+    for r in read(ctx, "crs_resources"):
         if r.target == "ONLINE":  # OFFLINE targets (ora.gsd in 11g) are meant to be down
             where = f"{r.name}@{r.server}" if r.server else r.name
             ctx.condition(r.state == "ONLINE", where, r.state + (f" {r.detail}" if r.detail else ""))
@@ -42,36 +41,32 @@ def test_crs_resources(host, ctx):
        remedy="检查实例告警日志与 CRS 日志，确认宕机原因后 srvctl start instance 启动；单实例用 startup 启动并核对业务连接。")
 def test_instances(host, ctx):
     if str(ctx.inventory_host.get("role")) in RAC:
-        names = [n for n in sh(ctx, "srvctl config database").stdout.split() if n]
-        if not names:
-            raise ParseError("srvctl config database: no database registered")
-        for db in names:
+        for db in read(ctx, "databases"):
             for inst, running, node in ora.srvctl_instances(sh(ctx, f"srvctl status database -d {db}").stdout):
                 ctx.condition(running, f"{inst}@{node}", "运行" if running else "未运行")
     else:
-        for name, status, _host, dbstatus, _ver in sql(ctx, "instance", 5):
+        for name, status, _host, dbstatus, _ver in read(ctx, "instance"):
             ctx.condition(status == "OPEN" and dbstatus == "ACTIVE", name, f"{status}/{dbstatus}")
 
 
 @check("ORA-LSNR-001", "数据库监听状态", platforms=LINUX, roles=DB, cadences=EVERY, severity="critical",
        remedy="lsnrctl start 启动监听并核对 listener.ora；RAC 节点用 srvctl start listener -n 节点名。")
 def test_listener(host, ctx):
-    answer = sh(ctx, "lsnrctl status", ok_status=(0, 1))
-    up, why = ora.listener_up(answer.stdout, answer.exit_status)
+    up, why = read(ctx, "listener")
     ctx.condition(up, "LISTENER", why)
 
 
 @check("ORA-SCAN-001", "SCAN 监听状态", platforms=LINUX, roles=RAC, cadences=EVERY, severity="critical",
        remedy="srvctl status scan / scan_listener 确认 SCAN VIP 与监听，srvctl start scan_listener 恢复，并核对 DNS 解析。")
 def test_scan(host, ctx):
-    for name, running, node in ora.scan_listeners(sh(ctx, "srvctl status scan_listener").stdout):
+    for name, running, node in read(ctx, "scan_listeners"):
         ctx.condition(running, name, f"运行于 {node}" if running else "未运行")
 
 
 @check("ORA-ASM-001", "ASM 磁盘组使用率", platforms=LINUX, roles=RAC, cadences=EVERY, severity="major", warn=80,
        crit=90, unit="%", remedy="清理过期归档与备份片，或按变更流程向磁盘组添加 LUN；同时检查是否有离线磁盘。")
 def test_asm(host, ctx):
-    for dg in ora.asm_diskgroups(sh(ctx, "asmcmd lsdg").stdout):
+    for dg in read(ctx, "asm_diskgroups"):
         ctx.measure(dg.used_percent, dg.name)
         if dg.offline_disks or dg.state != "MOUNTED":
             ctx.condition(False, f"{dg.name} 状态", f"{dg.state}，离线磁盘 {dg.offline_disks}")
@@ -80,14 +75,14 @@ def test_asm(host, ctx):
 @check("ORA-TBS-001", "表空间使用率", platforms=LINUX, roles=DB, cadences=EVERY, severity="major", warn=85, crit=95,
        unit="%", remedy="为将满的表空间添加数据文件或开启自动扩展（确认磁盘组/文件系统余量），清理历史数据前须与业务方确认。")
 def test_tablespaces(host, ctx):
-    for name, _size, _used, pct, _auto, _max in sql(ctx, "tablespaces", 6):
+    for name, _size, _used, pct, _auto, _max in read(ctx, "tablespaces"):
         ctx.measure(float(pct), name)
 
 
 @check("ORA-TEMP-001", "临时表空间使用率", platforms=LINUX, roles=DB, cadences=EVERY, severity="major", warn=85,
        crit=95, unit="%", remedy="定位占用临时段的大排序/哈希会话（v$tempseg_usage），必要时添加临时文件。")
 def test_temp(host, ctx):
-    for name, _size, _used, pct in sql(ctx, "temp", 4):
+    for name, _size, _used, pct in read(ctx, "temp"):
         ctx.measure(float(pct), name)
 
 
@@ -95,7 +90,7 @@ def test_temp(host, ctx):
        crit=90, unit="%", remedy="确认归档日志已备份后用 RMAN 删除过期归档（delete archivelog ... backed up 1 "
                                "times），或调整 db_recovery_file_dest_size；满时数据库将挂起。")
 def test_fra(host, ctx):
-    for name, _limit, _used, pct in sql(ctx, "fra", 4):
+    for name, _limit, _used, pct in read(ctx, "fra"):
         ctx.measure(float(pct or 0), name)
 
 
@@ -103,7 +98,7 @@ def test_fra(host, ctx):
        unit="小时", remedy="查看 RMAN 日志确认失败原因（空间、通道、归档缺失），修复后立即补做一次全备并验证"
                           "（restore validate）。")
 def test_rman(host, ctx):
-    jobs = sql(ctx, "rman", 3)
+    jobs = read(ctx, "rman")
     good = [ora.oracle_time(t) for kind, status, t in jobs if status.startswith("COMPLETED") and kind != "ARCHIVELOG"]
     clock = now().replace(tzinfo=None)  # the database's clock is Beijing time, as ours
     if good:
@@ -118,7 +113,7 @@ def test_rman(host, ctx):
 @check("ORA-ARCH-001", "归档目标状态", platforms=LINUX, roles=DB, cadences=EVERY, severity="critical",
        remedy="根据错误号排查归档目标（空间、网络、备库），修复后 alter system set log_archive_dest_state_N=enable。")
 def test_archive_dest(host, ctx):
-    for dest_id, name, status, error in sql(ctx, "archive_dest", 4):
+    for dest_id, name, status, error in read(ctx, "archive_dest"):
         ctx.condition(status == "VALID", name or f"DEST_{dest_id}", status + (f" {error}" if error else ""))
 
 
@@ -127,7 +122,7 @@ def test_archive_dest(host, ctx):
 def test_alert_log(host, ctx):
     """ORA- errors written since the last run (first run: the last 2,000 lines). The database says where its alert
     log is (background_dump_dest): ADR's diag/ tree from 11g, $ORACLE_BASE/admin/<db>/bdump on 10g R2 (lot 24)."""
-    found = [f"{directory.rstrip('/')}/alert_{sid}.log" for sid, directory in sql(ctx, "alert_dir", 2)]
+    found = [f"{directory.rstrip('/')}/alert_{sid}.log" for sid, directory in read(ctx, "alert_dir")]
     if not found:
         raise ParseError("background_dump_dest: no row (is the instance up?)")
     for path in found:

@@ -11,8 +11,8 @@ import subprocess
 
 import pytest
 
+from cityops.drivers import oracle as ora
 from cityops.lab.servers import oracle, shims
-from cityops.parsers import oracle as ora
 
 
 def sqlplus(tmp_path, host: dict, query: str, faults=None) -> tuple[str, dict[str, str]]:

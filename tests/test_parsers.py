@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from cityops.parsers import ParseError, aix, linux, oracle, windows
+from cityops.drivers import oracle
+from cityops.parsers import ParseError, aix, linux, windows
 
 PUBLISHED = Path(__file__).parent / "fixtures" / "published"
 

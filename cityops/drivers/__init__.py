@@ -4,8 +4,8 @@
 getter, which is how a check says where it applies, so a new driver with a getter takes that getter's checks.
 Device CLIs (network, FC, security appliances) have Drivers; storage arrays, backup appliances and web-managed
 appliances, read over SSH commands or a JSON API, have FactSets, and so do Linux (their service and time
-getters follow the host's generation, EL6 or later), AIX, ESXi and Windows servers; SQL Server (sqlcmd) and Oracle
-(sqlplus, crsctl) are read by cityops/parsers so far.
+getters follow the host's generation, EL6 or later), AIX, ESXi and Windows servers. Oracle is a fact set of its roles
+(`role_facts("oracle")`); SQL Server (sqlcmd) is still read by cityops/parsers.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from .ibm_ds import IbmDs
 from .inspur_storage import InspurStorage
 from .linux import Linux
 from .lipu_gap import LipuGap
+from .oracle import Oracle
 from .sangfor_vpn import SangforVpn
 from .topsec_tos import TopsecTos
 from .vmware_esxi import VmwareEsxi
@@ -40,11 +41,19 @@ DRIVERS: dict[str, FactSet] = {d.platform: d() for d in (
     HuaweiOceanstor, InspurStorage, EmcVnx, EmcVmax, HdsAms, IbmDs, BackupAppliance, ApplianceWeb, LipuGap,
     Linux, Aix, VmwareEsxi, Windows)}
 
-__all__ = ["DRIVERS", "Driver", "FactSet", "Getter", "cli_driver", "get", "having"]
+# Fact sets of a role rather than a platform: a database runs on more than one OS (Oracle on Linux and AIX).
+ROLE_FACTS: dict[str, FactSet] = {f.platform: f for f in (Oracle(),)}
+
+__all__ = ["DRIVERS", "ROLE_FACTS", "Driver", "FactSet", "Getter", "cli_driver", "get", "having", "role_facts"]
 
 
 def get(platform: str) -> FactSet | None:
     return DRIVERS.get(platform)
+
+
+def role_facts(name: str) -> FactSet | None:
+    """The fact set of a role ('oracle'), for hosts of the roles it lists."""
+    return ROLE_FACTS.get(name)
 
 
 def having(getter: str, kind: str | None = None) -> tuple[str, ...]:

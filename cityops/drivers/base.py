@@ -27,11 +27,14 @@ from .models import Config, Part
 class Getter:
     """A command and the reader of its answer. Several getters may send the same command (Cisco's one
     `show environment all` holds fans, power and temperatures); a check run sends it once per host.
-    `via="api"`: the command is a path of the device's JSON management API, and the reader takes the JSON."""
+    `via="api"`: the command is a path of the device's JSON management API, and the reader takes the JSON.
+    `ok_status`: the exit statuses whose output the reader judges (`lsnrctl status` exits 1 when the listener is
+    down, and that answer is the reading, not a failure to read)."""
 
     command: str
     read: Callable[[Any], Any]
     via: str = "cli"
+    ok_status: tuple[int, ...] = (0,)
 
 
 class FactSet:

@@ -121,21 +121,22 @@ class Context:
         self.shared.extend(a for a in answers if all(a is not b for b in self.shared))
         return value
 
-    def read(self, getter: str):
-        """A getter of the host's platform driver: its command sent once per host and run (Cisco's fan, power,
-        temperature and alarm getters share one `show environment all`), its answer read by the driver. Each
-        check that reads it carries the answer as evidence."""
+    def read(self, getter: str, facts: str | None = None):
+        """A getter of the host's platform driver, or of the named fact set of a role the host has (`facts=
+        "oracle"`): its command sent once per host and run (Cisco's fan, power, temperature and alarm getters
+        share one `show environment all`), its answer read by the driver. Each check that reads it carries the
+        answer as evidence."""
         from .. import drivers
 
-        driver = drivers.get(self.platform)
+        driver = drivers.role_facts(facts) if facts else drivers.get(self.platform)
         if driver is None:
-            raise ParseError(f"{self.platform}: no driver")
+            raise ParseError(f"{facts or self.platform}: no driver")
         g = driver.for_host(getter, self.inventory_host)
         if g.via == "api":  # a path of the device's JSON management API
             from .console import console_get
 
             return g.read(self.cached(f"api:{g.command}", lambda: console_get(self, g.command)))
-        return g.read(self.cached(f"answer:{g.command}", lambda: self.run(g.command).stdout))
+        return g.read(self.cached(f"answer:{g.command}", lambda: self.run(g.command, ok_status=g.ok_status).stdout))
 
     def request(self, method: str, path: str, **kw):
         """An HTTP request through the host's session, kept as evidence like a command."""

@@ -1,16 +1,21 @@
-"""Oracle Grid Infrastructure and database output (11g, and the 12c layouts): crsctl, srvctl, asmcmd, lsnrctl, sqlplus, alert log.
+"""Oracle Database 10g R2 and 11g R2, single instances and RAC with Grid Infrastructure (and the 12c layouts).
 
-The SQL the checks send (SQL below) prints one row per line with '|' between
-columns and no headings, so the parsers read exactly the columns they asked for.
+A fact set of a role, not of a platform: the same database runs on Linux and on AIX, so the hosts whose role is
+oracle_rac_node or oracle_db are read with it (`ctx.read(getter, facts="oracle")`). Its commands run in the
+oracle user's environment: the inventory's `oracle_shell_prefix` (e.g. "sudo -iu oracle") goes before each.
+The SQL it sends (SQL below) prints one row per line with '|' between columns and no headings, so the readers
+read exactly the columns they asked for.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import ClassVar
 
-from . import ParseError
+from ..parsers import ParseError
+from .base import FactSet, Getter
 
 # sqlplus settings: bare rows, '|' separated, no feedback or headings
 SQL_PRELUDE = "set pagesize 0 feedback off heading off verify off echo off linesize 400 trimspool on"
@@ -150,12 +155,13 @@ def asm_diskgroups(text: str) -> list[DiskGroup]:
     return out
 
 
-def listener_up(text: str, exit_status: int | None) -> tuple[bool, str]:
-    """`lsnrctl status` -> (up, why). Up means the command completed and the listener has services."""
+def listener_up(text: str) -> tuple[bool, str]:
+    """`lsnrctl status` -> (up, why). Up means the command completed and the listener has services; down, the TNS
+    error it printed (lsnrctl then exits 1, which is why the getter accepts that status)."""
     errors = re.findall(r"(TNS-\d+: [^\n]+)", text)
     if errors:
         return False, errors[0].strip()
-    if "The command completed successfully" in text and exit_status == 0:
+    if "The command completed successfully" in text:
         services = len(re.findall(r'^Service "', text, re.M))
         return True, f"运行中，{services} 个服务"
     raise ParseError("lsnrctl status: neither success nor a TNS error in the answer")
@@ -196,3 +202,52 @@ def alert_errors(lines: list[str]) -> list[str]:
         if m and m.group(1) not in BENIGN:
             out.append(ln.strip())
     return out
+
+
+def registered_databases(text: str) -> list[str]:
+    """`srvctl config database`: the databases registered with the cluster, one name per line."""
+    names = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    if not names or any(not re.fullmatch(r"[A-Za-z][\w$#]*", n) for n in names):
+        raise ParseError(f"srvctl config database: not a list of database names ('{(names or [''])[0][:60]}')")
+    return names
+
+
+def sqlplus(name: str) -> str:
+    """The sqlplus call of one of the queries in SQL, as SYSDBA, the query on stdin."""
+    return f"sqlplus -S / as sysdba <<'SQL'\n{SQL_PRELUDE}\n{SQL[name]}\nexit\nSQL"
+
+
+def table(name: str, columns: int):
+    """The reader of one query: its rows; no row at all is refused, since every query but the backup history's
+    has a row on a database that answers (an empty answer would grade as 'nothing wrong')."""
+    def read(text: str) -> list[list[str]]:
+        out = rows(text, columns)
+        if not out and name not in MAY_BE_EMPTY:
+            raise ParseError(f"sqlplus: no row from the {name} query")
+        return out
+    return read
+
+
+# sqlplus exits 1 after an ORA- error: the reader raises it with its text (rows()), never reads around it
+QUERY_COLUMNS = {"tablespaces": 6, "temp": 4, "fra": 4, "rman": 3, "archive_dest": 4, "instance": 5, "alert_dir": 2}
+MAY_BE_EMPTY = {"rman"}  # no backup job in 14 days: ORA-RMAN-001's finding, not a reading error
+
+
+class Oracle(FactSet):
+    platform = "oracle"
+    kind = "database"
+    roles: ClassVar[tuple[str, ...]] = ("oracle_rac_node", "oracle_db")
+    getters: ClassVar[dict[str, Getter]] = {
+        "crs_resources": Getter("crsctl stat res -t", crs_resources),
+        "databases": Getter("srvctl config database", registered_databases),
+        "scan_listeners": Getter("srvctl status scan_listener", scan_listeners),
+        "asm_diskgroups": Getter("asmcmd lsdg", asm_diskgroups),
+        "listener": Getter("lsnrctl status", listener_up, ok_status=(0, 1)),
+        **{name: Getter(sqlplus(name), table(name, columns), ok_status=(0, 1)) for name, columns in QUERY_COLUMNS.items()},
+    }
+
+    def for_host(self, name: str, host) -> Getter:
+        """Each command in the oracle user's environment: the host's `oracle_shell_prefix` before it."""
+        g = super().for_host(name, host)
+        prefix = str(host.get("oracle_shell_prefix") or "").strip()
+        return replace(g, command=f"{prefix} {g.command}") if prefix else g

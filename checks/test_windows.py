@@ -1,11 +1,12 @@
 """Windows servers and SQL Server failover clusters (2 nodes each): cluster, databases, jobs, backups, error log.
 
 The PowerShell getters are the windows fact set's (cityops/drivers/windows.py: WMI where 2008 R2 and 2012 R2 lack
-what newer PowerShell has); sqlcmd runs over the same SSH session (Win32-OpenSSH) and prints `a|b|c` rows.
+what newer PowerShell has); SQL Server is the mssql fact set's (cityops/drivers/mssql.py: sqlcmd over the same session).
 """
 
 import datetime as dt
 
+from cityops.drivers import mssql
 from cityops.inspect.catalogue import check
 from cityops.parsers import ParseError
 from cityops.parsers import windows as win
@@ -35,15 +36,14 @@ def hosts_sql(ctx) -> bool:
     return True
 
 
-def sqlcmd(ctx, query: str, columns: int, what: str):
-    """Rows of a T-SQL query on the host's instance (the cluster's network name when it has one)."""
-    server = ctx.inventory_host.get("sql_instance") or "."
-    answer = ctx.run(f'sqlcmd -S {server} -E -b -h -1 -W -s "|" -Q "SET NOCOUNT ON; {query}"', ok_status=(0, 1))
-    failure = win.sqlcmd_failure(answer.stdout + answer.stderr)
-    if failure:  # the instance did not answer: that is the finding (an unreachable database), not a tool error
-        ctx.condition(False, "SQL Server 实例", f"无法连接：{failure}")
+def sql(ctx, getter: str):
+    """Rows of one of the mssql fact set's queries on the host's instance, or None when the instance did not answer:
+    that is the finding (an unreachable database), not a tool error."""
+    try:
+        return ctx.read(getter, facts="mssql")
+    except mssql.InstanceUnreachable as e:
+        ctx.condition(False, "SQL Server 实例", f"无法连接：{e}")
         return None
-    return win.rows(answer.stdout, columns, what)
 
 
 @check("WIN-DISK-001", "Windows 磁盘空间使用率", platforms=WINDOWS, cadences=EVERY, severity="major", warn=80, crit=90,
@@ -84,7 +84,7 @@ def test_cluster(host, ctx):
 def test_databases(host, ctx):
     if not hosts_sql(ctx):
         return
-    dbs = sqlcmd(ctx, "SELECT name, state_desc FROM sys.databases", 2, "sys.databases")
+    dbs = sql(ctx, "databases")
     if dbs is None:
         return
     for name, state in dbs:
@@ -96,11 +96,7 @@ def test_databases(host, ctx):
 def test_jobs(host, ctx):
     if not hosts_sql(ctx):
         return
-    failed = sqlcmd(
-        ctx, "SELECT j.name, h.run_status, CONVERT(varchar(19), msdb.dbo.agent_datetime(h.run_date, h.run_time), 120), "
-             "h.message FROM msdb.dbo.sysjobhistory h JOIN msdb.dbo.sysjobs j ON j.job_id = h.job_id WHERE h.step_id = 0 "
-             "AND h.run_status = 0 AND msdb.dbo.agent_datetime(h.run_date, h.run_time) > DATEADD(day, -1, GETDATE())",
-        4, "sysjobhistory")
+    failed = sql(ctx, "failed_jobs")
     if failed is None:
         return
     ctx.condition(not failed, "24 小时内失败的作业",
@@ -112,11 +108,10 @@ def test_jobs(host, ctx):
 def test_backups(host, ctx):
     if not hosts_sql(ctx):
         return
-    dbs = sqlcmd(ctx, "SELECT name, state_desc FROM sys.databases", 2, "sys.databases")
+    dbs = sql(ctx, "databases")
     if dbs is None:
         return
-    backups = sqlcmd(ctx, "SELECT database_name, type, CONVERT(varchar(19), MAX(backup_finish_date), 120) "
-                                   "FROM msdb.dbo.backupset GROUP BY database_name, type", 3, "backupset")
+    backups = sql(ctx, "backups")
     if backups is None:
         return
     full = {}
@@ -139,7 +134,7 @@ def test_backups(host, ctx):
 def test_errorlog(host, ctx):
     if not hosts_sql(ctx):
         return
-    lines = sqlcmd(ctx, "EXEC xp_readerrorlog 0, 1, N'Severity'", 3, "xp_readerrorlog")
+    lines = sql(ctx, "errorlog")
     if lines is None:
         return
     since = now().replace(tzinfo=None) - dt.timedelta(days=1)

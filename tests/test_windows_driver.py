@@ -62,3 +62,17 @@ def test_powershell_2_knows_no_cluster_cmdlet_until_the_module_is_imported(tmp_p
 def test_a_service_row_without_a_start_mode_is_refused_never_read_as_manual():
     with pytest.raises(ParseError, match="no StartMode"):
         WIN.read("services", "Stopped|W32Time|\nRunning|WinRM|Auto\n")
+
+
+def test_an_instance_that_does_not_answer_is_the_finding_never_an_empty_reading():
+    from cityops.drivers import mssql
+
+    sql = drivers.role_facts("mssql")
+    lost = "Sqlcmd: Error: Microsoft ODBC Driver 17 for SQL Server : Login timeout expired.\n"
+    with pytest.raises(mssql.InstanceUnreachable, match="Login timeout"):
+        sql.read("failed_jobs", lost)  # not 'no failed job'
+    assert sql.read("failed_jobs", "") == []  # none failed in a day: a reading
+    with pytest.raises(ParseError, match="no row"):
+        sql.read("databases", "")  # sys.databases always lists master
+    cluster = sql.for_host("databases", {"sql_instance": "SQLCLU01"})
+    assert "-S SQLCLU01 " in cluster.command and "{instance}" not in cluster.command

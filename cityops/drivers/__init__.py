@@ -4,8 +4,8 @@
 getter, which is how a check says where it applies, so a new driver with a getter takes that getter's checks.
 Device CLIs (network, FC, security appliances) have Drivers; storage arrays, backup appliances and web-managed
 appliances, read over SSH commands or a JSON API, have FactSets, and so do Linux (their service and time
-getters follow the host's generation, EL6 or later), AIX, ESXi and Windows servers. Oracle is a fact set of its roles
-(`role_facts("oracle")`); SQL Server (sqlcmd) is still read by cityops/parsers.
+getters follow the host's generation, EL6 or later), AIX, ESXi and Windows servers. The databases are fact sets of their
+roles, since one database runs on more than one OS: `role_facts("oracle")`, `role_facts("mssql")`.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from .ibm_ds import IbmDs
 from .inspur_storage import InspurStorage
 from .linux import Linux
 from .lipu_gap import LipuGap
+from .mssql import MsSql
 from .oracle import Oracle
 from .sangfor_vpn import SangforVpn
 from .topsec_tos import TopsecTos
@@ -42,7 +43,7 @@ DRIVERS: dict[str, FactSet] = {d.platform: d() for d in (
     Linux, Aix, VmwareEsxi, Windows)}
 
 # Fact sets of a role rather than a platform: a database runs on more than one OS (Oracle on Linux and AIX).
-ROLE_FACTS: dict[str, FactSet] = {f.platform: f for f in (Oracle(),)}
+ROLE_FACTS: dict[str, FactSet] = {f.platform: f for f in (Oracle(), MsSql())}
 
 __all__ = ["DRIVERS", "ROLE_FACTS", "Driver", "FactSet", "Getter", "cli_driver", "get", "having", "role_facts"]
 

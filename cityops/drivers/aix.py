@@ -12,6 +12,7 @@ from .base import FactSet, Getter
 class Aix(FactSet):
     platform = "aix"
     kind = "server"
+    may_be_empty = frozenset({"hardware_errors"})  # errpt prints nothing when the log holds no entry of the class
     getters: ClassVar[dict[str, Getter]] = {
         "filesystems": Getter("df -k", aix.df),
         "hardware_errors": Getter("errpt -d H", aix.errpt),

@@ -48,6 +48,8 @@ class FactSet:
     platform: ClassVar[str]
     kind: ClassVar[str]  # network | fc_switch | appliance | load_balancer | storage: which family of checks applies
     getters: ClassVar[dict[str, Getter]] = {}
+    # getters whose empty answer is a reading (no error logged, no failed job), not a failure to read
+    may_be_empty: ClassVar[frozenset[str]] = frozenset()
 
     def for_host(self, name: str, host) -> Getter:
         """The getter as this host is read: the variant for its generation (`variants`), its command complete. An

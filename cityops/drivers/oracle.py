@@ -237,6 +237,7 @@ class Oracle(FactSet):
     platform = "oracle"
     kind = "database"
     roles: ClassVar[tuple[str, ...]] = ("oracle_rac_node", "oracle_db")
+    may_be_empty = frozenset(MAY_BE_EMPTY)
     getters: ClassVar[dict[str, Getter]] = {
         "crs_resources": Getter("crsctl stat res -t", crs_resources),
         "databases": Getter("srvctl config database", registered_databases),

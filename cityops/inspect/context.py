@@ -136,7 +136,11 @@ class Context:
             from .console import console_get
 
             return g.read(self.cached(f"api:{g.command}", lambda: console_get(self, g.command)))
-        return g.read(self.cached(f"answer:{g.command}", lambda: self.run(g.command, ok_status=g.ok_status).stdout))
+        def answer() -> str:  # a command that ended non-zero (as its getter allows) is read with what it said on stderr
+            a = self.run(g.command, ok_status=g.ok_status)
+            return a.stdout if a.exit_status == 0 else a.stdout + a.stderr
+
+        return g.read(self.cached(f"answer:{g.command}", answer))
 
     def request(self, method: str, path: str, **kw):
         """An HTTP request through the host's session, kept as evidence like a command."""

@@ -25,8 +25,8 @@ CAPTURES = Path(__file__).resolve().parent / "captures"
 MIN_CASES = 3
 # every getter of every platform whose reader is meant for real output is held to three real captures; a platform
 # declared `modelled` (platforms.py: no real output of its interface is public) is exempt by that declaration
-ALL_FACTS = {**drivers.DRIVERS, **drivers.ROLE_FACTS}  # platforms' drivers and the roles' fact sets (oracle)
-COVERED = tuple(p for p in drivers.DRIVERS if not platforms.get(p).modelled) + tuple(drivers.ROLE_FACTS)
+ALL_FACTS = {**drivers.DRIVERS, **drivers.FACT_SETS}  # platforms' drivers and the roles' fact sets (oracle)
+COVERED = tuple(p for p in drivers.DRIVERS if not platforms.get(p).modelled) + tuple(drivers.FACT_SETS)
 
 
 def cases() -> list[Path]:
@@ -101,8 +101,8 @@ NOT_AN_ANSWER = {
 }
 
 
-READINGS = [(p, name) for p, d in ALL_FACTS.items() for name, g in d.getters.items() if g.via == "cli"]
-API_READINGS = [(p, name) for p, d in drivers.DRIVERS.items() for name, g in d.getters.items() if g.via == "api"]
+READINGS = [(p, name) for p, d in ALL_FACTS.items() for name, g in d.getters.items() if g.via in ("cli", "ipmi")]
+API_READINGS = [(p, name) for p, d in ALL_FACTS.items() for name, g in d.getters.items() if g.via in ("api", "redfish")]
 NOT_A_DOCUMENT = {"empty_object": {}, "a_list": [], "a_string": "<html>502 Bad Gateway</html>", "null": None,
                   "wrong_types": {"disks": "x", "pools": "x", "alarms": "x", "jobs": "x", "libraries": "x",
                                   "units": "x", "cpu_percent": "high"}}
@@ -124,7 +124,7 @@ def test_an_answer_a_reader_does_not_understand_is_an_error_never_a_reading(plat
 @pytest.mark.parametrize("answer", sorted(NOT_A_DOCUMENT))
 def test_an_api_answer_of_the_wrong_shape_is_an_error_never_a_reading(platform, getter, answer):
     with pytest.raises(ParseError):
-        drivers.get(platform).read(getter, NOT_A_DOCUMENT[answer])
+        ALL_FACTS[platform].read(getter, NOT_A_DOCUMENT[answer])
 
 
 def pending() -> dict[str, str]:

@@ -165,3 +165,25 @@ def test_a_configuration_cut_short_is_refused_never_stored_as_the_configuration(
         drivers.get(platform).read("running_config", cut)
     with pytest.raises(ParseError, match="empty"):
         drivers.get(platform).read("running_config", "\n\n")
+
+
+def test_a_bmc_reading_is_whole_or_refused():
+    """Redfish: a document that is not the chassis' Thermal resource, or one listing no fan, is refused; an absent
+    temperature sensor is left out, one without a reading is refused. IPMI: a row ipmitool never prints is refused,
+    not skipped."""
+    redfish, ipmi = drivers.fact_set("bmc_redfish"), drivers.fact_set("bmc_ipmi")
+    thermal = {"Fans": [{"Name": "Fan1", "Reading": 5400, "ReadingUnits": "RPM", "Status": {"Health": "OK"}},
+                        {"Name": "Fan2", "Reading": 0, "ReadingUnits": "RPM", "Status": {"Health": "Critical"}}],
+               "Temperatures": [{"Name": "Inlet Temp", "ReadingCelsius": 23, "Status": {"Health": "OK"}},
+                                {"Name": "Exhaust", "ReadingCelsius": None, "Status": {"State": "Absent"}}]}
+    assert [(f.name, f.ok) for f in redfish.read("fans", [thermal])] == [("Fan1", True), ("Fan2", False)]
+    assert [t.sensor for t in redfish.read("temperatures", [thermal])] == ["Inlet Temp"]
+    with pytest.raises(ParseError, match="no PowerSupplies"):
+        redfish.read("power_supplies", [thermal])
+    with pytest.raises(ParseError, match="no Fans listed"):
+        redfish.read("fans", [{"Fans": []}])
+    sdr = ("Inlet Temp       | 01h | ok  |  7.1 | 23 degrees C\n"
+           "Fan 1 Tach       | 10h | ok  | 29.1 | 5400 RPM\n")
+    assert [f.name for f in ipmi.read("fans", sdr)] == ["Fan 1 Tach"]
+    with pytest.raises(ParseError, match="unreadable row"):
+        ipmi.read("fans", sdr + "#@!%garbled\n")

@@ -30,7 +30,7 @@ def test_a_bmc_answering_part_of_its_sensors_gives_error_never_pass(lab, lab_fau
     lab_fault(IPMI_HOST, "sdr_partial", records="3", mode=mode)  # only Inlet Temp, CPU1 Temp and Fan 1 come back
     partial = bmc_run(lab, reports)
     fan, psu = partial["BMC-FAN-001"], partial["BMC-PSU-001"]
-    assert fan["status"] == "error" and "read 1 of 4 'Fan' sensors" in fan["message"], fan["message"]
+    assert fan["status"] == "error" and "read 1 of 4 fans" in fan["message"], fan["message"]
     assert psu["status"] == "error" and "no readable 'PS' sensor" in psu["message"], psu["message"]
     assert partial["BMC-TEMP-001"]["status"] == "pass"  # both temperatures were read: that reading is whole
 

@@ -67,7 +67,7 @@ def test_a_service_row_without_a_start_mode_is_refused_never_read_as_manual():
 def test_an_instance_that_does_not_answer_is_the_finding_never_an_empty_reading():
     from cityops.drivers import mssql
 
-    sql = drivers.role_facts("mssql")
+    sql = drivers.fact_set("mssql")
     lost = "Sqlcmd: Error: Microsoft ODBC Driver 17 for SQL Server : Login timeout expired.\n"
     with pytest.raises(mssql.InstanceUnreachable, match="Login timeout"):
         sql.read("failed_jobs", lost)  # not 'no failed job'

@@ -5,7 +5,8 @@ getter, which is how a check says where it applies, so a new driver with a gette
 Device CLIs (network, FC, security appliances) have Drivers; storage arrays, backup appliances and web-managed
 appliances, read over SSH commands or a JSON API, have FactSets, and so do Linux (their service and time
 getters follow the host's generation, EL6 or later), AIX, ESXi and Windows servers. The databases are fact sets of their
-roles, since one database runs on more than one OS: `role_facts("oracle")`, `role_facts("mssql")`.
+roles, since one database runs on more than one OS (`fact_set("oracle")`, `fact_set("mssql")`), and
+so are the management controllers, by the host's bmc_protocol (`fact_set("bmc_redfish")`, `fact_set("bmc_ipmi")`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from .aix import Aix
 from .appliance_web import ApplianceWeb
 from .backup_appliance import BackupAppliance
 from .base import Driver, FactSet, Getter
+from .bmc import IpmiBmc, RedfishBmc
 from .brocade_fos import BrocadeFos
 from .cisco_ios import CiscoIos
 from .cisco_nxos import CiscoNxos
@@ -42,19 +44,20 @@ DRIVERS: dict[str, FactSet] = {d.platform: d() for d in (
     HuaweiOceanstor, InspurStorage, EmcVnx, EmcVmax, HdsAms, IbmDs, BackupAppliance, ApplianceWeb, LipuGap,
     Linux, Aix, VmwareEsxi, Windows)}
 
-# Fact sets of a role rather than a platform: a database runs on more than one OS (Oracle on Linux and AIX).
-ROLE_FACTS: dict[str, FactSet] = {f.platform: f for f in (Oracle(), MsSql())}
+# Fact sets not keyed by a host's platform: a role's (a database runs on more than one OS: Oracle on Linux and AIX)
+# and a management controller's (bmc_redfish, bmc_ipmi, by the host's bmc_protocol, whatever OS it runs).
+FACT_SETS: dict[str, FactSet] = {f.platform: f for f in (Oracle(), MsSql(), RedfishBmc(), IpmiBmc())}
 
-__all__ = ["DRIVERS", "ROLE_FACTS", "Driver", "FactSet", "Getter", "cli_driver", "get", "having", "role_facts"]
+__all__ = ["DRIVERS", "FACT_SETS", "Driver", "FactSet", "Getter", "cli_driver", "fact_set", "get", "having"]
 
 
 def get(platform: str) -> FactSet | None:
     return DRIVERS.get(platform)
 
 
-def role_facts(name: str) -> FactSet | None:
-    """The fact set of a role ('oracle'), for hosts of the roles it lists."""
-    return ROLE_FACTS.get(name)
+def fact_set(name: str) -> FactSet | None:
+    """A fact set not keyed by platform: a role's ('oracle') or a management controller's ('bmc_ipmi')."""
+    return FACT_SETS.get(name)
 
 
 def having(getter: str, kind: str | None = None) -> tuple[str, ...]:

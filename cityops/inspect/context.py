@@ -128,10 +128,15 @@ class Context:
         answer as evidence."""
         from .. import drivers
 
-        driver = drivers.role_facts(facts) if facts else drivers.get(self.platform)
+        driver = drivers.fact_set(facts) if facts else drivers.get(self.platform)
         if driver is None:
             raise ParseError(f"{facts or self.platform}: no driver")
         g = driver.for_host(getter, self.inventory_host)
+        if g.via == "redfish":  # 'Thermal#Fans': that resource of every chassis the controller lists
+            resource = g.command.split("#", 1)[0]
+            return g.read(self.cached(f"redfish:{resource}", lambda: self._redfish_chassis(resource)))
+        if g.via == "ipmi":  # one SDR read serves the fan, supply and temperature getters
+            return g.read(self.cached("ipmi:sdr elist", lambda: self.bmc.sensors()))
         if g.via == "api":  # a path of the device's JSON management API
             from .console import console_get
 
@@ -141,6 +146,13 @@ class Context:
             return a.stdout if a.exit_status == 0 else a.stdout + a.stderr
 
         return g.read(self.cached(f"answer:{g.command}", answer))
+
+    def _redfish_chassis(self, resource: str) -> list:
+        """The `resource` document (Thermal, Power) of each chassis in /redfish/v1/Chassis."""
+        listed = self.bmc.get("/redfish/v1/Chassis").get("Members") or []
+        if not listed:
+            raise ParseError("Redfish: no chassis listed")
+        return [self.bmc.get(f"{m['@odata.id']}/{resource}") for m in listed]
 
     def request(self, method: str, path: str, **kw):
         """An HTTP request through the host's session, kept as evidence like a command."""

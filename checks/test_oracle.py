@@ -5,6 +5,7 @@ SSH session in the oracle user's environment (`oracle_shell_prefix`).
 """
 
 import datetime as dt
+import re
 
 from cityops.drivers import oracle as ora
 from cityops.inspect.catalogue import check
@@ -21,10 +22,30 @@ def read(ctx, getter: str):
     return ctx.read(getter, facts="oracle")
 
 
-def sh(ctx, command: str):
+def sh(ctx, command: str, ok_status=(0,)):
     """A command with an argument of this host's (a database name, an alert log path), as the fact set runs its own."""
     prefix = ctx.inventory_host.get("oracle_shell_prefix") or ""
-    return ctx.run(f"{prefix} {command}".strip())
+    return ctx.run(f"{prefix} {command}".strip(), ok_status=ok_status)
+
+
+INSTANCE_DOWN = re.compile(r"ORA-01034|ORA-27101|ORA-01089|ORA-01033")  # not available, shutting down, starting
+ALERT_LOGS = " ".join(f"{base}/diag/rdbms/*/*/trace/alert_*.log {base}/admin/*/bdump/alert_*.log"
+                      for base in ('"$ORACLE_BASE"', "/u01/app/oracle", "/opt/oracle"))
+
+
+def alert_logs(ctx) -> list[str]:
+    """Where the instance writes its alert log (background_dump_dest); when the instance is down, which is when its
+    alert log matters most, the logs in ADR's trees and 10g's bdump under $ORACLE_BASE and the usual bases."""
+    try:
+        return [f"{directory.rstrip('/')}/alert_{sid}.log" for sid, directory in read(ctx, "alert_dir")]
+    except ParseError as e:
+        if not INSTANCE_DOWN.search(str(e)):
+            raise
+    found = sorted(set(sh(ctx, f"ls -1 {ALERT_LOGS} 2>/dev/null", ok_status=(0, 1, 2)).stdout.split()))
+    if not found:
+        raise ParseError("the instance is down and no alert_<SID>.log is under $ORACLE_BASE, /u01/app/oracle or "
+                         "/opt/oracle (diag/rdbms/*/*/trace, admin/*/bdump)")
+    return found
 
 
 @check("ORA-CRS-001", "RAC 集群资源状态", platforms=LINUX, roles=RAC, cadences=EVERY, severity="critical",
@@ -122,10 +143,7 @@ def test_archive_dest(host, ctx):
 def test_alert_log(host, ctx):
     """ORA- errors written since the last run (first run: the last 2,000 lines). The database says where its alert
     log is (background_dump_dest): ADR's diag/ tree from 11g, $ORACLE_BASE/admin/<db>/bdump on 10g R2 (lot 24)."""
-    found = [f"{directory.rstrip('/')}/alert_{sid}.log" for sid, directory in read(ctx, "alert_dir")]
-    if not found:
-        raise ParseError("background_dump_dest: no row (is the instance up?)")
-    for path in found:
+    for path in alert_logs(ctx):
         count = sh(ctx, f"wc -l < {path}").stdout.strip()
         if not count.isdigit():
             raise ParseError(f"wc -l {path}: '{count[:40]}'")

@@ -418,3 +418,18 @@ def test_thresholds_are_overridden_per_host_from_the_inventory(lab, tmp_path):
     assert row["status"] == "warn" and row["threshold"] == "告警 ≥1%，严重 ≥99%"
     _, rows = run(lab, tmp_path, ["lab-linux-app"], {"LNX-FS-001"})  # the inventory as shipped: defaults
     assert rows[0]["status"] == "pass" and rows[0]["threshold"] == "告警 ≥80%，严重 ≥90%"
+
+
+def test_a_down_instance_still_has_its_alert_log_read(lab, lab_fault, tmp_path):
+    """When the instance is down the database cannot say where its alert log is, and that is when the log matters
+    most (why did it stop?): ORA-ALERT-001 then reads the logs in the usual trees, and finds the ORA-00600."""
+    from cityops.lab import control
+
+    lab_fault("lab-rac2", "rac_instance_down")
+    lab_fault("lab-rac2", "ora_errors")
+    settle(lab, "lab-rac2")
+    _, rows = run(lab, tmp_path, ["lab-rac2"], {"ORA-ALERT-001"})
+    assert [(r["check_id"], r["status"]) for r in rows] == [("ORA-ALERT-001", "fail")], rows
+    assert "ORA-00600" in rows[0]["message"]
+    control.set_fault(lab[1], lab[0], "lab-rac2", "all", clear=True)
+    settle(lab, "lab-rac2")

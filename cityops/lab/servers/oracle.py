@@ -2,8 +2,8 @@
 
 A RAC's view is cluster-wide: `crsctl stat res -t` or `srvctl status database`
 on any node shows every node's instances, listeners and SCAN, so a fault on one
-node re-renders all of them. Outputs follow 11.2.0.4's formats, and 10.2.0.5's on a host whose `os` names 10g (lot
-24): its alert log under $ORACLE_BASE/admin/<db>/bdump (no ADR `diag/` before 11g), its listener log in
+node re-renders all of them. Outputs follow 11g R2's formats (patch set 4), and 10g R2's on a host whose `os` names
+10g (lot 24): its alert log under $ORACLE_BASE/admin/<db>/bdump (no ADR `diag/` before 11g), its listener log in
 $ORACLE_HOME/network/log. SQL*Plus answers
 the inspection queries by the view they read (dba_tablespace_usage_metrics,
 v$recovery_file_dest, v$rman_backup_job_details, v$archive_dest ...), one row per
@@ -170,9 +170,15 @@ def render(host: dict, members: list[dict], faults: dict[str, dict], now: dt.dat
     return out
 
 
+# the last patch set of each release the estate runs: 10g R2 (lot 24's archive database) and 11g R2
+RELEASES = {"10g": (10, 2, 0, 5, 0), "11g": (11, 2, 0, 4, 0)}
+
+
 def oracle_release(host: dict) -> str:
-    """The Oracle release a host runs, from its `os` ('Oracle Linux 6.10 / Oracle Database 10g Release 2')."""
-    return "10.2.0.5.0" if re.search(r"\b10g\b", host.get("os", "")) else "11.2.0.4.0"
+    """The Oracle release a host runs, from its `os` ('Oracle Linux 6.10 / Oracle Database 10g Release 2'), as
+    Oracle prints it: five numbers joined by dots."""
+    release = RELEASES["10g" if re.search(r"\b10g\b", host.get("os", "")) else "11g"]
+    return ".".join(map(str, release))
 
 
 def _stat_res(db: str, nodes: list[str], down_inst: set, down_lsnr: set, off_res: dict, scan_down: bool) -> str:

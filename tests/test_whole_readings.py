@@ -91,3 +91,22 @@ def test_results_of_a_platform_read_through_a_modelled_interface_say_so(lab, tmp
     by_platform = {(r["platform"], r["modelled"]) for r in results}
     assert {p for p, _m in by_platform} == {"appliance_web", "topsec_tos", "linux"}
     assert all(m == bool(platforms.get(p).modelled) for p, m in by_platform), by_platform
+
+
+def test_a_redfish_controller_is_asked_for_each_resource_once(lab, tmp_path):
+    """The three BMC checks of a Redfish host share one chassis list and one Thermal and one Power read per chassis:
+    the audit log, which records every request sent, holds each once."""
+    import json
+
+    inv, state = lab
+    host = "lab-linux-ora"  # Redfish (iDRAC-like) controller
+    run = inspect(inv, [inv.hosts[host]], cadence=None, selection={"host": host}, reports=tmp_path / "r",
+                  lab_dir=state.path, only=BMC_CHECKS)
+    from cityops.report.runs import load_run
+
+    results = load_run(tmp_path / "r" / "runs", run.run_id).all_results()
+    assert {r["check_id"]: r["status"] for r in results} == dict.fromkeys(BMC_CHECKS, "pass")
+    sent = [e["command"] for f in (tmp_path / "r" / "audit").glob("*.jsonl") for e in map(json.loads, f.open())
+            if e["host"] == host and "redfish" in e["command"]]
+    assert sent and len(sent) == len(set(sent)), sent  # no resource fetched twice
+    assert sum(c.rstrip("/").endswith("/Chassis") for c in sent) == 1, sent

@@ -242,8 +242,9 @@ def env_alarms(text: str) -> list[str]:
     out = [f"{kind} alarms: {n}" for kind, n in counts if int(n) and kind != "Minor"]
     out += [f"alarm contact {m.group(1)} asserted" for m in
             re.finditer(r"ALARM CONTACT (\d+)\s*\n\s*Status:\s*asserted", text)]
-    out += [f"{s.label}: {s.state}" for s in sensors(text) if not state_ok(s.state) and not ABSENT.match(s.state)]
-    recognised = counts or "ALARM CONTACT" in text or sensors(text) or re.search(
+    listed = sensors(text)
+    out += [f"{s.label}: {s.state}" for s in listed if not state_ok(s.state) and not ABSENT.match(s.state)]
+    recognised = counts or "ALARM CONTACT" in text or listed or re.search(
         r"SYSTEM TEMPERATURE is|^\s*Switch \d+ FAN \d+ is", text, re.M)
     if not recognised:
         raise refuse(PLATFORM, "no alarm counts, alarm contacts or sensor list in the answer", text)

@@ -11,6 +11,7 @@ finding itself: the readers raise `InstanceUnreachable`, which the checks grade 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import ClassVar
 
 from ..parsers import ParseError
@@ -65,4 +66,4 @@ class MsSql(FactSet):
     def for_host(self, name: str, host) -> Getter:
         """The instance by the cluster's network name where it has one, else the local default instance."""
         g = super().for_host(name, host)
-        return Getter(g.command.replace("{instance}", str(host.get("sql_instance") or ".")), g.read, g.via, g.ok_status)
+        return replace(g, command=g.command.replace("{instance}", str(host.get("sql_instance") or ".")))

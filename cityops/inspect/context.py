@@ -148,8 +148,9 @@ class Context:
         return g.read(self.cached(f"answer:{g.command}", answer))
 
     def _redfish_chassis(self, resource: str) -> list:
-        """The `resource` document (Thermal, Power) of each chassis in /redfish/v1/Chassis."""
-        listed = self.bmc.get("/redfish/v1/Chassis").get("Members") or []
+        """The `resource` document (Thermal, Power) of each chassis in /redfish/v1/Chassis; the chassis list is
+        fetched once per host and run for both resources."""
+        listed = self.cached("redfish:Chassis", lambda: self.bmc.get("/redfish/v1/Chassis").get("Members") or [])
         if not listed:
             raise ParseError("Redfish: no chassis listed")
         return [self.bmc.get(f"{m['@odata.id']}/{resource}") for m in listed]

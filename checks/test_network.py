@@ -5,7 +5,6 @@ platform whose driver has that getter."""
 
 import re
 
-from cityops import drivers
 from cityops.drivers import having
 from cityops.inspect.catalogue import check
 from cityops.terms import EVERY
@@ -106,7 +105,7 @@ def test_facts(host, ctx):
         ctx.condition(ok, "型号", facts.model if ok else f"设备报告 {facts.model}，档案记录 {recorded}")
     serial = str(inv.get("serial_number") or "")
     reported = facts.serial
-    if serial and not reported and "inventory" in drivers.get(ctx.platform).getters:
+    if serial and not reported and ctx.reads("inventory"):
         # `display version` prints no serial on Comware: the electronic labels do (every IRF member's)
         reported = ",".join(m.serial for m in ctx.read("inventory") if m.serial)
     if serial and reported:

@@ -1,7 +1,6 @@
 """Storage arrays: disks, pool capacity, array health. OceanStor and Inspur answer their ISM CLI over SSH; the
 EMC VNX/VMAX, HDS AMS and IBM DS4000 are read through the CLIs on their management station."""
 
-from cityops.drivers import get as driver_of
 from cityops.drivers import having
 from cityops.inspect.catalogue import check
 from cityops.terms import EVERY
@@ -27,7 +26,7 @@ def test_pools(host, ctx):
 @check("STO-HEALTH-001", "存储阵列健康状态与告警", platforms=having("health", "storage"), cadences=EVERY,
        severity="critical", remedy="按告警逐条排查（控制器、电源、链路、硬盘），处理后确认告警清除；涉及控制器时联系厂商。")
 def test_health(host, ctx):
-    items = ctx.read("health") + (ctx.read("alarms") if "alarms" in driver_of(ctx.platform).getters else [])
+    items = ctx.read("health") + (ctx.read("alarms") if ctx.reads("alarms") else [])
     for part in items:
         ctx.condition(part.ok, part.name, part.state)
 

@@ -147,6 +147,13 @@ class Context:
 
         return g.read(self.cached(f"answer:{g.command}", answer))
 
+    def reads(self, getter: str) -> bool:
+        """Does the host's platform driver have this getter (an array with an alarm list, a switch with labels)?"""
+        from .. import drivers
+
+        driver = drivers.get(self.platform)
+        return driver is not None and getter in driver.getters
+
     def _redfish_chassis(self, resource: str) -> list:
         """The `resource` document (Thermal, Power) of each chassis in /redfish/v1/Chassis; the chassis list is
         fetched once per host and run for both resources."""

@@ -34,6 +34,16 @@ SECRETS = {
     "ios line password": (" password 7 094F471A1A0A", "094F471A1A0A"),
     # Cisco NX-OS (MDS)
     "nxos user": ("username admin password 5 $5$KOLEPA$Fz4rd9dTSMzoC4fr0 role network-admin", "$5$KOLEPA"),
+    "nxos snmpv3 des": ("snmp-server user admin auth md5 0x7209f430f7e62c96 priv 0x7209f430f7e62c96 localizedkey",
+                        "0x7209"),  # lab-validation's Nexus 9000v 9.2(3): a DES key follows 'priv' directly
+    "ios snmpv3 aes 128": ("snmp-server user ops NMS v3 auth sha Auth#Key1 priv aes 128 Priv#Key2", "Priv#Key2"),
+    "ios trap host": ("snmp-server host 127.0.5.9 version 2c gxjTrap2016 udp-port 162", "gxjTrap2016"),
+    "nxos trap host": ("snmp-server host 127.0.5.9 traps version 2c gxjTrap2016", "gxjTrap2016"),
+    "vrp trap host": (" snmp-agent target-host trap address udp-domain 127.0.5.9 params securityname gxjTrap2016 v2c",
+                      "gxjTrap2016"),
+    "ios ospf md5": ("  ip ospf message-digest-key 1 md5 OspfKey9", "OspfKey9"),
+    "vrp ospf plain": ("  ospf authentication-mode md5 1 plain OspfKey9", "OspfKey9"),
+    "vrp ospf simple": ("  ospf authentication-mode simple plain OspfKey9", "OspfKey9"),
     "nxos snmpv3": ("snmp-server user admin network-admin auth md5 0x7f629f5b9316839d priv aes-128 0x3c1e0d41 "
                     "localizedkey", "0x"),
     # API answers
@@ -57,6 +67,13 @@ NOT_SECRETS = [
     "aaa authentication login default group tacacs+ local",
     "interface Vlanif10",
     " description uplink to core (password rotation 2026-06)",
+    # lab-validation's IOS and Nexus 9000v listings: routing communities, the password policy, the SSH key size
+    " set community 1:2 additive",
+    " match community as2_community",
+    "ip community-list standard as2_community permit 1:2",
+    "no password strength-check",
+    "ssh key rsa 2048",
+    "snmp-agent community complexity-check disable",
 ]
 
 

@@ -124,8 +124,10 @@ def inventory(text: str) -> list[Module]:
 
 # NX-OS ends its listing with no marker but always begins it with '!Command: show running-config': what is read
 # is a listing, and its completeness rests on the prompt and the size (the backup's checks). The '!Time:' and
-# 'last done at' comments move with every look (Oxidized's nxos model drops '!Time:').
-config = config_reader(PLATFORM, None, (r"^!Time:", r"^!Running configuration last done at", r"^!Startup config saved at"),
+# 'last done at' comments move with every look (Oxidized's nxos model drops '!Time:'); a reload turns the latter
+# into '!No configuration change since last restart' (lab-validation's Nexus 9000v 9.2(3)) with nothing changed.
+config = config_reader(PLATFORM, None, (r"^!Time:", r"^!Running configuration last done at", r"^!Startup config saved at",
+                                        r"^!No configuration change since last restart"),
                        start=r"^!Command: show (?:running|startup)-config")
 
 

@@ -19,48 +19,79 @@ MASK = "******"
 #     cipher X`, `super password level 15 cipher X`, SNMPv3 `auth md5 X priv aes-128 Y`;
 #  3. `"password": "x"` and `token=x` in API answers and URLs.
 MASK_ENCODED = re.compile(r"%\^%#.*?%\^%#|%\$%\$.*?%\$%\$|\$(?:1[a-d]|c\$3|h\$\d)\$\S+")
-SECRET_AFTER = {  # keyword -> the words that may stand between it and the secret
+SECRET_AFTER = {  # keyword -> the words that may stand between it and the secret ('<n>': any number, a key id)
     "password": "cipher simple hash irreversible-cipher plain encrypted 0 5 6 7 8 9 level",  # nosec B105  # modifier words, not a password
     "passwd": "0 5 7",  # nosec B105  # modifier words, not a password
     "secret": "0 4 5 7 8 9 level",  # nosec B105  # modifier words, not a password
     "community": "read write cipher simple",
+    "securityname": "cipher simple",  # VRP/Comware trap hosts: a v1/v2c target's community
     "key": "cipher simple 0 6 7 authentication",
     "key-string": "0 6 7 cipher simple",
     "authentication-key": "0 7 cipher simple md5",
+    "message-digest-key": "<n> md5 0 7",
     "server-key": "0 7",
     "shared-key": "cipher simple 0 7",
     "pre-shared-key": "cipher simple 0 6 7 ascii hex",
     "wpa-psk": "ascii hex 0 7",
 }
 SECRET_AFTER_WORDS = {k: frozenset(v.split()) for k, v in SECRET_AFTER.items()}
-NOT_A_SECRET = frozenset({"chain", "config-key", "generate", "exchange", "pair", "encryption", "mode", "recovery"})
-CRYPTO = re.compile(r"(?i)^(?:md5|sha\d*|sha-\d+|des\d*|3des|aes\d*|aes-\d+)$")  # SNMPv3 auth/priv algorithms
+SNMP_ONLY = frozenset({"community", "securityname"})  # 'set community 1:2' in a route-map is routing, not a secret
+NOT_A_SECRET = frozenset({"chain", "config-key", "generate", "exchange", "pair", "encryption", "mode", "recovery",
+                          "strength-check", "complexity-check", "rsa", "dsa", "ecdsa", "ed25519"})
+CRYPTO = re.compile(r"(?i)^(?:md5|sha\d*|sha-\d+|des\d*|3des|aes\d*|aes-\d+|hmac-sha\d*|hmac-md5)$")  # auth/priv algorithms
 TOKEN = re.compile(r"\S+")
 API_SECRET = re.compile(r"(?i)(\"?(?:password|passwd|token|secret)\"?\s*[:=]\s*\"?)([^\s\",}]+)")
+# `snmp-server host ADDR [vrf V] [informs|traps] [version 1|2c|3 [auth|noauth|priv]] COMMUNITY ...` (IOS, NX-OS):
+# the community sits after the address and its modifiers (Oxidized's ios and nxos models mask it the same way)
+SNMP_HOST = re.compile(r"(?i)^(\s*snmp-server host \S+(?: vrf \S+)?(?: informs?| traps?)?"
+                       r"(?: version (?:1|2c|3(?: auth| noauth| priv)?))? )(\S+)")
+
+
+def _is_number(word: str) -> bool:
+    return word.isdigit()
 
 
 def _secret_spans(line: str) -> list[tuple[int, int]]:
     """Where the secrets of one line are: the value after a keyword and its modifiers, the keys after an SNMPv3
-    `auth <algorithm>` / `priv <algorithm>` (Comware: `authentication-mode` / `privacy-mode`)."""
+    `auth <algorithm>` / `priv [<algorithm> [<bits>]]` (Comware: `authentication-mode` / `privacy-mode`)."""
     tokens = [(m.start(), m.end(), m.group().lower()) for m in TOKEN.finditer(line)]
+    snmp_line = bool(tokens) and tokens[0][2].startswith("snmp")
     spans = []
     for i, (_s, _e, word) in enumerate(tokens):
         if word in SECRET_AFTER_WORDS:
+            if word in SNMP_ONLY and not snmp_line:
+                continue
+            modifiers = SECRET_AFTER_WORDS[word]
             j = i + 1
-            while j < len(tokens) and tokens[j][2] in SECRET_AFTER_WORDS[word]:
+            while j < len(tokens) and (tokens[j][2] in modifiers or ("<n>" in modifiers and _is_number(tokens[j][2]))):
                 j += 2 if tokens[j][2] == "level" else 1  # 'level 15'
             if j < len(tokens) and tokens[j][2] not in NOT_A_SECRET and not re.fullmatch(r"\d{1,2}", tokens[j][2]):
                 spans.append(tokens[j][:2])
-        elif word in ("auth", "priv", "authentication-mode", "privacy-mode") and i + 2 < len(tokens) \
-                and CRYPTO.match(tokens[i + 1][2]):
-            spans.append(tokens[i + 2][:2])
+        elif word in ("auth", "authentication-mode") and i + 2 < len(tokens) and (
+                CRYPTO.match(tokens[i + 1][2]) or (word == "authentication-mode" and tokens[i + 1][2] == "simple")):
+            j = i + 2  # SNMPv3 'auth md5 KEY'; VRP OSPF/IS-IS 'authentication-mode md5 1 cipher KEY', 'simple plain KEY'
+            if j < len(tokens) and _is_number(tokens[j][2]):
+                j += 1
+            while j < len(tokens) and tokens[j][2] in ("cipher", "plain", "simple"):
+                j += 1
+            if j < len(tokens):
+                spans.append(tokens[j][:2])
+        elif word in ("priv", "privacy-mode") and snmp_line and any(t[2] in ("auth", "authentication-mode")
+                                                                    for t in tokens[:i]):
+            j = i + 1  # NX-OS prints 'priv KEY' for DES, 'priv aes-128 KEY'; IOS 'priv aes 128 KEY'
+            if j < len(tokens) and CRYPTO.match(tokens[j][2]):
+                j += 1
+                if j < len(tokens) and tokens[j][2] in ("128", "192", "256"):
+                    j += 1
+            if j < len(tokens):
+                spans.append(tokens[j][:2])
     return spans
 
 
 def _mask_line(line: str) -> str:
     for start, end in sorted(_secret_spans(line), reverse=True):
         line = line[:start] + MASK + line[end:]
-    return line
+    return SNMP_HOST.sub(lambda m: m.group(1) + (m.group(2) if m.group(2) == MASK else MASK), line)
 
 
 def register(secret: str) -> None:

@@ -6,6 +6,7 @@ import sys
 
 from invoke import Collection, task
 
+from .backup import backup_ns
 from .common import guard_collection
 from .inspect import inspect_ns
 from .inventory import check, export, inventory_ns
@@ -110,4 +111,5 @@ ns.add_collection(lab_ns)
 ns.add_collection(inspect_ns)
 ns.add_collection(report_ns)
 ns.add_collection(evidence_ns)
+ns.add_collection(backup_ns)
 guard_collection(ns)

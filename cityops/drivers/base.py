@@ -125,7 +125,8 @@ def config_reader(platform: str, end: str | None, noise: tuple[str, ...] = (), s
         if end_line and not end_line.match(body[-1].strip()):
             raise refuse(platform, f"configuration incomplete: it does not end with its end marker ({end})", body[-1])
         kept = [ln for ln in body if not any(n.search(ln) for n in noise_lines)]
-        return Config(redact.text("\n".join(kept) + "\n"), len(body) - len(kept))
+        full = "\n".join(kept) + "\n"
+        return Config(redact.text(full), len(body) - len(kept), full)
 
     return read
 

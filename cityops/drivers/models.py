@@ -101,6 +101,9 @@ class Config:
 
     text: str
     noise_lines: int
+    # the listing as printed, noise dropped but secrets kept: only ever encrypted (the backup's full copy, which can
+    # restore a dead device) or keyed-hashed, never written, logged or shown; kept out of repr for that reason
+    full: str = field(default="", repr=False, compare=False)
 
 
 @dataclass(frozen=True)

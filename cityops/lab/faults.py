@@ -100,6 +100,7 @@ KINDS: dict[str, FaultKind] = {f.kind: f for f in (
     # configuration answers (for backups)
     FaultKind("empty_config", "配置输出为空", _NET, {}),
     FaultKind("truncated_config", "配置输出被截断", _NET, {}),
+    FaultKind("desync_prompt", "长输出中途出现提示符（会话失步）", ("network_cli",), {}),
 )}
 
 

@@ -156,6 +156,9 @@ def load_or_make_credentials(lab: LabDir, hosts: list[Host]) -> dict:
                 user = "USERID" if key == "bmc_credential" else USERNAMES.get(family, "opsadmin")
                 existing[name] = {"username": user, "password": secrets.token_urlsafe(15)}
                 changed = True
+    if "backup_vault" not in existing:  # the key of the backups' encrypted full copies (cityops/backup/vault.py)
+        existing["backup_vault"] = {"username": "cityops", "password": secrets.token_urlsafe(32)}
+        changed = True
     if changed or not lab.credentials_file.exists():
         text = "# Lab-only credentials written by `invoke lab.up`. Never commit; never reuse outside the lab.\n"
         write_atomic(lab.credentials_file, (text + yaml.safe_dump(existing, sort_keys=True)).encode(), 0o600)

@@ -87,6 +87,26 @@ class Platform:
     def exit(self, s: Session, args) -> str:
         raise Disconnect()
 
+    def save(self, s: Session, args) -> str:
+        """`save` / `write memory` / `copy running-config startup-config`: the running changes become the startup."""
+        config = s.state.get("config_state")
+        if config is not None:
+            config.save(s.dev.name)
+        return self.saved_message
+
+    saved_message = "Info: The current configuration was saved to the device successfully."
+
+    @staticmethod
+    def startup(handler: Handler) -> Handler:
+        """The startup configuration's handler: the running one's, rendered with the saved changes."""
+        def render(s: Session, args) -> str:
+            s.state["config_which"] = "startup"
+            try:
+                return handler(s, args)
+            finally:
+                s.state.pop("config_which", None)
+        return render
+
     # -- dispatch ---------------------------------------------------------------
     def match(self, s: Session, tokens: list[str]):
         """The command whose keywords the tokens abbreviate; more keywords, then more exact words, win."""
@@ -113,6 +133,10 @@ class Platform:
         tokens = text.split()
         found = self.match(s, tokens)
         if found is None:
+            config = s.state.get("config_state")
+            if s.mode == "system" and config is not None:  # configuration mode: a configuration line
+                config.enter(s.dev.name, text)
+                return ""
             position = _first_bad_position(self, s, text)
             return self.unknown(s, text, position)
         words, handler = found

@@ -12,6 +12,7 @@ from .vrp import cipher, config_answer
 
 
 class Comware(Platform):
+    saved_message = "Validating file. Please wait...\nSaved the current configuration to mainboard device successfully."
     name = "hp_comware"
     more = "---- More ----"
     more_erase = "\x1b[16D                \x1b[16D"
@@ -20,7 +21,8 @@ class Comware(Platform):
         add = self.add
         add("display version", self.version)
         add("display current-configuration", self.config)
-        add("display saved-configuration", self.config)
+        add("display saved-configuration", self.startup(self.config))
+        add("save", self.save)
         add("display cpu-usage", self.cpu)
         add("display memory", self.memory)
         add("display power", self.power)

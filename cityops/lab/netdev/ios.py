@@ -6,10 +6,12 @@ from typing import ClassVar
 
 from .cli import Disconnect, Platform, Session
 from .device import now_text, uptime_text
+from .planted import plain, type7
 from .vrp import cipher, config_answer
 
 
 class Ios(Platform):
+    saved_message = "Building configuration...\n[OK]"
     name = "cisco_ios"
     more = " --More-- "
     more_erase = "\x08" * 10 + " " * 10 + "\x08" * 10
@@ -22,7 +24,9 @@ class Ios(Platform):
         modes = ("user", "system")
         add("show version", self.version, modes)
         add("show running-config", self.config, modes)
-        add("show startup-config", self.config, modes)
+        add("show startup-config", self.startup(self.config), modes)
+        add("write memory", self.save, modes)
+        add("copy running-config startup-config", self.save, modes)
         add("show processes cpu", self.cpu, modes)
         add("show memory statistics", self.memory, modes)
         add("show environment all", self.environment, modes)
@@ -81,7 +85,9 @@ class Ios(Platform):
                  "!", "version 16.9", "service timestamps log datetime msec localtime", "service password-encryption",
                  "!", f"hostname {d.name}", "!", "clock timezone BJT 8 0", "!",
                  f"enable secret 9 $9${cipher(d.name, 'enable')[4:30]}", "!",
-                 f"username {d.username} privilege 15 secret 9 $9${cipher(d.name, 'user')[4:30]}", "!"]
+                 f"username {d.username} privilege 15 secret 9 $9${cipher(d.name, 'user')[4:30]}",
+                 f"username backup privilege 1 password 7 {type7(plain(d.name, 'backup-user'))}", "!",
+                 f"tacacs-server key 7 {type7(plain(d.name, 'tacacs'), 11)}", "!"]
         for p in s.health.ports:
             lines += [f"interface {p.name}", f" description {p.description}" if p.description else " no description"]
             lines.append(f" ip address {d.address} 255.255.0.0" if p.name.endswith("/0") else " no ip address")
@@ -155,6 +161,7 @@ class Ios(Platform):
 
 
 class Nxos(Ios):
+    saved_message = "[########################################] 100%\nCopy complete."
     """NX-OS on the MDS 9148 FC switches."""
 
     name = "cisco_nxos"
@@ -176,7 +183,8 @@ class Nxos(Ios):
                  "feature ssh", f"hostname {d.name}", "",
                  f"username admin password 5 $5${cipher(d.name, 'user')[4:30]} role network-admin",
                  f"snmp-server user admin network-admin auth md5 0x{cipher(d.name, 'snmp').encode().hex()[:32]} "
-                 "localizedkey", "ntp server 127.0.0.1", "clock timezone BJT 8 0", ""]
+                 "localizedkey", f"snmp-server community {plain(d.name, 'community')} group network-operator",
+                 "ntp server 127.0.0.1", "clock timezone BJT 8 0", ""]
         for p in s.health.ports:
             lines += [f"interface {p.name}", "  no shutdown" if p.up else "  shutdown", ""]
         lines += ["line console", "line vty", "logging server 127.0.0.1 6"]

@@ -28,6 +28,7 @@ from ..statedir import LabDir
 from .appliances import BrocadeFos, F5Tmos, Sangfor, Topsec
 from .cli import Disconnect, Platform, Session
 from .comware import Comware
+from .configstate import ConfigState
 from .device import Device
 from .ios import Ios, Nxos
 from .storage import DsStation, HdsStation, InspurStorage, MgmtStation, OceanStor, VmaxStation
@@ -77,6 +78,7 @@ class NetdevServer:
         self.lab = lab
         self.devices = {e["name"]: Device(**e["device"]) for e in plan["devices"]}
         self.faults = FaultView(lab)
+        self.config_state = ConfigState(lab)
         self.listeners: dict[str, tuple[str, object]] = {}
         self.active: dict[str, int] = defaultdict(int)
         self.keys = {name: self._host_key(lab, dev) for name, dev in self.devices.items()}
@@ -146,6 +148,7 @@ class NetdevServer:
         platform = PLATFORMS[dev.platform]
         s = Session(dev, self.faults.of(dev.name), paging=platform.pages_by_default)
         s.state["vty"] = self.active[dev.name]
+        s.state["config_state"] = self.config_state
         try:
             if process.command:  # `ssh host "display version"`: one command, no prompt
                 out = await self.answer(platform, s, process.command)
@@ -178,6 +181,10 @@ class NetdevServer:
         if delay and line.strip():
             await asyncio.sleep(delay)
         out = platform.execute(s, line)
+        if "desync_prompt" in faults and out.count("\n") > 20:  # a prompt mid-output: the session out of step
+            lines = out.split("\n")
+            at = len(lines) * 2 // 5
+            out = "\n".join([*lines[:at], platform.prompt(s), *lines[at:]])
         if "garbage" in faults and line.strip():
             out = garble(out or "x" * 40)
         return out

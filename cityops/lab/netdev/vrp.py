@@ -11,6 +11,7 @@ import hashlib
 
 from .cli import Disconnect, Platform, Session
 from .device import now_text, uptime_text
+from .planted import cipher  # the renderers of other platforms import it from here
 
 VERSIONS = {
     "S7706": ("5.170", "V200R011C10SPC600"), "S5720": ("5.170", "V200R011C10SPC600"),
@@ -20,12 +21,6 @@ VERSIONS = {
     "S5731": ("8.180", "V200R019C10SPC500"), "CE6850": ("8.100", "V100R005C10SPC200"),
     "CE12808": ("8.180", "V200R005C10SPC800"),
 }
-
-
-def cipher(dev_name: str, what: str) -> str:
-    """A stable, secret-looking cipher text (never the lab password)."""
-    digest = hashlib.sha256(f"{dev_name}/{what}".encode()).hexdigest()
-    return f"%^%#{digest[:40]}%^%#"
 
 
 def vrp_config(s: Session) -> str:
@@ -85,7 +80,15 @@ def vrp_config(s: Session) -> str:
 
 
 def config_answer(s: Session, text: str) -> str:
-    """Faults that damage a configuration dump: empty, or cut off mid-way (no `return`)."""
+    """A configuration listing with the lines entered in configuration mode (the running ones, or the saved ones
+    for the startup listing) before its end marker; then the faults that damage a dump: empty, or cut off
+    mid-way (no `return`)."""
+    config = s.state.get("config_state")
+    extra = config.lines(s.dev.name, s.state.get("config_which", "running")) if config is not None else []
+    if extra:
+        lines = text.split("\n")
+        at = len(lines) - 1 if lines[-1].strip() in ("return", "end") else len(lines)
+        text = "\n".join(lines[:at] + extra + lines[at:])
     if "empty_config" in s.faults:
         return ""
     if "truncated_config" in s.faults:
@@ -110,7 +113,8 @@ class Vrp(Platform):
         add = self.add
         add("display version", self.version)
         add("display current-configuration", self.current_config)
-        add("display saved-configuration", self.current_config)
+        add("display saved-configuration", self.startup(self.current_config))
+        add("save", self.save)
         add("display cpu-usage", self.cpu)
         add("display memory-usage", self.memory)
         add("display power", self.power)

@@ -1,0 +1,128 @@
+"""Collecting one device's configurations and judging each capture complete before anything keeps it.
+
+A capture is kept only when all of these hold (Oxidized's and RANCID's users' worst complaint is a truncated
+config stored as good when the prompt got out of step):
+  1. the prompt came back after it (the connector returns an answer only at the prompt it learned at login;
+     no prompt within the time limit is a failure, not a capture);
+  2. no device error string in it (the driver's error markers: 'Error: Unrecognized command', '% Invalid input');
+  3. the driver's reader takes it: not empty, ending with the platform's end marker (VRP and Comware `return`,
+     IOS `end`), beginning with the header NX-OS always prints;
+  4. at least `MIN_LINES` lines;
+  5. no more than `max_drop` smaller (in lines) than the last good copy.
+A capture that fails any of them is quarantined with the reason; it never replaces the last good copy. After a
+quarantined capture the session is closed: what the device prints next may be the rest of this one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+
+from ..drivers import cli_driver
+from ..drivers.models import Config
+from ..inventory.model import Host
+from ..parsers import ParseError
+from ..transport import redact
+from ..transport.base import TransportConfig
+from ..transport.errors import ConnectFailure
+from ..transport.registry import open_session
+
+KINDS = {"running": "running_config", "startup": "startup_config"}  # what is kept -> the driver's getter
+MIN_LINES = 8
+MAX_DROP = 0.5
+
+CAUSES = {  # cause code -> Chinese, for the summary and the reports
+    "device_error": "设备返回错误信息", "empty": "配置输出为空", "incomplete": "配置输出不完整（无结束标记）",
+    "not_a_config": "输出不是配置文件", "too_small": "配置过短", "size_drop": "配置较上次大幅缩小",
+    "out_of_step": "会话已失步，未继续采集",
+}
+
+
+@dataclass
+class Capture:
+    host: str
+    kind: str  # running | startup
+    command: str
+    status: str  # ok | quarantined | failed | skipped
+    cause: str = ""  # a code of CAUSES or of transport.errors.CAUSES
+    detail: str = ""
+    config: Config | None = field(default=None, repr=False)
+    quarantine_text: str = field(default="", repr=False)  # masked: what was captured, for the engineer to see
+    seconds: float = 0.0
+
+    @property
+    def lines(self) -> int:
+        return self.config.text.count("\n") if self.config else 0
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.config.text.encode()).hexdigest() if self.config else ""
+
+
+def judge(host: str, kind: str, command: str, answer_text: str, failed: bool, reader, last: str | None,
+          max_drop: float = MAX_DROP) -> Capture:
+    """Decide whether one captured answer is a complete configuration; the reasons of checks 2-5 above."""
+    masked_raw = redact.text(answer_text)
+
+    def quarantined(cause: str, detail: str) -> Capture:
+        return Capture(host, kind, command, "quarantined", cause, detail, quarantine_text=masked_raw)
+
+    if failed:
+        first = next((ln.strip() for ln in answer_text.splitlines() if ln.strip()), "")
+        return quarantined("device_error", f"the device answered with an error: {first[:120]!r}")
+    if not answer_text.strip():
+        return quarantined("empty", "the device printed nothing for the configuration")
+    try:
+        config = reader(answer_text)
+    except ParseError as exc:
+        text = str(exc)
+        cause = "incomplete" if "incomplete" in text else "empty" if "empty" in text else "not_a_config"
+        return quarantined(cause, text.split(": ", 1)[-1][:300])
+    lines = config.text.count("\n")
+    if lines < MIN_LINES:
+        return quarantined("too_small", f"{lines} lines (fewer than {MIN_LINES})")
+    if last:
+        before = last.count("\n")
+        if before and lines < before * (1 - max_drop):
+            return quarantined("size_drop", f"{lines} lines against {before} in the last good copy "
+                                            f"(-{100 - 100 * lines // before}%, more than {int(max_drop * 100)}%)")
+    return Capture(host, kind, command, "ok", config=config)
+
+
+def collect(h: Host, config: TransportConfig, deadline: float, last: dict[str, str | None],
+            max_drop: float = MAX_DROP) -> list[Capture]:
+    """Every configuration the host's platform keeps, over one session; a failure ends the host's captures."""
+    driver = cli_driver(str(h.get("platform")))
+    kinds = [k for k, g in KINDS.items() if driver is not None and g in driver.getters]
+    out: list[Capture] = []
+    session = None
+    try:
+        session = open_session(h, config, deadline)
+        for i, kind in enumerate(kinds):
+            getter = driver.getter(KINDS[kind])
+            t0 = time.monotonic()
+            try:
+                answer = session.run(getter.command)
+            except ConnectFailure as exc:
+                out.append(Capture(h.name, kind, getter.command, "failed", exc.cause, exc.detail or exc.chinese,
+                                   seconds=time.monotonic() - t0))
+                out += [Capture(h.name, k, driver.getter(KINDS[k]).command, "skipped", exc.cause,
+                                "the session was lost before this capture") for k in kinds[i + 1:]]
+                break
+            c = judge(h.name, kind, getter.command, answer.stdout, not answer.ok, getter.read, last.get(kind),
+                      max_drop)
+            c.seconds = time.monotonic() - t0
+            out.append(c)
+            if c.status != "ok":
+                out += [Capture(h.name, k, driver.getter(KINDS[k]).command, "skipped", "out_of_step",
+                                f"not asked: the {kind} capture was quarantined and the session may be out of step")
+                        for k in kinds[i + 1:]]
+                break
+    except ConnectFailure as exc:
+        out = [Capture(h.name, k, driver.getter(KINDS[k]).command, "failed", exc.cause, exc.detail or exc.chinese)
+               for k in kinds]
+    finally:
+        if session is not None:
+            session.close()
+    return out

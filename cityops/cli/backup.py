@@ -1,0 +1,172 @@
+"""`invoke backup`: the configurations of the selected devices into the store; status, history and restore."""
+
+from __future__ import annotations
+
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from invoke import Collection, Exit, task
+
+from ..errors import EXIT_FINDINGS, EXIT_TOOL, BadInput, one_line
+from .common import SelectionTask, load, selection, selection_task, warn_problems
+
+PATH_HELP = {"backups": "backups root: configs/ (the git store), vault/ (encrypted copies), quarantine/ "
+                        "(default ./backups)", "reports": "reports directory (default ./reports)"}
+
+
+def paths(backups="backups", reports="reports"):
+    from ..backup.run import Paths
+
+    return Paths(root=Path(backups), reports=Path(reports))
+
+
+class Progress:
+    """A progress bar on a terminal (rich), a line every few seconds in a log (cron)."""
+
+    def __init__(self):
+        self.tty = sys.stderr.isatty()
+        self.bar = self.task = None
+        self.last = 0.0
+
+    def __call__(self, tally) -> None:
+        c = tally.counts
+        line = (f"配置备份 {tally.done}/{tally.total} 台  已采集 {c['collected']}  变更 {c['changed'] + c['added']}  "
+                f"失败 {c['failed']}  隔离 {c['quarantined']}")
+        if self.tty:
+            if self.bar is None:
+                from rich.console import Console
+                from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+                self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                    TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+                self.bar.start()
+                self.task = self.bar.add_task(line, total=tally.total)
+            self.bar.update(self.task, completed=tally.done, description=line)
+            if tally.done == tally.total:
+                self.bar.stop()
+            return
+        t = time.monotonic()
+        if tally.done == tally.total or t - self.last >= 5.0:
+            self.last = t
+            print(line, file=sys.stderr, flush=True)
+
+
+@selection_task(name="run", default=True, help={
+    **PATH_HELP, "kind": "config (the only kind yet; db and files come with their issue)",
+    "workers": "devices collected at once (default 50)", "host_timeout": "seconds allowed per device (default 120)",
+    "max_drop": "quarantine a configuration this much smaller than the last good one (default 0.5 = 50%)",
+    "lab": "lab state directory (default .cityops/lab)", "operator": "who runs it (default $CITYOPS_INSPECTOR or "
+    "the login name)"})
+def run(c, bureau=None, lot=None, site=None, zone=None, class_=None, subsystem=None, host=None, limit=None,
+        kind="config", workers=50, host_timeout=120.0, max_drop=0.5, backups="backups", reports="reports",
+        lab=None, operator="", inventory=None):
+    """Back up the selected devices' configurations. Exit 0 all kept, 1 quarantined, 2 not collected, 3 tool failure."""
+    from ..backup.run import backup
+
+    if kind != "config":
+        raise BadInput(f"--kind '{one_line(kind, 20)}': only 'config' is backed up yet")
+    if not 0 < float(max_drop) < 1:
+        raise BadInput(f"--max-drop {max_drop}: a fraction between 0 and 1")
+    inv = load(inventory)
+    warn_problems(inv)
+    sel = selection(inv, bureau=bureau, lot=lot, site=site, zone=zone, class_=class_, subsystem=subsystem,
+                    host=host, limit=limit)
+    try:
+        out = backup(inv, sel.hosts, selection=sel.criteria or {"all": True}, paths=paths(backups, reports),
+                     lab_dir=Path(lab) if lab else None, workers=int(workers), host_timeout=float(host_timeout),
+                     max_drop=float(max_drop), operator=operator, progress=Progress())
+    except BadInput:
+        raise
+    except Exception:
+        traceback.print_exc()
+        raise Exit("cityops: backup failed (tool error, exit 3)", code=EXIT_TOOL) from None
+    s = out.tally.counts
+    for line in out.recovered:
+        print(f"store recovered: {line}")
+    print(f"backup {out.run_id}: {out.tally.total} devices — collected {s['collected']}, changed "
+          f"{s['changed'] + s['added']} (new {s['added']}), unchanged {s['unchanged']}, failed {s['failed']}, "
+          f"quarantined {s['quarantined']}, secret changed {s['secret_changed']}, removed {s['removed']}, "
+          f"no reader yet {s['unsupported']} ({out.status})")
+    print(f"commit: {out.commit or 'none (nothing changed)'}; records: {out.run_dir}/")
+    if out.vault_problem:
+        print(f"cityops: encrypted copies not kept: {out.vault_problem}", file=sys.stderr)
+    if out.exit_status:
+        raise Exit(code=out.exit_status)
+
+
+@selection_task(help={**PATH_HELP, "all": "list every device, not only those needing attention"})
+def status(c, bureau=None, lot=None, site=None, zone=None, class_=None, subsystem=None, host=None, limit=None,
+           backups="backups", reports="reports", all=False, inventory=None):
+    """Last good backup of every selected device and its age; exit 1 if any is stale, failing or never taken."""
+    from ..backup.history import STATE_NAMES
+    from ..backup.history import status as device_status
+
+    inv = load(inventory)
+    sel = selection(inv, bureau=bureau, lot=lot, site=site, zone=zone, class_=class_, subsystem=subsystem,
+                    host=host, limit=limit)
+    rows = device_status(sel.hosts, paths(backups, reports))
+    bad = [r for r in rows if r.bad]
+    for r in rows if all else bad:
+        age = f"{r.age_hours:.0f} h" if r.age_hours is not None else "-"
+        print(f"{r.host:<28} {r.kind:<8} {STATE_NAMES[r.state]:<8} last good {r.last_good or '-':<26} age {age:<7}"
+              f"{' cause ' + r.cause if r.cause and r.state != 'ok' else ''}")
+    print(f"{len(rows)} configurations: {len(rows) - len(bad)} current, {len(bad)} need attention")
+    if bad:
+        raise Exit(code=EXIT_FINDINGS)
+
+
+def one_host(inv, name: str):
+    if name not in inv.hosts:
+        raise BadInput(f"host '{one_line(name, 60)}' is not in the inventory")
+    return inv.hosts[name]
+
+
+@task(klass=SelectionTask, help={**PATH_HELP, "host": "the device",
+                                "from_": "older version: date or ISO time (default: the one before)",
+            "to": "newer version (default: the newest)", "kind": "running | startup", "inventory": "inventory dir"})
+def diff(c, host, from_=None, to=None, kind="running", backups="backups", reports="reports", inventory=None):
+    """What changed in a device's configuration (masked): by default its last change."""
+    from ..backup.history import diff as store_diff
+
+    inv = load(inventory)
+    text = store_diff(one_host(inv, host), paths(backups, reports), from_, to, kind)
+    print(text if text else f"{host}: no change between those versions", end="" if text else "\n")
+
+
+@task(help={**PATH_HELP, "host": "the device", "at": "date or ISO time (default: the newest)",
+            "kind": "running | startup", "inventory": "inventory dir"})
+def show(c, host, at=None, kind="running", backups="backups", reports="reports", inventory=None):
+    """A device's configuration (masked) as it was on a day."""
+    from ..backup.history import show as store_show
+
+    inv = load(inventory)
+    head, text = store_show(one_host(inv, host), paths(backups, reports), at, kind)
+    print(f"# {head}")
+    print(text, end="")
+
+
+@task(name="restore-file", help={**PATH_HELP, "host": "the device", "at": "date or ISO time (default: the newest)",
+                                 "out": "file to write (default ~/cityops-restore/HOST-TIME.cfg); never inside "
+                                        "the project or the store", "kind": "running | startup",
+                                 "lab": "lab state directory (the lab's vault key)", "operator": "who asks",
+                                 "inventory": "inventory dir"})
+def restore_file(c, host, at=None, out=None, kind="running", backups="backups", reports="reports", lab=None,
+                 operator="", inventory=None):
+    """Decrypt a device's full configuration (with its secrets) into a 0600 file, for restoring the device."""
+    from ..backup.history import restore_file as restore
+    from ..inspect.session import transport_config
+    from ..timeutil import now
+    from ..transport.audit import AuditLog
+
+    inv = load(inventory)
+    p = paths(backups, reports)
+    audit = AuditLog(p.reports / "audit" / f"{now():%Y-%m}.jsonl", "restore-file", operator)
+    config = transport_config(audit, Path(lab) if lab else None)
+    target = restore(one_host(inv, host), p, config.credentials, at, Path(out) if out else None, Path.cwd(),
+                     audit, kind)
+    print(f"{host}: full configuration written to {target} (mode 0600; contains secrets — delete it when done)")
+
+
+backup_ns = Collection("backup", run, status, diff, show, restore_file)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from cityops import drivers
 from cityops.backup.history import diff, restore_file, show, status
 from cityops.backup.run import Paths, backup
 from cityops.backup.store import ConfigStore
@@ -79,14 +80,14 @@ def test_two_runs_in_a_row_the_second_commits_nothing(lab, paths):
     first = run(lab, paths)
     assert first.exit_status == 0 and first.commit, first.tally.counts
     c = first.tally.counts
-    assert c["collected"] == c["added"] == 16 and c["failed"] == c["quarantined"] == 0
-    assert c["unsupported"] == 7  # Topsec, FOS, storage, web appliances: listed, not silently left out
+    assert c["collected"] == c["added"] == 17 and c["failed"] == c["quarantined"] == 0
+    assert c["unsupported"] == 6  # FOS, storage, web appliances: listed, not silently left out
     store = ConfigStore(paths.store)
     assert len(store.log()) == 2  # the store's own first commit, and this run's
     assert "gxj/dzzw/lab-vrp-core.cfg" in store.files() and "gxj/dzzw/lab-ios-rt.startup.cfg" in store.files()
     second = run(lab, paths)
     assert second.commit is None and second.exit_status == 0
-    assert second.tally.counts["unchanged"] == 16 and len(store.log()) == 2
+    assert second.tally.counts["unchanged"] == 17 and len(store.log()) == 2
 
 
 def test_one_change_on_one_device_is_one_commit_with_exactly_that_diff(lab, paths, configured):
@@ -158,10 +159,10 @@ def test_the_lab_plants_every_secret_it_lists(lab, paths):
     """The planted list is what the renderers really print (so the test below looks for the right strings)."""
     inv, state = lab
     cfg = transport_config(AuditLog(state.path / "engineer-audit.jsonl"), state.path)
-    for name in ("lab-vrp-core", "lab-h3c-fl", "lab-ios-rt", "lab-mds"):
+    for name in ("lab-vrp-core", "lab-h3c-fl", "lab-ios-rt", "lab-mds", "lab-topsec"):
         h = inv.hosts[name]
         s = open_session(h, cfg)
-        command = "show running-config" if h.get("platform").startswith("cisco") else "display current-configuration"
+        command = drivers.get(h.get("platform")).getter("running_config").command
         raw = s.run(command).stdout
         s.close()
         for _secret, printed in planted(h.get("platform"), name):
@@ -250,7 +251,7 @@ def test_kill_9_mid_run_leaves_the_store_whole(lab, paths, lab_fault):
     ok, report = store.fsck()
     assert ok, report
     after = run(lab, paths)
-    assert after.status == "complete" and after.tally.counts["collected"] == 16
+    assert after.status == "complete" and after.tally.counts["collected"] == 17
     ok, report = store.fsck()
     assert ok, report
     assert set(store.files()) == set(before) and not store.git("status", "--porcelain").strip()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from . import topsec_tos
-from .base import Driver, Getter
+from .base import Driver, Getter, config_reader
 
 
 class SangforVpn(Driver):
@@ -21,4 +21,5 @@ class SangforVpn(Driver):
         "health": Getter("show system status", topsec_tos.health),
         "signatures": Getter("show signature", topsec_tos.signatures),
         "alarms": Getter("show alarm", topsec_tos.alarms),
+        "running_config": Getter("show running-config", config_reader("sangfor_vpn", r"^end$")),  # modelled
     }

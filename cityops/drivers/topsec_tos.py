@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from typing import ClassVar
 
-from .base import Driver, Getter, nonempty, refuse
+from .base import Driver, Getter, config_reader, nonempty, refuse
 from .models import Health, Part
 
 PLATFORM = "topsec_tos"
@@ -76,4 +76,6 @@ class TopsecTos(Driver):
         "signatures": Getter("ips signature show", signatures),
         "av_signatures": Getter("av signature show", signatures),
         "alarms": Getter("system alarm show", alarms),
+        # the listing TOS prints ends with '#end' (modelled, like the rest of this driver)
+        "running_config": Getter("show-running", config_reader(PLATFORM, r"^#end$")),
     }

@@ -41,6 +41,8 @@ class CliSession(Session):
                     allow_agent=False, fast_cli=True, read_timeout_override=timeout,  # bounds the login's reads
                     sock=self.tcp())
                 self.conn.read_timeout_override = None  # from here each command's own read_timeout applies
+                if not self.conn.base_prompt:  # netmiko's generic driver (Topsec, Sangfor) learns no prompt: without
+                    self.conn.set_base_prompt(pri_prompt_terminator="#", alt_prompt_terminator=">")  # it any '#' ends
                 self._sync(timeout)
         except Exception as exc:
             failure = self.failure(exc)

@@ -46,4 +46,6 @@ def planted(platform: str, name: str) -> list[tuple[str, str]]:
                 (plain(name, "tacacs"), type7(plain(name, "tacacs"), 11))]
     if platform == "cisco_nxos":
         return same(cipher(name, "user")[4:30], cipher(name, "snmp").encode().hex()[:32], plain(name, "community"))
+    if platform in ("topsec_tos", "sangfor_vpn"):
+        return same(cipher(name, "admin")[4:-4], cipher(name, "snmp")[4:24])
     return []

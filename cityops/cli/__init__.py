@@ -52,6 +52,7 @@ def demo(c):
             if r["status"] == "fail":
                 print(f"finding on {r['host']}: {r['check_id']} {r['message']} — 整改建议：{r['remedy']}")
         print(control.set_fault(lab, inv, victim, "", clear=True))
+        backups(inv, every, victim)
         from ..report.build import make_report
 
         made = make_report(Path("reports"), inv, run_ids=[run.run_id, again.run_id])
@@ -61,6 +62,41 @@ def demo(c):
     finally:
         if started:
             print(f"lab down: stopped {control.summarize(control.down(lab))}")
+
+
+def backups(inv, every: list, victim: str) -> None:
+    """The day's configuration backup of the estate; then an engineer's change on one switch, and its diff."""
+    from pathlib import Path
+
+    from ..backup.history import diff
+    from ..backup.run import Paths, backup
+    from ..inspect.session import transport_config
+    from ..transport.audit import AuditLog
+    from ..transport.registry import open_session
+    from .backup import Progress as BackupProgress
+
+    def summary(out) -> str:
+        c = out.tally.counts
+        return (f"{out.tally.total} devices — collected {c['collected']}, changed {c['changed'] + c['added']}, "
+                f"unchanged {c['unchanged']}, failed {c['failed']}, quarantined {c['quarantined']}, no reader yet "
+                f"{c['unsupported']}; commit {(out.commit or 'none')[:12]}")
+
+    from ..lab.netdev.configstate import ConfigState
+    from ..lab.statedir import LabDir
+
+    ConfigState(LabDir()).clear(victim)  # the change below is made afresh on every demo
+    first = backup(inv, every, selection={"all": True}, progress=BackupProgress())
+    print(f"configuration backup {first.run_id}: {summary(first)}")
+    h = inv.hosts[victim]
+    session = open_session(h, transport_config(AuditLog(Path("reports") / "audit" / "demo-engineer.jsonl")))
+    try:
+        for command in ("system-view", "snmp-agent sys-info location 电子政务机房-B2", "return"):
+            session.run(command)
+    finally:
+        session.close()
+    second = backup(inv, [h], selection={"host": victim})
+    print(f"after a change on {victim}: {summary(second)}")
+    print(diff(h, Paths(), None, None), end="")
 
 
 def periodic(inv, lot: str) -> None:

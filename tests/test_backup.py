@@ -257,3 +257,68 @@ def test_kill_9_mid_run_leaves_the_store_whole(lab, paths, lab_fault):
     assert set(store.files()) == set(before) and not store.git("status", "--porcelain").strip()
     for rel, text in before.items():
         assert store.read(rel) == text  # nothing changed on the devices: every copy as it was
+
+
+def test_the_command_line(lab, tmp_path, lab_fault):
+    """As an engineer runs it: exit statuses, the summary line, status, diff and show; bad input in one line."""
+    from .conftest import run_invoke
+
+    _inv, state = lab
+    common = ["--inventory", str(LAB_INV), "--backups", str(tmp_path / "b"), "--reports", str(tmp_path / "r")]
+    never = run_invoke("backup.status", *common, "--host", "lab-ios-rt")
+    assert never.returncode == 1 and "从未备份" in never.stdout
+    ok = run_invoke("backup", *common, "--lab", str(state.path), "--host", "lab-ios-rt,lab-h3c-fl")
+    assert ok.returncode == 0, ok.stderr
+    assert "collected 4, changed 4 (new 4)" in ok.stdout and "commit: " in ok.stdout
+    current = run_invoke("backup.status", *common, "--host", "lab-ios-rt,lab-h3c-fl", "--all")
+    assert current.returncode == 0 and current.stdout.count("正常") == 4, current.stdout
+    lab_fault("lab-h3c-fl", "truncated_config")
+    bad = run_invoke("backup", *common, "--lab", str(state.path), "--host", "lab-h3c-fl")
+    assert bad.returncode == 1 and "quarantined 1" in bad.stdout
+    failing = run_invoke("backup.status", *common, "--host", "lab-h3c-fl")
+    assert failing.returncode == 1 and "最近一次被隔离" in failing.stdout and "incomplete" in failing.stdout
+    shown = run_invoke("backup.show", *common, "--host", "lab-ios-rt")
+    assert shown.returncode == 0 and shown.stdout.rstrip().endswith("end") and "secret 9 ******" in shown.stdout
+    nodiff = run_invoke("backup.diff", *common, "--host", "lab-ios-rt")
+    assert nodiff.returncode == 0 and "no change" in nodiff.stdout
+    for args, message in ((["backup.diff", "--host", "../../etc/passwd"], "is not in the inventory"),
+                          (["backup.show", "--host", "lab-ios-rt", "--at", "tomorrow"], "not a date"),
+                          (["backup", "--kind", "db"], "only 'config'"),
+                          (["backup", "--max-drop", "2"], "a fraction between 0 and 1")):
+        out = run_invoke(*args, *common)
+        assert out.returncode == 4 and message in out.stderr and "Traceback" not in out.stderr, (args, out.stderr)
+
+
+def test_the_monthly_ledger_carries_the_backups(lab, paths, lab_fault):
+    """运维台账: every backup run of the lot and each failed or quarantined capture, verified like a run."""
+    from docx import Document
+    from openpyxl import load_workbook
+
+    from cityops.inspect.session import inspect
+    from cityops.report.ledger import make_ledger
+    from cityops.report.runs import parse_period
+    from cityops.timeutil import now
+
+    inv, state = lab
+    inspect(inv, [inv.hosts["lab-ios-rt"]], cadence="daily", selection={"host": "lab-ios-rt"},
+            reports=paths.reports, lab_dir=state.path)
+    good = run(lab, paths, hosts=["lab-ios-rt", "lab-h3c-fl"])
+    lab_fault("lab-h3c-fl", "empty_config")
+    bad = run(lab, paths, hosts=["lab-ios-rt", "lab-h3c-fl"])
+    made = make_ledger(paths.reports, inv, "6_10", parse_period(f"{now():%Y-%m}"))
+    wb = load_workbook(made.xlsx, read_only=True)
+    runs = {r[0]: r for r in list(wb["配置备份记录"].iter_rows(values_only=True))[1:]}
+    assert set(runs) == {good.run_id, bad.run_id}
+    assert runs[good.run_id][3:8] == (2, 4, 4, 0, 0) and runs[bad.run_id][3:8] == (2, 2, 0, 0, 1)
+    assert runs[bad.run_id][8] == "完成"
+    problems = list(wb["配置备份异常"].iter_rows(values_only=True))[1:]
+    assert [(r[1], r[2], r[3]) for r in problems] == [("lab-h3c-fl", "当前配置", "已隔离（输出不完整）")]
+    assert problems[0][4].startswith("配置输出为空")
+    text = "\n".join(p.text for p in Document(made.docx).paragraphs)
+    assert "配置备份记录" in text and "涉及设备 2 台" in text
+    # a results file rewritten after the run was sealed: the ledger says so and uses none of its lines
+    results = bad.run_dir / "results.jsonl"
+    results.write_text(results.read_text().replace("quarantined", "ok"))
+    again = make_ledger(paths.reports, inv, "6_10", parse_period(f"{now():%Y-%m}"))
+    rows = {r[0]: r for r in list(load_workbook(again.xlsx, read_only=True)["配置备份记录"].iter_rows(values_only=True))[1:]}
+    assert rows[bad.run_id][3] == 0 and rows[bad.run_id][8].startswith("校验失败")

@@ -2,9 +2,10 @@
 
 The run leaves `reports/backups/<run-id>/` like an inspection run: `results.jsonl` (a line per device and
 configuration: status, cause, lines, sha256 of the masked text and of the encrypted copy, changed or not) and
-`manifest.json` (written `running` first, sealed at the end with every file's sha256 and registered in
-`reports/registers/backups.jsonl`, a hash chain). The store gets at most one commit per run, none when nothing
-significant changed; the quarantine keeps (masked) what failed its checks, never in place of a good copy.
+`manifest.json` (written `running` first, sealed at the end with every file's sha256 and registered in the run
+register, `reports/registers/runs.jsonl`, a hash chain), read by the reports exactly as inspection runs are.
+The store gets at most one commit per run, none when nothing significant changed; the quarantine keeps
+(masked) what failed its checks, never in place of a good copy.
 
 Exit status: 0 every configuration kept, 1 something quarantined, 2 a device could not be collected (or the
 vault could not be used), 3 the tool itself failed.
@@ -29,7 +30,6 @@ from .. import platforms
 from ..drivers import cli_driver
 from ..errors import EXIT_FINDINGS, EXIT_UNINSPECTED
 from ..files import write_atomic
-from ..hashchain import HashChain
 from ..inspect import record
 from ..inspect.session import transport_config
 from ..inventory.model import Host, Inventory
@@ -41,7 +41,6 @@ from .vault import Vault, VaultError
 
 BACKUPS = Path("backups")  # configs/ (the git store), vault/ (encrypted full copies), quarantine/
 CONFIG_FAMILIES = ("network_cli", "appliance", "storage_cli")  # devices whose configuration the tender wants on file
-REGISTER = Path("registers") / "backups.jsonl"
 STATE = Path("state") / "backups.json"
 
 
@@ -121,7 +120,8 @@ def keep(c: Capture, h: Host, store: ConfigStore, vault: Vault | None, paths: Pa
     """Put one judged capture where it belongs and say what happened (a line of results.jsonl)."""
     rel = rel_path(h, c.kind)
     row = {"run_id": run_id, "host": h.name, "kind": c.kind, "command": c.command, "status": c.status,
-           "cause": c.cause, "detail": c.detail, "path": rel, "bureau": h.get("bureau"), "site": h.get("site"),
+           "cause": c.cause, "detail": c.detail, "path": rel, "bureau": h.get("bureau"), "lots": h.lots,
+           "site": h.get("site"), "display_name": h.get("display_name"),
            "platform": h.get("platform"), "seconds": round(c.seconds, 3), "time": now().isoformat(timespec="seconds")}
     if c.status == "quarantined":
         q = paths.quarantine / h.name / f"{run_id}.{c.kind}.cfg"
@@ -227,12 +227,15 @@ def backup(inv: Inventory, hosts: list[Host], *, selection: dict, paths: Paths |
                         "os_user": audit.user, "started": start.isoformat(timespec="seconds"), "ended": None,
                         "status": "running", "pid": os.getpid(), "store": str(paths.store),
                         "devices": len(todo), "unsupported": sorted(h.name for h in unsupported),
+                        "lots": sorted({lot for h in todo + unsupported for lot in h.lots}),
+                        "bureaus": sorted({str(h.get("bureau")) for h in todo + unsupported if h.get("bureau")}),
                         "recovered": recovered, "vault_problem": vault_problem}
             record.write_manifest(run_dir, manifest)
             results = record.ResultsFile(run_dir / "results.jsonl")
             for h in unsupported:
                 results.write({"run_id": run_id, "host": h.name, "kind": "running", "status": "unsupported",
-                               "cause": "no_reader", "platform": h.get("platform"),
+                               "cause": "no_reader", "platform": h.get("platform"), "bureau": h.get("bureau"),
+                               "lots": h.lots,
                                "detail": f"cityops has no configuration reader for platform {h.get('platform')} yet",
                                "time": now().isoformat(timespec="seconds")})
             status, reason, commit = "complete", "", None
@@ -296,10 +299,7 @@ def backup(inv: Inventory, hosts: list[Host], *, selection: dict, paths: Paths |
         counts = dict(tally.counts)
         manifest.update(ended=now().isoformat(timespec="seconds"), status=status, reason=reason, counts=counts,
                         commit=commit, seconds=round(time.monotonic() - t0, 2), results=len(rows))
-        record.write_manifest(run_dir, manifest)
-        HashChain(paths.reports / REGISTER, "配置备份登记簿").append({
-            "run_id": run_id, "status": status, "ended": manifest["ended"], "commit": commit,
-            "manifest_sha256": record.sha256_file(run_dir / "manifest.json")})
+        record.seal(run_dir, manifest)  # the run register every run is sealed in (reports/registers/runs.jsonl)
         exit_status = (EXIT_UNINSPECTED if counts["failed"] or status != "complete" or vault_problem
                        else EXIT_FINDINGS if counts["quarantined"] else 0)
         return BackupOutcome(run_id, run_dir, tally, commit, exit_status, status, recovered, vault_problem)

@@ -8,7 +8,9 @@ runs themselves:
   - 巡检记录: one line per run with its counts;
   - 问题处理记录: every problem's life, found → seen again → fixed (or still open);
   - 巡检明细 (XLSX): every result of every run.
-Backups, changes and faults join it as those records come to exist; a ledger never
+  - 配置备份记录: each configuration backup run of the lot's devices, and every failed or quarantined
+    capture with its cause (from reports/backups/, verified like the inspection runs).
+Database backups, changes and faults join it as those records come to exist; a ledger never
 prints a section for records that are not kept.
 """
 
@@ -20,6 +22,9 @@ from pathlib import Path
 from ..inventory.model import Inventory
 from ..terms import cadence_name, severity_name
 from . import cadence as cadence_mod
+from .backups import PROBLEM_HEADERS as BACKUP_PROBLEM_HEADERS
+from .backups import RUN_HEADERS as BACKUP_RUN_HEADERS
+from .backups import BackupRecords, backup_records
 from .build import previous_run, report_directory, stem
 from .render import MANUAL_HEADERS, MANUAL_WIDTHS, DetailSheet, checks_sheet, hosts_sheet, manual_rows, wording
 from .runs import Period, ReportError, find_runs
@@ -35,6 +40,7 @@ class LedgerFiles:
     docx: Path
     data: ReportData
     compliance: list[cadence_mod.CadenceCompliance]
+    backups: BackupRecords | None = None
 
 
 def problem_state(p: Problem) -> str:
@@ -107,10 +113,20 @@ def make_ledger(reports: Path, inv: Inventory, lot: str, period: Period, out: Pa
             runs_sheet.row(run_row(run, data.by_run.get(run.run_id, {})))
         for i, p in enumerate(data.problems, 1):
             problems_sheet.row(problem_row(i, p, data))
+        backups = backup_records(reports, lot, period)
+        if backups.runs:  # a ledger prints no section for records that are not kept
+            head.row(("配置备份", f"本期备份 {len(backups.runs)} 次，涉及设备 {backups.devices} 台，"
+                                 f"失败或隔离 {len(backups.problems)} 项"))
+            backup_sheet = book.sheet("配置备份记录", BACKUP_RUN_HEADERS, [28, 17, 10, 8, 10, 8, 8, 8, 30])
+            for r in backups.run_rows:
+                backup_sheet.row(r)
+            problem_sheet = book.sheet("配置备份异常", BACKUP_PROBLEM_HEADERS, [17, 24, 10, 18, 70])
+            for r in backups.problems:
+                problem_sheet.row(r)
         hosts_sheet(book, data.by_host, inv, names)
         checks_sheet(book, detail.checks)
         book.close()
-        files = LedgerFiles(directory, book.path, directory / "ledger.docx", data, compliance)
+        files = LedgerFiles(directory, book.path, directory / "ledger.docx", data, compliance, backups)
         ledger_docx(files, w, facts)
         box.result = files
     return box.result
@@ -159,6 +175,17 @@ def ledger_docx(files: LedgerFiles, w: dict, facts: list[tuple[str, str]]) -> No
                 [(f.result["host"], f"{f.result['check_id']} {f.result['title']}", f.result["message"])
                  for f in data.findings if f.result["status"] == "error"], [40, 50, 80], w["errors_none"])
     doc.section(w["manual_title"], MANUAL_HEADERS, manual_rows(data), MANUAL_WIDTHS, w["manual_none"])
+    if files.backups and files.backups.runs:
+        b = files.backups
+        doc.heading("配置备份记录")
+        doc.para(f"本期对本标项设备进行配置备份 {len(b.runs)} 次，涉及设备 {b.devices} 台；配置以脱敏文本存入配置库"
+                 f"（每次变更一个版本），完整配置加密另存，可用于设备恢复。")
+        doc.table(["备份编号", "开始时间", "设备数", "已备份", "有变更", "失败", "已隔离", "状态"],
+                  [(r[0], r[1], r[3], r[4], r[5], r[6], r[7], r[8]) for r in b.run_rows[-60:]],
+                  [40, 26, 14, 14, 14, 12, 12, 38])
+        if len(b.run_rows) > 60:
+            doc.para(f"共 {len(b.run_rows)} 次，其余见 XLSX“配置备份记录”。")
+        doc.section("配置备份异常", BACKUP_PROBLEM_HEADERS, b.problems[:200], [26, 30, 16, 24, 74], "本期配置备份无失败或隔离。")
     doc.para(w["detail_note"])
     doc.signoff(w["signoff_title"], w["signoff_rows"])
     doc.save(files.docx)

@@ -322,3 +322,17 @@ def test_the_monthly_ledger_carries_the_backups(lab, paths, lab_fault):
     again = make_ledger(paths.reports, inv, "6_10", parse_period(f"{now():%Y-%m}"))
     rows = {r[0]: r for r in list(load_workbook(again.xlsx, read_only=True)["配置备份记录"].iter_rows(values_only=True))[1:]}
     assert rows[bad.run_id][3] == 0 and rows[bad.run_id][8].startswith("校验失败")
+
+
+def test_a_device_gone_from_the_inventory_is_removed_and_every_command_is_audited(lab, paths):
+    run(lab, paths, hosts=["lab-ios-rt"])
+    store = ConfigStore(paths.store)
+    store.write("gxj/dzzw/lab-retired-sw.cfg", "sysname lab-retired-sw\nreturn\n")
+    store.commit("an earlier run's device")
+    out = run(lab, paths, hosts=["lab-ios-rt"])
+    assert out.tally.counts["removed"] == 1 and "gxj/dzzw/lab-retired-sw.cfg" not in store.files()
+    assert "lab-retired-sw.cfg: removed (no longer in the inventory)" in store.git("log", "-1", "--format=%B")
+    audit = [json.loads(line) for p in (paths.reports / "audit").glob("*.jsonl") for line in p.read_text().splitlines()]
+    mine = [a for a in audit if a["run_id"] == out.run_id]
+    assert [a["command"] for a in mine] == ["show running-config", "show startup-config"]
+    assert all(a["host"] == "lab-ios-rt" and a["status"] == 0 and a["operator"] for a in mine)

@@ -17,6 +17,7 @@ SECRETS = {
     "vrp psk simple": ("  pre-shared-key simple Huawei@123", "Huawei@123"),
     "vrp radius key": (" radius-server shared-key cipher %^%#xyz12%^%#", "xyz12"),
     "vrp community plain": (" snmp-agent community write private", "private"),
+    "community in a command line": ("echo 'snmp-agent community read cipher Xy9#secret'", "Xy9#secret"),
     # H3C Comware
     "comware password hash": (" password hash $h$6$Ny5dpgfRfe+I$Fd9Zx==", "Ny5dpg"),
     "comware password cipher": (" password cipher $c$3$abcdEFGH==", "abcdEFGH"),

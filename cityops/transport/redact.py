@@ -55,11 +55,12 @@ def _secret_spans(line: str) -> list[tuple[int, int]]:
     """Where the secrets of one line are: the value after a keyword and its modifiers, the keys after an SNMPv3
     `auth <algorithm>` / `priv [<algorithm> [<bits>]]` (Comware: `authentication-mode` / `privacy-mode`)."""
     tokens = [(m.start(), m.end(), m.group().lower()) for m in TOKEN.finditer(line)]
-    snmp_line = bool(tokens) and tokens[0][2].startswith("snmp")
     spans = []
+    first_snmp = next((i for i, t in enumerate(tokens) if "snmp" in t[2]), len(tokens))
     for i, (_s, _e, word) in enumerate(tokens):
+        snmp = i > first_snmp  # within an SNMP statement, even one quoted in a command line
         if word in SECRET_AFTER_WORDS:
-            if word in SNMP_ONLY and not snmp_line:
+            if word in SNMP_ONLY and not snmp:
                 continue
             modifiers = SECRET_AFTER_WORDS[word]
             j = i + 1
@@ -76,8 +77,8 @@ def _secret_spans(line: str) -> list[tuple[int, int]]:
                 j += 1
             if j < len(tokens):
                 spans.append(tokens[j][:2])
-        elif word in ("priv", "privacy-mode") and snmp_line and any(t[2] in ("auth", "authentication-mode")
-                                                                    for t in tokens[:i]):
+        elif word in ("priv", "privacy-mode") and snmp and any(t[2] in ("auth", "authentication-mode")
+                                                               for t in tokens[:i]):
             j = i + 1  # NX-OS prints 'priv KEY' for DES, 'priv aes-128 KEY'; IOS 'priv aes 128 KEY'
             if j < len(tokens) and CRYPTO.match(tokens[j][2]):
                 j += 1

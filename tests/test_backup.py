@@ -80,14 +80,14 @@ def test_two_runs_in_a_row_the_second_commits_nothing(lab, paths):
     first = run(lab, paths)
     assert first.exit_status == 0 and first.commit, first.tally.counts
     c = first.tally.counts
-    assert c["collected"] == c["added"] == 17 and c["failed"] == c["quarantined"] == 0
-    assert c["unsupported"] == 6  # FOS, storage, web appliances: listed, not silently left out
+    assert c["collected"] == c["added"] == 20 and c["failed"] == c["quarantined"] == 0
+    assert c["unsupported"] == 3  # Brocade FOS and the storage arrays: listed, not silently left out
     store = ConfigStore(paths.store)
     assert len(store.log()) == 2  # the store's own first commit, and this run's
     assert "gxj/dzzw/lab-vrp-core.cfg" in store.files() and "gxj/dzzw/lab-ios-rt.startup.cfg" in store.files()
     second = run(lab, paths)
     assert second.commit is None and second.exit_status == 0
-    assert second.tally.counts["unchanged"] == 17 and len(store.log()) == 2
+    assert second.tally.counts["unchanged"] == 20 and len(store.log()) == 2
 
 
 def test_one_change_on_one_device_is_one_commit_with_exactly_that_diff(lab, paths, configured):
@@ -159,11 +159,11 @@ def test_the_lab_plants_every_secret_it_lists(lab, paths):
     """The planted list is what the renderers really print (so the test below looks for the right strings)."""
     inv, state = lab
     cfg = transport_config(AuditLog(state.path / "engineer-audit.jsonl"), state.path)
-    for name in ("lab-vrp-core", "lab-h3c-fl", "lab-ios-rt", "lab-mds", "lab-topsec"):
+    for name in ("lab-vrp-core", "lab-h3c-fl", "lab-ios-rt", "lab-mds", "lab-topsec", "lab-ips", "lab-gap"):
         h = inv.hosts[name]
         s = open_session(h, cfg)
-        command = drivers.get(h.get("platform")).getter("running_config").command
-        raw = s.run(command).stdout
+        getter = drivers.get(h.get("platform")).getter("running_config")
+        raw = s.api_get(getter.command)["config"] if getter.via == "api" else s.run(getter.command).stdout
         s.close()
         for _secret, printed in planted(h.get("platform"), name):
             assert printed in raw, (name, printed)
@@ -251,7 +251,7 @@ def test_kill_9_mid_run_leaves_the_store_whole(lab, paths, lab_fault):
     ok, report = store.fsck()
     assert ok, report
     after = run(lab, paths)
-    assert after.status == "complete" and after.tally.counts["collected"] == 17
+    assert after.status == "complete" and after.tally.counts["collected"] == 20
     ok, report = store.fsck()
     assert ok, report
     assert set(store.files()) == set(before) and not store.git("status", "--porcelain").strip()
@@ -336,3 +336,15 @@ def test_a_device_gone_from_the_inventory_is_removed_and_every_command_is_audite
     mine = [a for a in audit if a["run_id"] == out.run_id]
     assert [a["command"] for a in mine] == ["show running-config", "show startup-config"]
     assert all(a["host"] == "lab-ios-rt" and a["status"] == 0 and a["operator"] for a in mine)
+
+
+@pytest.mark.parametrize(("fault", "status", "cause"), [("truncated_config", "quarantined", "incomplete"),
+                                                         ("wrong_password", "failed", "auth")])
+def test_a_web_console_export_is_judged_like_a_listing(lab, paths, lab_fault, fault, status, cause):
+    first = run(lab, paths, hosts=["lab-ips"])
+    assert row(first, "lab-ips")["status"] == "ok" and "# end of configuration" in ConfigStore(paths.store).read(
+        "gxj/dzzw/lab-ips.cfg")
+    lab_fault("lab-ips", fault)
+    out = run(lab, paths, hosts=["lab-ips"])
+    assert (row(out, "lab-ips")["status"], row(out, "lab-ips")["cause"]) == (status, cause)
+    assert out.commit is None

@@ -47,6 +47,8 @@ SECRETS = {
     "vrp ospf simple": ("  ospf authentication-mode simple plain OspfKey9", "OspfKey9"),
     "nxos snmpv3": ("snmp-server user admin network-admin auth md5 0x7f629f5b9316839d priv aes-128 0x3c1e0d41 "
                     "localizedkey", "0x"),
+    # web-managed appliances' exports (Linux underneath)
+    "sha512 crypt": ("admin user secadmin password-hash $6$ab12cd34$Zx9yQw", "ab12cd34$Zx9yQw"),
     # API answers
     "json password": ('{"username": "ops", "password": "Gx@2026!"}', "Gx@2026!"),
 }
@@ -75,6 +77,7 @@ NOT_SECRETS = [
     "no password strength-check",
     "ssh key rsa 2048",
     "snmp-agent community complexity-check disable",
+    "echo $1 $2",  # shell positional parameters are not crypt hashes
 ]
 
 

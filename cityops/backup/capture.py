@@ -19,7 +19,7 @@ import hashlib
 import time
 from dataclasses import dataclass, field
 
-from ..drivers import cli_driver
+from .. import drivers
 from ..drivers.models import Config
 from ..inventory.model import Host
 from ..parsers import ParseError
@@ -61,8 +61,9 @@ class Capture:
 
 
 def judge(host: str, kind: str, command: str, answer_text: str, failed: bool, reader, last: str | None,
-          max_drop: float = MAX_DROP) -> Capture:
-    """Decide whether one captured answer is a complete configuration; the reasons of checks 2-5 above."""
+          max_drop: float = MAX_DROP, document=None) -> Capture:
+    """Decide whether one captured answer is a complete configuration; the reasons of checks 2-5 above. A web
+    console's export is read from its JSON `document`; `answer_text` is then the configuration text it holds."""
     masked_raw = redact.text(answer_text)
 
     def quarantined(cause: str, detail: str) -> Capture:
@@ -74,7 +75,7 @@ def judge(host: str, kind: str, command: str, answer_text: str, failed: bool, re
     if not answer_text.strip():
         return quarantined("empty", "the device printed nothing for the configuration")
     try:
-        config = reader(answer_text)
+        config = reader(answer_text if document is None else document)
     except ParseError as exc:
         text = str(exc)
         cause = "incomplete" if "incomplete" in text else "empty" if "empty" in text else "not_a_config"
@@ -90,11 +91,28 @@ def judge(host: str, kind: str, command: str, answer_text: str, failed: bool, re
     return Capture(host, kind, command, "ok", config=config)
 
 
+def kinds_of(h: Host) -> list[str]:
+    """The configurations the host's platform keeps that cityops can read (running; startup where apart)."""
+    driver = drivers.get(str(h.get("platform")))
+    return [k for k, g in KINDS.items() if driver is not None and g in driver.getters]
+
+
+def answer(session, getter) -> tuple[str, bool, object]:
+    """(text, device error, JSON document or None) of one configuration getter: a CLI command, or a path of the
+    web console's API (its export document)."""
+    if getter.via == "api":
+        doc = session.api_get(getter.command)
+        text = doc.get("config") if isinstance(doc, dict) and isinstance(doc.get("config"), str) else ""
+        return text, False, doc
+    a = session.run(getter.command)
+    return a.stdout, not a.ok, None
+
+
 def collect(h: Host, config: TransportConfig, deadline: float, last: dict[str, str | None],
             max_drop: float = MAX_DROP) -> list[Capture]:
     """Every configuration the host's platform keeps, over one session; a failure ends the host's captures."""
-    driver = cli_driver(str(h.get("platform")))
-    kinds = [k for k, g in KINDS.items() if driver is not None and g in driver.getters]
+    driver = drivers.get(str(h.get("platform")))
+    kinds = kinds_of(h)
     out: list[Capture] = []
     session = None
     try:
@@ -103,15 +121,18 @@ def collect(h: Host, config: TransportConfig, deadline: float, last: dict[str, s
             getter = driver.getter(KINDS[kind])
             t0 = time.monotonic()
             try:
-                answer = session.run(getter.command)
+                text, failed, doc = answer(session, getter)
+            except ParseError as exc:  # the console answered, but not with JSON: nothing to keep
+                out.append(Capture(h.name, kind, getter.command, "quarantined", "not_a_config", str(exc)[:300],
+                                   seconds=time.monotonic() - t0))
+                break
             except ConnectFailure as exc:
                 out.append(Capture(h.name, kind, getter.command, "failed", exc.cause, exc.detail or exc.chinese,
                                    seconds=time.monotonic() - t0))
                 out += [Capture(h.name, k, driver.getter(KINDS[k]).command, "skipped", exc.cause,
                                 "the session was lost before this capture") for k in kinds[i + 1:]]
                 break
-            c = judge(h.name, kind, getter.command, answer.stdout, not answer.ok, getter.read, last.get(kind),
-                      max_drop)
+            c = judge(h.name, kind, getter.command, text, failed, getter.read, last.get(kind), max_drop, doc)
             c.seconds = time.monotonic() - t0
             out.append(c)
             if c.status != "ok":

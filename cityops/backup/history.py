@@ -16,13 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import platforms
-from ..drivers import cli_driver
 from ..errors import BadInput, one_line
 from ..files import write_atomic
 from ..inventory.model import Host
 from ..timeutil import BEIJING, now
 from ..transport.audit import AuditLog
-from .capture import KINDS
+from .capture import KINDS, kinds_of
 from .run import STATE, Paths, rel_path, targets
 from .store import ConfigStore
 from .vault import Vault
@@ -59,11 +58,6 @@ def when(text: str | None, what: str = "date") -> dt.datetime | None:
         return t if t.tzinfo else t.replace(tzinfo=BEIJING)
     except ValueError:
         raise BadInput(f"--{what} '{one_line(text, 40)}': not a date (YYYY-MM-DD) or an ISO time") from None
-
-
-def kinds_of(h: Host) -> list[str]:
-    driver = cli_driver(str(h.get("platform")))
-    return [k for k, g in KINDS.items() if driver is not None and g in driver.getters]
 
 
 def status(hosts: list[Host], paths: Paths) -> list[DeviceStatus]:

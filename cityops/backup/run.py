@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import platforms
-from ..drivers import cli_driver
 from ..errors import EXIT_FINDINGS, EXIT_UNINSPECTED
 from ..files import write_atomic
 from ..inspect import record
@@ -35,7 +34,7 @@ from ..inspect.session import transport_config
 from ..inventory.model import Host, Inventory
 from ..timeutil import now
 from ..transport.audit import AuditLog
-from .capture import KINDS, MAX_DROP, Capture, collect
+from .capture import KINDS, MAX_DROP, Capture, collect, kinds_of
 from .store import ConfigStore, part
 from .vault import Vault, VaultError
 
@@ -101,8 +100,7 @@ def targets(hosts: list[Host]) -> tuple[list[Host], list[Host]]:
         p = platforms.get(str(h.get("platform")))
         if p is None or p.family not in CONFIG_FAMILIES:
             continue
-        driver = cli_driver(p.id)
-        (ok if driver is not None and KINDS["running"] in driver.getters else unsupported).append(h)
+        (ok if "running" in kinds_of(h) else unsupported).append(h)
     return ok, unsupported
 
 

@@ -12,7 +12,7 @@ from typing import ClassVar
 
 from ..parsers import ParseError
 from .backup_appliance import listed
-from .base import FactSet, Getter
+from .base import FactSet, Getter, export_reader
 from .models import Health
 
 PLATFORM = "appliance_web"
@@ -51,4 +51,6 @@ class ApplianceWeb(FactSet):
         "health": Getter("/api/v1/system", health, via="api"),
         "signatures": Getter("/api/v1/signatures", signatures, via="api"),
         "alarms": Getter("/api/v1/alarms", alarms, via="api"),
+        "running_config": Getter("/api/v1/config/export", export_reader(PLATFORM, r"^# end of configuration$"),
+                                 via="api"),
     }

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from ..parsers import ParseError
-from .base import FactSet, Getter
+from .base import FactSet, Getter, export_reader
 from .models import Part
 
 PLATFORM = "backup_appliance"
@@ -62,4 +62,6 @@ class BackupAppliance(FactSet):
         "pools": Getter("/api/v1/storage/pools", pools, via="api"),
         "health": Getter("/api/v1/alarms", health, via="api"),
         "jobs": Getter("/api/v1/backup/jobs", jobs, via="api"),
+        "running_config": Getter("/api/v1/config/export", export_reader(PLATFORM, r"^# end of configuration$"),
+                                 via="api"),
     }

@@ -131,6 +131,19 @@ def config_reader(platform: str, end: str | None, noise: tuple[str, ...] = (), s
     return read
 
 
+def export_reader(platform: str, end: str):
+    """The reader of a configuration exported through a web console's JSON API (`{"format": "text", "config":
+    ...}`): the text is then read as any listing (end marker, noise, secrets)."""
+    read = config_reader(platform, end)
+
+    def from_json(doc) -> Config:
+        if not isinstance(doc, dict) or not isinstance(doc.get("config"), str):
+            raise refuse(platform, "configuration export: not the console's export document", str(doc)[:80])
+        return read(doc["config"])
+
+    return from_json
+
+
 def excerpt(text: str, limit: int = 80) -> str:
     """The first non-blank line of an answer, cut to `limit`: what a ParseError quotes."""
     line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")

@@ -65,6 +65,28 @@ class HttpSession(Session):
         self.keep_failure(f"{method} {target}", failure, time.monotonic() - t0)
         raise self.lose(failure) if not address or address == self.address else failure  # another address: not lost
 
+    def api_get(self, path: str):
+        """GET a path of the device's JSON management API (the console API cityops models for web-managed
+        appliances): logs in once per session with the host's credential (`POST /api/v1/login` -> token), then
+        sends `X-Auth-Token`; a rejected login ends the session as `auth`."""
+        from ..parsers import ParseError
+
+        token = self.state.get("token")
+        if token is None:
+            cred = self.credential
+            r = self.request("POST", "/api/v1/login", json={"username": cred.username, "password": cred.password})
+            if r.status_code == 401:
+                raise self.lose(ConnectFailure(self.name, "auth", "管理接口登录被拒绝"))
+            try:
+                token = self.state["token"] = r.json()["token"]
+            except (ValueError, KeyError, TypeError):
+                raise ParseError("login answer is not the console's JSON") from None
+        r = self.request("GET", path, headers={"X-Auth-Token": token})
+        try:
+            return r.json()
+        except ValueError:
+            raise ParseError(f"{path}: not JSON") from None
+
     def run(self, command: str, timeout: float | None = None) -> Answer:  # request() audits and keeps it
         method, _, path = command.partition(" ")
         r = self.request(method, path, timeout=timeout)

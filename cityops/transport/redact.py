@@ -13,14 +13,17 @@ MASK = "******"
 # (lib/oxidized/model/{ios,nxos,vrp,comware}.rb, `cmd :secret`) and RANCID's filters; each kind is in
 # tests/test_redact.py. Three layers:
 #  1. encodings that are secrets wherever they appear: VRP `%^%#...%^%#` and `%$%$...%$%$` (reversible), VRP
-#     irreversible hashes `$1a$...`, Comware `$c$3$...` (reversible) and `$h$6$...`;
+#     irreversible hashes `$1a$...`, Comware `$c$3$...` (reversible) and `$h$6$...`, crypt(3) hashes
+#     `$6$salt$hash` (Linux-based appliances, NX-OS `$5$`, IOS `$9$`);
 #  2. a keyword, the modifiers that may follow it, then the secret: `password irreversible-cipher X`,
 #     `snmp-agent community read cipher X`, `enable secret 5 X`, `tacacs-server key 7 X`, `key authentication
 #     cipher X`, `super password level 15 cipher X`, SNMPv3 `auth md5 X priv aes-128 Y`;
 #  3. `"password": "x"` and `token=x` in API answers and URLs.
-MASK_ENCODED = re.compile(r"%\^%#.*?%\^%#|%\$%\$.*?%\$%\$|\$(?:1[a-d]|c\$3|h\$\d)\$\S+")
+MASK_ENCODED = re.compile(r"%\^%#.*?%\^%#|%\$%\$.*?%\$%\$|\$(?:1[a-d]|c\$3|h\$\d)\$\S+"
+                          r"|\$(?:1|2[aby]|5|6|8|9|y)\$[./A-Za-z0-9]{2,}\$[./A-Za-z0-9]\S*")  # crypt(3): $6$salt$hash
 SECRET_AFTER = {  # keyword -> the words that may stand between it and the secret ('<n>': any number, a key id)
     "password": "cipher simple hash irreversible-cipher plain encrypted 0 5 6 7 8 9 level",  # nosec B105  # modifier words, not a password
+    "password-hash": "",  # nosec B105  # a keyword, not a password
     "passwd": "0 5 7",  # nosec B105  # modifier words, not a password
     "secret": "0 4 5 7 8 9 level",  # nosec B105  # modifier words, not a password
     "community": "read write cipher simple",

@@ -14,6 +14,7 @@ all of them (said so in the README), carrying what an inspection reads:
     GET  /api/v1/backup/jobs        backup appliance: the last week's jobs
     GET  /api/v1/storage/pools      backup appliance: pool capacity
     GET  /api/v1/storage/disks      backup appliance: disk state
+    GET  /api/v1/config/export      the configuration as text ({"format": "text", "config": ...}), for backups
 
 Requests carry the token in X-Auth-Token. Faults change the answers
 (cpu_high, memory_high, disk_full, fan_failed, power_failed, temperature_high,
@@ -153,6 +154,27 @@ def storage(e: dict, faults: dict) -> tuple[list[dict], list[dict]]:
     return pools, disks
 
 
+def config_export(e: dict, faults: dict) -> dict:
+    """The device's configuration as its console exports it: text ending '# end of configuration', with the
+    secrets a real export carries (the admin's hash, the SNMP community, the syslog share key); `empty_config`
+    and `truncated_config` damage it as on the CLI devices."""
+    from ..netdev.planted import plain, sha512_crypt
+
+    name = e["name"]
+    lines = [f"# {e['model']} configuration export", f"hostname {name}",
+             f"admin user {e['username']} password-hash {sha512_crypt(name)}",
+             f"snmp community {plain(name, 'web-snmp')} ro", "syslog server 127.0.0.1 port 514",
+             f"syslog key {plain(name, 'web-syslog')}", "ntp server 127.0.0.1",
+             f"interface mgmt ip {e['addresses'][0]} 255.255.0.0", "policy default action deny log enable",
+             "policy 1 src any dst any service https action permit", "# end of configuration"]
+    text = "\n".join(lines)
+    if "empty_config" in faults:
+        text = ""
+    elif "truncated_config" in faults:
+        text = "\n".join(lines[: len(lines) * 2 // 5])
+    return {"format": "text", "config": text}
+
+
 def _authorised(request: web.Request, e: dict) -> bool:
     return TOKENS.get(request.headers.get("X-Auth-Token", "")) == e["name"]
 
@@ -190,4 +212,6 @@ async def handle(request: web.Request, e: dict, faults: dict) -> web.StreamRespo
     if path in ("/api/v1/storage/pools", "/api/v1/storage/disks") and kind == "backup_appliance":
         pools, disks = storage(e, faults)
         return web.json_response({"pools": pools} if path.endswith("pools") else {"disks": disks})
+    if path == "/api/v1/config/export":
+        return web.json_response(config_export(e, faults))
     return web.json_response({"code": 404, "message": "接口不存在"}, status=404)

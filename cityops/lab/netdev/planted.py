@@ -24,6 +24,12 @@ def plain(dev_name: str, what: str) -> str:
     return "Kmy" + hashlib.sha256(f"{dev_name}/plain/{what}".encode()).hexdigest()[:9]
 
 
+def sha512_crypt(dev_name: str) -> str:
+    """A stable string in SHA-512 crypt's shape (`$6$salt$hash`), as Linux-based appliances store passwords."""
+    digest = hashlib.sha256(f"{dev_name}/crypt".encode()).hexdigest()
+    return f"$6${digest[:8]}${digest[8:60]}"
+
+
 def type7(text: str, seed: int = 7) -> str:
     """Cisco's reversible 'password 7' encoding of `text` (what `service password-encryption` prints)."""
     return f"{seed:02d}" + "".join(f"{ord(ch) ^ ord(XLAT[(seed + i) % len(XLAT)]):02X}" for i, ch in enumerate(text))
@@ -46,6 +52,8 @@ def planted(platform: str, name: str) -> list[tuple[str, str]]:
                 (plain(name, "tacacs"), type7(plain(name, "tacacs"), 11))]
     if platform == "cisco_nxos":
         return same(cipher(name, "user")[4:30], cipher(name, "snmp").encode().hex()[:32], plain(name, "community"))
+    if platform in ("appliance_web", "lipu_gap", "backup_appliance"):
+        return same(sha512_crypt(name)[3:], plain(name, "web-snmp"), plain(name, "web-syslog"))
     if platform in ("topsec_tos", "sangfor_vpn"):
         return same(cipher(name, "admin")[4:-4], cipher(name, "snmp")[4:24])
     return []

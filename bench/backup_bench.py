@@ -7,7 +7,10 @@ store's history at a year of daily runs.
      commands to the same devices and writing each answer to a file — what a team writes in an afternoon;
   3. a store of the estate with 365 daily commits (a few devices changed each day): `backup.diff` and
      `backup.show --at` of one device, timed.
-RANCID is not run yet (its IOS/VRP command sets are not all answered by the lab): see the issue's closing note.
+  4. RANCID (Debian's `rancid` package: `apt-get install rancid`; skipped with a note when absent) over the
+     devices it has a type for (VRP, IOS, NX-OS; it has none for Comware, Topsec, Sangfor or web consoles), run
+     as an unprivileged user (`nobody`) with its own BASEDIR, git as its RCS, at PAR_COUNT 5 and 50; and cityops
+     on exactly those devices.
 
 Run:  .venv/bin/python bench/backup_bench.py --latency 0.2
 """
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import subprocess
 import sys
@@ -87,6 +91,79 @@ def nornir_loop(hosts, creds: dict, out: Path) -> dict:
     return {"wall": wall, "failed": sorted(result.failed_hosts)}
 
 
+RANCID_TYPES = {"huawei_vrp": "vrp", "huawei_vrpv8": "vrp", "huawei_ce": "vrp", "cisco_ios": "cisco",
+                "cisco_nxos": "cisco-nx"}
+SSH_CONFIG = """Host *
+  StrictHostKeyChecking no
+  UserKnownHostsFile /dev/null
+  LogLevel ERROR
+  PubkeyAuthentication no
+  PreferredAuthentications password,keyboard-interactive
+  KexAlgorithms +diffie-hellman-group14-sha1,diffie-hellman-group1-sha1
+  HostKeyAlgorithms +ssh-rsa
+  Ciphers +aes128-cbc,aes256-cbc,3des-cbc
+"""
+
+
+def rancid_commands(rancid_type: str) -> list[str]:
+    """The commands RANCID sends a device of this type (its rancid.types.base), after login."""
+    out = []
+    for line in Path("/etc/rancid/rancid.types.base").read_text().splitlines():
+        f = line.split(";")
+        if len(f) >= 4 and f[0] == rancid_type and f[1] == "command":
+            out.append(f[3])
+    return out
+
+
+def rancid_run(hosts, creds: dict, root: Path, par_count: int) -> float:
+    """rancid-run over `hosts` in a BASEDIR of its own, as `nobody` when this runs as root; wall seconds."""
+    import pwd
+    import shutil
+
+    shutil.rmtree(root, ignore_errors=True)
+    (root / "tmp").mkdir(parents=True)
+    (root / "logs").mkdir()
+    conf = Path("/etc/rancid/rancid.conf").read_text().replace("RCSSYS=cvs;", "RCSSYS=git;")
+    conf += (f'\nBASEDIR={root}; export BASEDIR\nCVSROOT={root}/CVS; export CVSROOT\nLOGDIR={root}/logs; '
+             f'export LOGDIR\nTMPDIR={root}/tmp; export TMPDIR\nLIST_OF_GROUPS="lab"; export LIST_OF_GROUPS\n'
+             f'PAR_COUNT={par_count}; export PAR_COUNT\n')
+    (root / "rancid.conf").write_text(conf)
+    (root / "ssh_config").write_text(SSH_CONFIG)
+    (root / "labssh").write_text(f'#!/bin/sh\nexec ssh -F {root}/ssh_config "$@"\n')
+    (root / "labssh").chmod(0o755)
+    (root / ".gitconfig").write_text("[user]\n  name = rancid\n  email = rancid@localhost\n"
+                                     "[init]\n  defaultBranch = master\n")
+    lines = [f"add sshcmd * {{{root}/labssh}}", "add method * ssh"]
+    for h in hosts:
+        c, a = creds[h.get("credential")], h.get("ansible_host")
+        lines += [f"add user {a} {{{c['username']}}}", f"add password {a} {{{c['password']}}} {{{c['password']}}}"]
+    (root / ".cloginrc").write_text("\n".join(lines) + "\n")
+    (root / ".cloginrc").chmod(0o600)
+    prefix, env = [], {"HOME": str(root), "PATH": "/usr/lib/rancid/bin:/usr/bin:/bin", "LANG": "C"}
+    if os.geteuid() == 0:
+        nobody = pwd.getpwnam("nobody")
+        subprocess.run(["chown", "-R", f"{nobody.pw_uid}:{nobody.pw_gid}", str(root)], check=True)  # nosec B603 B607
+        prefix = ["setpriv", f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}", "--clear-groups"]
+    conf_path = str(root / "rancid.conf")
+    subprocess.run([*prefix, "/usr/lib/rancid/bin/rancid-cvs", "-f", conf_path], env=env, cwd=root,  # nosec B603
+                   capture_output=True, check=False)
+    routers = "".join(f"{h.get('ansible_host')};{RANCID_TYPES[h.get('platform')]};up\n" for h in hosts)
+    (root / "lab" / "router.db").write_text(routers)
+    if prefix:
+        subprocess.run(["chown", f"{nobody.pw_uid}:{nobody.pw_gid}", str(root / "lab" / "router.db")],  # nosec B603 B607
+                       check=True)
+    t0 = time.monotonic()
+    subprocess.run([*prefix, "/usr/lib/rancid/bin/rancid-run", "-f", conf_path], env=env, cwd=root,  # nosec B603
+                   capture_output=True, check=False)
+    wall = time.monotonic() - t0
+    got = len([p for p in (root / "lab" / "configs").iterdir()
+               if p.is_file() and p.stat().st_size > 0 and not p.name.startswith(".")])
+    problems = sum(log.read_text(errors="replace").count("End of run not found") for log in (root / "logs").iterdir())
+    print(f"  RANCID PAR_COUNT {par_count}: {len(hosts)} devices in {wall:.1f} s = {len(hosts) / wall:.1f} devices/s; "
+          f"{got} configurations on file; {problems} incomplete runs logged")
+    return wall
+
+
 def year_of_history(inv, hosts, root: Path, days: int = 365) -> tuple[ConfigStore, str]:
     """A store of the estate with `days` daily commits, a few devices changing each day (git fast-import)."""
     store = ConfigStore(root)
@@ -148,6 +225,18 @@ def main() -> None:
             print(f"the {len(cli)} CLI devices, in process: nornir + netmiko (50 workers) {loop['wall']:.1f} s = "
                   f"{len(cli) / loop['wall']:.1f} devices/s (failed {len(loop['failed'])}); cityops {mine:.1f} s = "
                   f"{len(cli) / mine:.1f} devices/s: {loop['wall'] / mine:.2f}x nornir's speed")
+            rancid_hosts = [h for h in todo if h.get("platform") in RANCID_TYPES]
+            if Path("/usr/lib/rancid/bin/rancid-run").exists():
+                tmp.chmod(0o711)  # `nobody` must pass through to its BASEDIR
+                per = {t: len(rancid_commands(t)) for t in set(RANCID_TYPES.values())}
+                print(f"RANCID vs cityops on the {len(rancid_hosts)} devices RANCID has a type for; commands per "
+                      f"device after login: RANCID {per}, cityops 2 (running and startup configuration)")
+                walls = {n: rancid_run(rancid_hosts, creds, tmp / f"rancid{n}", n) for n in (5, 50)}
+                ours = in_process(inv, rancid_hosts, tmp / "same")
+                print(f"  cityops: {len(rancid_hosts)} devices in {ours:.1f} s = {len(rancid_hosts) / ours:.1f} "
+                      f"devices/s: {walls[50] / ours:.1f}x RANCID at PAR_COUNT 50, {walls[5] / ours:.1f}x at 5")
+            else:
+                print("RANCID not installed (apt-get install rancid): its comparison is skipped")
             paths = Paths(root=tmp / "year", reports=tmp / "reports")
             store, sample = year_of_history(inv, todo, paths.store)
             host = next(h for h in todo if sample in (rel_path(h, "running"), rel_path(h, "startup")))

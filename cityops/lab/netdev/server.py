@@ -36,6 +36,11 @@ from .vrp import Ce, Vrp, VrpV8
 
 log = logging.getLogger("cityops.lab.netdev")
 
+# A device echoes each typed character once, whatever terminal type the client names. asyncssh's line editor
+# redraws the whole line with backspaces after every key for a type it does not know as ANSI (RANCID's clogin runs
+# with TERM=network), which no device does and which RANCID reads as a garbled 'quit': every known type it is.
+asyncssh.editor._ansi_terminals = (*asyncssh.editor._ansi_terminals, "network", "dumb", "vt")
+
 PLATFORMS: dict[str, Platform] = {p.name: p for p in (
     Vrp(), VrpV8(), Ce(), Comware(), Ios(), Nxos(), Topsec(), Sangfor(), BrocadeFos(), F5Tmos(),
     OceanStor(), InspurStorage(), MgmtStation(), VmaxStation(), HdsStation(), DsStation())}

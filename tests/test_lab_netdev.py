@@ -243,6 +243,27 @@ def test_paging_until_disabled(lab):
         cl.close()
 
 
+@pytest.mark.parametrize("term", ["network", "vt100", "dumb"])
+def test_typed_input_is_echoed_once_whatever_the_terminal_type(lab, term):
+    """RANCID's clogin runs with TERM=network; a device echoes 'quit' as 'quit', never redrawn with backspaces."""
+    inv, state = lab
+    c = creds(state)
+    cl = paramiko.SSHClient()
+    cl.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+    cl.connect(inv.hosts["lab-vrp-core"].get("ansible_host"), username=c["username"], password=c["password"],
+               look_for_keys=False, allow_agent=False)
+    try:
+        chan = cl.invoke_shell(term=term)
+        _read_until(chan, b"<lab-vrp-core>")
+        for ch in b"display clock\n":  # typed a key at a time, as expect does
+            chan.send(bytes([ch]))
+            time.sleep(0.005)
+        buf = _read_until(chan, b"UTC+08:00")
+        assert buf.startswith(b"display clock\r\n") and b"\x08" not in buf, buf[:200]
+    finally:
+        cl.close()
+
+
 def _read_until(chan, marker: bytes, timeout=5.0) -> bytes:
     data = b""
     deadline = time.monotonic() + timeout

@@ -33,7 +33,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from inspect_bench import timed  # noqa: E402
+from inspect_bench import estate_lab, timed  # noqa: E402
 
 from cityops import drivers  # noqa: E402
 from cityops.backup.capture import KINDS  # noqa: E402
@@ -41,9 +41,6 @@ from cityops.backup.history import diff, show  # noqa: E402
 from cityops.backup.run import Paths, backup, rel_path, targets  # noqa: E402
 from cityops.backup.store import ConfigStore  # noqa: E402
 from cityops.drivers import cli_driver  # noqa: E402
-from cityops.inventory import load_inventory  # noqa: E402
-from cityops.lab import control, supervisor  # noqa: E402
-from cityops.lab.statedir import LabDir  # noqa: E402
 
 BIN = Path(sys.executable).parent
 
@@ -196,15 +193,7 @@ def main() -> None:
     ap.add_argument("--latency", default="0.2", help="device latency: seconds, or per class (lab.up --latency)")
     ap.add_argument("--workers", default=50, type=int, help="cityops' devices at once (nornir keeps 50)")
     args = ap.parse_args()
-    lab = LabDir(REPO / ".cityops" / "lab")
-    inv = load_inventory(REPO / "inventory")
-    started = not supervisor.running(lab)
-    if started:
-        report = control.up(lab, list(inv.hosts.values()), args.latency, universe=list(inv.hosts.values()))
-        print(f"lab up at latency {args.latency}: {report.served} in {report.seconds:.1f} s")
-    else:
-        print("reusing the running lab (its latency is whatever it was started with)")
-    try:
+    with estate_lab(args.latency) as (lab, inv):
         todo, unsupported = targets(list(inv.hosts.values()))
         sent = sum(len(commands(h)) for h in todo)
         with tempfile.TemporaryDirectory() as tmpdir:
@@ -249,9 +238,6 @@ def main() -> None:
             commits = len(store.log())
             print(f"a year of history: {commits} commits of {len(todo) * 2} files; backup.diff {t_diff:.3f} s "
                   f"({len(text.splitlines())} lines), backup.show --at (180 days ago) {t_show:.3f} s")
-    finally:
-        if started:
-            control.down(lab)
 
 
 if __name__ == "__main__":

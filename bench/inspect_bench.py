@@ -14,6 +14,7 @@ Run:  .venv/bin/python bench/inspect_bench.py --latency 0.2
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -104,19 +105,30 @@ def ansible_files(tmp: Path, hosts, creds: dict) -> tuple[Path, Path]:
     return inv, play
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--latency", default="0.2", help="device latency: seconds, or per class (lab.up --latency)")
-    args = ap.parse_args()
+@contextlib.contextmanager
+def estate_lab(latency: str):
+    """(lab, inventory) of the whole estate at a device latency: started here and stopped after, or the running
+    lab reused as it is."""
     lab = LabDir(REPO / ".cityops" / "lab")
     inv = load_inventory(REPO / "inventory")
     started = not supervisor.running(lab)
     if started:
-        report = control.up(lab, list(inv.hosts.values()), args.latency, universe=list(inv.hosts.values()))
-        print(f"lab up at latency {args.latency}: {report.served} in {report.seconds:.1f} s")
+        report = control.up(lab, list(inv.hosts.values()), latency, universe=list(inv.hosts.values()))
+        print(f"lab up at latency {latency}: {report.served} in {report.seconds:.1f} s")
     else:
         print("reusing the running lab (its latency is whatever it was started with)")
     try:
+        yield lab, inv
+    finally:
+        if started:
+            control.down(lab)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--latency", default="0.2", help="device latency: seconds, or per class (lab.up --latency)")
+    args = ap.parse_args()
+    with estate_lab(args.latency) as (lab, inv):
         plan = applicable(list(inv.hosts.values()), "daily")
         covered = [h for h in inv.hosts.values() if plan[h.name]]
         with tempfile.TemporaryDirectory() as tmpdir:
@@ -164,9 +176,6 @@ def main() -> None:
                   f" (lab {per * same_lab:.0f} vs {per * ans_lab:.0f} ms); on {cores} cores shared "
                   f"with the lab, that cityops run cannot end before {floor:.1f} s, so the most this machine can show "
                   f"is {ans['wall'] / floor:.1f}x")
-    finally:
-        if started:
-            control.down(lab)
 
 
 if __name__ == "__main__":

@@ -222,15 +222,20 @@ def test_vrp_enforces_five_sessions(lab):
             cl.close()
 
 
-def test_paging_until_disabled(lab):
+def vrp_shell(lab, term: str = "vt100"):
+    """An interactive shell on the lab's VRP core switch, as a person's terminal (or expect's) opens one."""
     inv, state = lab
     c = creds(state)
     cl = paramiko.SSHClient()
     cl.set_missing_host_key_policy(paramiko.AutoAddPolicy())
     cl.connect(inv.hosts["lab-vrp-core"].get("ansible_host"), username=c["username"], password=c["password"],
                look_for_keys=False, allow_agent=False)
+    return cl, cl.invoke_shell(term=term)
+
+
+def test_paging_until_disabled(lab):
+    cl, chan = vrp_shell(lab)
     try:
-        chan = cl.invoke_shell()
         buf = _read_until(chan, b">")
         chan.send(b"display current-configuration\n")
         buf = _read_until(chan, b"---- More ----")
@@ -246,14 +251,8 @@ def test_paging_until_disabled(lab):
 @pytest.mark.parametrize("term", ["network", "vt100", "dumb"])
 def test_typed_input_is_echoed_once_whatever_the_terminal_type(lab, term):
     """RANCID's clogin runs with TERM=network; a device echoes 'quit' as 'quit', never redrawn with backspaces."""
-    inv, state = lab
-    c = creds(state)
-    cl = paramiko.SSHClient()
-    cl.set_missing_host_key_policy(paramiko.AutoAddPolicy())
-    cl.connect(inv.hosts["lab-vrp-core"].get("ansible_host"), username=c["username"], password=c["password"],
-               look_for_keys=False, allow_agent=False)
+    cl, chan = vrp_shell(lab, term)
     try:
-        chan = cl.invoke_shell(term=term)
         _read_until(chan, b"<lab-vrp-core>")
         for ch in b"display clock\n":  # typed a key at a time, as expect does
             chan.send(bytes([ch]))

@@ -23,7 +23,7 @@ from ..timeutil import BEIJING, now
 from ..transport.audit import AuditLog
 from .capture import KINDS, kinds_of
 from .run import STATE, Paths, rel_path, targets
-from .store import ConfigStore
+from .store import Commit, ConfigStore
 from .vault import Vault
 
 STALE_HOURS = {"network_cli": 48, "appliance": 48, "storage_cli": 8 * 24}  # daily runs; arrays weekly
@@ -96,33 +96,33 @@ def _rel(h: Host, kind: str) -> str:
     return rel_path(h, kind)
 
 
-def show(h: Host, paths: Paths, at: str | None = None, kind: str = "running") -> tuple[str, str]:
-    """(commit line, text) of the masked configuration as it was at `at` (the newest when None)."""
+def _version(h: Host, paths: Paths, kind: str, at: str | None, what: str):
+    """(store, path, the commit current at `at`) of a device's configuration; one line of bad input otherwise."""
     store, rel = ConfigStore(paths.store), _rel(h, kind)
     if not store.exists:
         raise BadInput(f"{paths.store}: no configuration store yet (run `invoke backup` first)")
-    t = when(at, "at")
-    c = store.at(rel, t.isoformat() if t else None)
-    if c is None:
+    t = when(at, what)
+    commit = store.at(rel, t.isoformat() if t else None)
+    if commit is None:
         raise BadInput(f"{h.name}: no {kind} configuration on file{' at ' + at if at else ''}")
+    return store, rel, commit
+
+
+def show(h: Host, paths: Paths, at: str | None = None, kind: str = "running") -> tuple[str, str]:
+    """(commit line, text) of the masked configuration as it was at `at` (the newest when None)."""
+    store, rel, c = _version(h, paths, kind, at, "at")
     return f"{c.id[:12]} {c.time} {c.subject}", store.show(c.id, rel) or ""
 
 
 def diff(h: Host, paths: Paths, since: str | None = None, until: str | None = None, kind: str = "running") -> str:
     """The change between two versions: by default the last change (the newest version against the one before)."""
-    store, rel = ConfigStore(paths.store), _rel(h, kind)
-    if not store.exists:
-        raise BadInput(f"{paths.store}: no configuration store yet (run `invoke backup` first)")
-    t_to = when(until, "to")
-    new = store.at(rel, t_to.isoformat() if t_to else None)
-    if new is None:
-        raise BadInput(f"{h.name}: no {kind} configuration on file{' at ' + until if until else ''}")
+    store, rel, new = _version(h, paths, kind, until, "to")
     if since:
         t_from = when(since, "from")
         old = store.at(rel, t_from.isoformat())
     else:
         history = store.git("log", "-n2", "--format=%H", new.id, "--", rel).split()
-        old = store.at(rel, None) if len(history) < 2 else type(new)(history[1], "", "")
+        old = None if len(history) < 2 else Commit(history[1], "", "")
     if old is None or old.id == new.id:
         return ""
     return store.diff(old.id, new.id, rel)

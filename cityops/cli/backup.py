@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import sys
 import time
-import traceback
 from pathlib import Path
 
 from invoke import Collection, Exit, task
 
-from ..errors import EXIT_FINDINGS, EXIT_TOOL, BadInput, one_line
-from .common import SelectionTask, load, selection, selection_task, warn_problems
+from ..errors import EXIT_FINDINGS, BadInput, one_line
+from .common import SelectionTask, load, selection, selection_task, tool_failure, warn_problems
 
 PATH_HELP = {"backups": "backups root: configs/ (the git store), vault/ (encrypted copies), quarantine/ "
                         "(default ./backups)", "reports": "reports directory (default ./reports)"}
@@ -73,15 +72,10 @@ def run(c, bureau=None, lot=None, site=None, zone=None, class_=None, subsystem=N
     warn_problems(inv)
     sel = selection(inv, bureau=bureau, lot=lot, site=site, zone=zone, class_=class_, subsystem=subsystem,
                     host=host, limit=limit)
-    try:
+    with tool_failure("backup"):
         out = backup(inv, sel.hosts, selection=sel.criteria or {"all": True}, paths=paths(backups, reports),
                      lab_dir=Path(lab) if lab else None, workers=int(workers), host_timeout=float(host_timeout),
                      max_drop=float(max_drop), operator=operator, progress=Progress())
-    except BadInput:
-        raise
-    except Exception:
-        traceback.print_exc()
-        raise Exit("cityops: backup failed (tool error, exit 3)", code=EXIT_TOOL) from None
     s = out.tally.counts
     for line in out.recovered:
         print(f"store recovered: {line}")

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
+import traceback
 from pathlib import Path
 
 from invoke import Exit, Task
 
-from ..errors import EXIT_BAD_INPUT, BadInput
+from ..errors import EXIT_BAD_INPUT, EXIT_TOOL, BadInput
 from ..inventory import Inventory, load_inventory
 from ..inventory.selection import Selection, select
 
@@ -47,6 +49,19 @@ def selection_task(*args, **kwargs):
     helps.update(kwargs.pop("help", {}))
     kwargs.setdefault("auto_shortflags", False)
     return task(*args, klass=SelectionTask, help=helps, **kwargs)
+
+
+@contextlib.contextmanager
+def tool_failure(what: str):
+    """Around a task's work: bad input passes through (one line, exit 4); anything else unexpected is the tool's
+    own failure: the traceback for the engineer, then one line and exit 3."""
+    try:
+        yield
+    except BadInput:
+        raise
+    except Exception:
+        traceback.print_exc()
+        raise Exit(f"cityops: {what} failed (tool error, exit 3)", code=EXIT_TOOL) from None
 
 
 def refusing_bad_input(body):

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import sys
 import time
-import traceback
 from pathlib import Path
 
 from invoke import Collection, Exit, task
 
-from ..errors import EXIT_TOOL, BadInput, one_line
-from .common import load, selection, selection_task, warn_problems
+from ..errors import BadInput, one_line
+from .common import load, selection, selection_task, tool_failure, warn_problems
 
 CADENCE_HELP = "twice_daily | daily | weekly | monthly | quarterly (default: every check)"
 
@@ -55,16 +54,11 @@ def run(c, bureau=None, lot=None, site=None, zone=None, class_=None, subsystem=N
     sel = selection(inv, bureau=bureau, lot=lot, site=site, zone=zone, class_=class_, subsystem=subsystem,
                     host=host, limit=limit)
     only = {x.strip() for x in check.split(",")} if check else None
-    try:
+    with tool_failure("inspect"):
         outcome = inspect(inv, sel.hosts, cadence=cadence, selection=sel.criteria or {"all": True},
                           reports=Path(reports), lab_dir=Path(lab) if lab else None, workers=int(workers),
                           host_timeout=float(host_timeout), inspector=inspector, only=only, progress=Progress(),
                           waivers_file=Path(waivers))
-    except BadInput:
-        raise
-    except Exception:
-        traceback.print_exc()
-        raise Exit("cityops: inspect failed (tool error, exit 3)", code=EXIT_TOOL) from None
     s = outcome.tally.by_status
     print(f"run {outcome.run_id}: {outcome.results} results on {outcome.tally.hosts_total} hosts — "
           f"正常 {s['pass']}  告警 {s['warn']}  异常 {s['fail']}  无法巡检 {s['error']}  已豁免 {s['waived']}  "

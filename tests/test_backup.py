@@ -270,8 +270,9 @@ def test_the_command_line(lab, tmp_path, lab_fault):
     ok = run_invoke("backup", *common, "--lab", str(state.path), "--host", "lab-ios-rt,lab-h3c-fl")
     assert ok.returncode == 0, ok.stderr
     assert "collected 4, changed 4 (new 4)" in ok.stdout and "commit: " in ok.stdout
-    current = run_invoke("backup.status", *common, "--host", "lab-ios-rt,lab-h3c-fl", "--all")
+    current = run_invoke("backup.status", *common, "--host", "lab-ios-rt,lab-h3c-fl,lab-fos", "--all")
     assert current.returncode == 0 and current.stdout.count("正常") == 4, current.stdout
+    assert "1 devices have no configuration reader yet, so no backup at all: lab-fos" in current.stdout
     lab_fault("lab-h3c-fl", "truncated_config")
     bad = run_invoke("backup", *common, "--lab", str(state.path), "--host", "lab-h3c-fl")
     assert bad.returncode == 1 and "quarantined 1" in bad.stdout

@@ -96,6 +96,7 @@ def status(c, bureau=None, lot=None, site=None, zone=None, class_=None, subsyste
     """Last good backup of every selected device and its age; exit 1 if any is stale, failing or never taken."""
     from ..backup.history import STATE_NAMES
     from ..backup.history import status as device_status
+    from ..backup.run import targets
 
     inv = load(inventory)
     sel = selection(inv, bureau=bureau, lot=lot, site=site, zone=zone, class_=class_, subsystem=subsystem,
@@ -107,6 +108,10 @@ def status(c, bureau=None, lot=None, site=None, zone=None, class_=None, subsyste
         print(f"{r.host:<28} {r.kind:<8} {STATE_NAMES[r.state]:<8} last good {r.last_good or '-':<26} age {age:<7}"
               f"{' cause ' + r.cause if r.cause and r.state != 'ok' else ''}")
     print(f"{len(rows)} configurations: {len(rows) - len(bad)} current, {len(bad)} need attention")
+    _todo, unsupported = targets(sel.hosts)
+    if unsupported:
+        names = ", ".join(h.name for h in unsupported[:5]) + (", ..." if len(unsupported) > 5 else "")
+        print(f"{len(unsupported)} devices have no configuration reader yet, so no backup at all: {names}")
     if bad:
         raise Exit(code=EXIT_FINDINGS)
 

@@ -82,6 +82,8 @@ def test_two_runs_in_a_row_the_second_commits_nothing(lab, paths):
     c = first.tally.counts
     assert c["collected"] == c["added"] == 20 and c["failed"] == c["quarantined"] == 0
     assert c["unsupported"] == 3  # Brocade FOS and the storage arrays: listed, not silently left out
+    assert c["unsaved"] == 0 and all(r.get("unsaved_lines") == 0 for r in rows(first)
+                                     if r["kind"] == "running" and r["platform"].startswith(("cisco", "huawei_vrp")))
     store = ConfigStore(paths.store)
     assert len(store.log()) == 2  # the store's own first commit, and this run's
     assert "gxj/dzzw/lab-vrp-core.cfg" in store.files() and "gxj/dzzw/lab-ios-rt.startup.cfg" in store.files()
@@ -104,9 +106,11 @@ def test_one_change_on_one_device_is_one_commit_with_exactly_that_diff(lab, path
     assert patch == ["+snmp-agent sys-info location Karamay-B2-3F"]
     inv, _ = lab
     assert diff(inv.hosts["lab-vrp-core"], paths) .count("+snmp-agent sys-info location Karamay-B2-3F") == 1
+    assert row(out, "lab-vrp-core")["unsaved_lines"] == 1 and out.tally.counts["unsaved"] == 1  # lost at a reload
     # saved: now the startup configuration changes too
     configured("lab-vrp-core", save=True)
     saved = run(lab, paths)
+    assert row(saved, "lab-vrp-core")["unsaved_lines"] == 0
     assert store.git("show", "--format=", "--name-only", saved.commit).split() == ["gxj/dzzw/lab-vrp-core.startup.cfg"]
 
 
@@ -349,3 +353,16 @@ def test_a_web_console_export_is_judged_like_a_listing(lab, paths, lab_fault, fa
     out = run(lab, paths, hosts=["lab-ips"])
     assert (row(out, "lab-ips")["status"], row(out, "lab-ips")["cause"]) == (status, cause)
     assert out.commit is None
+
+
+def test_unsaved_changes_on_ios_and_nxos_whose_startup_listings_are_headed_otherwise(lab, paths, configured):
+    """IOS heads its startup listing 'Using N out of M bytes', NX-OS '!Command: show startup-config': only a real
+    difference counts as unsaved."""
+    first = run(lab, paths, hosts=["lab-ios-rt", "lab-mds"])
+    assert {r["host"]: r.get("unsaved_lines") for r in rows(first) if r["kind"] == "running"} == {
+        "lab-ios-rt": 0, "lab-mds": 0}
+    configured("lab-ios-rt", "snmp-server location Karamay-B2-3F")
+    configured("lab-mds", "snmp-server contact noc", "snmp-server location Karamay-B2-3F")
+    out = run(lab, paths, hosts=["lab-ios-rt", "lab-mds"])
+    assert {r["host"]: r.get("unsaved_lines") for r in rows(out) if r["kind"] == "running"} == {
+        "lab-ios-rt": 1, "lab-mds": 2}

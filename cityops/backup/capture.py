@@ -15,7 +15,9 @@ quarantined capture the session is closed: what the device prints next may be th
 
 from __future__ import annotations
 
+import difflib
 import hashlib
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -147,3 +149,20 @@ def collect(h: Host, config: TransportConfig, deadline: float, last: dict[str, s
         if session is not None:
             session.close()
     return out
+
+
+def unsaved_lines(platform: str, running: Config, startup: Config) -> int:
+    """How many lines the running configuration and the startup one differ by (0: everything is saved); a change
+    not saved is lost at the next reload. Compared on the full texts (a changed key counts), without the lines
+    that only name the listing."""
+    driver = drivers.get(platform)
+    headers = [re.compile(h) for h in getattr(driver, "listing_headers", ())]
+
+    def lines(text: str) -> list[str]:
+        return [ln for ln in text.splitlines() if ln.strip() and not any(h.match(ln) for h in headers)]
+
+    a, b = lines(running.full), lines(startup.full)
+    if a == b:
+        return 0
+    return sum(1 for ln in difflib.unified_diff(a, b, lineterm="", n=0)
+               if ln[:1] in "+-" and not ln.startswith(("+++", "---")))

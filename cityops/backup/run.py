@@ -34,7 +34,7 @@ from ..inspect.session import transport_config
 from ..inventory.model import Host, Inventory
 from ..timeutil import now
 from ..transport.audit import AuditLog
-from .capture import KINDS, MAX_DROP, Capture, collect, kinds_of
+from .capture import KINDS, MAX_DROP, Capture, collect, kinds_of, unsaved_lines
 from .store import ConfigStore, part
 from .vault import Vault, VaultError
 
@@ -69,7 +69,7 @@ class Tally:
     done: int = 0
     counts: dict = field(default_factory=lambda: dict.fromkeys(
         ("collected", "changed", "unchanged", "failed", "quarantined", "added", "removed", "secret_changed",
-         "unsupported"), 0))
+         "unsaved", "unsupported"), 0))
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -248,8 +248,13 @@ def backup(inv: Inventory, hosts: list[Host], *, selection: dict, paths: Paths |
             def one(h: Host) -> None:
                 last = {k: store.read(rel_path(h, k)) for k in KINDS}
                 captures = collect(h, config, time.monotonic() + host_timeout, last, max_drop)
+                kept = {c.kind: c.config for c in captures if c.status == "ok"}
+                unsaved = (unsaved_lines(str(h.get("platform")), kept["running"], kept["startup"])
+                           if {"running", "startup"} <= set(kept) else None)
                 for c in captures:
                     row = keep(c, h, store, vault, paths, run_id)
+                    if c.kind == "running" and unsaved is not None:
+                        row["unsaved_lines"] = unsaved  # running differs from startup: lost at the next reload
                     results.write(row)
                     with tally.lock:
                         counts = tally.counts
@@ -258,6 +263,7 @@ def backup(inv: Inventory, hosts: list[Host], *, selection: dict, paths: Paths |
                             counts["added" if row.get("added") else "changed" if row.get("changed")
                                    else "unchanged"] += 1
                             counts["secret_changed"] += bool(row.get("secret_changed"))
+                            counts["unsaved"] += bool(row.get("unsaved_lines"))
                         elif c.status in ("failed", "quarantined"):
                             counts[c.status] += 1
                 with tally.lock:

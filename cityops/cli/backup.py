@@ -81,7 +81,8 @@ def run(c, bureau=None, lot=None, site=None, zone=None, class_=None, subsystem=N
         print(f"store recovered: {line}")
     print(f"backup {out.run_id}: {out.tally.total} devices — collected {s['collected']}, changed "
           f"{s['changed'] + s['added']} (new {s['added']}), unchanged {s['unchanged']}, failed {s['failed']}, "
-          f"quarantined {s['quarantined']}, secret changed {s['secret_changed']}, removed {s['removed']}, "
+          f"quarantined {s['quarantined']}, secret changed {s['secret_changed']}, not saved {s['unsaved']}, "
+          f"removed {s['removed']}, "
           f"no reader yet {s['unsupported']} ({out.status})")
     print(f"commit: {out.commit or 'none (nothing changed)'}; records: {out.run_dir}/")
     if out.vault_problem:

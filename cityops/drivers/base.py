@@ -90,6 +90,9 @@ class Driver(FactSet):
     sync: ClassVar[tuple[str, str] | None] = None
     # what the device prints instead of an answer; a CLI has no exit status, so these stand for a non-zero one
     error_markers: ClassVar[tuple[str, ...]] = ("% Invalid input", "% Unknown command", "% Unrecognized")
+    # lines of a configuration listing that name the listing itself (NX-OS's '!Command: show running-config'):
+    # left out when the running and the startup configurations are compared for unsaved changes
+    listing_headers: ClassVar[tuple[str, ...]] = ()
 
     def prompt_pattern(self, base: str) -> str:
         """The device's prompt once netmiko has learned its base (`sw1`): 'sw1#', 'sw1>', 'sw1(config)#'."""

@@ -252,10 +252,10 @@ def env_alarms(text: str) -> list[str]:
 
 
 # Oxidized's ios model drops the change and NVRAM comments as insignificant, RANCID the byte count and the NTP
-# clock period (rewritten by the NTP daemon itself).
+# clock period (rewritten by the NTP daemon itself); the startup listing's 'Using N out of M bytes' is its size.
 config = config_reader(PLATFORM, r"^end$", (
     r"^Building configuration", r"^Current configuration\s*:", r"^! (?:Last|No) configuration change (?:at|since)",
-    r"^! NVRAM config last updated at", r"^ntp clock-period"))
+    r"^! NVRAM config last updated at", r"^ntp clock-period", r"^Using \d+ out of \d+ bytes"))
 
 
 class CiscoIos(Driver):

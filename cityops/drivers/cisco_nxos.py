@@ -135,6 +135,7 @@ class CiscoNxos(Driver):
     platform = PLATFORM
     kind = "network"
     netmiko = "cisco_nxos"
+    listing_headers = (r"^!Command: show (?:running|startup)-config",)
     sync = ("show clock", r"\d{2}:\d{2}:\d{2}\.\d{3}")
     error_markers = ("% Invalid command", "% Invalid input", "% Incomplete command", "Syntax error while parsing")
     getters: ClassVar[dict[str, Getter]] = {

@@ -48,6 +48,9 @@ def backup_records(reports: Path, lot: str, period: Period) -> BackupRecords:
             if status in counts:
                 counts[status] += 1
             counts["changed"] += bool(status == "ok" and (r.get("changed") or r.get("added")))
+            if r.get("unsaved_lines"):
+                out.problems.append((str(r.get("time", ""))[:16].replace("T", " "), r.get("host"), "当前配置",
+                                     "配置未保存", f"当前配置与启动配置相差 {r['unsaved_lines']} 行，设备重启将丢失未保存的变更"))
             if status in ("failed", "quarantined"):
                 out.problems.append((str(r.get("time", ""))[:16].replace("T", " "), r.get("host"),
                                      KIND.get(r.get("kind"), r.get("kind")), STATUS[status],

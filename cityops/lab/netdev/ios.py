@@ -80,14 +80,18 @@ class Ios(Platform):
 
     def config(self, s: Session, a) -> str:
         d = s.dev
-        lines = ["Building configuration...", "", "Current configuration : 4211 bytes", "!",
-                 f"! Last configuration change at {now_text('%H:%M:%S')} BJT {now_text('%a %b %d %Y')} by {d.username}",
-                 "!", "version 16.9", "service timestamps log datetime msec localtime", "service password-encryption",
-                 "!", f"hostname {d.name}", "!", "clock timezone BJT 8 0", "!",
-                 f"enable secret 9 $9${cipher(d.name, 'enable')[4:30]}", "!",
-                 f"username {d.username} privilege 15 secret 9 $9${cipher(d.name, 'user')[4:30]}",
-                 f"username backup privilege 1 password 7 {type7(plain(d.name, 'backup-user'))}", "!",
-                 f"tacacs-server key 7 {type7(plain(d.name, 'tacacs'), 11)}", "!"]
+        startup = s.state.get("config_which") == "startup"  # 'show startup-config' heads its listing otherwise
+        lines = ["Using 4211 out of 262144 bytes", "!"] if startup else [
+            "Building configuration...", "", "Current configuration : 4211 bytes", "!"]
+        lines += [f"! Last configuration change at {now_text('%H:%M:%S')} BJT {now_text('%a %b %d %Y')} by {d.username}",
+                  *([f"! NVRAM config last updated at {now_text('%H:%M:%S')} BJT {now_text('%a %b %d %Y')} by "
+                     f"{d.username}"] if startup else []),
+                  "!", "version 16.9", "service timestamps log datetime msec localtime", "service password-encryption",
+                  "!", f"hostname {d.name}", "!", "clock timezone BJT 8 0", "!",
+                  f"enable secret 9 $9${cipher(d.name, 'enable')[4:30]}", "!",
+                  f"username {d.username} privilege 15 secret 9 $9${cipher(d.name, 'user')[4:30]}",
+                  f"username backup privilege 1 password 7 {type7(plain(d.name, 'backup-user'))}", "!",
+                  f"tacacs-server key 7 {type7(plain(d.name, 'tacacs'), 11)}", "!"]
         for p in s.health.ports:
             lines += [f"interface {p.name}", f" description {p.description}" if p.description else " no description"]
             lines.append(f" ip address {d.address} 255.255.0.0" if p.name.endswith("/0") else " no ip address")
@@ -161,8 +165,9 @@ class Ios(Platform):
 
 
 class Nxos(Ios):
-    saved_message = "[########################################] 100%\nCopy complete."
     """NX-OS on the MDS 9148 FC switches."""
+
+    saved_message = "[########################################] 100%\nCopy complete."
 
     name = "cisco_nxos"
     more = "--More--"
@@ -177,7 +182,9 @@ class Nxos(Ios):
     def config(self, s: Session, a) -> str:
         """NX-OS's listing: the '!Command:' header, the time comments, no 'end' (MDS 9148 on NX-OS 8.4)."""
         d = s.dev
-        lines = ["!Command: show running-config",
+        startup = s.state.get("config_which") == "startup"
+        lines = ["!Command: show startup-config" if startup else "!Command: show running-config",
+                 f"!Startup config saved at: {now_text('%a %b %d %H:%M:%S %Y')}" if startup else
                  f"!Running configuration last done at: {now_text('%a %b %d %H:%M:%S %Y')}",
                  f"!Time: {now_text('%a %b %d %H:%M:%S %Y')}", "", "version 8.4(2c)", "power redundancy-mode redundant",
                  "feature ssh", f"hostname {d.name}", "",

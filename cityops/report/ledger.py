@@ -185,7 +185,8 @@ def ledger_docx(files: LedgerFiles, w: dict, facts: list[tuple[str, str]]) -> No
                   [40, 26, 14, 14, 14, 12, 12, 38])
         if len(b.run_rows) > 60:
             doc.para(f"共 {len(b.run_rows)} 次，其余见 XLSX“配置备份记录”。")
-        doc.section("配置备份异常", BACKUP_PROBLEM_HEADERS, b.problems[:200], [26, 30, 16, 24, 74], "本期配置备份无失败、隔离或未保存的配置。")
+        doc.section("配置备份异常", BACKUP_PROBLEM_HEADERS, b.problems[:200], [26, 30, 16, 24, 74],
+                    "本期配置备份无失败、隔离或未保存的配置。")
     doc.para(w["detail_note"])
     doc.signoff(w["signoff_title"], w["signoff_rows"])
     doc.save(files.docx)

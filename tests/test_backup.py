@@ -80,8 +80,8 @@ def test_two_runs_in_a_row_the_second_commits_nothing(lab, paths):
     first = run(lab, paths)
     assert first.exit_status == 0 and first.commit, first.tally.counts
     c = first.tally.counts
-    assert c["collected"] == c["added"] == 20 and c["failed"] == c["quarantined"] == 0
-    assert c["unsupported"] == 3  # Brocade FOS and the storage arrays: listed, not silently left out
+    assert c["collected"] == c["added"] == 21 and c["failed"] == c["quarantined"] == 0
+    assert c["unsupported"] == 2  # the storage arrays: listed, not silently left out
     assert c["unsaved"] == 0 and all(r.get("unsaved_lines") == 0 for r in rows(first)
                                      if r["kind"] == "running" and r["platform"].startswith(("cisco", "huawei_vrp")))
     store = ConfigStore(paths.store)
@@ -89,7 +89,7 @@ def test_two_runs_in_a_row_the_second_commits_nothing(lab, paths):
     assert "gxj/dzzw/lab-vrp-core.cfg" in store.files() and "gxj/dzzw/lab-ios-rt.startup.cfg" in store.files()
     second = run(lab, paths)
     assert second.commit is None and second.exit_status == 0
-    assert second.tally.counts["unchanged"] == 20 and len(store.log()) == 2
+    assert second.tally.counts["unchanged"] == 21 and len(store.log()) == 2
 
 
 def test_one_change_on_one_device_is_one_commit_with_exactly_that_diff(lab, paths, configured):
@@ -163,7 +163,7 @@ def test_the_lab_plants_every_secret_it_lists(lab, paths):
     """The planted list is what the renderers really print (so the test below looks for the right strings)."""
     inv, state = lab
     cfg = transport_config(AuditLog(state.path / "engineer-audit.jsonl"), state.path)
-    for name in ("lab-vrp-core", "lab-h3c-fl", "lab-ios-rt", "lab-mds", "lab-topsec", "lab-ips", "lab-gap"):
+    for name in ("lab-vrp-core", "lab-h3c-fl", "lab-ios-rt", "lab-mds", "lab-topsec", "lab-ips", "lab-gap", "lab-fos"):
         h = inv.hosts[name]
         s = open_session(h, cfg)
         getter = drivers.get(h.get("platform")).getter("running_config")
@@ -255,7 +255,7 @@ def test_kill_9_mid_run_leaves_the_store_whole(lab, paths, lab_fault):
     ok, report = store.fsck()
     assert ok, report
     after = run(lab, paths)
-    assert after.status == "complete" and after.tally.counts["collected"] == 20
+    assert after.status == "complete" and after.tally.counts["collected"] == 21
     ok, report = store.fsck()
     assert ok, report
     assert set(store.files()) == set(before) and not store.git("status", "--porcelain").strip()
@@ -274,9 +274,9 @@ def test_the_command_line(lab, tmp_path, lab_fault):
     ok = run_invoke("backup", *common, "--lab", str(state.path), "--host", "lab-ios-rt,lab-h3c-fl")
     assert ok.returncode == 0, ok.stderr
     assert "collected 4, changed 4 (new 4)" in ok.stdout and "commit: " in ok.stdout
-    current = run_invoke("backup.status", *common, "--host", "lab-ios-rt,lab-h3c-fl,lab-fos", "--all")
+    current = run_invoke("backup.status", *common, "--host", "lab-ios-rt,lab-h3c-fl,lab-vnx", "--all")
     assert current.returncode == 0 and current.stdout.count("正常") == 4, current.stdout
-    assert "1 devices have no configuration reader yet, so no backup at all: lab-fos" in current.stdout
+    assert "1 devices have no configuration reader yet, so no backup at all: lab-vnx" in current.stdout
     lab_fault("lab-h3c-fl", "truncated_config")
     bad = run_invoke("backup", *common, "--lab", str(state.path), "--host", "lab-h3c-fl")
     assert bad.returncode == 1 and "quarantined 1" in bad.stdout

@@ -47,6 +47,9 @@ SECRETS = {
     "vrp ospf simple": ("  ospf authentication-mode simple plain OspfKey9", "OspfKey9"),
     "nxos snmpv3": ("snmp-server user admin network-admin auth md5 0x7f629f5b9316839d priv aes-128 0x3c1e0d41 "
                     "localizedkey", "0x"),
+    # Brocade FOS configupload settings
+    "fos community": ("snmp.snmpv1.0.community:Kmy0fosRO", "Kmy0fosRO"),
+    "fos key = value": ("snmp.snmpv3.1.authPassword = Kmy0Auth", "Kmy0Auth"),
     # web-managed appliances' exports (Linux underneath)
     "sha512 crypt": ("admin user secadmin password-hash $6$ab12cd34$Zx9yQw", "ab12cd34$Zx9yQw"),
     # API answers
@@ -78,6 +81,8 @@ NOT_SECRETS = [
     "ssh key rsa 2048",
     "snmp-agent community complexity-check disable",
     "echo $1 $2",  # shell positional parameters are not crypt hashes
+    "snmp.snmpv1.0.trapRecipient:127.0.0.1",
+    "Number of LS = 1",
 ]
 
 

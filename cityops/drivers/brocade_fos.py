@@ -10,7 +10,7 @@ import re
 from typing import ClassVar
 
 from ..parsers import ParseError
-from .base import Driver, Getter, nonempty, refuse
+from .base import Driver, Getter, config_reader, nonempty, refuse
 from .models import Part, Temperature
 
 PLATFORM = "brocade_fos"
@@ -59,6 +59,14 @@ def temperatures(text: str) -> list[Temperature]:
     return nonempty(out, PLATFORM, "tempshow: no sensor rows", text)
 
 
+# `configShow -all` (Oxidized's fabricos model sends it and drops the `date =` line, which moves with every look):
+# the configupload format, always headed '[Configuration upload Information]'. FOS prints no end marker, so a listing
+# is complete by its header, the prompt after it and its size against the last good copy (the backup's checks). No
+# real capture is public yet (tests/captures/PENDING.yml): the header and the noise rule follow Oxidized and the
+# configupload files engineers quote.
+config = config_reader(PLATFORM, None, (r"^date = ",), start=r"^\[Configuration upload Information\]")
+
+
 class BrocadeFos(Driver):
     platform = PLATFORM
     kind = "fc_switch"
@@ -70,4 +78,5 @@ class BrocadeFos(Driver):
         "fans": Getter("fanshow", fans),
         "power_supplies": Getter("psshow", power_supplies),
         "temperatures": Getter("tempshow", temperatures),
+        "running_config": Getter("configshow -all", config),
     }

@@ -43,6 +43,10 @@ NOT_A_SECRET = frozenset({"chain", "config-key", "generate", "exchange", "pair",
                           "strength-check", "complexity-check", "rsa", "dsa", "ecdsa", "ed25519"})
 CRYPTO = re.compile(r"(?i)^(?:md5|sha\d*|sha-\d+|des\d*|3des|aes\d*|aes-\d+|hmac-sha\d*|hmac-md5)$")  # auth/priv algorithms
 TOKEN = re.compile(r"\S+")
+# `key:value` and `key = value` settings whose key names a secret (Brocade FOS's configupload format,
+# `snmp.snmpv1.0.community:public`): the whole value
+KEY_VALUE = re.compile(r"(?im)^(\s*[\w.-]*(?:community|passw(?:or)?d|secret|psk|sharedkey)[\w.-]*\s*[:=]\s*)(\S[^\n]*?)"
+                       r"(\s*)$")
 API_SECRET = re.compile(r"(?i)(\"?(?:password|passwd|token|secret)\"?\s*[:=]\s*\"?)([^\s\",}]+)")
 # `snmp-server host ADDR [vrf V] [informs|traps] [version 1|2c|3 [auth|noauth|priv]] COMMUNITY ...` (IOS, NX-OS):
 # the community sits after the address and its modifiers (Oxidized's ios and nxos models mask it the same way)
@@ -113,6 +117,7 @@ def text(value: str) -> str:
             value = value.replace(secret, MASK)
     value = MASK_ENCODED.sub(MASK, value)
     value = "".join(_mask_line(ln) for ln in value.splitlines(keepends=True))
+    value = KEY_VALUE.sub(lambda m: m.group(1) + MASK + m.group(3), value)
     value = API_SECRET.sub(lambda m: m.group(1) + MASK, value)
     return value
 

@@ -16,6 +16,7 @@ import datetime as dt
 from ...timeutil import today as now_date
 from .cli import Platform, Session
 from .device import now_text, uptime_text
+from .planted import plain
 from .vrp import cipher, config_answer
 
 
@@ -183,12 +184,15 @@ class BrocadeFos(Platform):
 
     def config(self, s: Session, a) -> str:
         d = s.dev
-        lines = ["[Configuration upload Information]", f"Date:{now_text('%a %b %d %H:%M:%S %Y')}", "",
-                 "[Switch Configuration Begin : 0]", f"switch.name:{d.name}", "switch.domain:1",
-                 f"passwd.{d.username}:{cipher(d.name, 'fos')[4:40]}", f"snmp.community.1:{cipher(d.name, 'snmp')[4:20]}",
-                 "ts.clockServer:127.0.0.1", "[Switch Configuration End : 0]", "[Zoning]",
-                 f"cfg.cfg_{d.name.replace('-', '_')}:zone_db;zone_backup", "enable:cfg_" + d.name.replace("-", "_"),
-                 "[end]"]
+        lines = ["[Configuration upload Information]", "Configuration Format = 3.0",
+                 "Minimum Compatible Format = 3.0", "Excluding Format = 0.0",
+                 f"date = {now_text('%a %b %d %H:%M:%S %Y')}", "FOS version = v7.4.2f", "Number of LS = 1",
+                 "[Switch Configuration Begin : 0]", f"SwitchName = {d.name}", "Fabric ID = 128", "",
+                 "[Boot Parameters]", "boot.name:" + d.name, "boot.ipa:" + d.address, "boot.ipm:ffff0000", "",
+                 "[Configuration]", "switch.domain:1", "ts.clockServer:127.0.0.1",
+                 f"snmp.snmpv1.0.community:{plain(d.name, 'fos-snmp')}", "snmp.snmpv1.0.trapRecipient:127.0.0.1",
+                 "[Zoning]", f"cfg.cfg_{d.name.replace('-', '_')}:zone_db;zone_backup",
+                 "enable:cfg_" + d.name.replace("-", "_"), "[Switch Configuration End : 0]"]
         return config_answer(s, "\n".join(lines))
 
 

@@ -366,3 +366,19 @@ def test_unsaved_changes_on_ios_and_nxos_whose_startup_listings_are_headed_other
     out = run(lab, paths, hosts=["lab-ios-rt", "lab-mds"])
     assert {r["host"]: r.get("unsaved_lines") for r in rows(out) if r["kind"] == "running"} == {
         "lab-ios-rt": 1, "lab-mds": 2}
+
+
+def test_a_run_killed_inside_git_commit_is_recovered(lab, paths):
+    """What a kill -9 during `git commit` leaves (git's index.lock, a half-written tree) is put back to the last
+    commit before the next run writes anything, and said so."""
+    run(lab, paths, hosts=["lab-ios-rt"])
+    store = ConfigStore(paths.store)
+    good = store.read("gxj/dzzw/lab-ios-rt.cfg")
+    (paths.store / ".git" / "index.lock").write_text("")
+    (paths.store / "gxj/dzzw/lab-ios-rt.cfg").write_text("half a listing\n")
+    (paths.store / "gxj/dzzw/stray.cfg").write_text("a file the dead run never committed\n")
+    out = run(lab, paths, hosts=["lab-ios-rt"])
+    assert any("index.lock" in r for r in out.recovered) and any("uncommitted" in r for r in out.recovered)
+    assert out.commit is None and store.read("gxj/dzzw/lab-ios-rt.cfg") == good
+    assert not (paths.store / "gxj/dzzw/stray.cfg").exists() and store.fsck()[0]
+    assert json.loads((out.run_dir / "manifest.json").read_text())["recovered"] == out.recovered

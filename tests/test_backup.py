@@ -321,12 +321,26 @@ def test_the_monthly_ledger_carries_the_backups(lab, paths, lab_fault):
     assert problems[0][4].startswith("配置输出为空")
     text = "\n".join(p.text for p in Document(made.docx).paragraphs)
     assert "配置备份记录" in text and "涉及设备 2 台" in text
+    # the month's evidence pack carries the backup runs' records, under its root hash, and verifies
+    import zipfile
+
+    from cityops.report import evidence
+
+    sealed = evidence.pack(paths.reports, inv, "6_10", parse_period(f"{now():%Y-%m}"))
+    names = zipfile.ZipFile(sealed.path).namelist()
+    for run_id in (good.run_id, bad.run_id):
+        assert f"backups/{run_id}/results.jsonl" in names and f"backups/{run_id}/manifest.json" in sealed.files
+    assert evidence.verify(sealed.path, paths.reports).ok
     # a results file rewritten after the run was sealed: the ledger says so and uses none of its lines
     results = bad.run_dir / "results.jsonl"
     results.write_text(results.read_text().replace("quarantined", "ok"))
     again = make_ledger(paths.reports, inv, "6_10", parse_period(f"{now():%Y-%m}"))
     rows = {r[0]: r for r in list(load_workbook(again.xlsx, read_only=True)["配置备份记录"].iter_rows(values_only=True))[1:]}
     assert rows[bad.run_id][3] == 0 and rows[bad.run_id][8].startswith("校验失败")
+    from cityops.report.runs import ReportError
+
+    with pytest.raises(ReportError, match="cannot be sealed"):  # sealing is vouching: not for a rewritten record
+        evidence.pack(paths.reports, inv, "6_10", parse_period(f"{now():%Y-%m}"))
 
 
 def test_a_device_gone_from_the_inventory_is_removed_and_every_command_is_audited(lab, paths):

@@ -1,4 +1,5 @@
-"""Evidence packs: a lot's reports, raw results and run manifests in one ZIP, hashed, and registered.
+"""Evidence packs: a lot's reports, raw results and run manifests (inspections and configuration backups) in one
+ZIP, hashed, and registered.
 
 A pack holds only the lot's own results (a run that also inspected other bureaus'
 hosts is filtered, and its manifest says so). MANIFEST.json lists every file's
@@ -27,9 +28,10 @@ from ..inspect.record import sha256_file
 from ..inventory.model import Inventory
 from ..timeutil import now
 from .build import make_report, report_directory
-from .runs import Period, ReportError, find_runs
+from .runs import Period, ReportError, Run, find_runs, scan_runs
 
 MANIFEST = "MANIFEST.json"
+RAW_FOLDERS = ("runs/", "backups/")  # the raw records the root hash covers: inspection runs, configuration backups
 ZIP_TIME = (2026, 1, 1, 0, 0, 0)  # fixed member times: the same content makes the same archive
 
 
@@ -78,9 +80,36 @@ def periodic_document(period: Period):
     return None
 
 
+def stage_run(run: Run, target: Path, lot: str) -> tuple[str, bytes]:
+    """The lot's share of one run (inspection or backup) written under `target`: (sha256 of its results, the
+    manifest's bytes), the manifest saying it was filtered and how the run verified."""
+    target.mkdir(parents=True)
+    digest, hosts = hashlib.sha256(), set()
+    with (target / "results.jsonl").open("wb") as f:
+        for r in run.stream():
+            line = (json.dumps(r, ensure_ascii=False, default=str) + "\n").encode()
+            f.write(line)
+            digest.update(line)
+            hosts.add(r["host"])
+    manifest = dict(run.manifest)
+    if "hosts_without_checks" in manifest:
+        manifest["hosts_without_checks"] = [h for h in manifest["hosts_without_checks"] if h in hosts]
+    manifest["filtered_for_lot"] = lot
+    manifest["source_files"] = manifest.pop("files", {})
+    manifest["integrity"] = {"state": run.state, "notes": run.notes}
+    body = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
+    (target / "manifest.json").write_bytes(body)
+    return digest.hexdigest(), body
+
+
 def pack(reports: Path, inv: Inventory | None, lot: str, period: Period) -> Pack:
     runs = find_runs(reports / "runs", lot=lot, period=period)  # results filtered to the lot
-    doubtful = [f"{r.run_id}（{r.label}）" for r in runs if r.verify() in ("tampered", "unverified", "running")]
+    backups = [r for r in scan_runs(reports / "backups", period.start, period.end)  # the lot's configuration backups
+               if lot in r.manifest.get("lots", [])]
+    for r in backups:
+        r.lot = lot
+    doubtful = [f"{r.run_id}（{r.label}）" for r in runs + backups
+                if r.verify() in ("tampered", "unverified", "running")]
     if doubtful:  # sealing is vouching: a run that cannot be verified, or is still being written, is not sealed
         raise ReportError(f"evidence pack of lot {lot} {period.label} refused: {len(doubtful)} run(s) cannot be sealed: "
                           + "；".join(doubtful[:5]))
@@ -89,25 +118,11 @@ def pack(reports: Path, inv: Inventory | None, lot: str, period: Period) -> Pack
         out_dir = box.path
         stage = Path(staging)
         raw: dict[str, str] = {}
-        for run in runs:
-            target = stage / "runs" / run.run_id
-            target.mkdir(parents=True)
-            digest, hosts = hashlib.sha256(), set()
-            with (target / "results.jsonl").open("wb") as f:
-                for r in run.stream():
-                    line = (json.dumps(r, ensure_ascii=False, default=str) + "\n").encode()
-                    f.write(line)
-                    digest.update(line)
-                    hosts.add(r["host"])
-            manifest = dict(run.manifest)
-            manifest["hosts_without_checks"] = [h for h in manifest.get("hosts_without_checks", []) if h in hosts]
-            manifest["filtered_for_lot"] = lot
-            manifest["source_files"] = manifest.pop("files", {})
-            manifest["integrity"] = {"state": run.state, "notes": run.notes}
-            body = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
-            (target / "manifest.json").write_bytes(body)
-            raw[f"runs/{run.run_id}/results.jsonl"] = digest.hexdigest()
-            raw[f"runs/{run.run_id}/manifest.json"] = sha256(body)
+        for folder, kind in (("runs", runs), ("backups", backups)):
+            for run in kind:
+                digest, body = stage_run(run, stage / folder / run.run_id, lot)
+                raw[f"{folder}/{run.run_id}/results.jsonl"] = digest
+                raw[f"{folder}/{run.run_id}/manifest.json"] = sha256(body)
         root = root_of(raw)
         made = make_report(reports, inv, lot=lot, period=period, root_hash=root, runs=runs)
         documents = [made.html, made.xlsx, made.docx]
@@ -121,7 +136,7 @@ def pack(reports: Path, inv: Inventory | None, lot: str, period: Period) -> Pack
         files = {**raw, **{name: sha256(src.read_bytes()) for name, src in members.items() if name not in raw}}
         manifest = {"lot": lot, "period": period.label, "created": now().isoformat(timespec="seconds"),
                     "root_hash": root, "root_covers": sorted(raw), "files": files,
-                    "runs": [r.run_id for r in runs]}
+                    "runs": [r.run_id for r in runs], "backups": [r.run_id for r in backups]}
         manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
         path = out_dir / f"evidence-lot{lot}-{period.label}.zip"
         with zipfile.ZipFile(path, "x", zipfile.ZIP_DEFLATED) as z:
@@ -207,7 +222,7 @@ def verify(pack_path: Path, reports: Path) -> Verdict:
             problems.append(f"{MANIFEST}: 已被删除")
         elif sha256(raw_manifest) != entry.get("manifest_sha256"):
             problems.append(f"{MANIFEST}: 与登记时不一致（清单被改写）")
-        raw_now = {p: h for p, h in actual.items() if p.startswith("runs/")}
+        raw_now = {p: h for p, h in actual.items() if p.startswith(RAW_FOLDERS)}
         if root_of(raw_now) != entry.get("root_hash"):
             problems.append(f"原始记录的根哈希与登记不符（登记 {str(entry.get('root_hash'))[:16]}…，报告封面印有该值）")
     for p in sorted(set(expected) | set(actual)):

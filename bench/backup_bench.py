@@ -123,7 +123,7 @@ def rancid_run(hosts, creds: dict, root: Path, par_count: int) -> float:
     conf = Path("/etc/rancid/rancid.conf").read_text().replace("RCSSYS=cvs;", "RCSSYS=git;")
     conf += (f'\nBASEDIR={root}; export BASEDIR\nCVSROOT={root}/CVS; export CVSROOT\nLOGDIR={root}/logs; '
              f'export LOGDIR\nTMPDIR={root}/tmp; export TMPDIR\nLIST_OF_GROUPS="lab"; export LIST_OF_GROUPS\n'
-             f'PAR_COUNT={par_count}; export PAR_COUNT\n')
+             f'PAR_COUNT={par_count}; export PAR_COUNT\nSENDMAIL=/bin/true\n')  # RANCID mails its diffs: not here
     (root / "rancid.conf").write_text(conf)
     (root / "ssh_config").write_text(SSH_CONFIG)
     (root / "labssh").write_text(f'#!/bin/sh\nexec ssh -F {root}/ssh_config "$@"\n')

@@ -33,6 +33,7 @@ from ..inspect import record
 from ..inspect.session import transport_config
 from ..inventory.model import Host, Inventory
 from ..timeutil import now
+from ..transport import redact
 from ..transport.audit import AuditLog
 from .capture import KINDS, MAX_DROP, Capture, collect, kinds_of, unsaved_lines
 from .store import ConfigStore, part
@@ -118,7 +119,7 @@ def keep(c: Capture, h: Host, store: ConfigStore, vault: Vault | None, paths: Pa
     """Put one judged capture where it belongs and say what happened (a line of results.jsonl)."""
     rel = rel_path(h, c.kind)
     row = {"run_id": run_id, "host": h.name, "kind": c.kind, "command": c.command, "status": c.status,
-           "cause": c.cause, "detail": c.detail, "path": rel, "bureau": h.get("bureau"), "lots": h.lots,
+           "cause": c.cause, "detail": redact.text(c.detail), "path": rel, "bureau": h.get("bureau"), "lots": h.lots,
            "site": h.get("site"), "display_name": h.get("display_name"),
            "platform": h.get("platform"), "seconds": round(c.seconds, 3), "time": now().isoformat(timespec="seconds")}
     if c.status == "quarantined":

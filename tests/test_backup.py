@@ -51,11 +51,24 @@ def configured(lab):
         enter, leave = CONFIG_MODE[h.get("platform")]
         s = open_session(h, transport_config(AuditLog(state.path / "engineer-audit.jsonl"), state.path))
         try:
-            for cmd in (enter, *lines, leave, *(("save",) if save and leave == "return" else
-                                                ("write memory",) if save else ())):
+            for cmd in (enter, *lines, leave):
                 assert s.run(cmd).ok, cmd
         finally:
             s.close()
+        if save:  # as an engineer's script saves: netmiko's save_config answers the device's questions
+            import netmiko
+            import yaml
+
+            cred = yaml.safe_load(state.credentials_file.read_text())[h.get("credential")]
+            conn = netmiko.ConnectHandler(device_type=drivers.get(h.get("platform")).netmiko,
+                                          host=h.get("ansible_host"), username=cred["username"],
+                                          password=cred["password"], use_keys=False, allow_agent=False,
+                                          ssh_strict=False, system_host_keys=False)
+            try:
+                out = conn.save_config()
+            finally:
+                conn.disconnect()
+            assert "success" in out.lower() or "[OK]" in out, out
 
     yield configure
     for host in touched:

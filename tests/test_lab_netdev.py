@@ -263,6 +263,48 @@ def test_typed_input_is_echoed_once_whatever_the_terminal_type(lab, term):
         cl.close()
 
 
+def test_save_asks_before_it_writes_as_devices_do(lab):
+    """VRP asks once, Comware three times (file name, overwrite); 'n' cancels; `save force` asks nothing; netmiko's
+    save_config gets through (as an engineer's script saves)."""
+    import netmiko
+
+    from cityops.lab.netdev.configstate import ConfigState
+
+    inv, state = lab
+    cl, chan = vrp_shell(lab)
+    try:
+        _read_until(chan, b"<lab-vrp-core>")
+        chan.send(b"save\n")
+        _read_until(chan, b"Continue? [Y/N]:")
+        chan.send(b"n\n")
+        assert b"cancelled" in _read_until(chan, b"<lab-vrp-core>")
+        chan.send(b"save\n")
+        _read_until(chan, b"Continue? [Y/N]:")
+        chan.send(b"y\n")
+        assert b"Save the configuration successfully" in _read_until(chan, b"<lab-vrp-core>")
+    finally:
+        cl.close()
+    h = inv.hosts["lab-h3c-fl"]
+    c = creds(state, h.get("credential"))
+    try:
+        conn = netmiko.ConnectHandler(device_type="hp_comware", host=h.get("ansible_host"), username=c["username"],
+                                      password=c["password"], use_keys=False, allow_agent=False, ssh_strict=False,
+                                      system_host_keys=False)
+        try:
+            out = conn.send_command_timing("save")
+            assert out.rstrip().endswith("Are you sure? [Y/N]:")
+            out = conn.send_command_timing("y")
+            assert "press the enter key" in out
+            out = conn.send_command_timing("")
+            assert "overwrite? [Y/N]:" in out
+            assert "successfully" in conn.send_command_timing("y")
+            assert "successfully" in conn.save_config()  # netmiko's own: `save force`
+        finally:
+            conn.disconnect()
+    finally:
+        ConfigState(state).clear("lab-h3c-fl")
+
+
 def _read_until(chan, marker: bytes, timeout=5.0) -> bytes:
     data = b""
     deadline = time.monotonic() + timeout

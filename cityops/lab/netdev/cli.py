@@ -88,13 +88,32 @@ class Platform:
         raise Disconnect()
 
     def save(self, s: Session, args) -> str:
-        """`save` / `write memory` / `copy running-config startup-config`: the running changes become the startup."""
-        config = s.state.get("config_state")
-        if config is not None:
-            config.save(s.dev.name)
-        return self.saved_message
+        """`save` / `write memory` / `copy running-config startup-config`: the running changes become the startup,
+        after the platform's questions (`save_questions`), answered one line each as a person or netmiko does."""
+        def done() -> str:
+            config = s.state.get("config_state")
+            if config is not None:
+                config.save(s.dev.name)
+            return self.saved_message
+
+        return self.ask(s, [] if "force" in args else list(self.save_questions), done)  # `save force`: no questions
 
     saved_message = "Info: The current configuration was saved to the device successfully."
+    save_questions: ClassVar[tuple[tuple[str, tuple[str, ...]], ...]] = ()  # (question, answers that go on)
+
+    def ask(self, s: Session, questions: list, done: Callable[[], str]) -> str:
+        """A dialog: each question is printed where the prompt would be and waits for a line; an answer it does not
+        accept ends the dialog with nothing done, as a device does."""
+        if not questions:
+            return done()
+        s.state["dialog"] = (questions, done)
+        return questions[0][0]
+
+    def answer_dialog(self, s: Session, line: str) -> str:
+        questions, done = s.state.pop("dialog")
+        if line.strip().lower() not in questions[0][1]:
+            return "Info: The operation was cancelled."
+        return self.ask(s, questions[1:], done)
 
     @staticmethod
     def startup(handler: Handler) -> Handler:
@@ -123,6 +142,8 @@ class Platform:
 
     def execute(self, s: Session, line: str) -> str:
         """Run one command line; returns its output (without the prompt)."""
+        if "dialog" in s.state:  # the line answers the question just asked
+            return self.answer_dialog(s, line)
         text = line.strip()
         if not text:
             return ""

@@ -12,6 +12,12 @@ from .vrp import cipher, config_answer
 
 
 class Comware(Platform):
+    # Comware's `save` as engineers' notes print it (Comware 5.20 MSR, 7.1 S5130): three questions
+    save_questions = (("The current configuration will be written to the device. Are you sure? [Y/N]:", ("y", "yes")),
+                      ("Please input the file name(*.cfg)[flash:/startup.cfg]\n"
+                       "(To leave the existing filename unchanged, press the enter key):",
+                       ("", "flash:/startup.cfg", "startup.cfg")),
+                      ("flash:/startup.cfg exists, overwrite? [Y/N]:", ("y", "yes")))
     saved_message = "Validating file. Please wait...\nSaved the current configuration to mainboard device successfully."
     name = "hp_comware"
     more = "---- More ----"

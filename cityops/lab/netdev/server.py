@@ -173,7 +173,8 @@ class NetdevServer:
                     break
                 if out:
                     await self.write_paged(process, platform, s, out)
-                process.stdout.write("\r\n" + platform.prompt(s))
+                if "dialog" not in s.state:  # a question waits on its own line, where the prompt would be
+                    process.stdout.write("\r\n" + platform.prompt(s))
         except (asyncssh.ConnectionLost, BrokenPipeError, ConnectionResetError):
             pass
         finally:

@@ -106,6 +106,10 @@ def version_of(model: str) -> tuple[str, str]:
 
 class Vrp(Platform):
     name = "huawei_vrp"
+    save_questions = (("Warning: The current configuration will be written to the device. Continue? [Y/N]:",
+                       ("y", "yes")),)
+    saved_message = ("Now saving the current configuration to the slot 0.\n"
+                     "Info: Save the configuration successfully.")
     title_suffix = " Routing Switch"  # 'HUAWEI S7706 Routing Switch uptime is'; a CE prints its model alone
     system_prompt = "[{name}]"
 

@@ -199,7 +199,7 @@ def update_state(path: Path, rows: list[dict]) -> None:
 
 
 def backup(inv: Inventory, hosts: list[Host], *, selection: dict, paths: Paths | None = None,
-           lab_dir: Path | None = None, workers: int = 50, host_timeout: float = 120.0, max_drop: float = MAX_DROP,
+           lab_dir: Path | None = None, workers: int = 128, host_timeout: float = 120.0, max_drop: float = MAX_DROP,
            operator: str = "", progress: Callable[[Tally], None] | None = None) -> BackupOutcome:
     paths = paths or Paths()
     start = now()

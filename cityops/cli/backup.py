@@ -54,12 +54,13 @@ class Progress:
 
 @selection_task(name="run", default=True, help={
     **PATH_HELP, "kind": "config (the only kind yet; db and files come with their issue)",
-    "workers": "devices collected at once (default 50)", "host_timeout": "seconds allowed per device (default 120)",
+    "workers": "devices collected at once (default 128, as inspect)",
+    "host_timeout": "seconds allowed per device (default 120)",
     "max_drop": "quarantine a configuration this much smaller than the last good one (default 0.5 = 50%)",
     "lab": "lab state directory (default .cityops/lab)", "operator": "who runs it (default $CITYOPS_INSPECTOR or "
     "the login name)"})
 def run(c, bureau=None, lot=None, site=None, zone=None, class_=None, subsystem=None, host=None, limit=None,
-        kind="config", workers=50, host_timeout=120.0, max_drop=0.5, backups="backups", reports="reports",
+        kind="config", workers=128, host_timeout=120.0, max_drop=0.5, backups="backups", reports="reports",
         lab=None, operator="", inventory=None):
     """Back up the selected devices' configurations. Exit 0 all kept, 1 quarantined, 2 not collected, 3 tool failure."""
     from ..backup.run import backup

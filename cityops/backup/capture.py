@@ -161,8 +161,16 @@ def unsaved_lines(platform: str, running: Config, startup: Config) -> int:
     def lines(text: str) -> list[str]:
         return [ln for ln in text.splitlines() if ln.strip() and not any(h.match(ln) for h in headers)]
 
-    a, b = lines(running.full), lines(startup.full)
-    if a == b:
-        return 0
-    return sum(1 for ln in difflib.unified_diff(a, b, lineterm="", n=0)
-               if ln[:1] in "+-" and not ln.startswith(("+++", "---")))
+    added, removed = changed_lines(lines(running.full), lines(startup.full))
+    return added + removed
+
+
+def changed_lines(old: list[str], new: list[str]) -> tuple[int, int]:
+    """(lines added, lines removed) from `old` to `new`."""
+    added = removed = 0
+    for line in difflib.unified_diff(old, new, lineterm="", n=0):
+        if line.startswith("+") and not line.startswith("+++"):
+            added += 1
+        elif line.startswith("-") and not line.startswith("---"):
+            removed += 1
+    return added, removed

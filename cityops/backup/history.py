@@ -19,7 +19,7 @@ from .. import platforms
 from ..errors import BadInput, one_line
 from ..files import write_atomic
 from ..inventory.model import Host
-from ..timeutil import BEIJING, now
+from ..timeutil import BEIJING, now, parse_date
 from ..transport.audit import AuditLog
 from .capture import KINDS, kinds_of
 from .run import STATE, Paths, rel_path, targets
@@ -52,8 +52,7 @@ def when(text: str | None, what: str = "date") -> dt.datetime | None:
         return None
     try:
         if len(text) == 10:
-            day = dt.date.fromisoformat(text)
-            return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=BEIJING)
+            return dt.datetime.combine(parse_date(text), dt.time(23, 59, 59), tzinfo=BEIJING)
         t = dt.datetime.fromisoformat(text)
         return t if t.tzinfo else t.replace(tzinfo=BEIJING)
     except ValueError:

@@ -14,7 +14,6 @@ vault could not be used), 3 the tool itself failed.
 from __future__ import annotations
 
 import contextlib
-import difflib
 import json
 import os
 import secrets
@@ -35,7 +34,7 @@ from ..inventory.model import Host, Inventory
 from ..timeutil import now
 from ..transport import redact
 from ..transport.audit import AuditLog
-from .capture import KINDS, MAX_DROP, Capture, collect, kinds_of, unsaved_lines
+from .capture import KINDS, MAX_DROP, Capture, changed_lines, collect, kinds_of, unsaved_lines
 from .store import ConfigStore, part
 from .vault import Vault, VaultError
 
@@ -105,16 +104,6 @@ def targets(hosts: list[Host]) -> tuple[list[Host], list[Host]]:
     return ok, unsupported
 
 
-def changed_lines(old: str | None, new: str) -> tuple[int, int]:
-    added = removed = 0
-    for line in difflib.unified_diff((old or "").splitlines(), new.splitlines(), lineterm="", n=0):
-        if line.startswith("+") and not line.startswith("+++"):
-            added += 1
-        elif line.startswith("-") and not line.startswith("---"):
-            removed += 1
-    return added, removed
-
-
 def keep(c: Capture, h: Host, store: ConfigStore, vault: Vault | None, paths: Paths, run_id: str) -> dict:
     """Put one judged capture where it belongs and say what happened (a line of results.jsonl)."""
     rel = rel_path(h, c.kind)
@@ -138,7 +127,7 @@ def keep(c: Capture, h: Host, store: ConfigStore, vault: Vault | None, paths: Pa
                changed=old is not None and old != text, noise_lines=c.config.noise_lines)
     if old != text:
         store.write(rel, text)
-        row["lines_added"], row["lines_removed"] = changed_lines(old, text)
+        row["lines_added"], row["lines_removed"] = changed_lines((old or "").splitlines(), text.splitlines())
     if vault is not None:
         key = h.name if c.kind == "running" else f"{h.name}.{c.kind}"
         digest = vault.digest(c.config.full)

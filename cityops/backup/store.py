@@ -54,11 +54,15 @@ class ConfigStore:
         self._lock_fd: int | None = None
 
     # -- git ---------------------------------------------------------------------
-    def git(self, *args: str, check: bool = True, input_text: str | None = None) -> str:
+    def _run(self, *args: str, input_text: str | None = None) -> subprocess.CompletedProcess:
         env = {**os.environ, **GIT_ENV, "HOME": str(self.root)}  # no user's ~/.gitconfig reaches the store
-        proc = subprocess.run(["git", "-C", str(self.root), *args], capture_output=True, text=True, env=env,  # nosec B603 B607  # fixed argv, git from PATH
+        return subprocess.run(["git", "-C", str(self.root), *args], capture_output=True, text=True, env=env,  # nosec B603 B607  # fixed argv, git from PATH
                               input=input_text, timeout=300)
-        if check and proc.returncode != 0:
+
+    def git(self, *args: str, input_text: str | None = None) -> str:
+        """git's output; StoreError naming the command when git fails."""
+        proc = self._run(*args, input_text=input_text)
+        if proc.returncode != 0:
             raise StoreError(f"git {args[0]} in {self.root}: {proc.stderr.strip()[:300]}")
         return proc.stdout
 
@@ -155,14 +159,12 @@ class ConfigStore:
         return Commit(cid, when, subject)
 
     def show(self, commit: str, rel: str) -> str | None:
-        out = subprocess.run(["git", "-C", str(self.root), "show", f"{commit}:{rel}"], capture_output=True,  # nosec B603 B607  # fixed argv
-                             text=True, env={**os.environ, **GIT_ENV, "HOME": str(self.root)}, timeout=60)
+        out = self._run("show", f"{commit}:{rel}")
         return out.stdout if out.returncode == 0 else None
 
     def diff(self, old: str, new: str, rel: str) -> str:
         return self.git("diff", "--no-color", "-U3", old, new, "--", rel)
 
     def fsck(self) -> tuple[bool, str]:
-        proc = subprocess.run(["git", "-C", str(self.root), "fsck", "--full", "--no-dangling"], capture_output=True,  # nosec B603 B607  # fixed argv
-                              text=True, env={**os.environ, **GIT_ENV, "HOME": str(self.root)}, timeout=300)
+        proc = self._run("fsck", "--full", "--no-dangling")
         return proc.returncode == 0, (proc.stdout + proc.stderr).strip()

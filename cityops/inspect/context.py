@@ -138,9 +138,7 @@ class Context:
         if g.via == "ipmi":  # one SDR read serves the fan, supply and temperature getters
             return g.read(self.cached("ipmi:sdr elist", lambda: self.bmc.sensors()))
         if g.via == "api":  # a path of the device's JSON management API
-            from .console import console_get
-
-            return g.read(self.cached(f"api:{g.command}", lambda: console_get(self, g.command)))
+            return g.read(self.cached(f"api:{g.command}", lambda: self.session.api_get(g.command)))
         def answer() -> str:  # a command that ended non-zero (as its getter allows) is read with what it said on stderr
             a = self.run(g.command, ok_status=g.ok_status)
             return a.stdout if a.exit_status == 0 else a.stdout + a.stderr

@@ -16,8 +16,8 @@ import datetime as dt
 from ...timeutil import today as now_date
 from .cli import Platform, Session
 from .device import now_text, uptime_text
-from .planted import plain
-from .vrp import cipher, config_answer
+from .planted import cipher, plain
+from .vrp import config_answer
 
 
 def _signature_date(s: Session) -> str:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from .cli import Disconnect, Platform, Session
 from .device import now_text, uptime_text
-from .vrp import cipher, config_answer
+from .planted import cipher
+from .vrp import config_answer
 
 
 class Comware(Platform):

@@ -6,8 +6,8 @@ from typing import ClassVar
 
 from .cli import Disconnect, Platform, Session
 from .device import now_text, uptime_text
-from .planted import plain, type7
-from .vrp import cipher, config_answer
+from .planted import cipher, plain, type7
+from .vrp import config_answer
 
 
 class Ios(Platform):

@@ -11,7 +11,7 @@ import hashlib
 
 from .cli import Disconnect, Platform, Session
 from .device import now_text, uptime_text
-from .planted import cipher  # the renderers of other platforms import it from here
+from .planted import cipher
 
 VERSIONS = {
     "S7706": ("5.170", "V200R011C10SPC600"), "S5720": ("5.170", "V200R011C10SPC600"),

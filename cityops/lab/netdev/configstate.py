@@ -69,12 +69,6 @@ class ConfigState:
     def save(self, device: str) -> None:
         self._change(device, lambda entry: entry.update(startup=list(entry["running"])))
 
-    def clear(self, device: str | None = None) -> None:
-        """Forget changes (one device, or all): the lab's configurations as `lab.up` first rendered them."""
-        def change_all():
-            with self.lab.locked():
-                self.lab.write_json(self.path, {})
-        if device is None:
-            change_all()
-        else:
-            self._change(device, lambda entry: entry.update(running=[], startup=[]))
+    def clear(self, device: str) -> None:
+        """Forget a device's changes: its configuration as `lab.up` first rendered it."""
+        self._change(device, lambda entry: entry.update(running=[], startup=[]))

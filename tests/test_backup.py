@@ -93,8 +93,8 @@ def test_two_runs_in_a_row_the_second_commits_nothing(lab, paths):
     first = run(lab, paths)
     assert first.exit_status == 0 and first.commit, first.tally.counts
     c = first.tally.counts
-    assert c["collected"] == c["added"] == 21 and c["failed"] == c["quarantined"] == 0
-    assert c["unsupported"] == 2  # the storage arrays: listed, not silently left out
+    assert c["collected"] == c["added"] == 23 and c["failed"] == c["quarantined"] == 0
+    assert c["unsupported"] == 0  # every device with a configuration has its reader, the storage arrays too
     assert c["unsaved"] == 0 and all(r.get("unsaved_lines") == 0 for r in rows(first)
                                      if r["kind"] == "running" and r["platform"].startswith(("cisco", "huawei_vrp")))
     store = ConfigStore(paths.store)
@@ -102,7 +102,7 @@ def test_two_runs_in_a_row_the_second_commits_nothing(lab, paths):
     assert "gxj/dzzw/lab-vrp-core.cfg" in store.files() and "gxj/dzzw/lab-ios-rt.startup.cfg" in store.files()
     second = run(lab, paths)
     assert second.commit is None and second.exit_status == 0
-    assert second.tally.counts["unchanged"] == 21 and len(store.log()) == 2
+    assert second.tally.counts["unchanged"] == 23 and len(store.log()) == 2
 
 
 def test_one_change_on_one_device_is_one_commit_with_exactly_that_diff(lab, paths, configured):
@@ -268,7 +268,7 @@ def test_kill_9_mid_run_leaves_the_store_whole(lab, paths, lab_fault):
     ok, report = store.fsck()
     assert ok, report
     after = run(lab, paths)
-    assert after.status == "complete" and after.tally.counts["collected"] == 21
+    assert after.status == "complete" and after.tally.counts["collected"] == 23
     ok, report = store.fsck()
     assert ok, report
     assert set(store.files()) == set(before) and not store.git("status", "--porcelain").strip()
@@ -284,12 +284,12 @@ def test_the_command_line(lab, tmp_path, lab_fault):
     common = ["--inventory", str(LAB_INV), "--backups", str(tmp_path / "b"), "--reports", str(tmp_path / "r")]
     never = run_invoke("backup.status", *common, "--host", "lab-ios-rt")
     assert never.returncode == 1 and "从未备份" in never.stdout
-    ok = run_invoke("backup", *common, "--lab", str(state.path), "--host", "lab-ios-rt,lab-h3c-fl")
+    ok = run_invoke("backup", *common, "--lab", str(state.path), "--host", "lab-ios-rt,lab-h3c-fl,lab-vnx")
     assert ok.returncode == 0, ok.stderr
-    assert "collected 4, changed 4 (new 4)" in ok.stdout and "commit: " in ok.stdout
+    assert "collected 5, changed 5 (new 5)" in ok.stdout and "commit: " in ok.stdout
     current = run_invoke("backup.status", *common, "--host", "lab-ios-rt,lab-h3c-fl,lab-vnx", "--all")
-    assert current.returncode == 0 and current.stdout.count("正常") == 4, current.stdout
-    assert "1 devices have no configuration reader yet, so no backup at all: lab-vnx" in current.stdout
+    assert current.returncode == 0 and current.stdout.count("正常") == 5, current.stdout
+    assert "no configuration reader" not in current.stdout
     lab_fault("lab-h3c-fl", "truncated_config")
     bad = run_invoke("backup", *common, "--lab", str(state.path), "--host", "lab-h3c-fl")
     assert bad.returncode == 1 and "quarantined 1" in bad.stdout
@@ -409,3 +409,59 @@ def test_a_run_killed_inside_git_commit_is_recovered(lab, paths):
     assert out.commit is None and store.read("gxj/dzzw/lab-ios-rt.cfg") == good
     assert not (paths.store / "gxj/dzzw/stray.cfg").exists() and store.fsck()[0]
     assert json.loads((out.run_dir / "manifest.json").read_text())["recovered"] == out.recovered
+
+
+ARRAYS = ("lab-oceanstor", "lab-vnx")
+
+
+def test_a_storage_arrays_configuration_is_its_tables_without_what_moves_by_itself(lab, paths, lab_fault):
+    """An array's configuration is its LUN, host and mapping tables (ISM CLI) or blocks (naviseccli), one file each;
+    health, subscribed capacity and current owner are left out, so a failed disk or a trespassed LUN is not a
+    change of configuration, and an emptied table is quarantined."""
+    first = run(lab, paths, ARRAYS)
+    assert first.exit_status == 0 and first.tally.counts["added"] == 2, first.tally.counts
+    store = ConfigStore(paths.store)
+    ocean = store.show("HEAD", "gxj/szcs/lab-oceanstor.cfg")
+    assert [ln for ln in ocean.splitlines() if ln.startswith("#### ")] == [
+        f"#### show {t} general" for t in ("lun", "lun_group", "host", "host_group", "mapping_view")]
+    assert "DB_LUN01" in ocean and "MV_APP" in ocean
+    assert "Health Status" not in ocean and "Subscribed Capacity" not in ocean and "Normal" not in ocean
+    vnx = store.show("HEAD", "gxj/szcs/lab-vnx.cfg")
+    assert "Storage Group Name:    SG_DB" in vnx and "HLU/ALU Pairs:" in vnx and "Default Owner:" in vnx
+    assert "Current Owner" not in vnx and "Consumed Capacity" not in vnx
+    assert row(first, "lab-vnx")["command"].startswith("naviseccli -h 127.")  # {target}: the array's own SP
+
+    for name in ARRAYS:  # state, not configuration
+        lab_fault(name, "storage_disk_failed")
+        lab_fault(name, "power_failed")
+    again = run(lab, paths, ARRAYS)
+    assert again.commit is None and again.tally.counts["unchanged"] == 2, again.tally.counts
+
+    lab_fault("lab-oceanstor", "empty_config")
+    bad = run(lab, paths, ["lab-oceanstor"])
+    r = row(bad, "lab-oceanstor")
+    assert r["status"] == "quarantined" and "show lun general" in r["detail"], r
+    assert store.show("HEAD", "gxj/szcs/lab-oceanstor.cfg") == ocean  # the last good copy stands
+
+
+def test_a_lun_created_on_an_array_is_one_commit_with_that_lun(lab, paths):
+    inv, state = lab
+    run(lab, paths, ARRAYS)
+    s = open_session(inv.hosts["lab-oceanstor"], transport_config(AuditLog(state.path / "engineer-audit.jsonl"),
+                                                                  state.path))
+    try:
+        a = s.run("create lun name=DB_LUN09 pool_id=0 capacity=200GB")
+        assert a.ok and "successfully" in a.stdout, a.stdout
+    finally:
+        s.close()
+    try:
+        out = run(lab, paths, ARRAYS)
+        assert out.tally.counts["changed"] == 1 and out.commit, out.tally.counts
+        store = ConfigStore(paths.store)
+        patch = [ln for ln in store.git("show", "--format=", out.commit).splitlines()
+                 if ln[:1] in "+-" and not ln.startswith(("+++", "---"))]
+        added = [ln for ln in patch if ln.startswith("+")]
+        assert any("DB_LUN09" in ln and "200.000GB" in ln for ln in added), patch
+        assert len(added) == 2  # the LUN's row, and its LUN group's count (3 -> 4)
+    finally:
+        ConfigState(state).clear("lab-oceanstor")

@@ -150,6 +150,7 @@ def test_every_getter_of_every_platform_has_three_real_cases_or_says_why_not():
 def test_the_labs_own_answers_read_through_the_same_readers(lab, tmp_path):
     """What the lab prints for each getter must read like the real captures do: a lab drifting from real devices
     (a layout no real device prints) fails here, not in a report."""
+    from cityops.backup.capture import answer as answer_of
     from cityops.inspect.session import transport_config
     from cityops.transport.audit import AuditLog
     from cityops.transport.registry import open_session
@@ -168,6 +169,11 @@ def test_the_labs_own_answers_read_through_the_same_readers(lab, tmp_path):
             for name in driver.getters:
                 g = driver.for_host(name, host)
                 if g.via != "cli":
+                    continue
+                if g.sections:  # a listing of several commands (an array's configuration), as the backup sends them
+                    text, failed, _ = answer_of(session, g)
+                    assert not failed, f"{host.name} {g.command}: {text[:200]}"
+                    assert g.read(text) is not None, f"{host.name} {g.command}"
                     continue
                 answer = session.run(g.command)
                 assert answer.exit_status == 0, f"{host.name} {g.command}: {answer.stdout[:200]}"

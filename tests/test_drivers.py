@@ -187,3 +187,85 @@ def test_a_bmc_reading_is_whole_or_refused():
     assert [f.name for f in ipmi.read("fans", sdr)] == ["Fan 1 Tach"]
     with pytest.raises(ParseError, match="unreadable row"):
         ipmi.read("fans", sdr + "#@!%garbled\n")
+
+
+ISM_LUNS = """  ID   Name      Pool ID  Capacity   Subscribed Capacity  Health Status  Type
+  ---  --------  -------  ---------  -------------------  -------------  ----
+  0    DB_LUN01  0        500.000GB  120.000GB            Normal         Thin
+  1    DB_LUN02  0        600.000GB  99.000GB             Fault          Thin
+"""
+
+
+def listing(*answers: tuple[str, str]) -> str:
+    return "".join(f"#### {cmd}\n{text}\n" for cmd, text in answers)
+
+
+def test_a_sections_listing_drops_the_state_columns_and_keeps_the_configuration():
+    from cityops.drivers.base import Section, sections_reader
+
+    read = sections_reader("t", (Section("show lun general", r"ID\s{2,}Name", empty="Command executed successfully.",
+                                         state_columns=("Subscribed Capacity", "Health Status")),
+                                 Section("show host general", r"ID\s{2,}Name", empty="Command executed successfully.")))
+    config = read(listing(("show lun general", ISM_LUNS), ("show host general", "  Command executed successfully.")))
+    lines = config.text.splitlines()
+    assert lines[1:5] == ["  ID   Name      Pool ID  Capacity   Type", "  ---  --------  -------  ---------  ----",
+                          "  0    DB_LUN01  0        500.000GB  Thin", "  1    DB_LUN02  0        600.000GB  Thin"]
+    assert lines[-1].strip() == "Command executed successfully."  # no host yet is a reading, not a failure
+    grown = ISM_LUNS.replace("120.000GB", "130.000GB").replace("Fault   ", "Normal  ")
+    assert read(listing(("show lun general", grown), ("show host general", "  Command executed successfully."))).text \
+        == config.text  # the thin LUN grew and the LUN healed: no change of configuration
+
+
+@pytest.mark.parametrize(("text", "cause"), [
+    (listing(("show lun general", ISM_LUNS)), "1 of 2 listings"),  # the session ended after the first table
+    (listing(("show lun general", ISM_LUNS), ("show host general", "")), "printed nothing"),
+    (listing(("show lun general", "Error: Unknown command or parameter."), ("show host general", ISM_LUNS)),
+     "'show lun general' does not begin with"),
+    ("", "0 of 2 listings"),
+])
+def test_a_sections_listing_missing_a_table_is_refused_whole(text, cause):
+    from cityops.drivers.base import Section, sections_reader
+
+    read = sections_reader("t", (Section("show lun general", r"ID\s{2,}Name"), Section("show host general", r"ID\s{2,}Name")))
+    with pytest.raises(ParseError, match=cause):
+        read(text)
+
+
+@pytest.mark.parametrize("platform", ["huawei_oceanstor", "inspur_storage", "emc_vnx", "emc_vmax", "hds_ams", "ibm_ds"])
+def test_every_lab_array_prints_a_configuration_its_driver_reads(platform):
+    """The lab model of each array (storage.py) against its driver's configuration reader: what a backup of it in
+    the estate lab keeps. The test lab holds two of these platforms; the estate lab all six."""
+    from cityops.lab.netdev.cli import Session
+    from cityops.lab.netdev.device import Device
+    from cityops.lab.netdev.server import PLATFORMS
+
+    dev = Device("arr1", "127.0.0.1", platform, "v", "m", "storage_array", "阵列", "admin", "x")
+    lab = PLATFORMS[platform]
+    getter = drivers.get(platform).for_host("running_config", {"ansible_host": "127.0.0.1"})
+    text = "".join(f"#### {cmd}\n{lab.execute(Session(dev, {}, paging=False), cmd)}\n" for cmd in getter.sections)
+    config = getter.read(text)
+    assert config.text.count("\n") > 10 and "lun" in config.text.lower()
+    faults = {"storage_disk_failed": {}, "power_failed": {}}
+    failing = "".join(f"#### {cmd}\n{lab.execute(Session(dev, faults, paging=False), cmd)}\n" for cmd in getter.sections)
+    assert getter.read(failing).text == config.text  # a failed disk and a failed controller change no configuration
+
+
+def test_an_f5_listing_is_complete_only_when_a_top_level_stanza_closes_it():
+    """tmsh prints no end marker: the lab's listing reads, its planted secrets are masked, and a listing cut inside a
+    stanza (its last line an indented closer) is refused."""
+    from cityops.lab.netdev.cli import Session
+    from cityops.lab.netdev.device import Device
+    from cityops.lab.netdev.planted import planted
+    from cityops.lab.netdev.server import PLATFORMS
+
+    dev = Device("lb1", "127.0.0.1", "f5_tmos", "F5", "BIG-LTM-1600", "load_balancer", "负载均衡", "admin", "x")
+    text = PLATFORMS["f5_tmos"].execute(Session(dev, {}, paging=False), "show running-config")
+    config = read("f5_tmos", "running_config", text)
+    assert config.text.startswith("auth user admin {") and "ltm pool pool_jiuye {" in config.text
+    for secret, shown in planted("f5_tmos", "lb1"):
+        assert shown in text and secret not in config.text and shown not in config.text
+    cut = text[: text.index("    monitor mon_jiuye")]  # inside 'ltm pool', after its members' closer
+    with pytest.raises(ParseError, match="end marker"):
+        read("f5_tmos", "running_config", cut)
+    with pytest.raises(ParseError, match="does not begin with"):
+        read("f5_tmos", "running_config", 'Syntax Error: "shw" unknown property\n}')

@@ -50,6 +50,12 @@ SECRETS = {
     # Brocade FOS configupload settings
     "fos community": ("snmp.snmpv1.0.community:Kmy0fosRO", "Kmy0fosRO"),
     "fos key = value": ("snmp.snmpv3.1.authPassword = Kmy0Auth", "Kmy0Auth"),
+    # F5 BIG-IP tmsh `list` (the stanzas' layout from F5's tmsh reference)
+    "f5 community": ("            community-name Kmy0F5ro", "Kmy0F5ro"),
+    "f5 snmpv3 user": ("    users { ops { auth-password Kmy0Auth privacy-password Kmy0Priv } }", "Kmy0"),
+    "f5 ldap bind": ("    bind-pw Kmy0Ldap", "Kmy0Ldap"),
+    "f5 key passphrase": ("    passphrase Kmy0Pass", "Kmy0Pass"),
+    "f5 user hash": ("    encrypted-password $6$xRz0$Kmy0Hash", "Kmy0Hash"),
     # web-managed appliances' exports (Linux underneath)
     "sha512 crypt": ("admin user secadmin password-hash $6$ab12cd34$Zx9yQw", "ab12cd34$Zx9yQw"),
     # API answers
@@ -83,6 +89,7 @@ NOT_SECRETS = [
     "echo $1 $2",  # shell positional parameters are not crypt hashes
     "snmp.snmpv1.0.trapRecipient:127.0.0.1",
     "Number of LS = 1",
+    "sys crypto key /Common/default.key {",  # tmsh names a key object by its partition path: a name, not the key
 ]
 
 

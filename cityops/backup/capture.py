@@ -22,6 +22,7 @@ import time
 from dataclasses import dataclass, field
 
 from .. import drivers
+from ..drivers.base import SECTION
 from ..drivers.models import Config
 from ..inventory.model import Host
 from ..parsers import ParseError
@@ -100,8 +101,17 @@ def kinds_of(h: Host) -> list[str]:
 
 
 def answer(session, getter) -> tuple[str, bool, object]:
-    """(text, device error, JSON document or None) of one configuration getter: a CLI command, or a path of the
-    web console's API (its export document)."""
+    """(text, device error, JSON document or None) of one configuration getter: a CLI command, several in turn
+    (a storage array's tables, each under its `SECTION` line; the first that fails ends it), or a path of the web
+    console's API (its export document)."""
+    if getter.sections:
+        parts = []
+        for command in getter.sections:
+            a = session.run(command)
+            if not a.ok:
+                return a.stdout or a.stderr or f"'{command}' failed (exit {a.exit_status})", True, None
+            parts.append(f"{SECTION}{command}\n{a.stdout.rstrip()}\n")
+        return "".join(parts), False, None
     if getter.via == "api":
         doc = session.api_get(getter.command)
         text = doc.get("config") if isinstance(doc, dict) and isinstance(doc.get("config"), str) else ""
@@ -120,7 +130,7 @@ def collect(h: Host, config: TransportConfig, deadline: float, last: dict[str, s
     try:
         session = open_session(h, config, deadline)
         for i, kind in enumerate(kinds):
-            getter = driver.getter(KINDS[kind])
+            getter = driver.for_host(KINDS[kind], h)
             t0 = time.monotonic()
             try:
                 text, failed, doc = answer(session, getter)
@@ -131,19 +141,19 @@ def collect(h: Host, config: TransportConfig, deadline: float, last: dict[str, s
             except ConnectFailure as exc:
                 out.append(Capture(h.name, kind, getter.command, "failed", exc.cause, exc.detail or exc.chinese,
                                    seconds=time.monotonic() - t0))
-                out += [Capture(h.name, k, driver.getter(KINDS[k]).command, "skipped", exc.cause,
+                out += [Capture(h.name, k, driver.for_host(KINDS[k], h).command, "skipped", exc.cause,
                                 "the session was lost before this capture") for k in kinds[i + 1:]]
                 break
             c = judge(h.name, kind, getter.command, text, failed, getter.read, last.get(kind), max_drop, doc)
             c.seconds = time.monotonic() - t0
             out.append(c)
             if c.status != "ok":
-                out += [Capture(h.name, k, driver.getter(KINDS[k]).command, "skipped", "out_of_step",
+                out += [Capture(h.name, k, driver.for_host(KINDS[k], h).command, "skipped", "out_of_step",
                                 f"not asked: the {kind} capture was quarantined and the session may be out of step")
                         for k in kinds[i + 1:]]
                 break
     except ConnectFailure as exc:
-        out = [Capture(h.name, k, driver.getter(KINDS[k]).command, "failed", exc.cause, exc.detail or exc.chinese)
+        out = [Capture(h.name, k, driver.for_host(KINDS[k], h).command, "failed", exc.cause, exc.detail or exc.chinese)
                for k in kinds]
     finally:
         if session is not None:

@@ -29,12 +29,21 @@ class Getter:
     `show environment all` holds fans, power and temperatures); a check run sends it once per host.
     `via="api"`: the command is a path of the device's JSON management API, and the reader takes the JSON.
     `ok_status`: the exit statuses whose output the reader judges (`lsnrctl status` exits 1 when the listener is
-    down, and that answer is the reading, not a failure to read)."""
+    down, and that answer is the reading, not a failure to read).
+    `sections`: a listing assembled from several commands, sent in turn over one session (a storage array prints
+    its configuration as several tables, as RANCID gathers several `show` commands into one file); `command` is
+    then their names joined, for the records, and the reader takes the answers under `SECTION` lines."""
 
     command: str
     read: Callable[[Any], Any]
     via: str = "cli"
     ok_status: tuple[int, ...] = (0,)
+    sections: tuple[str, ...] = ()
+
+
+def sections_getter(commands: tuple[str, ...], read: Callable[[Any], Any]) -> Getter:
+    """A getter whose answer is several commands' answers, each under its `SECTION` line."""
+    return Getter(" ; ".join(commands), read, sections=commands)
 
 
 class FactSet:
@@ -57,7 +66,9 @@ class FactSet:
         `sp_address`, or its own address."""
         g = self.variant(name, host)
         if "{target}" in g.command:
-            g = replace(g, command=g.command.replace("{target}", str(host.get("sp_address") or host.get("ansible_host"))))
+            target = str(host.get("sp_address") or host.get("ansible_host"))
+            g = replace(g, command=g.command.replace("{target}", target),
+                        sections=tuple(c.replace("{target}", target) for c in g.sections))
         return g
 
     def variant(self, name: str, host) -> Getter:
@@ -125,11 +136,110 @@ def config_reader(platform: str, end: str | None, noise: tuple[str, ...] = (), s
         first = next(ln for ln in body if ln.strip())
         if start_line and not start_line.match(first.strip()):
             raise refuse(platform, f"not a configuration listing: it does not begin with {start}", first)
-        if end_line and not end_line.match(body[-1].strip()):
+        if end_line and not end_line.match(body[-1]):  # at the margin: a nested stanza's closer is not the end
             raise refuse(platform, f"configuration incomplete: it does not end with its end marker ({end})", body[-1])
         kept = [ln for ln in body if not any(n.search(ln) for n in noise_lines)]
         full = "\n".join(kept) + "\n"
         return Config(redact.text(full), len(body) - len(kept), full)
+
+    return read
+
+
+SECTION = "#### "  # the line a sections listing puts before each command's answer: '#### show lun general'
+
+
+@dataclass(frozen=True)
+class Section:
+    """One command of a sections listing and what its answer must look like: its first line matching `start`
+    (the table's header: an answer without it is an error message or another command's output), its last line
+    matching `end` where the tool prints one ('SMcli completed successfully.'), or exactly `empty` when the
+    device has none of these objects. `noise` drops lines, `state_columns` drops columns of a table by their
+    header: a LUN's health, a pool's usage, a thin LUN's consumed capacity change without a change of
+    configuration, and a diff must mean a change."""
+
+    command: str
+    start: str
+    end: str | None = None
+    empty: str | None = None
+    noise: tuple[str, ...] = ()
+    state_columns: tuple[str, ...] = ()
+
+
+def column_spans(header: str, rule: str | None) -> list[tuple[int, int, str]]:
+    """(start, end, name) of each column of a fixed-width table: from its rule of dashes when it has one,
+    otherwise from the header's names (two or more spaces apart)."""
+    pattern = r"-+" if rule is not None else r"\S+(?: \S+)*"
+    starts = [(m.start(), m.end()) for m in re.finditer(pattern, rule if rule is not None else header)]
+    spans = []
+    for i, (a, _) in enumerate(starts):
+        b = starts[i + 1][0] if i + 1 < len(starts) else 10_000
+        spans.append((a, b, header[a:b].strip()))
+    return spans
+
+
+def drop_columns(lines: list[str], names: tuple[str, ...]) -> tuple[list[str], int]:
+    """The lines without the named columns of every fixed-width table among them (a table: a header line naming
+    one of them, an optional rule of dashes, rows up to the next blank line); (lines, cells dropped)."""
+    if not names:
+        return lines, 0
+    out, dropped, i = [], 0, 0
+    while i < len(lines):
+        header = lines[i]
+        if not any(re.search(rf"(^|\s{{2}}){re.escape(n)}(\s{{2}}|$)", header.strip()) for n in names):
+            out.append(header)
+            i += 1
+            continue
+        j = i + 1
+        while j < len(lines) and lines[j].strip():
+            j += 1
+        table = lines[i:j]
+        rule = table[1] if len(table) > 1 and re.fullmatch(r"[\s-]+", table[1]) and "-" in table[1] else None
+        spans = column_spans(header, rule)
+        keep = [(a, b) for a, b, name in spans if name not in names]
+        lead = spans[0][0]  # the table's indent, and each kept column as wide as it was printed
+        out += [(ln[:lead] + "".join(ln[a:b] for a, b in keep)).rstrip() for ln in table]
+        dropped += (len(spans) - len(keep)) * (len(table) - 1)
+        i = j
+    return out, dropped
+
+
+def sections_reader(platform: str, sections: tuple[Section, ...]):
+    """The reader of a listing assembled from several commands (`Getter.sections`): every command's answer present,
+    in order, each one what its Section says it must be; noise lines and state columns dropped, every secret
+    masked. One section that is not its command's answer refuses the whole listing: a configuration on file
+    with a table missing is worse than yesterday's complete one."""
+    from ..transport import redact
+
+    def read(text: str) -> Config:
+        parts = re.split(rf"^{re.escape(SECTION)}(.*)$", text.replace("\r\n", "\n"), flags=re.M)
+        answers = list(zip(parts[1::2], parts[2::2], strict=True))
+        if len(answers) != len(sections):
+            raise refuse(platform, f"configuration incomplete: {len(answers)} of {len(sections)} listings", text)
+        kept_all, dropped = [], 0
+        for (command, answer), sec in zip(answers, sections, strict=True):
+            body = [ln.rstrip() for ln in answer.split("\n")]
+            while body and not body[0].strip():
+                body.pop(0)
+            while body and not body[-1].strip():
+                body.pop()
+            where = f"'{command.strip()}'"
+            if not body:
+                raise refuse(platform, f"configuration incomplete: {where} printed nothing", "")
+            if sec.empty is not None and "\n".join(ln.strip() for ln in body) == sec.empty:
+                kept_all += [SECTION + command.strip(), *body]
+                continue
+            if not re.match(sec.start, body[0].strip()):
+                raise refuse(platform, f"not a configuration listing: {where} does not begin with {sec.start}",
+                             body[0])
+            if sec.end and not re.match(sec.end, body[-1].strip()):
+                raise refuse(platform, f"configuration incomplete: {where} does not end with {sec.end}", body[-1])
+            kept = [ln for ln in body if not any(re.search(n, ln) for n in sec.noise)]
+            dropped += len(body) - len(kept)
+            kept, cells = drop_columns(kept, sec.state_columns)
+            dropped += bool(cells)
+            kept_all += [SECTION + command.strip(), *kept]
+        full = "\n".join(kept_all) + "\n"
+        return Config(redact.text(full), dropped, full)
 
     return read
 

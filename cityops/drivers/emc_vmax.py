@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
-from .base import FactSet, Getter, nonempty, refuse
+from .base import FactSet, Getter, Section, nonempty, refuse, sections_getter, sections_reader
 from .models import Part
 
 PLATFORM = "emc_vmax"
@@ -31,6 +31,12 @@ def pools(text: str) -> dict[str, float]:
     return nonempty(out, PLATFORM, "symcfg list -pool: no pool rows", text)
 
 
+# The configuration on file: the masking views (`symaccess list view -detail`: each view's initiator, port and
+# storage groups, with the devices and host LUN numbers they present), what a rebuild of the hosts' access needs.
+# The views' 'Last update time' lines move without a change: dropped.
+CONFIG_SECTIONS = (Section("symaccess list view -detail", r"Symmetrix ID\s*:", noise=(r"(?i)last update time",)),)
+
+
 class EmcVmax(FactSet):
     platform = PLATFORM
     kind = "storage"
@@ -38,4 +44,6 @@ class EmcVmax(FactSet):
         "disks": Getter("symdisk list -failed", failed_disks),
         "pools": Getter("symcfg list -pool -thin", pools),
         "health": Getter("symdisk list -failed", failed_disks),
+        "running_config": sections_getter(tuple(s.command for s in CONFIG_SECTIONS),
+                                          sections_reader(PLATFORM, CONFIG_SECTIONS)),
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
-from .base import FactSet, Getter, nonempty, refuse
+from .base import FactSet, Getter, Section, nonempty, refuse, sections_getter, sections_reader
 from .models import Part
 
 PLATFORM = "emc_vnx"
@@ -39,6 +39,18 @@ def health(text: str) -> list[Part]:
                     text)
 
 
+# The configuration on file: the storage groups (which host's HBAs see which LUNs, as HLU/ALU pairs) and the LUNs
+# themselves, from Navisphere Secure CLI's `storagegroup -list` and `lun -list` (its reference's block layouts,
+# 'Label:  value'). What moves without a change of configuration is dropped: the LUN's current owner (it trips to
+# the peer SP), its state, consumed capacity and any operation under way.
+CONFIG_SECTIONS = (
+    Section("naviseccli -h {target} storagegroup -list", r"Storage Group Name:"),
+    Section("naviseccli -h {target} lun -list", r"LOGICAL UNIT NUMBER \d+",
+            noise=(r"^(Current Owner|Current State|State|Status|Is Faulted|Is Transitioning|Consumed Capacity[^:]*|"
+                   r"Current Operation[^:]*)\s*:",)),
+)
+
+
 class EmcVnx(FactSet):
     platform = PLATFORM
     kind = "storage"
@@ -46,4 +58,6 @@ class EmcVnx(FactSet):
         "disks": Getter("naviseccli -h {target} getdisk -state", disks),
         "pools": Getter("naviseccli -h {target} storagepool -list", pools),
         "health": Getter("naviseccli -h {target} faults -list", health),
+        "running_config": sections_getter(tuple(s.command for s in CONFIG_SECTIONS),
+                                          sections_reader(PLATFORM, CONFIG_SECTIONS)),
     }

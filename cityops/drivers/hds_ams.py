@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
-from .base import FactSet, Getter, labelled_state, nonempty
+from .base import FactSet, Getter, Section, labelled_state, nonempty, sections_getter, sections_reader
 from .models import Part
 
 PLATFORM = "hds_ams"
@@ -30,6 +30,15 @@ def health(text: str) -> list[Part]:
     return labelled_state(PLATFORM, text, "Array Status", "阵列状态", "auunitinfo")
 
 
+# The configuration on file: the logical units (`auluref`: capacity, RAID group, DP pool, RAID level) and the host
+# group mapping (`auhgmap -refer`: port, host group, H-LUN, LUN), from the SNM2 CLI reference. A LU's status
+# column moves without a change of configuration: dropped.
+CONFIG_SECTIONS = (
+    Section("auluref -unit AMS", r"LU\s{2,}Capacity", state_columns=("Status", "Number of Paths")),
+    Section("auhgmap -unit AMS -refer", r"Mapping [Mm]ode"),
+)
+
+
 class HdsAms(FactSet):
     platform = PLATFORM
     kind = "storage"
@@ -37,4 +46,6 @@ class HdsAms(FactSet):
         "disks": Getter("audrive -unit AMS -status", disks),
         "pools": Getter("audppool -unit AMS -refer", pools),
         "health": Getter("auunitinfo -unit AMS", health),
+        "running_config": sections_getter(tuple(s.command for s in CONFIG_SECTIONS),
+                                          sections_reader(PLATFORM, CONFIG_SECTIONS)),
     }

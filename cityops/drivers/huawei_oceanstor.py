@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
-from .base import FactSet, Getter, labelled_state, nonempty, refuse
+from .base import FactSet, Getter, Section, labelled_state, nonempty, refuse, sections_getter, sections_reader
 from .models import Part
 
 PLATFORM = "huawei_oceanstor"
@@ -57,6 +57,22 @@ def alarms(text: str) -> list[Part]:
     return [Part("告警", False, row) for row in lines[1:] if not set(row) <= {"-", " "}]
 
 
+# The configuration on file (设备系统档案) of an array is what a rebuild needs: its LUNs, LUN groups, hosts, host
+# groups and the mapping views that join them, one ISM `show ... general` table each (the CLI has no one-command
+# dump; its `export configuration_data` writes a database file to an FTP/SFTP server, not a text to keep and
+# compare). Columns that change without a change of configuration are dropped: health, running status, a thin
+# LUN's subscribed capacity. An empty list is 'Command executed successfully.', as for `show alarm`.
+NONE = "Command executed successfully."
+STATE_COLUMNS = ("Health Status", "Running Status", "Subscribed Capacity", "Protection Capacity", "Work Controller")
+CONFIG_SECTIONS = tuple(Section(f"show {what} general", r"ID\s{2,}Name", empty=NONE, state_columns=STATE_COLUMNS)
+                        for what in ("lun", "lun_group", "host", "host_group", "mapping_view"))
+
+
+def config_sections(platform: str) -> Getter:
+    """The running configuration of an array that speaks the ISM CLI (OceanStor, Inspur AS)."""
+    return sections_getter(tuple(s.command for s in CONFIG_SECTIONS), sections_reader(platform, CONFIG_SECTIONS))
+
+
 class HuaweiOceanstor(FactSet):
     platform = PLATFORM
     kind = "storage"
@@ -65,4 +81,5 @@ class HuaweiOceanstor(FactSet):
         "pools": Getter("show storage_pool general", pools),
         "health": Getter("show system general", health),
         "alarms": Getter("show alarm", alarms),
+        "running_config": config_sections(PLATFORM),
     }

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from .huawei_oceanstor import HuaweiOceanstor
+from typing import ClassVar
+
+from .base import Getter
+from .huawei_oceanstor import HuaweiOceanstor, config_sections
+
+PLATFORM = "inspur_storage"
 
 
 class InspurStorage(HuaweiOceanstor):
-    platform = "inspur_storage"
+    platform = PLATFORM
+    getters: ClassVar[dict[str, Getter]] = {**HuaweiOceanstor.getters, "running_config": config_sections(PLATFORM)}

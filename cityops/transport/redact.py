@@ -36,6 +36,9 @@ SECRET_AFTER = {  # keyword -> the words that may stand between it and the secre
     "shared-key": "cipher simple 0 7",
     "pre-shared-key": "cipher simple 0 6 7 ascii hex",
     "wpa-psk": "ascii hex 0 7",
+    # F5 tmsh (`list`): SNMP communities, SNMPv3 users, LDAP binds, key passphrases, stored user hashes
+    "community-name": "", "auth-password": "", "privacy-password": "", "bind-pw": "", "passphrase": "",
+    "encrypted-password": "",
 }
 SECRET_AFTER_WORDS = {k: frozenset(v.split()) for k, v in SECRET_AFTER.items()}
 SNMP_ONLY = frozenset({"community", "securityname"})  # 'set community 1:2' in a route-map is routing, not a secret
@@ -43,6 +46,7 @@ NOT_A_SECRET = frozenset({"chain", "config-key", "generate", "exchange", "pair",
                           "strength-check", "complexity-check", "rsa", "dsa", "ecdsa", "ed25519"})
 CRYPTO = re.compile(r"(?i)^(?:md5|sha\d*|sha-\d+|des\d*|3des|aes\d*|aes-\d+|hmac-sha\d*|hmac-md5)$")  # auth/priv algorithms
 TOKEN = re.compile(r"\S+")
+F5_OBJECT = re.compile(r"/[\w.-]+/\S")  # tmsh names objects by partition ('sys crypto key /Common/default.key'): a name
 # `key:value` and `key = value` settings whose key names a secret (Brocade FOS's configupload format,
 # `snmp.snmpv1.0.community:public`): the whole value
 KEY_VALUE = re.compile(r"(?im)^(\s*[\w.-]*(?:community|passw(?:or)?d|secret|psk|sharedkey)[\w.-]*\s*[:=]\s*)(\S[^\n]*?)"
@@ -73,7 +77,8 @@ def _secret_spans(line: str) -> list[tuple[int, int]]:
             j = i + 1
             while j < len(tokens) and (tokens[j][2] in modifiers or ("<n>" in modifiers and _is_number(tokens[j][2]))):
                 j += 2 if tokens[j][2] == "level" else 1  # 'level 15'
-            if j < len(tokens) and tokens[j][2] not in NOT_A_SECRET and not re.fullmatch(r"\d{1,2}", tokens[j][2]):
+            if j < len(tokens) and tokens[j][2] not in NOT_A_SECRET and not re.fullmatch(r"\d{1,2}", tokens[j][2]) \
+                    and not F5_OBJECT.match(tokens[j][2]):
                 spans.append(tokens[j][:2])
         elif word in ("auth", "authentication-mode") and i + 2 < len(tokens) and (
                 CRYPTO.match(tokens[i + 1][2]) or (word == "authentication-mode" and tokens[i + 1][2] == "simple")):

@@ -16,7 +16,7 @@ import datetime as dt
 from ...timeutil import today as now_date
 from .cli import Platform, Session
 from .device import now_text, uptime_text
-from .planted import cipher, plain
+from .planted import cipher, plain, sha512_crypt
 from .vrp import config_answer
 
 
@@ -249,7 +249,20 @@ class F5Tmos(Platform):
 
     def config(self, s: Session, a) -> str:
         d = s.dev
-        lines = [f"sys global-settings {{\n    hostname {d.name}\n}}", f"auth user {d.username} {{\n    encrypted-password "
-                 f"{cipher(d.name, 'f5')[4:40]}\n    role admin\n}}", "sys ntp {\n    servers { 127.0.0.1 }\n}",
-                 "ltm pool pool_jiuye {\n    members { 127.0.0.1:8080 }\n}"]
+        lines = [f"auth user {d.username} {{\n    description \"Admin User\"\n    encrypted-password "
+                 f"{sha512_crypt(d.name)}\n    partition-access {{\n        all-partitions {{\n"
+                 "            role admin\n        }\n    }\n    shell tmsh\n}",
+                 "ltm monitor http mon_jiuye {\n    defaults-from /Common/http\n    destination *:*\n"
+                 f"    interval 5\n    password {plain(d.name, 'f5-monitor')}\n    send \"GET /health HTTP/1.0\\r\\n\\r\\n\"\n"
+                 "    time-until-up 0\n    timeout 16\n    username monitor\n}",
+                 "ltm pool pool_jiuye {\n    members {\n        127.0.0.1:8080 {\n            address 127.0.0.1\n"
+                 "        }\n    }\n    monitor mon_jiuye\n}",
+                 "ltm virtual vs_jiuye_https {\n    destination 127.0.0.1:https\n    ip-protocol tcp\n"
+                 "    mask 255.255.255.255\n    pool pool_jiuye\n    profiles {\n        /Common/tcp { }\n    }\n"
+                 "    source 0.0.0.0/0\n}",
+                 f"sys global-settings {{\n    gui-setup disabled\n    hostname {d.name}\n}}",
+                 "sys ntp {\n    servers { 127.0.0.1 }\n    timezone Asia/Shanghai\n}",
+                 f"sys snmp {{\n    agent-addresses {{ tcp6:161 udp6:161 }}\n    communities {{\n"
+                 f"        /Common/comm-public {{\n            community-name {plain(d.name, 'f5-snmp')}\n"
+                 "            source 127.0.0.1\n        }\n    }\n    sys-contact \"ops@karamay\"\n}"]
         return config_answer(s, "\n".join(lines))

@@ -76,6 +76,10 @@ class Platform:
     def prompt(self, s: Session) -> str:
         return f"<{s.dev.name}>" if s.mode == "user" else f"[{s.dev.name}]"
 
+    def exit_status(self, out: str) -> int:
+        """The exit status of a command run over an exec channel: a device CLI says 0 whatever it printed."""
+        return 0
+
     def unknown(self, s: Session, line: str, position: int) -> str:
         return f"{' ' * (len(self.prompt(s)) + position)}^\nError: Unrecognized command found at '^' position."
 

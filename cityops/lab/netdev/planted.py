@@ -54,6 +54,8 @@ def planted(platform: str, name: str) -> list[tuple[str, str]]:
         return same(cipher(name, "user")[4:30], cipher(name, "snmp").encode().hex()[:32], plain(name, "community"))
     if platform in ("appliance_web", "lipu_gap", "backup_appliance"):
         return same(sha512_crypt(name)[3:], plain(name, "web-snmp"), plain(name, "web-syslog"))
+    if platform == "f5_tmos":
+        return same(sha512_crypt(name)[3:], plain(name, "f5-monitor"), plain(name, "f5-snmp"))
     if platform == "brocade_fos":
         return same(plain(name, "fos-snmp"))
     if platform in ("topsec_tos", "sangfor_vpn"):

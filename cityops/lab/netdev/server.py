@@ -154,10 +154,12 @@ class NetdevServer:
         s = Session(dev, self.faults.of(dev.name), paging=platform.pages_by_default)
         s.state["vty"] = self.active[dev.name]
         s.state["config_state"] = self.config_state
+        status = 0
         try:
             if process.command:  # `ssh host "display version"`: one command, no prompt
                 out = await self.answer(platform, s, process.command)
                 process.stdout.write(out.replace("\n", "\r\n") + "\r\n")
+                status = platform.exit_status(out)
                 return
             process.stdout.write(platform.banner(s).replace("\n", "\r\n") + platform.prompt(s))
             while True:
@@ -178,7 +180,7 @@ class NetdevServer:
         except (asyncssh.ConnectionLost, BrokenPipeError, ConnectionResetError):
             pass
         finally:
-            process.exit(0)
+            process.exit(status)
 
     async def answer(self, platform: Platform, s: Session, line: str) -> str:
         faults = self.faults.of(s.dev.name)

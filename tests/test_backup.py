@@ -93,7 +93,7 @@ def test_two_runs_in_a_row_the_second_commits_nothing(lab, paths):
     first = run(lab, paths)
     assert first.exit_status == 0 and first.commit, first.tally.counts
     c = first.tally.counts
-    assert c["collected"] == c["added"] == 23 and c["failed"] == c["quarantined"] == 0
+    assert c["collected"] == c["added"] == 24 and c["failed"] == c["quarantined"] == 0
     assert c["unsupported"] == 0  # every device with a configuration has its reader, the storage arrays too
     assert c["unsaved"] == 0 and all(r.get("unsaved_lines") == 0 for r in rows(first)
                                      if r["kind"] == "running" and r["platform"].startswith(("cisco", "huawei_vrp")))
@@ -102,7 +102,7 @@ def test_two_runs_in_a_row_the_second_commits_nothing(lab, paths):
     assert "gxj/dzzw/lab-vrp-core.cfg" in store.files() and "gxj/dzzw/lab-ios-rt.startup.cfg" in store.files()
     second = run(lab, paths)
     assert second.commit is None and second.exit_status == 0
-    assert second.tally.counts["unchanged"] == 23 and len(store.log()) == 2
+    assert second.tally.counts["unchanged"] == 24 and len(store.log()) == 2
 
 
 def test_one_change_on_one_device_is_one_commit_with_exactly_that_diff(lab, paths, configured):
@@ -268,7 +268,7 @@ def test_kill_9_mid_run_leaves_the_store_whole(lab, paths, lab_fault):
     ok, report = store.fsck()
     assert ok, report
     after = run(lab, paths)
-    assert after.status == "complete" and after.tally.counts["collected"] == 23
+    assert after.status == "complete" and after.tally.counts["collected"] == 24
     ok, report = store.fsck()
     assert ok, report
     assert set(store.files()) == set(before) and not store.git("status", "--porcelain").strip()

@@ -26,4 +26,5 @@ class F5Tmos(Driver):
     kind = "load_balancer"
     netmiko = "f5_tmsh"
     error_markers = ("Syntax Error:",)
+    sync = ("show sys version", r"Sys::Version")
     getters: ClassVar[dict[str, Getter]] = {"running_config": Getter("show running-config", config)}

@@ -208,6 +208,7 @@ class F5Tmos(Platform):
         add = self.add
         add("tmsh", lambda s, a: "", modes)
         add("modify cli preference pager disabled display-threshold 0", self.no_paging, modes)
+        add("run /util bash", lambda s, a: "", modes)  # netmiko's `run /util bash -c "stty cols 255"` at login
         add("show sys version", self.version, modes)
         add("show sys hardware", self.hardware, modes)
         add("show sys cpu", self.cpu, modes)

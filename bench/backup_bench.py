@@ -4,7 +4,9 @@ store's history at a year of daily runs.
   1. `invoke backup` over every device cityops backs up (network devices, FC switches, firewalls), at a named
      device latency: wall time, devices per second, peak memory, the commands sent per device;
   2. nornir (threaded runner, 50 workers) with nornir_netmiko's `netmiko_send_command`, sending the same
-     commands to the same devices and writing each answer to a file — what a team writes in an afternoon;
+     commands to the same devices and writing each answer to a file — what a team writes in an afternoon — and
+     cityops on the same devices in the same process, in turns (`--rounds`, 3 by default): each round's wall
+     time, CPU seconds of the tool and of the lab (both share this machine's cores), and the devices each lost;
   3. a store of the estate with 365 daily commits (a few devices changed each day): `backup.diff` and
      `backup.show --at` of one device, timed.
   4. RANCID (Debian's `rancid` package: `apt-get install rancid`; skipped with a note when absent) over the
@@ -21,6 +23,8 @@ import argparse
 import json
 import os
 import random
+import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -33,7 +37,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from inspect_bench import estate_lab, timed  # noqa: E402
+from inspect_bench import estate_lab, lab_cpu, timed  # noqa: E402
 
 from cityops import drivers  # noqa: E402
 from cityops.backup.capture import KINDS  # noqa: E402
@@ -50,12 +54,24 @@ def commands(h) -> list[str]:
     return [d.getter(g).command for g in KINDS.values() if g in d.getters]
 
 
-def in_process(inv, hosts, tmp: Path) -> float:
+def cpu_seconds() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def measured(run, lab) -> dict:
+    """Wall seconds, this process's CPU seconds and the lab's, of one run."""
+    lab0, cpu0, t0 = lab_cpu(lab), cpu_seconds(), time.monotonic()
+    out = run()
+    return {"wall": time.monotonic() - t0, "cpu": cpu_seconds() - cpu0, "lab_cpu": lab_cpu(lab) - lab0, **out}
+
+
+def in_process(inv, hosts, tmp: Path) -> dict:
     """cityops' backup of `hosts` in this process (no interpreter start, no inventory load): like nornir's loop."""
-    t0 = time.monotonic()
-    backup(inv, hosts, selection={"bench": True}, paths=Paths(root=tmp / "b2", reports=tmp / "r2"),
-           lab_dir=REPO / ".cityops" / "lab")
-    return time.monotonic() - t0
+    out = backup(inv, hosts, selection={"bench": True}, paths=Paths(root=tmp / "b2", reports=tmp / "r2"),
+                 lab_dir=REPO / ".cityops" / "lab")
+    c = out.tally.counts
+    return {"failed": c["failed"] + c["quarantined"]}
 
 
 def nornir_loop(hosts, creds: dict, out: Path) -> dict:
@@ -82,10 +98,18 @@ def nornir_loop(hosts, creds: dict, out: Path) -> dict:
             (out / f"{task.host.name}.{i}.cfg").write_text(r.result)
         return Result(host=task.host)
 
-    t0 = time.monotonic()
     result = nr.run(task=backup)
-    wall = time.monotonic() - t0
-    return {"wall": wall, "failed": sorted(result.failed_hosts)}
+    return {"failed": len(result.failed_hosts), "lost": sorted(result.failed_hosts), "nr": nr}
+
+
+def close_quietly(nr) -> None:
+    """Drop the loop's sessions as cityops drops its own, without a timed graceful logout (netmiko's `quit`
+    costs seconds per VRP device): outside the timing, so nornir is not charged for it."""
+    for host in nr.inventory.hosts.values():
+        conn = host.connections.pop("netmiko", None)
+        if conn is not None:
+            conn.connection.remote_conn.close()
+            conn.connection.remote_conn_pre.close()
 
 
 RANCID_TYPES = {"huawei_vrp": "vrp", "huawei_vrpv8": "vrp", "huawei_ce": "vrp", "cisco_ios": "cisco",
@@ -192,6 +216,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--latency", default="0.2", help="device latency: seconds, or per class (lab.up --latency)")
     ap.add_argument("--workers", default=128, type=int, help="cityops' devices at once (its default; nornir: 50)")
+    ap.add_argument("--rounds", default=3, type=int, help="turns of nornir and cityops on the CLI devices")
     args = ap.parse_args()
     with estate_lab(args.latency) as (lab, inv):
         todo, unsupported = targets(list(inv.hosts.values()))
@@ -208,12 +233,22 @@ def main() -> None:
                   f"CPU {run['cpu']:.1f} s")
             creds = yaml.safe_load(lab.credentials_file.read_text())
             cli = [h for h in todo if cli_driver(str(h.get("platform"))) is not None]  # netmiko reaches these only
-            (tmp / "nornir").mkdir()
-            loop = nornir_loop(cli, creds, tmp / "nornir")
-            mine = in_process(inv, cli, tmp)
-            print(f"the {len(cli)} CLI devices, in process: nornir + netmiko (50 workers) {loop['wall']:.1f} s = "
-                  f"{len(cli) / loop['wall']:.1f} devices/s (failed {len(loop['failed'])}); cityops {mine:.1f} s = "
-                  f"{len(cli) / mine:.1f} devices/s: {loop['wall'] / mine:.2f}x nornir's speed")
+            print(f"the {len(cli)} CLI devices, in process, in turns (wall s / tool CPU s / lab CPU s / devices lost):")
+            walls = {"nornir": [], "cityops": []}
+            for i in range(args.rounds):
+                (tmp / f"nornir{i}").mkdir()
+                loop = measured(lambda i=i: nornir_loop(cli, creds, tmp / f"nornir{i}"), lab)
+                close_quietly(loop.pop("nr"))
+                mine = measured(lambda i=i: in_process(inv, cli, tmp / f"round{i}"), lab)
+                for who, m in (("nornir", loop), ("cityops", mine)):
+                    walls[who].append(m["wall"])
+                print(f"  round {i + 1}: nornir + netmiko (50 workers) {loop['wall']:.1f} / {loop['cpu']:.1f} / "
+                      f"{loop['lab_cpu']:.1f} / {loop['failed']} {loop['lost']}; cityops {mine['wall']:.1f} / "
+                      f"{mine['cpu']:.1f} / {mine['lab_cpu']:.1f} / {mine['failed']}")
+            med = {k: statistics.median(v) for k, v in walls.items()}
+            print(f"  median: nornir {med['nornir']:.1f} s, cityops {med['cityops']:.1f} s = "
+                  f"{med['nornir'] / med['cityops']:.2f}x nornir's speed; best rounds: nornir {min(walls['nornir']):.1f} "
+                  f"s, cityops {min(walls['cityops']):.1f} s = {min(walls['nornir']) / min(walls['cityops']):.2f}x")
             rancid_hosts = [h for h in todo if h.get("platform") in RANCID_TYPES]
             if Path("/usr/lib/rancid/bin/rancid-run").exists():
                 tmp.chmod(0o711)  # `nobody` must pass through to its BASEDIR
@@ -221,7 +256,7 @@ def main() -> None:
                 print(f"RANCID vs cityops on the {len(rancid_hosts)} devices RANCID has a type for; commands per "
                       f"device after login: RANCID {per}, cityops 2 (running and startup configuration)")
                 walls = {n: rancid_run(rancid_hosts, creds, tmp / f"rancid{n}", n) for n in (5, 50)}
-                ours = in_process(inv, rancid_hosts, tmp / "same")
+                ours = measured(lambda: in_process(inv, rancid_hosts, tmp / "same"), lab)["wall"]
                 print(f"  cityops: {len(rancid_hosts)} devices in {ours:.1f} s = {len(rancid_hosts) / ours:.1f} "
                       f"devices/s: {walls[50] / ours:.1f}x RANCID at PAR_COUNT 50, {walls[5] / ours:.1f}x at 5")
             else:

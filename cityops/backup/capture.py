@@ -67,10 +67,8 @@ def judge(host: str, kind: str, command: str, answer_text: str, failed: bool, re
           max_drop: float = MAX_DROP, document=None) -> Capture:
     """Decide whether one captured answer is a complete configuration; the reasons of checks 2-5 above. A web
     console's export is read from its JSON `document`; `answer_text` is then the configuration text it holds."""
-    masked_raw = redact.text(answer_text)
-
-    def quarantined(cause: str, detail: str) -> Capture:
-        return Capture(host, kind, command, "quarantined", cause, detail, quarantine_text=masked_raw)
+    def quarantined(cause: str, detail: str) -> Capture:  # masked only when kept for the engineer to see
+        return Capture(host, kind, command, "quarantined", cause, detail, quarantine_text=redact.text(answer_text))
 
     if failed:
         first = next((ln.strip() for ln in answer_text.splitlines() if ln.strip()), "")

@@ -465,3 +465,29 @@ def test_a_lun_created_on_an_array_is_one_commit_with_that_lun(lab, paths):
         assert len(added) == 2  # the LUN's row, and its LUN group's count (3 -> 4)
     finally:
         ConfigState(state).clear("lab-oceanstor")
+
+
+def test_the_vault_forgets_old_passwords_but_never_a_day_of_its_window(tmp_path):
+    """Full copies older than the window go (they hold old passwords), except the newest few and the one in force
+    when the window opened, so a restore for any day of the window still has its copy."""
+    from datetime import timedelta
+
+    from cityops.backup.vault import STAMP, Vault
+    from cityops.timeutil import now
+
+    vault = Vault(tmp_path / "vault", "k" * 32)
+    (tmp_path / "vault" / "sw1").mkdir(parents=True)
+    ages = (800, 700, 500, 420, 300, 10)
+    for age in ages:
+        full = f"sysname sw1\n local-user admin password irreversible-cipher old{age}\nreturn\n"
+        name = f"{(now() - timedelta(days=age)).strftime(STAMP)}_{vault.digest(full)}.enc"
+        (tmp_path / "vault" / "sw1" / name).write_bytes(vault._fernet.encrypt(full.encode()))
+    gone = vault.prune("sw1", keep_days=400, keep_last=2)
+    assert len(gone) == 3 and not any(c.path.exists() for c in gone)
+    left = vault.copies("sw1")
+    assert [round((now() - c.taken).days, -1) for c in left] == [420, 300, 10]
+    opening = vault.at("sw1", now() - timedelta(days=399))
+    assert "old420" in vault.open_copy(opening)  # the first day of the window restores what was in force then
+    assert vault.prune("sw1", keep_days=400, keep_last=2) == []  # nothing more to forget
+    assert len(vault.prune("sw1", keep_days=1, keep_last=1)) == 2  # a day's window: the copy in force when it
+    assert [round((now() - c.taken).days, -1) for c in vault.copies("sw1")] == [10]  # opened is also the newest

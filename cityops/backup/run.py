@@ -139,6 +139,7 @@ def keep(c: Capture, h: Host, store: ConfigStore, vault: Vault | None, paths: Pa
         else:
             row["encrypted_copy"] = latest.path.name
         row["encrypted_sha256"] = record.sha256_file(paths.vault / key / row["encrypted_copy"])
+        row["encrypted_pruned"] = len(vault.prune(key))  # full copies past their time: old passwords
     return row
 
 

@@ -6,6 +6,10 @@ Encryption gives new bytes every time, so whether the full text changed is decid
 SHA256) of it; the file's name carries that hash and the capture time, so the vault needs no index that a
 crash could tear: `<YYYYmmddTHHMMSSffffff>_<hmac>.enc`, written aside and renamed into place, mode 0600.
 
+Old full copies hold old passwords: a copy is kept `KEEP_DAYS` (a year of monthly and quarterly evidence)
+and then removed, except the newest `KEEP_LAST` copies of the device and the copy that was current when the
+window opened (so `restore-file --at` answers for every day of the window).
+
 The key is the credential named `backup_vault` (environment, ansible-vault or the lab's file, like every
 other secret); two keys are derived from it (HKDF), one to encrypt and one to hash.
 """
@@ -17,7 +21,7 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from ..errors import BadInput
@@ -28,6 +32,8 @@ from ..transport.credentials import Credentials
 CREDENTIAL = "backup_vault"
 NAME = re.compile(r"(\d{8}T\d{12})_([0-9a-f]{64})\.enc")
 STAMP = "%Y%m%dT%H%M%S%f"
+KEEP_DAYS = 400
+KEEP_LAST = 10
 
 
 class VaultError(BadInput):
@@ -118,3 +124,15 @@ class Vault:
         if not hmac.compare_digest(self.digest(text), copy.digest):
             raise VaultError(f"{copy.path.name}: decrypts, but not to the configuration its name vouches for")
         return text
+
+    def prune(self, host: str, keep_days: int = KEEP_DAYS, keep_last: int = KEEP_LAST) -> list[Copy]:
+        """Remove the host's copies older than `keep_days`, except its newest `keep_last` and the one current when
+        the window opened; the copies removed."""
+        copies = self.copies(host)
+        cutoff = now() - timedelta(days=keep_days)
+        old = [c for c in copies[:-keep_last or None] if c.taken < cutoff]
+        current_at_cutoff = self.at(host, cutoff)
+        gone = [c for c in old if c != current_at_cutoff]
+        for c in gone:
+            c.path.unlink(missing_ok=True)
+        return gone

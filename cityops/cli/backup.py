@@ -170,4 +170,43 @@ def restore_file(c, host, at=None, out=None, kind="running", backups="backups", 
     print(f"{host}: full configuration written to {target} (mode 0600; contains secrets — delete it when done)")
 
 
-backup_ns = Collection("backup", run, status, diff, show, restore_file)
+@selection_task(help={"period": "the slots of this period (2026-12, 2026-Q4, 2026, 2026-12-05; default: this month)"})
+def schedule(c, bureau=None, lot=None, site=None, zone=None, class_=None, subsystem=None, host=None, limit=None,
+             period=None, inventory=None):
+    """The database and file backups the selected hosts declare: what, when, how many slots in the period, the
+    next one. Exit 4 if a declaration is wrong (one line each)."""
+    import datetime as dt
+
+    from ..backup.schedule import jobs
+    from ..backup.workdays import uncovered_note
+    from ..report.runs import parse_period
+    from ..timeutil import BEIJING, now
+
+    inv = load(inventory)
+    sel = selection(inv, bureau=bureau, lot=lot, site=site, zone=zone, class_=class_, subsystem=subsystem,
+                    host=host, limit=limit)
+    chosen = {h.name for h in sel.hosts}
+    declared, problems = jobs(inv)
+    declared = [j for j in declared if chosen & set(j.hosts)]  # a cluster's job when any of its nodes is selected
+    p = parse_period(period or f"{now():%Y-%m}")
+    start = dt.datetime.combine(p.start, dt.time(), tzinfo=BEIJING)
+    end = dt.datetime.combine(p.end, dt.time(), tzinfo=BEIJING)
+    at = now()
+    for j in declared:
+        slots = j.slots(start, end)
+        nxt = j.next_due(at)
+        target = f" → {j.target}" if j.target else ""
+        print(f"{j.owner:<22} {j.name:<13} {j.title:<34} {len(slots):>4} 次（{p.label}）  下次 "
+              f"{nxt.strftime('%Y-%m-%d %H:%M') if nxt else '-'}  {j.what}{target}")
+    print(f"{len(declared)} backup job(s) on {len({h for j in declared for h in j.hosts})} host(s); "
+          f"{sum(len(j.slots(start, end)) for j in declared)} slot(s) in {p.label}")
+    note = uncovered_note(set(range(p.start.year, p.end.year + 1)) | {at.year})
+    if note and any(j.every == "working_day" for j in declared):
+        print(note)
+    for line in problems:
+        print(f"cityops: inventory: {line}", file=sys.stderr)
+    if problems:
+        raise Exit(code=4)
+
+
+backup_ns = Collection("backup", run, status, diff, show, restore_file, schedule)

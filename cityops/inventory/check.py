@@ -216,6 +216,19 @@ class _Checker:
                     else:
                         seen[value] = (where, var)
 
+    def backup_jobs(self) -> None:
+        """Every declared database and file backup readable as a schedule (cityops/backup/schedule.py)."""
+        from ..backup.schedule import jobs
+
+        for line in jobs(self.inv)[1]:
+            owner, _, message = line.partition(": ")
+            if owner in self.inv.hosts:
+                self.add(self.inv.hosts[owner], "backup_jobs", message)
+            elif owner in self.inv.groups:
+                self._group_problem(self.inv.groups[owner], "backup_jobs", message)
+            else:
+                self.problems.append(Problem(self.inv.root.name, 0, "-", "backup_jobs", line))
+
     def _group_problem(self, group, fieldname: str, message: str) -> None:
         src = self.inv.root.name + "/estate.yml"
         self.problems.append(Problem(src, 0, f"group {group.name}", fieldname, message))
@@ -279,6 +292,7 @@ def check_inventory(inventory: Inventory, networks=None) -> list[Problem]:
         checker.host(h)
     checker.uniqueness()
     checker.clusters()
+    checker.backup_jobs()
     checker.group_secrets()
     checker.vocabulary()
     order = {name: i for i, name in enumerate(f.name for f in FIELDS)}

@@ -1,0 +1,149 @@
+"""The database and file backups as data: China's official working days, each schedule's slots, when a backup
+is overdue, the tender's list declared in the estate's inventory, and a wrong declaration said in one line."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from cityops.backup.schedule import ScheduleError, jobs, parse_job
+from cityops.backup.workdays import covered, is_working_day, uncovered_note
+from cityops.inventory import load_inventory
+from cityops.timeutil import BEIJING
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def at(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text).replace(tzinfo=BEIJING)
+
+
+def job(schedule: str, **kw):
+    item = {"name": "j", "kind": "rman", "level": "1", "what": "测试库增量备份", "schedule": schedule, "at": "02:00",
+            "retention_days": 35}
+    item.update(kw)
+    return parse_job("db1", ("db1",), item, "oracle_db", {"db1": None, "bak1": None})
+
+
+def test_working_days_follow_the_state_councils_swaps_not_the_weekday():
+    # 2024: the Spring Festival's make-up Sundays worked, its Monday off; National Day's make-up weekend worked
+    assert is_working_day(dt.date(2024, 2, 4)) and is_working_day(dt.date(2024, 2, 18))
+    assert not is_working_day(dt.date(2024, 2, 12)) and not is_working_day(dt.date(2024, 10, 1))
+    assert is_working_day(dt.date(2024, 9, 29)) and is_working_day(dt.date(2024, 10, 12))
+    slots = job("working_day").slots(at("2024-10-01T00:00"), at("2024-10-13T00:00"))
+    assert [s.date().isoformat() for s in slots] == ["2024-10-08", "2024-10-09", "2024-10-10", "2024-10-11",
+                                                      "2024-10-12"]  # seven days off, then Saturday the 12th worked
+
+
+def test_a_year_the_calendar_does_not_hold_yet_is_counted_monday_to_friday_and_said_so():
+    year = next(y for y in range(2026, 2040) if not covered(y))
+    monday = dt.date(year, 3, 1) + dt.timedelta(days=(7 - dt.date(year, 3, 1).weekday()) % 7)
+    assert is_working_day(monday) and not is_working_day(monday + dt.timedelta(days=5))
+    assert str(year) in uncovered_note({year}) and "周一至周五" in uncovered_note({year})
+    assert uncovered_note({2024}) == ""
+
+
+@pytest.mark.parametrize(("schedule", "start", "end", "count"), [
+    ("daily", "2026-11-01", "2026-12-01", 30),
+    ("weekly:sun", "2026-11-01", "2026-12-01", 5),  # Sundays 1, 8, 15, 22, 29
+    ("monthly:1", "2026-01-01", "2027-01-01", 12),
+    ("hourly:4", "2026-11-01", "2026-11-02", 6),
+    ("half_yearly:15", "2026-01-01", "2027-01-01", 2),
+    ("yearly:12-15", "2026-01-01", "2027-01-01", 1),
+])
+def test_each_schedule_has_its_slots(schedule, start, end, count):
+    assert len(job(schedule).slots(at(start + "T00:00"), at(end + "T00:00"))) == count
+
+
+def test_a_backup_is_overdue_once_its_slot_and_window_have_passed_without_a_good_one():
+    daily = job("daily", window_hours=4)
+    yesterday = at("2026-11-30T02:10")
+    assert daily.overdue(yesterday, at("2026-12-01T05:00")) is None  # today's 02:00 may still be running
+    assert daily.overdue(yesterday, at("2026-12-01T07:00")) == at("2026-12-01T02:00")
+    assert daily.overdue(at("2026-12-01T02:40"), at("2026-12-01T07:00")) is None
+    assert daily.overdue(None, at("2026-12-01T07:00")) == at("2026-12-01T02:00")  # never taken
+    monthly = job("monthly:1", window_hours=8)
+    assert monthly.last_due(at("2026-12-20T00:00")) == at("2026-12-01T02:00")
+    assert monthly.next_due(at("2026-12-20T00:00")) == at("2027-01-01T02:00")
+
+
+@pytest.mark.parametrize(("change", "cause"), [
+    ({"kind": "mysqldump"}, "kind 'mysqldump'"),
+    ({"level": "2"}, "level '2' for rman"),
+    ({"schedule": "monthly:31"}, "every month has it"),
+    ({"schedule": "hourly:5"}, "N dividing 24"),
+    ({"schedule": "yearly:02-29"}, "day is out of range"),
+    ({"schedule": "sometimes"}, "one of daily"),
+    ({"at": "25:00"}, "hour must be in"),
+    ({"kind": "files", "level": "full"}, "needs its target"),
+    ({"kind": "files", "level": "full", "target": "nas9"}, "not a host of the inventory"),
+    ({"kind": "files", "level": "full", "target": "db1"}, "the host itself"),
+    ({"retention_days": 0}, "retention_days"),
+    ({"what": ""}, "'what' says in Chinese"),
+    ({"password": "x"}, "unknown field(s) password"),
+])
+def test_a_wrong_declaration_is_one_line_naming_the_host_the_job_and_the_cause(change, cause):
+    change = dict(change)
+    schedule = change.pop("schedule", "daily")
+    with pytest.raises(ScheduleError, match=r"^db1: backup job j: ") as err:
+        job(schedule, **change)
+    assert cause in str(err.value) and "\n" not in str(err.value)
+
+
+def test_an_engine_backup_must_sit_on_a_host_running_that_engine():
+    with pytest.raises(ScheduleError, match="a sqlserver backup on a host whose role is 'oracle_db'"):
+        parse_job("db1", ("db1",), {"name": "j", "kind": "sqlserver", "level": "full", "what": "库", "schedule": "daily",
+                                    "retention_days": 7}, "oracle_db", {})
+
+
+def test_the_estate_declares_the_tenders_backups_and_a_cluster_takes_each_once():
+    inv = load_inventory(REPO / "inventory")
+    declared, problems = jobs(inv)
+    assert problems == []
+    by = {(j.owner, j.name): j for j in declared}
+    rac = [j for j in declared if j.owner == "cluster_szcs_rac"]
+    assert sorted(j.level for j in rac) == ["0", "1", "archivelog"]  # RMAN level 0/1 and archive logs, once
+    assert all(len(j.hosts) == 4 for j in rac)  # run on any of the RAC's four nodes
+    for n in (1, 2, 3):
+        assert sorted(j.level for j in declared if j.owner == f"cluster_dzzw_sql{n}") == ["diff", "full", "log"]
+    credit = by[("fgw-zwy-db01", "monthly_full")]
+    assert credit.schedule == "monthly:1" and credit.target == "fgw-zwy-bak01"  # monthly, to a separate server
+    assert by[("dag-zwy-app01", "file_server")].schedule.startswith("half_yearly")
+    assert by[("dag-zwy-app01", "offline_copy")].kind == "manual"  # the yearly copies on two disks
+    assert by[("gxj-zwy-portal01", "program")].schedule == "daily"
+    assert {("dag-zwy-app02", "monthly_full"), ("dag-zwy-app03", "monthly_full")} <= set(by)
+
+
+def test_a_wrong_declaration_in_the_inventory_is_an_inventory_problem(tmp_path):
+    import shutil
+
+    from cityops.inventory.check import check_inventory
+
+    shutil.copytree(REPO / "tests" / "fixtures" / "lab_inventory", tmp_path / "inv")
+    path = tmp_path / "inv" / "lot_6_10.yml"
+    text = path.read_text()
+    anchor = "    lab-oceanstor:\n"
+    path.write_text(text.replace(anchor, anchor + "      backup_jobs:\n        - {name: luns, kind: rman, level: '0', "
+                                 "what: 阵列, schedule: daily, retention_days: 7}\n", 1))
+    problems = [p for p in check_inventory(load_inventory(tmp_path / "inv")) if p.field == "backup_jobs"]
+    assert len(problems) == 1 and "lab-oceanstor" in str(problems[0]) and "role is 'core_storage'" in str(problems[0])
+
+
+def test_the_command_line_lists_a_lots_backups_and_refuses_a_wrong_inventory(tmp_path):
+    import shutil
+
+    from .conftest import run_invoke
+
+    ok = run_invoke("backup.schedule", "--inventory", str(REPO / "inventory"), "--lot", "24", "--period", "2026")
+    assert ok.returncode == 0, ok.stderr
+    assert "4 backup job(s) on 3 host(s); 27 slot(s) in 2026" in ok.stdout  # 12 + 12 monthly, 2 half-yearly, 1 yearly
+    assert "每年 1 月和 7 月 15 日" in ok.stdout and "dag-zwy-bak01" in ok.stdout
+    shutil.copytree(REPO / "inventory", tmp_path / "inv")
+    lot = tmp_path / "inv" / "lot_5.yml"
+    lot.write_text(lot.read_text().replace("target: fgw-zwy-bak01", "target: fgw-zwy-bak09"))
+    bad = run_invoke("backup.schedule", "--inventory", str(tmp_path / "inv"), "--lot", "5")
+    assert bad.returncode == 4
+    assert bad.stderr.strip().splitlines()[-1] == ("cityops: inventory: fgw-zwy-db01: backup job monthly_full: "
+                                                   "target 'fgw-zwy-bak09' is not a host of the inventory")

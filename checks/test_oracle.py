@@ -7,11 +7,12 @@ SSH session in the oracle user's environment (`oracle_shell_prefix`).
 import datetime as dt
 import re
 
+from cityops.backup.schedule import jobs_of
 from cityops.drivers import oracle as ora
 from cityops.inspect.catalogue import check
 from cityops.parsers import ParseError
 from cityops.terms import EVERY
-from cityops.timeutil import now
+from cityops.timeutil import BEIJING, now
 
 LINUX = ("linux",)
 RAC = ("oracle_rac_node",)
@@ -129,6 +130,28 @@ def test_rman(host, ctx):
     for kind, status, t in jobs:
         if status.startswith("FAILED") and clock - ora.oracle_time(t) < dt.timedelta(days=1):
             ctx.condition(False, f"{kind} 备份作业", f"{t} 失败")
+
+
+@check("ORA-BAK-002", "备份计划执行情况（按备份计划）", platforms=LINUX, roles=DB, cadences=EVERY, severity="critical",
+       requires=("backup_jobs",), remedy="按备份计划补做缺失的备份（RMAN 0/1 级或归档日志），查明未按计划执行的原因"
+                                        "（调度、空间、通道），补做后用 restore validate 验证。")
+def test_backup_schedule(host, ctx):
+    """Each RMAN backup the inventory declares for this database (cityops/backup/schedule.py), against the
+    catalogue's own record of the last good one: overdue once its slot and window passed without one. The view
+    read (v$rman_backup_job_details) says database or archive log, not level 0 from level 1."""
+    jobs = [j for j in jobs_of(ctx.inventory_host) if j.kind == "rman"]
+    done = {"db": [], "archivelog": []}
+    for kind, status, t in read(ctx, "rman"):
+        if status.startswith("COMPLETED"):
+            done["archivelog" if kind == "ARCHIVELOG" else "db"].append(ora.oracle_time(t).replace(tzinfo=BEIJING))
+    clock = now()
+    for j in jobs:
+        good = done["archivelog" if j.level == "archivelog" else "db"]
+        last = max(good) if good else None
+        due = j.overdue(last, clock)
+        seen = last.strftime("%Y-%m-%d %H:%M") if last else "无"
+        ctx.condition(due is None, f"{j.what}（{j.title}）",
+                      f"应于 {due:%Y-%m-%d %H:%M} 完成，最近一次成功：{seen}" if due else f"最近一次成功：{seen}")
 
 
 @check("ORA-ARCH-001", "归档目标状态", platforms=LINUX, roles=DB, cadences=EVERY, severity="critical",

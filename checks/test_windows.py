@@ -6,15 +6,17 @@ what newer PowerShell has); SQL Server is the mssql fact set's (cityops/drivers/
 
 import datetime as dt
 
+from cityops.backup.schedule import jobs_of
 from cityops.drivers import mssql
 from cityops.inspect.catalogue import check
 from cityops.parsers import ParseError
 from cityops.parsers import windows as win
 from cityops.terms import EVERY
-from cityops.timeutil import now, today
+from cityops.timeutil import BEIJING, now, today
 
 WINDOWS = ("windows",)
 SQL_ROLES = ("sqlserver_node", "sqlserver_db")
+TYPE_OF_LEVEL = {"full": "D", "diff": "I", "log": "L"}  # msdb.dbo.backupset.type of each declared level
 
 SYSTEM_DBS = {"master", "model", "msdb", "tempdb"}
 
@@ -126,6 +128,39 @@ def test_backups(host, ctx):
             ctx.measure(round((clock - full[db]).total_seconds() / 3600, 1), db)
         else:
             ctx.condition(False, db, "没有任何完整或差异备份")
+
+
+@check("MSSQL-BAK-002", "备份计划执行情况（按备份计划）", platforms=WINDOWS, roles=SQL_ROLES, cadences=EVERY,
+       severity="critical", requires=("backup_jobs",), remedy="按备份计划补做缺失的完全、差异或日志备份，查明作业未按"
+                                                              "计划执行的原因（代理作业、空间、权限），补做后用 RESTORE "
+                                                              "VERIFYONLY 验证。")
+def test_backup_schedule(host, ctx):
+    """Each SQL Server backup the inventory declares for this instance (cityops/backup/schedule.py), for every user
+    database, against msdb's record of the last good one of that type: overdue once its slot and window passed."""
+    if not hosts_sql(ctx):
+        return
+    jobs = [j for j in jobs_of(ctx.inventory_host) if j.kind == "sqlserver"]
+    dbs = sql(ctx, "databases")
+    backups = sql(ctx, "backups") if dbs is not None else None
+    if backups is None:
+        return
+    last = {}
+    for db, kind, at in backups:
+        when = win.when(at).replace(tzinfo=BEIJING)
+        last[db, kind] = max(last.get((db, kind), when), when)
+    clock = now()
+    user_dbs = [db for db, _state in dbs if db not in SYSTEM_DBS]
+    for j in jobs:
+        kind = TYPE_OF_LEVEL[j.level]
+        late: dict[tuple[str, str], list[str]] = {}  # (slot, last good) -> databases: one phrase for many
+        for db in user_dbs:
+            due = j.overdue(last.get((db, kind)), clock)
+            if due is not None:
+                seen = last.get((db, kind))
+                late.setdefault((f"{due:%Y-%m-%d %H:%M}", f"{seen:%Y-%m-%d %H:%M}" if seen else "无"), []).append(db)
+        ctx.condition(not late, f"{j.what}（{j.title}）",
+                      "；".join(f"{'、'.join(dbs)} 应于 {due} 完成（最近一次成功：{seen}）"
+                               for (due, seen), dbs in late.items()) if late else f"{len(user_dbs)} 个库按计划完成")
 
 
 @check("MSSQL-LOG-001", "SQL Server 错误日志（严重级别 ≥17）", platforms=WINDOWS, roles=SQL_ROLES, cadences=EVERY,

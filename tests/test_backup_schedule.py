@@ -147,3 +147,23 @@ def test_the_command_line_lists_a_lots_backups_and_refuses_a_wrong_inventory(tmp
     assert bad.returncode == 4
     assert bad.stderr.strip().splitlines()[-1] == ("cityops: inventory: fgw-zwy-db01: backup job monthly_full: "
                                                    "target 'fgw-zwy-bak09' is not a host of the inventory")
+
+
+@pytest.mark.parametrize(("host", "fault", "days", "check_id", "late"), [
+    ("lab-rac1", "rman_old", "2", "ORA-BAK-002", "测试库 RMAN 1 级增量备份"),
+    ("lab-sqla", "sql_backup_old", "2", "MSSQL-BAK-002", "测试业务库差异备份"),
+])
+def test_an_inspection_names_the_declared_backup_that_missed_its_slot(lab, lab_fault, tmp_path, host, fault, days,
+                                                                      check_id, late):
+    """The lab's catalogue follows each host's declared schedule; a fault sets the last good backups days back,
+    and the next inspection names the job that missed its slot, the slot, and the last good one. Two days back,
+    a daily job is overdue at any hour (one day back, today's slot may still be inside its window)."""
+    from .test_inspect import run, settle
+
+    _, rows = run(lab, tmp_path, [host], {check_id})
+    assert rows[0]["status"] == "pass", rows[0]["message"]
+    lab_fault(host, fault, days=days)
+    settle(lab, host)
+    _, rows = run(lab, tmp_path, [host], {check_id})
+    assert rows[0]["status"] == "fail" and late in rows[0]["message"] and "应于" in rows[0]["message"], rows[0]
+    assert "最近一次成功" in rows[0]["message"]

@@ -45,6 +45,7 @@ FAULT_FOR = {
     "ORA-TEMP-001": ("lab-linux-ora", "temp_full", {}),
     "ORA-FRA-001": ("lab-linux-ora", "fra_full", {}),
     "ORA-RMAN-001": ("lab-linux-ora", "rman_old", {}),
+    "ORA-BAK-002": ("lab-rac1", "rman_old", {"days": "2"}),  # the RAC's declared schedule, two days behind
     "ORA-ARCH-001": ("lab-linux-ora", "archive_dest_error", {}),
     "ORA-ALERT-001": ("lab-rac1", "ora_errors", {}),
     "WIN-DISK-001": ("lab-sqla", "disk_full", {}),
@@ -54,6 +55,7 @@ FAULT_FOR = {
     "MSSQL-DB-001": ("lab-sqla", "sql_db_suspect", {}),
     "MSSQL-JOB-001": ("lab-sqla", "sql_job_failed", {}),
     "MSSQL-BAK-001": ("lab-sqla", "sql_backup_old", {}),
+    "MSSQL-BAK-002": ("lab-sqla", "sql_backup_old", {"days": "2"}),  # two days behind its daily differential
     "MSSQL-LOG-001": ("lab-sqla", "sql_errors", {}),
     "BMC-FAN-001": ("lab-linux-app", "fan_failed", {}),
     "BMC-PSU-001": ("lab-linux-ora", "power_failed", {}),
@@ -144,7 +146,8 @@ def test_healthy_lab_every_check_on_every_host_it_applies_to(lab, tmp_path):
     bad = [(r["host"], r["check_id"], r["status"], r["message"]) for r in rows if r["status"] not in ("pass", "skip")]
     assert bad == []
     skipped = {(r["host"], r["check_id"]) for r in rows if r["status"] == "skip"}
-    assert skipped == {("lab-sqlb", c) for c in ("MSSQL-DB-001", "MSSQL-JOB-001", "MSSQL-BAK-001", "MSSQL-LOG-001")}
+    assert skipped == {("lab-sqlb", c) for c in ("MSSQL-DB-001", "MSSQL-JOB-001", "MSSQL-BAK-001", "MSSQL-BAK-002",
+                                                 "MSSQL-LOG-001")}
     assert outcome.exit_status == 0 and outcome.status == "complete"
     manifest = json.loads((outcome.run_dir / "manifest.json").read_text())
     assert manifest["status"] == "complete" and manifest["results"] == manifest["expected_results"] == len(rows)

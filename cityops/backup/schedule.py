@@ -164,7 +164,7 @@ def parse_job(owner: str, hosts: tuple[str, ...], item, role: str, known_hosts) 
     target = str(item.get("target") or "")
     if kind == "files" and not target:
         raise ScheduleError(f"{where}: a files backup needs its target, the separate server it is copied to")
-    if target and target not in known_hosts:
+    if target and known_hosts is not None and target not in known_hosts:
         raise ScheduleError(f"{where}: target {target!r} is not a host of the inventory")
     if target in hosts:
         raise ScheduleError(f"{where}: target {target!r} is the host itself; a copy must go to a separate server")
@@ -218,3 +218,20 @@ def jobs(inv, hosts=None) -> tuple[list[Job], list[str]]:
             seen.add(job.name)
             out.setdefault((owner, job.name), job)
     return sorted(out.values(), key=lambda j: (j.owner, j.at, j.name)), problems
+
+
+def jobs_of(host) -> list[Job]:
+    """The backups one host (or its cluster) declares, as an inspection of that host reads them; a declaration it
+    cannot read is left to `inventory.check`, which names it."""
+    declared = host.get("backup_jobs")
+    if not isinstance(declared, list):
+        return []
+    cluster = host.get("cluster")
+    owner = f"cluster_{cluster}" if cluster else host.get("name", "") or getattr(host, "name", "")
+    out = []
+    for item in declared[:MAX_JOBS]:
+        try:
+            out.append(parse_job(owner, (), item, str(host.get("role") or ""), None))
+        except ScheduleError:
+            continue
+    return out

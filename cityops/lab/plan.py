@@ -136,6 +136,7 @@ def build_plan(hosts: list[Host], lab: LabDir, latency: dict[str, float] | None 
                 "name": h.name, "address": address, "username": cred["username"], "password": cred["password"],
                 "os": str(h.get("os", "")), "role": str(h.get("role", "")), "model": str(h.get("model", "")),
                 "cluster": str(h.get("cluster", "") or ""), "vendor": str(h.get("vendor", "")),
+                "backup_jobs": h.get("backup_jobs") if isinstance(h.get("backup_jobs"), list) else [],
             }})
         else:
             plan.unserved.append((h.name, f"platform {platform.id} ({platform.family}) has no lab server yet"))

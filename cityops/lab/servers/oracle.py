@@ -31,6 +31,22 @@ def db_name(host: dict) -> str:
     return host["name"].split("-")[0] + "db"
 
 
+def declared_backups(host: dict, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """When a healthy database last completed its database and its archive log backups: 20 and 5 minutes after the
+    slots its inventory's `backup_jobs` last made due; without a declaration, the nightly policy most lots ask for
+    (9 hours ago)."""
+    from ...backup.schedule import jobs_of
+
+    slots = {"db": [], "archivelog": []}
+    for j in jobs_of(host):
+        due = j.last_due(now - dt.timedelta(minutes=20))
+        if j.kind == "rman" and due is not None:
+            slots["archivelog" if j.level == "archivelog" else "db"].append(due)
+    db = max(slots["db"]) + dt.timedelta(minutes=20) if slots["db"] else now - dt.timedelta(hours=9)
+    arch = max(slots["archivelog"]) + dt.timedelta(minutes=5) if slots["archivelog"] else db
+    return db, arch
+
+
 def render(host: dict, members: list[dict], faults: dict[str, dict], now: dt.datetime) -> dict[str, str]:
     """Files under oracle/ for one host; `members` is its RAC (all nodes, itself included) or [host]."""
     db = db_name(host)
@@ -139,13 +155,12 @@ def render(host: dict, members: list[dict], faults: dict[str, dict], now: dt.dat
     fra = cluster_wide.get("fra_full")
     fpct = int(fra.get("percent", 96)) if fra else 31
     out["oracle/sql_fra"] = f"+FRA|{409600 * 1024 * 1024}|{409600 * 1024 * 1024 * fpct // 100}|{fpct}\n"
-    last_ok = now - dt.timedelta(hours=9)
+    last_ok, last_arch = declared_backups(host, now)
     if "rman_old" in cluster_wide:
-        last_ok = now - dt.timedelta(days=int(cluster_wide["rman_old"].get("days", 9)))
-    # weekly full, nightly incremental, archive logs with it (the daily policy most lots ask for)
+        last_ok = last_arch = now - dt.timedelta(days=int(cluster_wide["rman_old"].get("days", 9)))
     rman = [f"DB FULL|COMPLETED|{(last_ok - dt.timedelta(days=3)).strftime('%Y-%m-%d %H:%M:%S')}",
             f"DB INCR|COMPLETED|{last_ok.strftime('%Y-%m-%d %H:%M:%S')}",
-            f"ARCHIVELOG|COMPLETED|{last_ok.strftime('%Y-%m-%d %H:%M:%S')}"]
+            f"ARCHIVELOG|COMPLETED|{last_arch.strftime('%Y-%m-%d %H:%M:%S')}"]
     if "rman_failed" in cluster_wide:
         rman.append(f"DB INCR|FAILED|{(now - dt.timedelta(hours=2)).strftime('%Y-%m-%d %H:%M:%S')}")
     out["oracle/sql_rman"] = "\n".join(rman) + "\n"

@@ -31,6 +31,21 @@ def powershell_version(host: dict) -> int:
     return 2 if year <= 2008 else 4 if year <= 2012 else 5
 
 
+def declared_backups(host: dict, now: dt.datetime) -> dict[str, dt.datetime]:
+    """msdb's last good backup of each type (D full, I differential, L log), 15 minutes after the slot the
+    inventory's `backup_jobs` last made due; without a declaration, a full 10 hours ago and a log 40 minutes ago."""
+    from ...backup.schedule import jobs_of
+
+    types = {"full": "D", "diff": "I", "log": "L"}
+    due: dict[str, list[dt.datetime]] = {}
+    for j in jobs_of(host):
+        slot = j.last_due(now - dt.timedelta(minutes=15))
+        if j.kind == "sqlserver" and slot is not None:
+            due.setdefault(types[j.level], []).append(slot)
+    out = {kind: max(slots) + dt.timedelta(minutes=15) for kind, slots in due.items()}
+    return out or {"D": now - dt.timedelta(hours=10), "L": now - dt.timedelta(minutes=40)}
+
+
 def render(host: dict, members: list[dict], faults: dict[str, dict], now: dt.datetime) -> dict[str, str]:
     name = host["name"]
     f = faults.get(name, {})
@@ -80,11 +95,10 @@ def render(host: dict, members: list[dict], faults: dict[str, dict], now: dt.dat
         failed = [JOBS[0]] if "sql_job_failed" in cluster_faults else []
         out["sql/failed_jobs"] = "".join(
             f"{j}|0|{(now - dt.timedelta(hours=3)).strftime('%Y-%m-%d %H:%M:%S')}|The job failed.\n" for j in failed)
-        age = int(cluster_faults.get("sql_backup_old", {}).get("days", 0))
-        full_at = now - dt.timedelta(days=age, hours=10)
-        log_at = now - dt.timedelta(days=age, minutes=40)
-        out["sql/backups"] = "".join(f"{d}|D|{full_at.strftime('%Y-%m-%d %H:%M:%S')}\n"
-                                     f"{d}|L|{log_at.strftime('%Y-%m-%d %H:%M:%S')}\n" for d in DATABASES[4:])
+        age = dt.timedelta(days=int(cluster_faults.get("sql_backup_old", {}).get("days", 0)))
+        taken = {kind: at - age for kind, at in declared_backups(host, now).items()}
+        out["sql/backups"] = "".join(f"{d}|{kind}|{at.strftime('%Y-%m-%d %H:%M:%S')}\n"
+                                     for d in DATABASES[4:] for kind, at in sorted(taken.items()))
         logon = (now - dt.timedelta(hours=5)).strftime("%Y-%m-%d %H:%M:%S")
         err = [f"{logon}|Logon|Login succeeded for user 'NT AUTHORITY\\SYSTEM'."]
         if "sql_errors" in cluster_faults:

@@ -44,6 +44,9 @@ def one(found: list[str], *needles: str) -> str:
 def test_fixture_and_shipped_inventory_are_clean(mini, estate):
     assert problems(mini) == []
     assert check_inventory(estate) == []
+    from .conftest import LAB_INV
+
+    assert [str(p) for p in check_inventory(load_inventory(LAB_INV))] == []  # the test lab's inventory too
 
 
 def test_duplicate_hostname_in_one_yaml_mapping(mini):

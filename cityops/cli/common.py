@@ -73,6 +73,9 @@ def refusing_bad_input(body):
             return body(*args, **kwargs)
         except BadInput as exc:
             raise Exit(f"cityops: {exc}", code=EXIT_BAD_INPUT) from None
+        except BrokenPipeError:  # `invoke backup.schedule | head`: the reader left; stop quietly, as a Unix tool does
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise Exit(code=141) from None
 
     return wrapper
 

@@ -167,3 +167,76 @@ def test_an_inspection_names_the_declared_backup_that_missed_its_slot(lab, lab_f
     _, rows = run(lab, tmp_path, [host], {check_id})
     assert rows[0]["status"] == "fail" and late in rows[0]["message"] and "应于" in rows[0]["message"], rows[0]
     assert "最近一次成功" in rows[0]["message"]
+
+
+def test_the_yearly_offline_copy_is_entered_by_hand_chained_and_judged_against_its_schedule(tmp_path):
+    """What no command can do is recorded by the engineer with who and when; the entry joins the hash-chained
+    ledger, and the schedule then judges the job by it. An edited entry breaks the chain and no longer counts."""
+    from cityops.backup.ledger import LedgerError, last_done, record_manual
+    from cityops.timeutil import now
+
+    inv = load_inventory(REPO / "inventory")
+    declared, _ = jobs(inv)
+    offline = next(j for j in declared if j.owner == "dag-zwy-app01" and j.name == "offline_copy")
+    reports = tmp_path / "reports"
+    done = (now() - dt.timedelta(days=1)).replace(second=0, microsecond=0)
+    entry = record_manual(reports, offline, done_at=done, operator="张工",
+                          note="两套硬盘 SN WD-1234、WD-5678，存档案馆机房保险柜")
+    assert entry["os_user"] and entry["previous_line_sha256"] == "" and entry["done_at"] == done.isoformat(
+        timespec="minutes")
+    last, problems = last_done(reports)
+    assert problems == [] and last["dag-zwy-app01", "offline_copy"].operator == "张工"
+    taken = last["dag-zwy-app01", "offline_copy"].done_at
+    following = offline.next_due(taken)  # the next 12-15
+    assert offline.overdue(taken, following - dt.timedelta(days=1)) is None
+    assert offline.overdue(taken, following + dt.timedelta(hours=73)) == following  # its 72 h window passed
+    record_manual(reports, offline, done_at=done, operator="李工", note="补记：第二套硬盘 SN WD-9")
+    ledger = reports / "backups" / "ledger.jsonl"
+    ledger.write_text(ledger.read_text().replace("WD-1234", "WD-1235"))  # someone edits the first entry
+    last, problems = last_done(reports)
+    assert problems and not last  # the chain is broken at its first line: nothing from there vouches for anything
+    rman = next(j for j in declared if j.kind == "rman")
+    for kw, cause in [({"job": rman}, "recorded by its run"), ({"operator": ""}, "--operator"),
+                      ({"note": "  "}, "--note"), ({"note": "x" * 301}, "at most 300"),
+                      ({"done_at": now() + dt.timedelta(days=1)}, "in the future"),
+                      ({"done_at": now() - dt.timedelta(days=401)}, "more than 400 days ago")]:
+        args = {"job": offline, "done_at": done, "operator": "张工", "note": "两套硬盘", **kw}
+        with pytest.raises(LedgerError, match=cause):
+            record_manual(reports, args.pop("job"), **args)
+
+
+def test_backup_record_on_the_command_line(tmp_path):
+    from cityops.timeutil import now
+
+    from .conftest import run_invoke
+
+    when = (now() - dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    common = ["--inventory", str(REPO / "inventory"), "--reports", str(tmp_path / "r")]
+    ok = run_invoke("backup.record", *common, "--host", "dag-zwy-app01", "--job", "offline_copy", "--time", when,
+                    "--operator", "张工", "--note", "两套硬盘 SN WD-1、WD-2")
+    assert ok.returncode == 0, ok.stderr
+    assert "dag-zwy-app01 offline_copy" in ok.stdout and "张工" in ok.stdout
+    listed = run_invoke("backup.schedule", *common, "--lot", "24")
+    assert f"最近记录 {when.replace('T', ' ')} 张工" in listed.stdout, listed.stdout
+    bad = run_invoke("backup.record", *common, "--host", "dag-zwy-app02", "--job", "monthly_full", "--time", when,
+                     "--operator", "张工", "--note", "x")
+    assert bad.returncode == 4 and bad.stderr.strip().splitlines()[-1].endswith(
+        "dag-zwy-app02 monthly_full: a rman backup is recorded by its run, not by hand"), bad.stderr
+    nojob = run_invoke("backup.record", *common, "--host", "dag-zwy-app01", "--job", "nightly", "--time", when,
+                       "--operator", "张工", "--note", "x")
+    assert nojob.returncode == 4
+    assert "dag-zwy-app01 declares no backup job 'nightly' (it has: file_server, offline_copy)" in nojob.stderr
+
+
+def test_a_reader_that_leaves_early_gets_no_traceback():
+    """`invoke backup.schedule | head -1`: when the pipe closes under a printing task, the task stops quietly with
+    the status a Unix tool gives (141), not a traceback. Run in a child, whose stdout the wrapper may close."""
+    import subprocess
+    import sys
+
+    code = ("from cityops.cli.common import refusing_bad_input\n"
+            "def body():\n    raise BrokenPipeError(32, 'Broken pipe')\n"
+            "from invoke import Exit\n"
+            "try:\n    refusing_bad_input(body)()\nexcept Exit as e:\n    raise SystemExit(e.code)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)  # nosec B603
+    assert out.returncode == 141 and "Traceback" not in out.stderr, out.stderr

@@ -170,13 +170,15 @@ def restore_file(c, host, at=None, out=None, kind="running", backups="backups", 
     print(f"{host}: full configuration written to {target} (mode 0600; contains secrets — delete it when done)")
 
 
-@selection_task(help={"period": "the slots of this period (2026-12, 2026-Q4, 2026, 2026-12-05; default: this month)"})
+@selection_task(help={"period": "the slots of this period (2026-12, 2026-Q4, 2026, 2026-12-05; default: this month)",
+                      "reports": "reports directory, whose backup ledger holds the manual entries (default ./reports)"})
 def schedule(c, bureau=None, lot=None, site=None, zone=None, class_=None, subsystem=None, host=None, limit=None,
-             period=None, inventory=None):
+             period=None, reports="reports", inventory=None):
     """The database and file backups the selected hosts declare: what, when, how many slots in the period, the
     next one. Exit 4 if a declaration is wrong (one line each)."""
     import datetime as dt
 
+    from ..backup.ledger import last_done
     from ..backup.schedule import jobs
     from ..backup.workdays import uncovered_note
     from ..report.runs import parse_period
@@ -192,21 +194,58 @@ def schedule(c, bureau=None, lot=None, site=None, zone=None, class_=None, subsys
     start = dt.datetime.combine(p.start, dt.time(), tzinfo=BEIJING)
     end = dt.datetime.combine(p.end, dt.time(), tzinfo=BEIJING)
     at = now()
+    recorded, ledger_problems = last_done(Path(reports))
     for j in declared:
         slots = j.slots(start, end)
         nxt = j.next_due(at)
         target = f" → {j.target}" if j.target else ""
+        state = ""
+        if j.kind == "manual":  # entered by hand in the ledger: judged here, by its last entry
+            entry = recorded.get((j.owner, j.name))
+            late = j.overdue(entry.done_at if entry else None, at)
+            state = (f"  最近记录 {entry.done_at:%Y-%m-%d %H:%M} {entry.operator}" if entry else "  从未记录") + (
+                f"  逾期（应于 {late:%Y-%m-%d %H:%M} 完成）" if late else "")
         print(f"{j.owner:<22} {j.name:<13} {j.title:<34} {len(slots):>4} 次（{p.label}）  下次 "
-              f"{nxt.strftime('%Y-%m-%d %H:%M') if nxt else '-'}  {j.what}{target}")
+              f"{nxt.strftime('%Y-%m-%d %H:%M') if nxt else '-'}  {j.what}{target}{state}")
     print(f"{len(declared)} backup job(s) on {len({h for j in declared for h in j.hosts})} host(s); "
           f"{sum(len(j.slots(start, end)) for j in declared)} slot(s) in {p.label}")
     note = uncovered_note(set(range(p.start.year, p.end.year + 1)) | {at.year})
     if note and any(j.every == "working_day" for j in declared):
         print(note)
+    for line in ledger_problems:
+        print(f"cityops: backup ledger: {line}", file=sys.stderr)
     for line in problems:
         print(f"cityops: inventory: {line}", file=sys.stderr)
     if problems:
         raise Exit(code=4)
 
 
-backup_ns = Collection("backup", run, status, diff, show, restore_file, schedule)
+@task(help={"host": "the host (or a node of the cluster) whose backup job it was", "job": "the job's name "
+            "(backup.schedule lists them)", "time": "when it was done (2026-12-15T10:30, Beijing time)",
+            "operator": "who did it", "note": "what was written where: disks, serials, where they are kept",
+            "status": "done (default) or failed", "reports": "reports directory (default ./reports)",
+            "inventory": "inventory directory (default ./inventory)"})
+def record(c, host, job, time, operator, note, status="done", reports="reports", inventory=None):
+    """Enter a backup no command can take (the yearly offline copies on disks) in the backup ledger, with who and
+    when; exit 4 if the job is not a manual one or the entry is incomplete."""
+    from ..backup.ledger import parse_time, record_manual
+    from ..backup.schedule import jobs
+
+    inv = load(inventory)
+    if host not in inv.hosts:
+        raise BadInput(f"--host {one_line(host, 60)!r}: not a host of the inventory")
+    cluster = inv.hosts[host].get("cluster")
+    owner = f"cluster_{cluster}" if cluster else host
+    declared, _problems = jobs(inv)
+    mine = [j for j in declared if j.owner == owner]
+    chosen = next((j for j in mine if j.name == job), None)
+    if chosen is None:
+        raise BadInput(f"{host} declares no backup job {one_line(job, 40)!r} (it has: "
+                       f"{', '.join(j.name for j in mine) or 'none'})")
+    entry = record_manual(Path(reports), chosen, done_at=parse_time(time), operator=operator, note=note,
+                          status=status)
+    print(f"backup ledger: {chosen.owner} {chosen.name} {entry['status']} at {entry['done_at']} by "
+          f"{entry['operator']} (recorded {entry['recorded_at']}, OS user {entry['os_user']})")
+
+
+backup_ns = Collection("backup", run, status, diff, show, restore_file, schedule, record)

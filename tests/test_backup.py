@@ -323,8 +323,17 @@ def test_the_monthly_ledger_carries_the_backups(lab, paths, lab_fault):
     good = run(lab, paths, hosts=["lab-ios-rt", "lab-h3c-fl"])
     lab_fault("lab-h3c-fl", "empty_config")
     bad = run(lab, paths, hosts=["lab-ios-rt", "lab-h3c-fl"])
+    from cityops.backup.ledger import record_manual
+    from cityops.backup.schedule import jobs_of
+
+    offline = jobs_of(inv.hosts["lab-linux-app"])[0]  # the engineer's entry of a backup no command can take
+    record_manual(paths.reports, offline, done_at=now().replace(second=0, microsecond=0),
+                  operator="张工", note="=HYPERLINK(\"x\") 两套硬盘 SN WD-1、WD-2")
     made = make_ledger(paths.reports, inv, "6_10", parse_period(f"{now():%Y-%m}"))
     wb = load_workbook(made.xlsx, read_only=True)
+    entries = list(wb["数据库及文件备份记录"].iter_rows(values_only=True))[1:]
+    assert [(r[1], r[2], r[4], r[5]) for r in entries] == [("lab-linux-app", "offline_copy", "已完成", "张工")]
+    assert entries[0][6].startswith("'=HYPERLINK")  # an engineer's note is text, never a formula
     runs = {r[0]: r for r in list(wb["配置备份记录"].iter_rows(values_only=True))[1:]}
     assert set(runs) == {good.run_id, bad.run_id}
     assert runs[good.run_id][3:8] == (2, 4, 4, 0, 0) and runs[bad.run_id][3:8] == (2, 2, 0, 0, 1)
@@ -334,6 +343,8 @@ def test_the_monthly_ledger_carries_the_backups(lab, paths, lab_fault):
     assert problems[0][4].startswith("配置输出为空")
     text = "\n".join(p.text for p in Document(made.docx).paragraphs)
     assert "配置备份记录" in text and "涉及设备 2 台" in text
+    cells = "\n".join(c.text for t in Document(made.docx).tables for row in t.rows for c in row.cells)
+    assert "数据库及文件备份记录" in text and "测试应用数据年度脱机备份" in cells
     # the month's evidence pack carries the backup runs' records, under its root hash, and verifies
     import zipfile
 

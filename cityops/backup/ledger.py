@@ -108,3 +108,24 @@ def last_done(reports: Path) -> tuple[dict[tuple[str, str], Entry], list[str]]:
         if e.status == "done" and ((e.owner, e.job) not in last or e.done_at > last[e.owner, e.job].done_at):
             last[e.owner, e.job] = e
     return last, problems
+
+
+LEDGER_HEADERS = ["完成时间", "设备/群集", "备份任务", "备份内容", "结果", "操作人", "说明", "登记时间", "登记账号"]
+
+
+def ledger_rows(reports: Path, owners: set[str], start: dt.datetime, end: dt.datetime) -> tuple[list[tuple], list[str]]:
+    """The ledger's entries of these owners (hosts, clusters) done in [start, end), as the 运维台账 lists them; and
+    the ledger's problems (a broken chain is said in the ledger, never hidden)."""
+    chain = register(reports).read()
+    rows = []
+    for e in chain.entries[:chain.trusted]:
+        try:
+            done = dt.datetime.fromisoformat(str(e["done_at"]))
+        except (KeyError, ValueError):
+            continue
+        if e.get("owner") in owners and start <= done < end:
+            rows.append((f"{done:%Y-%m-%d %H:%M}", str(e["owner"]), str(e.get("job", "")), str(e.get("what", "")),
+                         "已完成" if e.get("status") == "done" else "失败", str(e.get("operator", "")),
+                         str(e.get("note", "")), str(e.get("recorded_at", ""))[:16].replace("T", " "),
+                         str(e.get("os_user", ""))))
+    return sorted(rows), list(chain.problems)

@@ -10,17 +10,22 @@ runs themselves:
   - 巡检明细 (XLSX): every result of every run.
   - 配置备份记录: each configuration backup run of the lot's devices, and every failed or quarantined
     capture with its cause (from reports/backups/, verified like the inspection runs).
+  - 数据库及文件备份记录: the backup ledger's entries of the lot's hosts and clusters in the month (the
+    engineer's manual entries today), with a broken chain said, not hidden.
 Database backups, changes and faults join it as those records come to exist; a ledger never
 prints a section for records that are not kept.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..backup.ledger import LEDGER_HEADERS, ledger_rows
 from ..inventory.model import Inventory
 from ..terms import cadence_name, severity_name
+from ..timeutil import BEIJING
 from . import cadence as cadence_mod
 from .backups import PROBLEM_HEADERS as BACKUP_PROBLEM_HEADERS
 from .backups import RUN_HEADERS as BACKUP_RUN_HEADERS
@@ -41,6 +46,8 @@ class LedgerFiles:
     data: ReportData
     compliance: list[cadence_mod.CadenceCompliance]
     backups: BackupRecords | None = None
+    ledger_rows: list[tuple] | None = None  # 数据库及文件备份记录 (the backup ledger's entries in the period)
+    ledger_problems: list[str] | None = None
 
 
 def problem_state(p: Problem) -> str:
@@ -123,10 +130,22 @@ def make_ledger(reports: Path, inv: Inventory, lot: str, period: Period, out: Pa
             problem_sheet = book.sheet("配置备份异常", BACKUP_PROBLEM_HEADERS, [17, 24, 10, 18, 70])
             for r in backups.problems:
                 problem_sheet.row(r)
+        owners = {h.name for h in inv.hosts.values() if lot in h.lots}
+        owners |= {f"cluster_{inv.hosts[n].get('cluster')}" for n in owners if inv.hosts[n].get("cluster")}
+        start = dt.datetime.combine(period.start, dt.time(), tzinfo=BEIJING)
+        ledger, ledger_problems = ledger_rows(reports, owners, start,
+                                              dt.datetime.combine(period.end, dt.time(), tzinfo=BEIJING))
+        if ledger or ledger_problems:  # a ledger prints no section for records that are not kept
+            head.row(("数据库及文件备份", f"本期登记 {len(ledger)} 项" + (
+                f"；备份记录登记簿校验异常：{'；'.join(ledger_problems)}" if ledger_problems else "")))
+            sheet = book.sheet("数据库及文件备份记录", LEDGER_HEADERS, [17, 20, 14, 30, 8, 10, 50, 17, 10])
+            for r in ledger:
+                sheet.row(r)
         hosts_sheet(book, data.by_host, inv, names)
         checks_sheet(book, detail.checks)
         book.close()
-        files = LedgerFiles(directory, book.path, directory / "ledger.docx", data, compliance, backups)
+        files = LedgerFiles(directory, book.path, directory / "ledger.docx", data, compliance, backups, ledger,
+                            ledger_problems)
         ledger_docx(files, w, facts)
         box.result = files
     return box.result
@@ -187,6 +206,13 @@ def ledger_docx(files: LedgerFiles, w: dict, facts: list[tuple[str, str]]) -> No
             doc.para(f"共 {len(b.run_rows)} 次，其余见 XLSX“配置备份记录”。")
         doc.section("配置备份异常", BACKUP_PROBLEM_HEADERS, b.problems[:200], [26, 30, 16, 24, 74],
                     "本期配置备份无失败、隔离或未保存的配置。")
+    if files.ledger_rows or files.ledger_problems:
+        doc.heading("数据库及文件备份记录")
+        for problem in files.ledger_problems or []:
+            doc.para(f"备份记录登记簿校验异常：{problem}（此后的记录不予采信）", bold=True)
+        doc.table(["完成时间", "设备/群集", "备份内容", "结果", "操作人", "说明"],
+                  [(r[0], r[1], r[3], r[4], r[5], r[6]) for r in (files.ledger_rows or [])[:200]],
+                  [26, 30, 40, 12, 16, 56])
     doc.para(w["detail_note"])
     doc.signoff(w["signoff_title"], w["signoff_rows"])
     doc.save(files.docx)

@@ -240,3 +240,38 @@ def test_a_reader_that_leaves_early_gets_no_traceback():
             "try:\n    refusing_bad_input(body)()\nexcept Exit as e:\n    raise SystemExit(e.code)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)  # nosec B603
     assert out.returncode == 141 and "Traceback" not in out.stderr, out.stderr
+
+
+def test_backup_status_says_which_declared_backups_are_on_time_overdue_or_not_checked(lab, lab_fault, tmp_path):
+    """A manual job by its ledger entry; an engine job by the last inspection of its database (none: not checked,
+    never on time); an overdue one makes the exit status 1."""
+    from cityops.backup.ledger import record_manual
+    from cityops.backup.schedule import jobs_of
+    from cityops.timeutil import now
+
+    from .conftest import LAB_INV, run_invoke
+    from .test_inspect import run, settle
+
+    inv, _ = lab
+    reports = tmp_path / "reports"
+    common = ["--inventory", str(LAB_INV), "--reports", str(reports), "--backups", str(tmp_path / "b"), "--all"]
+
+    def status():
+        out = run_invoke("backup.status", *common, "--host", "lab-rac1,lab-linux-app")
+        rows = {line.split()[1]: line.split()[2] for line in out.stdout.splitlines()
+                if line.startswith(("cluster_lab_rac", "lab-linux-app"))}
+        return out.returncode, rows, out.stdout
+
+    code, rows, text = status()
+    assert code == 1 and rows == {"offline_copy": "逾期", "level0": "未核对", "level1": "未核对", "archivelog": "未核对"}, text
+    assert "从未记录" in text
+    record_manual(reports, jobs_of(inv.hosts["lab-linux-app"])[0], done_at=now(), operator="张工", note="两套硬盘")
+    run(lab, tmp_path, ["lab-rac1"], {"ORA-BAK-002"})
+    code, rows, text = status()
+    assert code == 0 and set(rows.values()) == {"按计划"}, text
+    lab_fault("lab-rac1", "rman_old", days="2")
+    settle(lab, "lab-rac1")
+    run(lab, tmp_path, ["lab-rac1"], {"ORA-BAK-002"})
+    code, rows, text = status()
+    assert code == 1 and rows["level1"] == rows["archivelog"] == "逾期" and rows["offline_copy"] == "按计划", text
+    assert "应于" in text

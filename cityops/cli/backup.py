@@ -114,8 +114,29 @@ def status(c, bureau=None, lot=None, site=None, zone=None, class_=None, subsyste
     if unsupported:
         names = ", ".join(h.name for h in unsupported[:5]) + (", ..." if len(unsupported) > 5 else "")
         print(f"{len(unsupported)} devices have no configuration reader yet, so no backup at all: {names}")
-    if bad:
+    overdue = database_and_file_jobs(inv, {h.name for h in sel.hosts}, Path(reports), all)
+    if bad or overdue:
         raise Exit(code=EXIT_FINDINGS)
+
+
+def database_and_file_jobs(inv, chosen: set[str], reports: Path, everything: bool) -> int:
+    """backup.status's second part: the declared database and file backups of the selection; how many are overdue."""
+    from ..backup.jobstatus import STATES, job_states
+    from ..backup.schedule import jobs
+
+    declared = [j for j in jobs(inv)[0] if chosen & set(j.hosts)]
+    if not declared:
+        return 0
+    states, problems = job_states(declared, reports)
+    for s in states:
+        if everything or s.state != "ok":
+            print(f"{s.job.owner:<22} {s.job.name:<13} {STATES[s.state]:<6} {s.job.what}：{s.detail}")
+    for line in problems:
+        print(f"cityops: backup ledger: {line}", file=sys.stderr)
+    count = {k: sum(s.state == k for s in states) for k in STATES}
+    print(f"{len(states)} database and file backup jobs: {count['ok']} on time, {count['overdue']} overdue, "
+          f"{count['unchecked']} not checked")
+    return count["overdue"]
 
 
 def one_host(inv, name: str):

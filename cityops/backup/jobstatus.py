@@ -1,0 +1,80 @@
+"""Where each declared database and file backup stands, for `backup.status`: on time, overdue, or not checked.
+
+A manual job (the yearly offline disks) is judged by its last entry in the backup ledger. An RMAN or SQL Server
+job is judged by the last inspection of its database (ORA-BAK-002, MSSQL-BAK-002 hold it against the engine's own
+record) within `RECENT`: an inspection older than that, or none, says nothing about today, and the job is shown
+as not checked — never as on time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..timeutil import now
+from .ledger import last_done
+from .schedule import Job
+
+CHECK_OF = {"rman": "ORA-BAK-002", "sqlserver": "MSSQL-BAK-002"}
+RECENT = dt.timedelta(days=2)
+STATES = {"ok": "按计划", "overdue": "逾期", "unchecked": "未核对"}
+
+
+@dataclass(frozen=True)
+class JobState:
+    job: Job
+    state: str  # ok | overdue | unchecked
+    detail: str  # Chinese: the last entry, the inspection that judged it, or why it is not checked
+
+
+def _last_inspections(reports: Path, hosts: set[str], checks: set[str], since: dt.datetime) -> dict:
+    """(host, check) -> (run id, status, message) of the newest result among the runs started since `since`."""
+    from ..report.runs import scan_runs
+
+    found: dict[tuple[str, str], tuple[str, str, str]] = {}
+    for run in scan_runs(Path(reports) / "runs", since):  # oldest first: a later run overwrites
+        if run.verify() in ("tampered", "unverified"):
+            continue
+        try:
+            lines = (run.path / "results.jsonl").read_text(encoding="utf-8").splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            try:
+                r = json.loads(line)
+            except ValueError:
+                continue  # a torn line is not a result
+            key = (r.get("host"), r.get("check_id"))
+            if key[0] in hosts and key[1] in checks and r.get("status") in ("pass", "fail"):
+                found[key] = (run.run_id, r["status"], str(r.get("message", "")))
+    return found
+
+
+def job_states(jobs: list[Job], reports: Path, at: dt.datetime | None = None) -> tuple[list[JobState], list[str]]:
+    """Each job's state, and the ledger's problems (a broken chain is said)."""
+    at = at or now()
+    recorded, problems = last_done(reports)
+    engine_hosts = {h for j in jobs if j.kind in CHECK_OF for h in j.hosts}
+    seen = _last_inspections(reports, engine_hosts, set(CHECK_OF.values()), at - RECENT) if engine_hosts else {}
+    out = []
+    for j in jobs:
+        if j.kind == "manual":
+            entry = recorded.get((j.owner, j.name))
+            late = j.overdue(entry.done_at if entry else None, at)
+            last = f"最近记录 {entry.done_at:%Y-%m-%d %H:%M}（{entry.operator}）" if entry else "从未记录"
+            out.append(JobState(j, "overdue" if late else "ok",
+                                f"{last}" + (f"；应于 {late:%Y-%m-%d %H:%M} 完成" if late else "")))
+        elif j.kind in CHECK_OF:
+            results = [seen[h, CHECK_OF[j.kind]] for h in j.hosts if (h, CHECK_OF[j.kind]) in seen]
+            if not results:
+                out.append(JobState(j, "unchecked", f"近 {RECENT.days} 天没有 {CHECK_OF[j.kind]} 的巡检结果"))
+                continue
+            run_id, status, message = max(results)  # the newest run among the cluster's nodes
+            mine = [part for part in message.split("；") if j.what in part]
+            out.append(JobState(j, "ok" if status == "pass" or not mine else "overdue",
+                                f"巡检 {run_id}：" + ("；".join(mine) if mine and status == "fail" else "按计划")))
+        else:
+            out.append(JobState(j, "unchecked", "文件备份由 cityops 执行后核对（尚未接入）"))
+    return out, problems

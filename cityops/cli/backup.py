@@ -130,13 +130,20 @@ def database_and_file_jobs(inv, chosen: set[str], reports: Path, everything: boo
     states, problems = job_states(declared, reports)
     for s in states:
         if everything or s.state != "ok":
-            print(f"{s.job.owner:<22} {s.job.name:<13} {STATES[s.state]:<6} {s.job.what}：{s.detail}")
+            print(f"{s.job.owner:<22} {s.job.name:<13} {pad(STATES[s.state], 7)} {s.job.what}：{s.detail}")
     for line in problems:
         print(f"cityops: backup ledger: {line}", file=sys.stderr)
     count = {k: sum(s.state == k for s in states) for k in STATES}
     print(f"{len(states)} database and file backup jobs: {count['ok']} on time, {count['overdue']} overdue, "
           f"{count['unchecked']} not checked")
     return count["overdue"]
+
+
+def pad(text: str, width: int) -> str:
+    """`text` padded to `width` terminal columns (a Chinese character takes two), so columns line up."""
+    from rich.cells import cell_len
+
+    return text + " " * max(0, width - cell_len(text))
 
 
 def one_host(inv, name: str):
@@ -226,7 +233,7 @@ def schedule(c, bureau=None, lot=None, site=None, zone=None, class_=None, subsys
             late = j.overdue(entry.done_at if entry else None, at)
             state = (f"  最近记录 {entry.done_at:%Y-%m-%d %H:%M} {entry.operator}" if entry else "  从未记录") + (
                 f"  逾期（应于 {late:%Y-%m-%d %H:%M} 完成）" if late else "")
-        print(f"{j.owner:<22} {j.name:<13} {j.title:<34} {len(slots):>4} 次（{p.label}）  下次 "
+        print(f"{j.owner:<22} {j.name:<13} {pad(j.title, 40)} {len(slots):>4} 次（{p.label}）  下次 "
               f"{nxt.strftime('%Y-%m-%d %H:%M') if nxt else '-'}  {j.what}{target}{state}")
     print(f"{len(declared)} backup job(s) on {len({h for j in declared for h in j.hosts})} host(s); "
           f"{sum(len(j.slots(start, end)) for j in declared)} slot(s) in {p.label}")

@@ -9,7 +9,6 @@ as not checked — never as on time.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,15 +36,7 @@ def _last_inspections(reports: Path, hosts: set[str], checks: set[str], since: d
     for run in scan_runs(Path(reports) / "runs", since):  # oldest first: a later run overwrites
         if run.verify() in ("tampered", "unverified"):
             continue
-        try:
-            lines = (run.path / "results.jsonl").read_text(encoding="utf-8").splitlines()
-        except OSError:
-            continue
-        for line in lines:
-            try:
-                r = json.loads(line)
-            except ValueError:
-                continue  # a torn line is not a result
+        for r in run.stream():  # verified against the run's manifest; a torn line is passed over
             key = (r.get("host"), r.get("check_id"))
             if key[0] in hosts and key[1] in checks and r.get("status") in ("pass", "fail"):
                 found[key] = (run.run_id, r["status"], str(r.get("message", "")))

@@ -140,6 +140,9 @@ def test_backup_schedule(host, ctx):
     catalogue's own record of the last good one: overdue once its slot and window passed without one. The view
     read (v$rman_backup_job_details) says database or archive log, not level 0 from level 1."""
     jobs = [j for j in jobs_of(ctx.inventory_host) if j.kind == "rman"]
+    if not jobs:
+        ctx.skip("本库未声明 RMAN 备份任务（backup_jobs 中只有其他类型）")
+        return
     done = {"db": [], "archivelog": []}
     for kind, status, t in read(ctx, "rman"):
         if status.startswith("COMPLETED"):

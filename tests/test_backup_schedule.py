@@ -275,3 +275,21 @@ def test_backup_status_says_which_declared_backups_are_on_time_overdue_or_not_ch
     code, rows, text = status()
     assert code == 1 and rows["level1"] == rows["archivelog"] == "逾期" and rows["offline_copy"] == "按计划", text
     assert "应于" in text
+
+
+def test_a_database_declaring_no_engine_backup_is_not_applicable_not_an_error(lab, tmp_path):
+    """An Oracle host whose backup_jobs hold only a manual job: ORA-BAK-002 has nothing of its own to judge."""
+    import copy
+
+    from cityops.inspect import record
+    from cityops.inspect.session import inspect
+
+    inv, state = lab
+    mine = copy.deepcopy(inv)
+    mine.hosts["lab-linux-ora"].vars["backup_jobs"] = [
+        {"name": "offline_copy", "kind": "manual", "what": "年度脱机备份", "schedule": "yearly:12-15",
+         "retention_days": 3660}]
+    out = inspect(mine, [mine.hosts["lab-linux-ora"]], cadence=None, selection={"host": "lab-linux-ora"}, reports=tmp_path / "r",
+                  lab_dir=state.path, only={"ORA-BAK-002"})
+    (r,) = record.read_results(out.run_dir / "results.jsonl")
+    assert r["status"] == "skip" and "未声明 RMAN 备份任务" in r["message"], r

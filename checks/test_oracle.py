@@ -153,7 +153,7 @@ def test_backup_schedule(host, ctx):
         last = max(good) if good else None
         due = j.overdue(last, clock)
         seen = last.strftime("%Y-%m-%d %H:%M") if last else "无"
-        ctx.condition(due is None, f"{j.what}（{j.title}）",
+        ctx.condition(due is None, j.label,
                       f"应于 {due:%Y-%m-%d %H:%M} 完成，最近一次成功：{seen}" if due else f"最近一次成功：{seen}")
 
 

@@ -161,7 +161,7 @@ def test_backup_schedule(host, ctx):
             if due is not None:
                 seen = last.get((db, kind))
                 late.setdefault((f"{due:%Y-%m-%d %H:%M}", f"{seen:%Y-%m-%d %H:%M}" if seen else "无"), []).append(db)
-        ctx.condition(not late, f"{j.what}（{j.title}）",
+        ctx.condition(not late, j.label,
                       "；".join(f"{'、'.join(dbs)} 应于 {due} 完成（最近一次成功：{seen}）"
                                for (due, seen), dbs in late.items()) if late else f"{len(user_dbs)} 个库按计划完成")
 

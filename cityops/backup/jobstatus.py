@@ -29,17 +29,19 @@ class JobState:
 
 
 def _last_inspections(reports: Path, hosts: set[str], checks: set[str], since: dt.datetime) -> dict:
-    """(host, check) -> (run id, status, message) of the newest result among the runs started since `since`."""
+    """(host, check) -> (run id, {item: (status, what it says)}) of the newest result among the runs started since
+    `since`: each declared job is one item of the check's result, named by `Job.label`."""
     from ..report.runs import scan_runs
 
-    found: dict[tuple[str, str], tuple[str, str, str]] = {}
+    found: dict[tuple[str, str], tuple[str, dict[str, tuple[str, str]]]] = {}
     for run in scan_runs(Path(reports) / "runs", since):  # oldest first: a later run overwrites
         if run.verify() in ("tampered", "unverified"):
             continue
         for r in run.stream():  # verified against the run's manifest; a torn line is passed over
             key = (r.get("host"), r.get("check_id"))
             if key[0] in hosts and key[1] in checks and r.get("status") in ("pass", "fail"):
-                found[key] = (run.run_id, r["status"], str(r.get("message", "")))
+                found[key] = (run.run_id, {str(i.get("item")): (str(i.get("status")), str(i.get("value", "")))
+                                           for i in r.get("items") or [] if isinstance(i, dict)})
     return found
 
 
@@ -58,14 +60,13 @@ def job_states(jobs: list[Job], reports: Path, at: dt.datetime | None = None) ->
             out.append(JobState(j, "overdue" if late else "ok",
                                 f"{last}" + (f"；应于 {late:%Y-%m-%d %H:%M} 完成" if late else "")))
         elif j.kind in CHECK_OF:
-            results = [seen[h, CHECK_OF[j.kind]] for h in j.hosts if (h, CHECK_OF[j.kind]) in seen]
+            results = [(run_id, items[j.label]) for h in j.hosts if (h, CHECK_OF[j.kind]) in seen
+                       for run_id, items in [seen[h, CHECK_OF[j.kind]]] if j.label in items]
             if not results:
                 out.append(JobState(j, "unchecked", f"近 {RECENT.days} 天没有 {CHECK_OF[j.kind]} 的巡检结果"))
                 continue
-            run_id, status, message = max(results)  # the newest run among the cluster's nodes
-            mine = [part for part in message.split("；") if j.what in part]
-            out.append(JobState(j, "ok" if status == "pass" or not mine else "overdue",
-                                f"巡检 {run_id}：" + ("；".join(mine) if mine and status == "fail" else "按计划")))
+            run_id, (status, said) = max(results)  # the newest run among the cluster's nodes
+            out.append(JobState(j, "ok" if status == "pass" else "overdue", f"巡检 {run_id}：{said}"))
         else:
             out.append(JobState(j, "unchecked", "文件备份由 cityops 执行后核对（尚未接入）"))
     return out, problems

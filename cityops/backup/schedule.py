@@ -72,6 +72,11 @@ class Job:
         return self.schedule.split(":", 1)[1] if ":" in self.schedule else ""
 
     @property
+    def label(self) -> str:
+        """The job as an inspection result names its item: what, and how often."""
+        return f"{self.what}（{self.title}）"
+
+    @property
     def title(self) -> str:
         """The job as the ledger names it: 'Oracle RMAN 1 级（增量） 每日 01:00'."""
         level = f" {LEVEL_NAMES.get(self.level, self.level)}" if self.level else ""
@@ -186,6 +191,12 @@ def parse_job(owner: str, hosts: tuple[str, ...], item, role: str, known_hosts) 
                str(item.get("tender_ref") or "")[:200], window)
 
 
+def owner_of(host) -> str:
+    """Who a host's backups belong to: its cluster (which takes them once, on any node), or the host itself."""
+    cluster = host.get("cluster")
+    return f"cluster_{cluster}" if cluster else str(host.get("name") or getattr(host, "name", ""))
+
+
 def jobs(inv, hosts=None) -> tuple[list[Job], list[str]]:
     """Every declared backup of the hosts (all by default), a cluster's once; and the problems, one line each."""
     chosen = list(inv.hosts.values()) if hosts is None else list(hosts)
@@ -196,7 +207,7 @@ def jobs(inv, hosts=None) -> tuple[list[Job], list[str]]:
         if declared in (None, "", []):
             continue
         cluster = h.get("cluster")
-        owner = f"cluster_{cluster}" if cluster else h.name
+        owner = owner_of(h)
         nodes = tuple(sorted(n for n in inv.hosts if inv.hosts[n].get("cluster") == cluster)) if cluster else (h.name,)
         if not isinstance(declared, list):
             problems.append(f"{h.name}: backup_jobs must be a list of jobs")
@@ -226,8 +237,7 @@ def jobs_of(host) -> list[Job]:
     declared = host.get("backup_jobs")
     if not isinstance(declared, list):
         return []
-    cluster = host.get("cluster")
-    owner = f"cluster_{cluster}" if cluster else host.get("name", "") or getattr(host, "name", "")
+    owner = owner_of(host)
     out = []
     for item in declared[:MAX_JOBS]:
         try:

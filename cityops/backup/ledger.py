@@ -37,19 +37,13 @@ class Entry:
     done_at: dt.datetime
     operator: str
     note: str
+    what: str = ""
+    recorded_at: str = ""
+    os_user: str = ""
 
 
 def register(reports: Path) -> HashChain:
     return HashChain(Path(reports) / LEDGER, "备份记录")
-
-
-def parse_time(text: str) -> dt.datetime:
-    """An ISO time; without an offset it is Beijing time."""
-    try:
-        when = dt.datetime.fromisoformat(str(text).strip())
-    except ValueError:
-        raise LedgerError(f"--time {one_line(str(text), 40)!r}: an ISO time such as 2026-12-15T10:30") from None
-    return when if when.tzinfo else when.replace(tzinfo=BEIJING)
 
 
 def record_manual(reports: Path, job: Job, *, done_at: dt.datetime, operator: str, note: str,
@@ -94,7 +88,8 @@ def entries(reports: Path) -> tuple[list[Entry], list[str]]:
         try:
             out.append(Entry(str(e["owner"]), str(e["job"]), str(e["status"]),
                              dt.datetime.fromisoformat(str(e["done_at"])), str(e.get("operator", "")),
-                             str(e.get("note", ""))))
+                             str(e.get("note", "")), str(e.get("what", "")), str(e.get("recorded_at", "")),
+                             str(e.get("os_user", ""))))
         except (KeyError, ValueError):
             continue
     return out, list(chain.problems)
@@ -116,16 +111,8 @@ LEDGER_HEADERS = ["完成时间", "设备/群集", "备份任务", "备份内容
 def ledger_rows(reports: Path, owners: set[str], start: dt.datetime, end: dt.datetime) -> tuple[list[tuple], list[str]]:
     """The ledger's entries of these owners (hosts, clusters) done in [start, end), as the 运维台账 lists them; and
     the ledger's problems (a broken chain is said in the ledger, never hidden)."""
-    chain = register(reports).read()
-    rows = []
-    for e in chain.entries[:chain.trusted]:
-        try:
-            done = dt.datetime.fromisoformat(str(e["done_at"]))
-        except (KeyError, ValueError):
-            continue
-        if e.get("owner") in owners and start <= done < end:
-            rows.append((f"{done:%Y-%m-%d %H:%M}", str(e["owner"]), str(e.get("job", "")), str(e.get("what", "")),
-                         "已完成" if e.get("status") == "done" else "失败", str(e.get("operator", "")),
-                         str(e.get("note", "")), str(e.get("recorded_at", ""))[:16].replace("T", " "),
-                         str(e.get("os_user", ""))))
-    return sorted(rows), list(chain.problems)
+    found, problems = entries(reports)
+    rows = [(f"{e.done_at:%Y-%m-%d %H:%M}", e.owner, e.job, e.what, "已完成" if e.status == "done" else "失败",
+             e.operator, e.note, e.recorded_at[:16].replace("T", " "), e.os_user)
+            for e in found if e.owner in owners and start <= e.done_at < end]
+    return sorted(rows), problems

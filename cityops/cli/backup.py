@@ -256,21 +256,21 @@ def schedule(c, bureau=None, lot=None, site=None, zone=None, class_=None, subsys
 def record(c, host, job, time, operator, note, status="done", reports="reports", inventory=None):
     """Enter a backup no command can take (the yearly offline copies on disks) in the backup ledger, with who and
     when; exit 4 if the job is not a manual one or the entry is incomplete."""
-    from ..backup.ledger import parse_time, record_manual
-    from ..backup.schedule import jobs
+    from ..backup.history import when
+    from ..backup.ledger import record_manual
+    from ..backup.schedule import jobs, owner_of
 
     inv = load(inventory)
     if host not in inv.hosts:
         raise BadInput(f"--host {one_line(host, 60)!r}: not a host of the inventory")
-    cluster = inv.hosts[host].get("cluster")
-    owner = f"cluster_{cluster}" if cluster else host
+    owner = owner_of(inv.hosts[host])
     declared, _problems = jobs(inv)
     mine = [j for j in declared if j.owner == owner]
     chosen = next((j for j in mine if j.name == job), None)
     if chosen is None:
         raise BadInput(f"{host} declares no backup job {one_line(job, 40)!r} (it has: "
                        f"{', '.join(j.name for j in mine) or 'none'})")
-    entry = record_manual(Path(reports), chosen, done_at=parse_time(time), operator=operator, note=note,
+    entry = record_manual(Path(reports), chosen, done_at=when(time, "time"), operator=operator, note=note,
                           status=status)
     print(f"backup ledger: {chosen.owner} {chosen.name} {entry['status']} at {entry['done_at']} by "
           f"{entry['operator']} (recorded {entry['recorded_at']}, OS user {entry['os_user']})")

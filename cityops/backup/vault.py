@@ -128,10 +128,11 @@ class Vault:
     def prune(self, host: str, keep_days: int = KEEP_DAYS, keep_last: int = KEEP_LAST) -> list[Copy]:
         """Remove the host's copies older than `keep_days`, except its newest `keep_last` and the one current when
         the window opened; the copies removed."""
-        copies = self.copies(host)
+        copies = self.copies(host)  # oldest first
         cutoff = now() - timedelta(days=keep_days)
+        before = [c for c in copies if c.taken <= cutoff]
+        current_at_cutoff = before[-1] if before else None  # what at(host, cutoff) answers, without a second listing
         old = [c for c in copies[:-keep_last or None] if c.taken < cutoff]
-        current_at_cutoff = self.at(host, cutoff)
         gone = [c for c in old if c != current_at_cutoff]
         for c in gone:
             c.path.unlink(missing_ok=True)

@@ -53,7 +53,9 @@ def demo(c):
                 print(f"finding on {r['host']}: {r['check_id']} {r['message']} — 整改建议：{r['remedy']}")
         print(control.set_fault(lab, inv, victim, "", clear=True))
         backups(inv, every, victim)
-        database_backups(inv)
+        from .backup import database_and_file_jobs  # where each declared database and file backup stands
+
+        database_and_file_jobs(inv, set(inv.hosts), Path("reports"), everything=False)
         from ..report.build import make_report
 
         made = make_report(Path("reports"), inv, run_ids=[run.run_id, again.run_id])
@@ -63,25 +65,6 @@ def demo(c):
     finally:
         if started:
             print(f"lab down: stopped {control.summarize(control.down(lab))}")
-
-
-def database_backups(inv) -> None:
-    """The database and file backups the tender requires, as declared, and where each stands after the inspection."""
-    from pathlib import Path
-
-    from ..backup.jobstatus import STATES, job_states
-    from ..backup.schedule import jobs
-
-    declared, _problems = jobs(inv)
-    states, _ = job_states(declared, Path("reports"))
-    count = {k: sum(s.state == k for s in states) for k in STATES}
-    print(f"database and file backups declared: {len(declared)} jobs on "
-          f"{len({h for j in declared for h in j.hosts})} hosts — {STATES['ok']} {count['ok']}, "
-          f"{STATES['overdue']} {count['overdue']}, {STATES['unchecked']} {count['unchecked']} "
-          f"(invoke backup.schedule / backup.status)")
-    for s in states:
-        if s.state == "overdue":
-            print(f"  {s.job.owner} {s.job.name}: {s.job.what}：{s.detail}")
 
 
 def backups(inv, every: list, victim: str) -> None:

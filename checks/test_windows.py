@@ -16,7 +16,6 @@ from cityops.timeutil import BEIJING, now, today
 
 WINDOWS = ("windows",)
 SQL_ROLES = ("sqlserver_node", "sqlserver_db")
-TYPE_OF_LEVEL = {"full": "D", "diff": "I", "log": "L"}  # msdb.dbo.backupset.type of each declared level
 
 SYSTEM_DBS = {"master", "model", "msdb", "tempdb"}
 
@@ -154,7 +153,7 @@ def test_backup_schedule(host, ctx):
     clock = now()
     user_dbs = [db for db, _state in dbs if db not in SYSTEM_DBS]
     for j in jobs:
-        kind = TYPE_OF_LEVEL[j.level]
+        kind = mssql.BACKUP_TYPE[j.level]
         late: dict[tuple[str, str], list[str]] = {}  # (slot, last good) -> databases: one phrase for many
         for db in user_dbs:
             due = j.overdue(last.get((db, kind)), clock)

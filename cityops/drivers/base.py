@@ -177,12 +177,12 @@ def column_spans(header: str, rule: str | None) -> list[tuple[int, int, str]]:
     return spans
 
 
-def drop_columns(lines: list[str], names: tuple[str, ...]) -> tuple[list[str], int]:
+def drop_columns(lines: list[str], names: tuple[str, ...]) -> list[str]:
     """The lines without the named columns of every fixed-width table among them (a table: a header line naming
-    one of them, an optional rule of dashes, rows up to the next blank line); (lines, cells dropped)."""
+    one of them, an optional rule of dashes, rows up to the next blank line)."""
     if not names:
-        return lines, 0
-    out, dropped, i = [], 0, 0
+        return lines
+    out, i = [], 0
     while i < len(lines):
         header = lines[i]
         if not any(re.search(rf"(^|\s{{2}}){re.escape(n)}(\s{{2}}|$)", header.strip()) for n in names):
@@ -198,9 +198,8 @@ def drop_columns(lines: list[str], names: tuple[str, ...]) -> tuple[list[str], i
         keep = [(a, b) for a, b, name in spans if name not in names]
         lead = spans[0][0]  # the table's indent, and each kept column as wide as it was printed
         out += [(ln[:lead] + "".join(ln[a:b] for a, b in keep)).rstrip() for ln in table]
-        dropped += (len(spans) - len(keep)) * (len(table) - 1)
         i = j
-    return out, dropped
+    return out
 
 
 def sections_reader(platform: str, sections: tuple[Section, ...]):
@@ -234,10 +233,8 @@ def sections_reader(platform: str, sections: tuple[Section, ...]):
             if sec.end and not re.match(sec.end, body[-1].strip()):
                 raise refuse(platform, f"configuration incomplete: {where} does not end with {sec.end}", body[-1])
             kept = [ln for ln in body if not any(re.search(n, ln) for n in sec.noise)]
-            dropped += len(body) - len(kept)
-            kept, cells = drop_columns(kept, sec.state_columns)
-            dropped += bool(cells)
-            kept_all += [SECTION + command.strip(), *kept]
+            dropped += len(body) - len(kept)  # noise lines; state columns leave their rows in place
+            kept_all += [SECTION + command.strip(), *drop_columns(kept, sec.state_columns)]
         full = "\n".join(kept_all) + "\n"
         return Config(redact.text(full), dropped, full)
 

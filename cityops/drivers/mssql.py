@@ -35,6 +35,9 @@ QUERIES = {  # getter: (what it reads, T-SQL, columns)
 }
 
 
+BACKUP_TYPE = {"full": "D", "diff": "I", "log": "L"}  # msdb.dbo.backupset.type of each backup level
+
+
 def sqlcmd(query: str) -> str:
     return f'sqlcmd -S {{instance}} -E -b -h -1 -W -s "|" -Q "SET NOCOUNT ON; {query}"'
 

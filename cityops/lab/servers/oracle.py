@@ -39,8 +39,8 @@ def declared_backups(host: dict, now: dt.datetime) -> tuple[dt.datetime, dt.date
 
     slots = {"db": [], "archivelog": []}
     for j in jobs_of(host):
-        due = j.last_due(now - dt.timedelta(minutes=20))
-        if j.kind == "rman" and due is not None:
+        due = j.last_due(now - dt.timedelta(minutes=20)) if j.kind == "rman" else None
+        if due is not None:
             slots["archivelog" if j.level == "archivelog" else "db"].append(due)
     db = max(slots["db"]) + dt.timedelta(minutes=20) if slots["db"] else now - dt.timedelta(hours=9)
     arch = max(slots["archivelog"]) + dt.timedelta(minutes=5) if slots["archivelog"] else db

@@ -35,13 +35,13 @@ def declared_backups(host: dict, now: dt.datetime) -> dict[str, dt.datetime]:
     """msdb's last good backup of each type (D full, I differential, L log), 15 minutes after the slot the
     inventory's `backup_jobs` last made due; without a declaration, a full 10 hours ago and a log 40 minutes ago."""
     from ...backup.schedule import jobs_of
+    from ...drivers.mssql import BACKUP_TYPE
 
-    types = {"full": "D", "diff": "I", "log": "L"}
     due: dict[str, list[dt.datetime]] = {}
     for j in jobs_of(host):
-        slot = j.last_due(now - dt.timedelta(minutes=15))
-        if j.kind == "sqlserver" and slot is not None:
-            due.setdefault(types[j.level], []).append(slot)
+        slot = j.last_due(now - dt.timedelta(minutes=15)) if j.kind == "sqlserver" else None
+        if slot is not None:
+            due.setdefault(BACKUP_TYPE[j.level], []).append(slot)
     out = {kind: max(slots) + dt.timedelta(minutes=15) for kind, slots in due.items()}
     return out or {"D": now - dt.timedelta(hours=10), "L": now - dt.timedelta(minutes=40)}
 

@@ -4,15 +4,23 @@ Each line is one backup with who, when, what and how it ended; every line carrie
 it (hashchain.py), so a record edited, removed or inserted afterwards breaks the chain where it happened, and a
 line torn by a crash is reported, never read as good. What no command can do — the archive bureau's yearly
 offline copies on two disks — is entered here by the engineer (`invoke backup.record`), with who did it, when,
-and what was written where; the runs of `rman`, `sqlcmd` and `tar` will add their own lines the same way.
+and what was written where.
+
+A backup cityops runs writes two lines: `run_start` before it touches anything, `run_end` with the outcome
+(verified or failed, size, sha256, the checks and the evidence) once it knows. A start without its end is a run
+still going while its job's lock is held, and incomplete once it is not (the process died: kill -9, a reboot);
+it is never read as a backup. Later checks of a stored backup (`verify`) and restore drills (`drill`) are lines
+of their own, pointing at the run they checked.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import getpass
 import os
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import BadInput, one_line
@@ -85,6 +93,8 @@ def entries(reports: Path) -> tuple[list[Entry], list[str]]:
     chain = register(reports).read()
     out = []
     for e in chain.entries[:chain.trusted]:
+        if e.get("kind") != "manual":
+            continue
         try:
             out.append(Entry(str(e["owner"]), str(e["job"]), str(e["status"]),
                              dt.datetime.fromisoformat(str(e["done_at"])), str(e.get("operator", "")),
@@ -116,3 +126,152 @@ def ledger_rows(reports: Path, owners: set[str], start: dt.datetime, end: dt.dat
              e.operator, e.note, e.recorded_at[:16].replace("T", " "), e.os_user)
             for e in found if e.owner in owners and start <= e.done_at < end]
     return sorted(rows), problems
+
+
+# ---- backups cityops runs ----------------------------------------------------------------------------------
+
+RUN_STATES = {"verified": "已校验", "failed": "失败", "running": "进行中", "incomplete": "未完成（进程中断）"}
+
+
+@dataclass
+class RunRecord:
+    """One backup run as the ledger holds it, with what later checks of it found."""
+
+    id: str
+    owner: str
+    job: str
+    kind: str
+    level: str
+    what: str
+    host: str
+    target: str
+    location: str  # <backup server>:<path> of the archive
+    started: dt.datetime
+    operator: str
+    status: str  # verified | failed | running | incomplete
+    ended: dt.datetime | None = None
+    size: int = 0
+    sha256: str = ""
+    files: int = 0
+    seconds: float = 0.0
+    error: str = ""
+    checks: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+    evidence: list = field(default_factory=list)
+    pruned: bool = False  # removed from the backup server by retention
+    damaged: str = ""  # a later check found the stored archive no longer what was verified
+    rechecked: dt.datetime | None = None  # the last later check that found it intact
+
+    @property
+    def good(self) -> bool:
+        """A backup one could restore from today: verified, still stored, and not found damaged since."""
+        return self.status == "verified" and not self.pruned and not self.damaged
+
+
+def jobs_dir(reports: Path) -> Path:
+    return Path(reports) / "backups" / "jobs"
+
+
+@contextlib.contextmanager
+def job_lock(reports: Path, job: Job):
+    """Held for a run of the job: a second run waits for nothing, it is refused; a reader sees the run alive."""
+    from ..inspect.record import RunLock
+
+    directory = jobs_dir(reports) / f"{job.owner}.{job.name}"
+    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        lock = RunLock(directory)
+    except BadInput:
+        raise LedgerError(f"{job.owner} {job.name}: another run of this backup is under way") from None
+    with lock:
+        yield
+
+
+def _job_alive(reports: Path, owner: str, job: str) -> bool:
+    from ..inspect.record import is_live
+
+    return is_live(jobs_dir(reports) / f"{owner}.{job}")
+
+
+def start_run(reports: Path, job: Job, *, host: str, started: dt.datetime, operator: str, location: str) -> str:
+    run_id = f"{started:%Y%m%dT%H%M%S}-{job.owner}-{job.name}"
+    register(reports).append({
+        "type": "run_start", "id": run_id, "kind": job.kind, "owner": job.owner, "job": job.name, "what": job.what,
+        "level": job.level, "host": host, "target": job.target, "location": location,
+        "started_at": started.isoformat(timespec="seconds"), "operator": operator or _os_user(),
+        "os_user": _os_user(), "pid": os.getpid()})
+    return run_id
+
+
+def end_run(reports: Path, run_id: str, job: Job, *, status: str, evidence: list, **result) -> RunRecord:
+    register(reports).append({"type": "run_end", "id": run_id, "owner": job.owner, "job": job.name,
+                              "status": status, "ended_at": now().isoformat(timespec="seconds"),
+                              "evidence": evidence[-40:], **result})
+    found = {r.id: r for r in runs(reports)[0]}
+    return found[run_id]
+
+
+def record_check(reports: Path, run: RunRecord, *, ok: bool, detail: str, evidence: list, kind: str = "verify",
+                 **extra) -> dict:
+    """A later check of a stored backup (`verify`) or a restore drill (`drill`), pointing at its run."""
+    return register(reports).append({"type": kind, "id": run.id, "owner": run.owner, "job": run.job, "ok": ok,
+                                     "at": now().isoformat(timespec="seconds"), "detail": detail[:600],
+                                     "operator": os.environ.get("CITYOPS_INSPECTOR", "") or _os_user(),
+                                     "os_user": _os_user(), "evidence": evidence[-40:], **extra})
+
+
+def _when(text) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(str(text)) if text else None
+    except ValueError:
+        return None
+
+
+SAFE_ID = re.compile(r"[0-9T]{15}-[A-Za-z0-9_.-]{1,120}")
+
+
+def runs(reports: Path) -> tuple[list[RunRecord], list[str]]:
+    """Every backup run on the ledger (oldest first) with its outcome and later checks; and the ledger's problems.
+    Only lines the hash chain vouches for count."""
+    chain = register(reports).read()
+    found: dict[str, RunRecord] = {}
+    newest_start: dict[tuple[str, str], str] = {}
+    pruned: set[str] = set()
+    for e in chain.entries[:chain.trusted]:
+        kind, rid = e.get("type"), str(e.get("id", ""))
+        if kind == "run_start" and SAFE_ID.fullmatch(rid):
+            started = _when(e.get("started_at"))
+            if started is None:
+                continue
+            found[rid] = RunRecord(rid, str(e.get("owner")), str(e.get("job")), str(e.get("kind")),
+                                   str(e.get("level", "")), str(e.get("what", "")), str(e.get("host", "")),
+                                   str(e.get("target", "")), str(e.get("location", "")), started,
+                                   str(e.get("operator", "")), "running")
+            newest_start[str(e.get("owner")), str(e.get("job"))] = rid
+        elif kind == "run_end" and rid in found:
+            r = found[rid]
+            r.status = "verified" if e.get("status") == "verified" else "failed"
+            r.ended = _when(e.get("ended_at"))
+            r.size, r.sha256, r.files = int(e.get("size") or 0), str(e.get("sha256") or ""), int(e.get("files") or 0)
+            r.seconds, r.error = float(e.get("seconds") or 0), str(e.get("error") or "")
+            r.checks, r.warnings = list(e.get("checks") or []), list(e.get("warnings") or [])
+            r.evidence = list(e.get("evidence") or [])
+            pruned.update(f"{r.target}:{p}" for p in e.get("pruned") or [])
+        elif kind == "verify" and rid in found:
+            r = found[rid]
+            if e.get("ok"):
+                r.rechecked, r.damaged = _when(e.get("at")), ""
+            else:
+                r.damaged = str(e.get("detail") or "校验失败")
+    for r in found.values():
+        r.pruned = r.location in pruned
+        if r.status == "running" and not (newest_start.get((r.owner, r.job)) == r.id
+                                          and _job_alive(reports, r.owner, r.job)):
+            r.status = "incomplete"
+    return sorted(found.values(), key=lambda r: r.started), list(chain.problems)
+
+
+def drills(reports: Path) -> list[dict]:
+    """Every restore drill on the ledger (what `backup.drill` recorded), oldest first."""
+    chain = register(reports).read()
+    return [e for e in chain.entries[:chain.trusted] if e.get("type") == "drill"]

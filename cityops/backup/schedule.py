@@ -12,6 +12,7 @@ instance) declares its backups under `backup_jobs`, each one:
       at: "01:00"             # Beijing time (hourly: from 00:00)
       retention_days: 35
       target: gxj-dzzw-dbbak01   # files and copies to a separate server: a host of the inventory
+      paths: [/srv/portal]    # files: the directories archived (absolute; the archive keeps them relative to /)
       tender_ref: ...
 
 "working_day" follows China's official calendar (workdays.py). The schedule says which slots were due in a
@@ -24,6 +25,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from ..errors import one_line
 from ..timeutil import BEIJING
 from .workdays import is_working_day
 
@@ -36,7 +38,11 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAY_NAMES = "一二三四五六日"
 # the roles a database backup may be declared on: RMAN needs an Oracle instance, BACKUP DATABASE a SQL Server one
 ENGINE_ROLES = {"rman": ("oracle_db", "oracle_rac_node", "core_db_host"), "sqlserver": ("sqlserver_db", "sqlserver_node")}
-FIELDS = ("name", "kind", "level", "what", "schedule", "at", "retention_days", "target", "tender_ref", "window_hours")
+FIELDS = ("name", "kind", "level", "what", "schedule", "at", "retention_days", "target", "tender_ref", "window_hours",
+          "paths")
+MAX_PATHS = 20
+# a directory a files backup may name: absolute, plain (no '..', no shell or glob characters), not the root itself
+PATH_RE = re.compile(r"(/[A-Za-z0-9._@+\-\u4e00-\u9fff]+)+/?")
 MAX_JOBS = 20  # per host: more is a mistake in the inventory, not a schedule
 # how far back the slot due last can be, per schedule: a working day after the Spring Festival is 10 days away
 LOOKBACK = {"hourly": dt.timedelta(days=1), "daily": dt.timedelta(days=2), "working_day": dt.timedelta(days=15),
@@ -62,6 +68,7 @@ class Job:
     target: str = ""
     tender_ref: str = ""
     window_hours: float = 4.0  # how long after its slot a backup may still be running before it is overdue
+    paths: tuple[str, ...] = ()  # files: the directories archived
 
     @property
     def every(self) -> str:
@@ -188,7 +195,33 @@ def parse_job(owner: str, hosts: tuple[str, ...], item, role: str, known_hosts) 
     if not what:
         raise ScheduleError(f"{where}: 'what' says in Chinese what is backed up (the ledger's words)")
     return Job(owner, hosts, name, kind, level, what[:80], schedule, at, retention, target,
-               str(item.get("tender_ref") or "")[:200], window)
+               str(item.get("tender_ref") or "")[:200], window, _check_paths(where, kind, item.get("paths")))
+
+
+def _check_paths(where: str, kind: str, paths) -> tuple[str, ...]:
+    """A files backup's directories: 1 to MAX_PATHS absolute, plain paths, none inside another; other kinds none."""
+    if kind != "files":
+        if paths not in (None, [], ""):
+            raise ScheduleError(f"{where}: 'paths' is for a files backup only")
+        return ()
+    if not isinstance(paths, list) or not paths:
+        raise ScheduleError(f"{where}: a files backup needs 'paths', the directories it archives")
+    if len(paths) > MAX_PATHS:
+        raise ScheduleError(f"{where}: {len(paths)} paths (at most {MAX_PATHS})")
+    out = []
+    for p in paths:
+        text = str(p)
+        if not PATH_RE.fullmatch(text) or any(part in (".", "..") for part in text.split("/")):
+            raise ScheduleError(f"{where}: path {one_line(text, 60)!r} must be absolute and plain "
+                                "(letters, digits, . _ @ + -; no '..', spaces or shell characters)")
+        out.append(text.rstrip("/"))
+    for a in out:
+        for b in out:
+            if a != b and (b + "/").startswith(a + "/"):
+                raise ScheduleError(f"{where}: path {b} is inside {a}; name each directory once")
+    if len(set(out)) != len(out):
+        raise ScheduleError(f"{where}: a path is named twice")
+    return tuple(out)
 
 
 def owner_of(host) -> str:

@@ -57,6 +57,7 @@ def up(lab: LabDir, hosts: list[Host], latency: str | None = None, universe: lis
         write_known_hosts(lab, plan.netdev, plan.servers)
     except BaseException:
         supervisor.stop_all(lab)  # never leave half a lab behind
+        servers.unmount_all(lab)
         raise
     with lab.locked():
         state = lab.read_json(lab.lab_file, {})
@@ -74,7 +75,9 @@ def up(lab: LabDir, hosts: list[Host], latency: str | None = None, universe: lis
 
 
 def down(lab: LabDir) -> list[str]:
-    return supervisor.stop_all(lab)
+    stopped = supervisor.stop_all(lab)
+    servers.unmount_all(lab)
+    return stopped
 
 
 def summarize(process_names) -> str:

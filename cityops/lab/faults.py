@@ -73,6 +73,10 @@ KINDS: dict[str, FaultKind] = {f.kind: f for f in (
     FaultKind("ntp_drift", "时间偏差过大", _SRV, {"seconds": 4.5}),
     FaultKind("io_errors", "内核日志出现 I/O 错误", _SRV, {}),
     FaultKind("patch_old", "补丁长期未更新", _SRV, {"days": 400}),
+    # files backups: the bytes themselves (cityops/lab/servers/datafiles.py)
+    FaultKind("backup_corrupt", "备份文件损坏（一个字节被改动）", _SRV, {}),
+    FaultKind("file_locked", "待备份文件无法读取（权限被锁定）", _SRV, {}),
+    FaultKind("backup_disk_full", "备份服务器磁盘已满", _SRV, {}),
     # Oracle 11g (single instance and RAC; a RAC fault shows on every node's view)
     FaultKind("ora_errors", "告警日志出现 ORA- 错误", _SRV, {}),
     FaultKind("rac_instance_down", "RAC 实例宕机", _SRV, {}),

@@ -7,7 +7,10 @@ import sys
 from .. import supervisor
 from ..faults import FaultStore
 from ..statedir import LabDir
-from .hosts import cluster_members, command, host_dir, prepare_all, rerender, set_password
+from . import datafiles
+from .hosts import cluster_members, command, host_dir, prepare_all, rerender, set_password, unmount_all
+
+__all__ = ["apply", "start_all", "unmount_all"]
 
 
 def _probe(address: str):
@@ -31,6 +34,7 @@ def apply(lab: LabDir, entry: dict, faults: dict, entries: list[dict] | None = N
     members = cluster_members(entry, entries or [entry])
     for member in members:
         rerender(lab, member, all_faults, members)
+    datafiles.apply_faults(host_dir(lab, name), host, faults)
     locked = "wrong_password" in faults
     set_password(lab, name, host["username"], None if locked else host["password"])
     keys = host_dir(lab, name) / f"home/{host['username']}/.ssh/authorized_keys"

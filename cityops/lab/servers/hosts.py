@@ -18,7 +18,7 @@ from ...drivers.linux import is_el6
 from ...files import write_atomic
 from ...timeutil import now
 from ..statedir import LabDir
-from . import aix, esxi, oracle, windows
+from . import aix, datafiles, esxi, oracle, windows
 from .shims import write_shims
 from .state import os_release, render
 
@@ -79,6 +79,8 @@ def prepare(lab: LabDir, entry: dict) -> None:
         "MaxStartups 200:30:400\nMaxSessions 64\nSubsystem sftp internal-sftp\nLogLevel INFO\n"
         "AcceptEnv LANG LC_*\n")
     (d / "run/opt").mkdir(exist_ok=True)
+    (d / "srv/backup").mkdir(parents=True, exist_ok=True)
+    datafiles.seed(d / "srv", dev, now().date())
     (d / "start.sh").write_text(start_script(lab, name, is_el6(dev.get("os", ""))))
 
 
@@ -119,6 +121,7 @@ mount --bind {d}/run/proc/loadavg /proc/loadavg
 mount --bind {d}/run/log /var/log
 mount --bind {d}/home /home
 mount --bind {d}/run/opt /opt
+mount --rbind {d}/srv /srv
 mount --bind -o ro {shims} /usr/local/bin
 {mask}exec /usr/sbin/sshd -D -e -f {d}/ssh/sshd_config
 """
@@ -141,6 +144,7 @@ def rerender(lab: LabDir, entry: dict, all_faults: dict, members: list[dict] | N
         files.update(aix.render(host, all_faults.get(entry["name"], {}), now()))
     if esxi.is_esxi(host):
         files.update(esxi.render(host, all_faults.get(entry["name"], {}), now()))
+    datafiles.seed(host_dir(lab, entry["name"]) / "srv", host, now().date())  # the documents of the lab's today
     for rel, text in files.items():
         path = d / rel
         if rel in IN_PLACE and path.exists():
@@ -169,7 +173,25 @@ def prepare_all(lab: LabDir, entries: list[dict]) -> None:
     (shims / "absent").write_text('#!/bin/sh\necho "bash: $(basename "$0"): command not found" >&2\nexit 127\n')
     (shims / "absent").chmod(0o755)
     client_key(lab)
+    for name in backup_servers(entries):  # a real, small disk: a full one fails the real `cat` with ENOSPC
+        datafiles.mount_backup_fs(host_dir(lab, name))
     for e in entries:
         prepare(lab, e)
     for e in entries:
         rerender(lab, e, {}, cluster_members(e, entries))
+
+
+def backup_servers(entries: list[dict]) -> set[str]:
+    """The lab servers some files backup is copied to."""
+    from ...backup.schedule import jobs_of
+
+    names = {e["name"] for e in entries}
+    return {j.target for e in entries for j in jobs_of(e["host"]) if j.kind == "files" and j.target in names}
+
+
+def unmount_all(lab: LabDir) -> None:
+    """Release the backup servers' disks (lab.down): they live in this machine's mount table, not the hosts'."""
+    root = lab.path / "servers"
+    if root.is_dir():
+        for d in root.iterdir():
+            datafiles.unmount_backup_fs(d)

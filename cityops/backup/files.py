@@ -1,0 +1,300 @@
+"""Files backups (文件备份): a host's directories archived by its own `tar`, streamed through cityops to the
+separate backup server its job names, verified there, and restored in drills.
+
+Why through cityops: cityops computes the archive's sha256 itself as the bytes pass (never the backup server's
+word), reads every member on the way to prove the archive whole, and keeps each member's sha256 — the manifest a
+restore drill checks the restored files against, in the format `sha256sum -c` reads. Nothing is renamed into
+place on the backup server until the bytes written there hash to what cityops saw: a run killed halfway leaves a
+`.part` file, which the next run of the job removes, and a ledger entry a reader shows as incomplete.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shlex
+import statistics
+import tarfile
+import time
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..files import write_atomic
+from ..inventory.model import Inventory
+from ..parsers import ParseError
+from ..parsers.checksums import check_report, digests, manifest_line
+from ..timeutil import now
+from ..transport.base import TransportConfig
+from ..transport.errors import ConnectFailure
+from ..transport.registry import open_session
+from ..transport.ssh_exec import SshExec, Stream
+from . import ledger
+from .schedule import Job
+
+TARGET_ROOT = "/srv/backup"  # on the backup server: <root>/<owner>/<job>/<archive>
+DRILL_ROOT = "/srv/cityops-drill"  # on the host a drill restores to: a scratch directory, removed afterwards
+CHUNK = 256 * 1024
+STREAM_TIMEOUT = 300.0  # seconds without a byte moving before a stream is given up
+KEEP_NEWEST = 3  # verified archives kept whatever their age, so pruning never leaves a job without a backup
+EXCERPT = 300
+
+
+class JobFailed(Exception):
+    """A backup or drill that failed for a reason the ledger records: one line naming the host and the cause."""
+
+
+@dataclass
+class Evidence:
+    """The commands a run sent and what they answered (excerpts), for the ledger."""
+
+    lines: list[dict] = field(default_factory=list)
+
+    def add(self, host: str, command: str, status, text: str = "") -> None:
+        self.lines.append({"host": host, "command": command, "status": status, "excerpt": text.strip()[:EXCERPT]})
+
+
+def q(path: str) -> str:
+    return shlex.quote(path)
+
+
+def job_dir(job: Job) -> str:
+    return f"{TARGET_ROOT}/{job.owner}/{job.name}"
+
+
+def archive_name(job: Job, started) -> str:
+    return f"{job.owner}_{job.name}_{started:%Y%m%dT%H%M%S}.tar.gz"
+
+
+def ssh_session(inv: Inventory, name: str, config: TransportConfig, deadline: float) -> SshExec:
+    host = inv.hosts.get(name)
+    if host is None:
+        raise JobFailed(f"{name}: not a host of the inventory")
+    session = open_session(host, config, deadline)
+    if not isinstance(session, SshExec):
+        raise JobFailed(f"{name}: files are backed up over SSH; its platform {host.get('platform')} has no shell")
+    return session
+
+
+def run_checked(session: SshExec, command: str, evidence: Evidence, what: str) -> str:
+    """Run a command that must succeed; its failure is the job's, named with the host and the tool's words."""
+    answer = session.run(command)
+    evidence.add(session.name, command, answer.exit_status, answer.stdout + answer.stderr)
+    if not answer.ok:
+        said = (answer.stderr or answer.stdout).strip().splitlines()
+        raise JobFailed(f"{session.name}: {what}失败（退出码 {answer.exit_status}）：{said[-1][:EXCERPT] if said else '无输出'}")
+    return answer.stdout
+
+
+class Tee:
+    """The archive as it passes: hashed, counted and forwarded to the backup server while tarfile reads it."""
+
+    def __init__(self, source: Stream, sink: Stream | None):
+        self.source, self.sink = source, sink
+        self.sha = hashlib.sha256()
+        self.size = 0
+
+    def read(self, size: int = CHUNK) -> bytes:
+        data = self.source.read(min(max(size, 1), CHUNK))
+        if data:
+            self.sha.update(data)
+            self.size += len(data)
+            if self.sink is not None:
+                self.sink.write(data)
+        return data
+
+    def drain(self) -> None:
+        while self.read(CHUNK):
+            pass
+
+
+def read_members(tee: Tee) -> dict[str, tuple[str, int]]:
+    """Every regular file of the gzip'd tar stream: name -> (sha256, size). A stream that is not a whole archive
+    (cut short, not gzip, not tar) is the job's failure."""
+    members: dict[str, tuple[str, int]] = {}
+    try:
+        with tarfile.open(fileobj=tee, mode="r|gz") as archive:  # nosec B202  # read, hashed, never extracted here
+            for m in archive:
+                if not m.isfile():
+                    continue
+                sha, fh = hashlib.sha256(), archive.extractfile(m)
+                while chunk := fh.read(CHUNK):
+                    sha.update(chunk)
+                members[m.name] = (sha.hexdigest(), m.size)
+        tee.drain()  # the end-of-archive blocks and gzip's trailer belong to the bytes stored and hashed
+    except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
+        raise JobFailed(f"归档数据流不完整或无法读取（{type(exc).__name__}: {str(exc)[:120]}）") from None
+    return members
+
+
+def manifest_text(members: dict[str, tuple[str, int]]) -> str:
+    return "".join(manifest_line(sha, name) for name, (sha, _size) in sorted(members.items()))
+
+
+def manifest_path(reports: Path, run_id: str) -> Path:
+    return Path(reports) / "backups" / "manifests" / f"{run_id}.sha256"
+
+
+def _archive_digest(session: SshExec, path: str, evidence: Evidence) -> str:
+    text = run_checked(session, f"sha256sum -b {q(path)}", evidence, "计算备份文件校验值")
+    try:
+        found = digests(text)
+    except ParseError as exc:
+        raise JobFailed(f"{session.name}: sha256sum 的输出无法识别：{exc}") from None
+    if path not in found:
+        raise JobFailed(f"{session.name}: sha256sum 没有给出 {path} 的校验值：{text[:EXCERPT]!r}")
+    return found[path]
+
+
+def _plausible(job: Job, reports: Path, size: int, max_drop: float) -> str:
+    """'' when the archive's size is plausible against the job's last verified ones, else why not (Chinese)."""
+    sizes = [r.size for r in ledger.runs(reports)[0] if (r.owner, r.job) == (job.owner, job.name)
+             and r.status == "verified" and r.size][-3:]
+    if not sizes:
+        return ""
+    usual = statistics.median(sizes)
+    if size < usual * (1 - max_drop):
+        return f"归档 {size} 字节，比近 {len(sizes)} 次已校验备份的中位数 {int(usual)} 字节小 {1 - size / usual:.0%}"
+    return ""
+
+
+def backup_files(inv: Inventory, job: Job, config: TransportConfig, reports: Path, *, operator: str,
+                 max_drop: float = 0.5, host_timeout: float = 6 * 3600.0) -> ledger.RunRecord:
+    """Run one files job: archive, stream, verify, put in place, prune; every step on the ledger."""
+    reports = Path(reports)
+    with ledger.job_lock(reports, job):  # one run of a job at a time; a reader sees it alive while this holds
+        started = now()
+        source = job.hosts[0]
+        final = f"{job_dir(job)}/{archive_name(job, started)}"
+        run_id = ledger.start_run(reports, job, host=source, started=started, operator=operator,
+                                  location=f"{job.target}:{final}")
+        evidence = Evidence()
+        deadline = time.monotonic() + host_timeout
+        result: dict = {"checks": []}
+        src = dst = None
+        try:
+            src = ssh_session(inv, source, config, deadline)
+            dst = ssh_session(inv, job.target, config, deadline)
+            result = _archive_and_store(job, src, dst, final, evidence, reports, run_id, max_drop)
+            status = "verified" if not result.get("error") else "failed"
+        except (JobFailed, ConnectFailure) as exc:
+            status, result["error"] = "failed", str(exc)
+            _remove_part(dst, final, evidence)
+        finally:
+            for s in (src, dst):
+                if s is not None:
+                    s.close()
+        if status == "verified":
+            result["pruned"] = prune(inv, job, config, reports, evidence)
+        return ledger.end_run(reports, run_id, job, status=status, evidence=evidence.lines, **result)
+
+
+def part_of(final: str) -> str:
+    """Where an archive is written until it is verified: hidden beside its final name."""
+    directory, name = final.rsplit("/", 1)
+    return f"{directory}/.{name}.part"
+
+
+def _remove_part(dst: SshExec | None, final: str, evidence: Evidence) -> None:
+    """A failed run takes its half-written archive away with it (a killed one leaves it to the next run)."""
+    if dst is None or dst.fatal is not None:
+        return
+    try:
+        answer = dst.run(f"rm -f {q(part_of(final))}")
+        evidence.add(dst.name, answer.command, answer.exit_status, answer.stderr)
+    except ConnectFailure as exc:
+        evidence.add(dst.name, f"rm -f {part_of(final)}", exc.cause, str(exc))
+
+
+def _archive_and_store(job: Job, src: SshExec, dst: SshExec, final: str, evidence: Evidence, reports: Path,
+                       run_id: str, max_drop: float) -> dict:
+    directory = job_dir(job)
+    part = part_of(final)
+    run_checked(dst, f"mkdir -p {q(directory)} && rm -f {q(directory)}/.*.part", evidence, "准备备份目录")
+    tar_cmd = "tar -C / -czf - " + " ".join(q(p.lstrip("/")) for p in job.paths)
+    sink = dst.stream(f"cat > {q(part)}", STREAM_TIMEOUT)
+    source = src.stream(tar_cmd, STREAM_TIMEOUT)
+    tee = Tee(source, sink)
+    t0 = time.monotonic()
+    try:
+        members = read_members(tee)
+    except (JobFailed, ConnectFailure) as exc:
+        source.abort()
+        said = _last_words(sink)  # the backup server's side stopped first (disk full): its own words say why
+        raise JobFailed(f"{dst.name}: 写入备份文件失败：{said}" if said else f"{src.name} → {dst.name}: {exc}") from None
+    tar_status, tar_err = source.finish()
+    evidence.add(src.name, tar_cmd, tar_status, tar_err)
+    sink.close_input()
+    cat_status, cat_err = sink.finish()
+    evidence.add(dst.name, f"cat > {part}", cat_status, cat_err)
+    seconds = time.monotonic() - t0
+    if tar_status not in (0, 1):  # GNU tar: 1 = some file changed while it was read (archived all the same)
+        said = tar_err.strip().splitlines()
+        raise JobFailed(f"{src.name}: tar 失败（退出码 {tar_status}）：{said[0][:EXCERPT] if said else '无输出'}")
+    if cat_status != 0:
+        said = cat_err.strip().splitlines()
+        raise JobFailed(f"{dst.name}: 写入备份文件失败（退出码 {cat_status}）：{said[-1][:EXCERPT] if said else '无输出'}")
+    if not members:
+        raise JobFailed(f"{src.name}: 归档中没有任何文件（{', '.join(job.paths)} 为空或不存在）")
+    own = tee.sha.hexdigest()
+    checks = [{"name": "归档完整（逐个成员读取）", "ok": True, "detail": f"{len(members)} 个文件"}]
+    stored = _archive_digest(dst, part, evidence)
+    checks.append({"name": "备份服务器上的文件与传输内容一致（sha256）", "ok": stored == own,
+                   "detail": f"cityops {own[:16]}…，备份服务器 {stored[:16]}…"})
+    if stored != own:
+        raise JobFailed(f"{dst.name}: {part} 的 sha256 与传输内容不一致（{stored[:16]}… ≠ {own[:16]}…）")
+    text = manifest_text(members)
+    write_atomic(manifest_path(reports, run_id), text.encode())
+    _upload(dst, f"{final}.sha256", text.encode(), evidence)
+    run_checked(dst, f"mv -f {q(part)} {q(final)}", evidence, "备份文件就位")
+    warnings = []
+    if tar_status == 1:
+        warnings.append(f"tar 退出码 1（部分文件在读取时被修改）：{tar_err.strip()[:EXCERPT]}")
+    odd = _plausible(job, reports, tee.size, max_drop)
+    checks.append({"name": "大小与近期备份相称", "ok": not odd, "detail": odd or f"{tee.size} 字节"})
+    return {"size": tee.size, "sha256": own, "files": len(members), "seconds": round(seconds, 1),
+            "manifest_sha256": hashlib.sha256(text.encode()).hexdigest(), "checks": checks, "warnings": warnings,
+            "error": f"{src.name}: {odd}" if odd else ""}
+
+
+def _last_words(stream: Stream) -> str:
+    """What a command that stopped taking input said on its way out ('' if it is still running or said nothing)."""
+    try:
+        status, err = stream.finish(timeout=5.0)
+    except ConnectFailure:
+        stream.abort()
+        return ""
+    lines = err.strip().splitlines()
+    return f"{lines[-1][:EXCERPT]}（退出码 {status}）" if status and lines else ""
+
+
+def _upload(session: SshExec, path: str, data: bytes, evidence: Evidence) -> None:
+    """A small file written on a host: to a .part beside it, renamed into place once whole."""
+    part = f"{path}.part"
+    stream = session.stream(f"cat > {q(part)}", STREAM_TIMEOUT)
+    stream.write(data)
+    stream.close_input()
+    status, err = stream.finish()
+    evidence.add(session.name, f"cat > {part}", status, err)
+    if status != 0:
+        raise JobFailed(f"{session.name}: 写入 {path} 失败（退出码 {status}）：{err.strip()[:EXCERPT]}")
+    run_checked(session, f"mv -f {q(part)} {q(path)}", evidence, "文件就位")
+
+
+def prune(inv: Inventory, job: Job, config: TransportConfig, reports: Path, evidence: Evidence) -> list[str]:
+    """Archives past the job's retention removed from the backup server, never the newest KEEP_NEWEST verified."""
+    verified = [r for r in ledger.runs(reports)[0] if (r.owner, r.job) == (job.owner, job.name)
+                and r.status == "verified" and r.location.startswith(f"{job.target}:")]
+    cutoff = now().timestamp() - job.retention_days * 86400
+    old = [r.location.split(":", 1)[1] for r in verified[:-KEEP_NEWEST] if r.started.timestamp() < cutoff]
+    if not old:
+        return []
+    session = ssh_session(inv, job.target, config, time.monotonic() + 300)
+    try:
+        run_checked(session, "rm -f -- " + " ".join(f"{q(p)} {q(p + '.sha256')}" for p in old), evidence,
+                    "删除过期备份")
+    except (JobFailed, ConnectFailure) as exc:
+        evidence.add(job.target, "rm -f -- <expired archives>", "failed", str(exc))
+        return []
+    finally:
+        session.close()
+    return old

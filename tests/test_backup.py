@@ -6,6 +6,7 @@ the way an engineer makes them (configuration mode over SSH) and taken back out 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import signal
@@ -301,7 +302,7 @@ def test_the_command_line(lab, tmp_path, lab_fault):
     assert nodiff.returncode == 0 and "no change" in nodiff.stdout
     for args, message in ((["backup.diff", "--host", "../../etc/passwd"], "is not in the inventory"),
                           (["backup.show", "--host", "lab-ios-rt", "--at", "tomorrow"], "not a date"),
-                          (["backup", "--kind", "db"], "only 'config'"),
+                          (["backup", "--kind", "db"], "does not start them yet"),
                           (["backup", "--max-drop", "2"], "a fraction between 0 and 1")):
         out = run_invoke(*args, *common)
         assert out.returncode == 4 and message in out.stderr and "Traceback" not in out.stderr, (args, out.stderr)
@@ -326,14 +327,29 @@ def test_the_monthly_ledger_carries_the_backups(lab, paths, lab_fault):
     from cityops.backup.ledger import record_manual
     from cityops.backup.schedule import jobs_of
 
-    offline = jobs_of(inv.hosts["lab-linux-app"])[0]  # the engineer's entry of a backup no command can take
-    record_manual(paths.reports, offline, done_at=now().replace(second=0, microsecond=0),
+    offline = next(j for j in jobs_of(inv.hosts["lab-linux-app"]) if j.kind == "manual")  # no command can take it
+    record_manual(paths.reports, offline, done_at=now().replace(second=0, microsecond=0) - dt.timedelta(minutes=5),
                   operator="张工", note="=HYPERLINK(\"x\") 两套硬盘 SN WD-1、WD-2")
+    from cityops.backup.files import backup_files, drill_files
+
+    files_job = next(j for j in jobs_of(inv.hosts["lab-linux-app"]) if j.kind == "files")
+    config = transport_config(AuditLog(paths.reports / "audit.jsonl", "t"), state.path)
+    lab_fault("lab-linux-ora", "backup_disk_full")
+    failed = backup_files(inv, files_job, config, paths.reports, operator="李工")
+    control.set_fault(state, inv, "lab-linux-ora", "backup_disk_full", clear=True)
+    verified = backup_files(inv, files_job, config, paths.reports, operator="李工")
+    assert (failed.status, verified.status) == ("failed", "verified")
+    assert drill_files(inv, files_job, config, paths.reports)["ok"]
     made = make_ledger(paths.reports, inv, "6_10", parse_period(f"{now():%Y-%m}"))
     wb = load_workbook(made.xlsx, read_only=True)
     entries = list(wb["数据库及文件备份记录"].iter_rows(values_only=True))[1:]
-    assert [(r[1], r[2], r[4], r[5]) for r in entries] == [("lab-linux-app", "offline_copy", "已完成", "张工")]
+    assert [(r[1], r[2], r[4], r[5]) for r in entries] == [("lab-linux-app", "offline_copy", "已完成", "张工"),
+                                                           ("lab-linux-app", "app_files", "失败", "李工"),
+                                                           ("lab-linux-app", "app_files", "已校验", "李工")]
     assert entries[0][6].startswith("'=HYPERLINK")  # an engineer's note is text, never a formula
+    assert "No space left on device" in entries[1][6] and verified.sha256[:16] in entries[2][6]
+    drilled = list(wb["恢复演练记录"].iter_rows(values_only=True))[1:]
+    assert [(r[1], r[2], r[7]) for r in drilled] == [("lab-linux-app", "app_files", "成功")]
     runs = {r[0]: r for r in list(wb["配置备份记录"].iter_rows(values_only=True))[1:]}
     assert set(runs) == {good.run_id, bad.run_id}
     assert runs[good.run_id][3:8] == (2, 4, 4, 0, 0) and runs[bad.run_id][3:8] == (2, 2, 0, 0, 1)
@@ -345,6 +361,7 @@ def test_the_monthly_ledger_carries_the_backups(lab, paths, lab_fault):
     assert "配置备份记录" in text and "涉及设备 2 台" in text
     cells = "\n".join(c.text for t in Document(made.docx).tables for row in t.rows for c in row.cells)
     assert "数据库及文件备份记录" in text and "测试应用数据年度脱机备份" in cells
+    assert "恢复演练记录" in text and "恢复成功" in cells
     # the month's evidence pack carries the backup runs' records, under its root hash, and verifies
     import zipfile
 

@@ -80,6 +80,16 @@ def test_a_backup_is_overdue_once_its_slot_and_window_have_passed_without_a_good
     ({"kind": "files", "level": "full"}, "needs its target"),
     ({"kind": "files", "level": "full", "target": "nas9"}, "not a host of the inventory"),
     ({"kind": "files", "level": "full", "target": "db1"}, "the host itself"),
+    ({"kind": "files", "level": "full", "target": "bak1"}, "needs 'paths'"),
+    ({"kind": "files", "level": "full", "target": "bak1", "paths": ["srv/app"]}, "must be absolute and plain"),
+    ({"kind": "files", "level": "full", "target": "bak1", "paths": ["/srv/a b"]}, "must be absolute and plain"),
+    ({"kind": "files", "level": "full", "target": "bak1", "paths": ["/srv/$(reboot)"]}, "must be absolute and plain"),
+    ({"kind": "files", "level": "full", "target": "bak1", "paths": ["/srv/../etc"]}, "must be absolute and plain"),
+    ({"kind": "files", "level": "full", "target": "bak1", "paths": ["/srv", "/srv/app"]}, "is inside /srv"),
+    ({"kind": "files", "level": "full", "target": "bak1", "paths": ["/srv/a"], "drill_dir": "/srv/a/d"},
+     "inside the directories it backs up"),
+    ({"paths": ["/srv/a"]}, "'paths' is for a files backup only"),
+    ({"drill_dir": "/scratch"}, "for a files backup"),
     ({"retention_days": 0}, "retention_days"),
     ({"what": ""}, "'what' says in Chinese"),
     ({"password": "x"}, "unknown field(s) password"),
@@ -263,9 +273,14 @@ def test_backup_status_says_which_declared_backups_are_on_time_overdue_or_not_ch
         return out.returncode, rows, out.stdout
 
     code, rows, text = status()
-    assert code == 1 and rows == {"offline_copy": "逾期", "level0": "未核对", "level1": "未核对", "archivelog": "未核对"}, text
-    assert "从未记录" in text
-    record_manual(reports, jobs_of(inv.hosts["lab-linux-app"])[0], done_at=now(), operator="张工", note="两套硬盘")
+    assert code == 1 and rows == {"offline_copy": "逾期", "level0": "未核对", "level1": "未核对", "archivelog": "未核对",
+                                  "app_files": "逾期"}, text
+    assert "从未记录" in text and "没有有效备份" in text
+    manual = next(j for j in jobs_of(inv.hosts["lab-linux-app"]) if j.kind == "manual")
+    record_manual(reports, manual, done_at=now(), operator="张工", note="两套硬盘")
+    files = run_invoke("backup", "--kind", "files", "--inventory", str(LAB_INV), "--reports", str(reports), "--lab",
+                       str(lab[1].path), "--host", "lab-linux-app")  # the files backup, run as cron runs it
+    assert files.returncode == 0, files.stdout + files.stderr
     run(lab, tmp_path, ["lab-rac1"], {"ORA-BAK-002"})
     code, rows, text = status()
     assert code == 0 and set(rows.values()) == {"按计划"}, text
@@ -274,6 +289,7 @@ def test_backup_status_says_which_declared_backups_are_on_time_overdue_or_not_ch
     run(lab, tmp_path, ["lab-rac1"], {"ORA-BAK-002"})
     code, rows, text = status()
     assert code == 1 and rows["level1"] == rows["archivelog"] == "逾期" and rows["offline_copy"] == "按计划", text
+    assert rows["app_files"] == "按计划"
     assert "应于" in text
 
 

@@ -10,6 +10,7 @@ place on the backup server until the bytes written there hash to what cityops sa
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import shlex
 import statistics
@@ -32,7 +33,8 @@ from . import ledger
 from .schedule import Job
 
 TARGET_ROOT = "/srv/backup"  # on the backup server: <root>/<owner>/<job>/<archive>
-DRILL_ROOT = "/srv/cityops-drill"  # on the host a drill restores to: a scratch directory, removed afterwards
+DRILL_DIR = "cityops-drill"  # a drill's scratch directory on the host, relative to the login's home unless the job
+# names one (`drill_dir`); removed after the drill
 CHUNK = 256 * 1024
 STREAM_TIMEOUT = 300.0  # seconds without a byte moving before a stream is given up
 KEEP_NEWEST = 3  # verified archives kept whatever their age, so pruning never leaves a job without a backup
@@ -61,8 +63,9 @@ def job_dir(job: Job) -> str:
     return f"{TARGET_ROOT}/{job.owner}/{job.name}"
 
 
-def archive_name(job: Job, started) -> str:
-    return f"{job.owner}_{job.name}_{started:%Y%m%dT%H%M%S}.tar.gz"
+def archive_name(job: Job, run_id: str) -> str:
+    """The archive's name on the backup server: the job and the run's time and token, nothing else."""
+    return f"{job.owner}_{job.name}_{run_id[:15]}_{run_id.rsplit('-', 1)[1]}.tar.gz"
 
 
 def ssh_session(inv: Inventory, name: str, config: TransportConfig, deadline: float) -> SshExec:
@@ -163,10 +166,11 @@ def backup_files(inv: Inventory, job: Job, config: TransportConfig, reports: Pat
     reports = Path(reports)
     with ledger.job_lock(reports, job):  # one run of a job at a time; a reader sees it alive while this holds
         started = now()
-        source = job.hosts[0]
-        final = f"{job_dir(job)}/{archive_name(job, started)}"
-        run_id = ledger.start_run(reports, job, host=source, started=started, operator=operator,
-                                  location=f"{job.target}:{final}")
+        source = job.hosts[0] if job.hosts else job.owner
+        run_id = ledger.new_run_id(job, started)
+        final = f"{job_dir(job)}/{archive_name(job, run_id)}"
+        ledger.start_run(reports, job, run_id, host=source, started=started, operator=operator,
+                         location=f"{job.target}:{final}")
         evidence = Evidence()
         deadline = time.monotonic() + host_timeout
         result: dict = {"checks": []}
@@ -298,3 +302,216 @@ def prune(inv: Inventory, job: Job, config: TransportConfig, reports: Path, evid
     finally:
         session.close()
     return old
+
+
+def stored_path(run: ledger.RunRecord) -> str:
+    return run.location.split(":", 1)[1]
+
+
+def verify_files(inv: Inventory, job: Job, config: TransportConfig, reports: Path) -> list[tuple]:
+    """Hash again, on the backup server, every archive of the job still kept there, against what the ledger says
+    was verified: (run, ok, detail) each, and each on the ledger. A flipped byte or a missing file is named."""
+    kept = [r for r in ledger.runs(reports)[0] if (r.owner, r.job) == (job.owner, job.name)
+            and r.status == "verified" and not r.pruned]
+    if not kept:
+        return []
+    out = []
+    session = ssh_session(inv, job.target, config, time.monotonic() + 3600)
+    try:
+        for run in kept:
+            evidence = Evidence()
+            path = stored_path(run)
+            try:
+                found = _archive_digest(session, path, evidence)
+                ok = found == run.sha256
+                detail = (f"{run.target}:{path} 完好（sha256 {found[:16]}…）" if ok else
+                          f"{run.target}:{path} 已损坏：sha256 {found[:16]}… 与备份时 {run.sha256[:16]}… 不一致")
+            except JobFailed as exc:
+                ok, detail = False, f"{run.target}:{path} 无法校验：{exc}"
+            except ConnectFailure as exc:
+                out.append((run, None, f"{run.target} 不可达，未校验：{exc}"))
+                break  # an unreachable server says nothing about its archives: not recorded as damage
+            ledger.record_check(reports, run, ok=ok, detail=detail, evidence=evidence.lines)
+            out.append((run, ok, detail))
+    finally:
+        session.close()
+    return out
+
+
+def choose(reports: Path, job: Job, at=None) -> ledger.RunRecord:
+    """The backup a drill restores: the newest one verified when taken, at or before `at` (default: the newest),
+    and still kept — even one a later check found damaged, since that is the one a real recovery would reach for
+    first, and the drill must show what it would meet."""
+    kept = [r for r in ledger.runs(reports)[0] if (r.owner, r.job) == (job.owner, job.name)
+            and r.status == "verified" and not r.pruned and (at is None or r.started <= at)]
+    if not kept:
+        raise JobFailed(f"{job.owner} {job.name}: 没有可用于恢复演练的已校验备份"
+                        + (f"（{at:%Y-%m-%d %H:%M} 之前）" if at else ""))
+    return kept[-1]
+
+
+def _pump(reader: Stream, writer: Stream) -> str:
+    sha = hashlib.sha256()
+    while data := reader.read(CHUNK):
+        sha.update(data)
+        writer.write(data)
+    return sha.hexdigest()
+
+
+def _check_tree(session: SshExec, directory: str, manifest: str, evidence: Evidence):
+    """`sha256sum -c --quiet` of the manifest in `directory`: its report (what differs, what is missing)."""
+    command = f"cd {q(directory)} && sha256sum -c --quiet {q(manifest)} 2>&1"
+    answer = session.run(command)
+    evidence.add(session.name, command, answer.exit_status, answer.stdout)
+    try:
+        report = check_report(answer.stdout)
+    except ParseError as exc:
+        raise JobFailed(f"{session.name}: sha256sum -c 的输出无法识别：{exc}") from None
+    if not answer.ok and report.ok:
+        raise JobFailed(f"{session.name}: sha256sum -c 退出码 {answer.exit_status} 却未列出差异："
+                        f"{answer.stdout.strip()[:EXCERPT]!r}")
+    return report
+
+
+def _count_files(session: SshExec, paths: list[str], evidence: Evidence) -> int:
+    command = "find " + " ".join(q(p) for p in paths) + " -type f | wc -l"
+    text = run_checked(session, command, evidence, "统计文件数")
+    if not text.strip().isdigit():
+        raise JobFailed(f"{session.name}: 文件计数无法识别：{text.strip()[:EXCERPT]!r}")
+    return int(text.strip())
+
+
+def drill_files(inv: Inventory, job: Job, config: TransportConfig, reports: Path, *, at=None,
+                keep: bool = False) -> dict:
+    """A restore drill (恢复演练): the chosen archive streamed from the backup server into a scratch directory on the
+    host, hashed on the way against the ledger, every restored file checked against the manifest of the backup,
+    and the live data compared with it too — what would be lost if the host failed now. Recorded on the ledger."""
+    reports = Path(reports)
+    run = choose(reports, job, at)
+    evidence = Evidence()
+    scratch = f"{job.drill_dir or DRILL_DIR}/{run.id}"
+    manifest_file = f"{scratch}.sha256"
+    facts: dict = {"backup": run.id, "archive": run.location, "backup_time": run.started.isoformat(timespec="seconds"),
+                   "restored_to": f"{run.host}:{scratch}", "files_expected": run.files}
+    problems: list[str] = []
+    deadline = time.monotonic() + 12 * 3600
+    src = dst = None
+    started = now()
+    try:
+        local = manifest_path(reports, run.id).read_bytes()
+        if hashlib.sha256(local).hexdigest() != run.manifest_sha256:
+            raise JobFailed(f"{manifest_path(reports, run.id)}: 清单与台账记录的 sha256 不一致（被改动）")
+        src = ssh_session(inv, run.host, config, deadline)
+        dst = ssh_session(inv, run.target, config, deadline)
+        where = run_checked(src, f"rm -rf {q(scratch)} && mkdir -p {q(scratch)} && cd {q(scratch)} && pwd -P",
+                            evidence, "准备演练目录").strip()
+        if not where.startswith("/") or "\n" in where:
+            raise JobFailed(f"{run.host}: 演练目录的绝对路径无法识别：{where[:EXCERPT]!r}")
+        scratch, manifest_file = where, f"{where}.sha256"
+        facts["restored_to"] = f"{run.host}:{scratch}"
+        t0 = time.monotonic()
+        reader = dst.stream(f"cat {q(stored_path(run))}", STREAM_TIMEOUT)
+        writer = src.stream(f"tar -C {q(scratch)} -xzf -", STREAM_TIMEOUT)
+        try:
+            sha = _pump(reader, writer)
+        except ConnectFailure as exc:
+            reader.abort()
+            writer.abort()
+            raise JobFailed(f"{run.target} → {run.host}: 恢复数据流中断：{exc}") from None
+        cat_status, cat_err = reader.finish()
+        evidence.add(run.target, f"cat {stored_path(run)}", cat_status, cat_err)
+        writer.close_input()
+        tar_status, tar_err = writer.finish()
+        evidence.add(run.host, f"tar -C {scratch} -xzf -", tar_status, tar_err)
+        facts["restore_seconds"] = round(time.monotonic() - t0, 1)
+        if cat_status != 0:
+            raise JobFailed(f"{run.target}: 读取备份文件失败（退出码 {cat_status}）：{cat_err.strip()[:EXCERPT]}")
+        if sha != run.sha256:
+            problems.append(f"备份文件 {run.location} 已损坏：sha256 {sha[:16]}… 与备份时 {run.sha256[:16]}… 不一致")
+        if tar_status != 0:
+            said = tar_err.strip().splitlines()
+            problems.append(f"{run.host}: tar 解包失败（退出码 {tar_status}）：{said[0][:EXCERPT] if said else '无输出'}")
+        _upload(src, manifest_file, local, evidence)
+        restored = _check_tree(src, scratch, manifest_file, evidence)
+        facts["files_restored"] = _count_files(src, [scratch], evidence)
+        if not restored.ok:
+            names = restored.failed + restored.unreadable
+            problems.append(f"恢复的文件与备份清单不一致：{len(restored.failed)} 个不同，{len(restored.unreadable)} 个缺失"
+                            f"（如 {names[0][:80] if names else '-'}）")
+        live = _check_tree(src, "/", manifest_file, evidence)
+        now_count = _count_files(src, list(job.paths), evidence)
+        facts["changed_since"] = len(live.failed)
+        facts["removed_since"] = len(live.unreadable)
+        facts["new_since"] = max(0, now_count - (run.files - len(live.unreadable)))
+    except (JobFailed, ConnectFailure, OSError) as exc:
+        problems.append(str(exc))
+    finally:
+        if src is not None and src.fatal is None and not keep:
+            with contextlib.suppress(ConnectFailure):
+                src.run(f"rm -rf {q(scratch)} {q(manifest_file)}")
+        for s in (src, dst):
+            if s is not None:
+                s.close()
+    facts["backup_age_hours"] = round((started - run.started).total_seconds() / 3600, 1)
+    ok = not problems
+    detail = ("恢复成功：" + f"{facts.get('files_restored')} 个文件与备份清单逐一一致，用时 {facts.get('restore_seconds')} 秒"
+              if ok else "恢复失败：" + "；".join(problems))
+    ledger.record_check(reports, run, ok=ok, detail=detail, evidence=evidence.lines, kind="drill", **facts)
+    return {"run": run, "ok": ok, "detail": detail, **facts}
+
+
+def due(job: Job, reports: Path, at=None) -> bool:
+    """Whether the job's latest slot has passed without a good backup taken since (a failed or killed run does
+    not count: the next invocation tries again)."""
+    at = at or now()
+    slot = job.last_due(at)
+    if slot is None:
+        return False
+    taken = [r.started for r in ledger.runs(reports)[0] if (r.owner, r.job) == (job.owner, job.name) and r.good]
+    return not taken or max(taken) < slot
+
+
+@dataclass
+class FilesOutcome:
+    ran: list[ledger.RunRecord] = field(default_factory=list)
+    not_due: list[Job] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)  # one line each: a job already running
+
+    @property
+    def failed(self) -> list[ledger.RunRecord]:
+        return [r for r in self.ran if r.status != "verified"]
+
+
+def selected_jobs(inv: Inventory, hosts) -> list[Job]:
+    """The files jobs of the selected hosts (a job runs when any host it belongs to is selected)."""
+    from .schedule import jobs
+
+    chosen = {h.name for h in hosts}
+    return [j for j in jobs(inv)[0] if j.kind == "files" and chosen & set(j.hosts)]
+
+
+def run_files(inv: Inventory, hosts, reports: Path, *, lab_dir: Path | None = None, operator: str = "",
+              force: bool = False, max_drop: float = 0.5, progress=None) -> FilesOutcome:
+    """Every due files job of the selection (all of them with `force`), one after another: archives are the heavy
+    part of a night, and two at once would only share the backup server's disk."""
+    from ..inspect.session import transport_config
+    from ..transport.audit import AuditLog
+
+    reports = Path(reports)
+    start = now()
+    audit = AuditLog(reports / "audit" / f"{start:%Y-%m}.jsonl", f"{start:%Y%m%dT%H%M%S}-files", operator)
+    config = transport_config(audit, lab_dir)
+    out = FilesOutcome()
+    for job in selected_jobs(inv, hosts):
+        if not force and not due(job, reports, start):
+            out.not_due.append(job)
+            continue
+        try:
+            record = backup_files(inv, job, config, reports, operator=audit.operator, max_drop=max_drop)
+        except ledger.LedgerError as exc:
+            out.refused.append(str(exc))
+            continue
+        out.ran.append(record)
+        if progress:
+            progress(record)
+    return out

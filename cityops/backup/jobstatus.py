@@ -1,6 +1,7 @@
 """Where each declared database and file backup stands, for `backup.status`: on time, overdue, or not checked.
 
-A manual job (the yearly offline disks) is judged by its last entry in the backup ledger. An RMAN or SQL Server
+A manual job (the yearly offline disks) is judged by its last entry in the backup ledger, a files job by its last
+good run there (verified, still kept, not found damaged by a later check). An RMAN or SQL Server
 job is judged by the last inspection of its database (ORA-BAK-002, MSSQL-BAK-002 hold it against the engine's own
 record) within `RECENT`: an inspection older than that, or none, says nothing about today, and the job is shown
 as not checked — never as on time.
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..timeutil import now
-from .ledger import last_done
+from .ledger import RUN_STATES, last_done, runs
 from .schedule import Job
 
 CHECK_OF = {"rman": "ORA-BAK-002", "sqlserver": "MSSQL-BAK-002"}
@@ -49,6 +50,7 @@ def job_states(jobs: list[Job], reports: Path, at: dt.datetime | None = None) ->
     """Each job's state, and the ledger's problems (a broken chain is said)."""
     at = at or now()
     recorded, problems = last_done(reports)
+    done = runs(reports)[0] if any(j.kind == "files" for j in jobs) else []
     engine_hosts = {h for j in jobs if j.kind in CHECK_OF for h in j.hosts}
     seen = _last_inspections(reports, engine_hosts, set(CHECK_OF.values()), at - RECENT) if engine_hosts else {}
     out = []
@@ -68,5 +70,25 @@ def job_states(jobs: list[Job], reports: Path, at: dt.datetime | None = None) ->
             run_id, (status, said) = max(results)  # the newest run among the cluster's nodes
             out.append(JobState(j, "ok" if status == "pass" else "overdue", f"巡检 {run_id}：{said}"))
         else:
-            out.append(JobState(j, "unchecked", "文件备份由 cityops 执行后核对（尚未接入）"))
+            out.append(files_state(j, [r for r in done if (r.owner, r.job) == (j.owner, j.name)], at))
     return out, problems
+
+
+def files_state(job: Job, history: list, at: dt.datetime) -> JobState:
+    """A files job by its runs on the ledger: its last good backup (verified, still kept, not found damaged since)
+    against its schedule, and what went wrong after it."""
+    good = [r for r in history if r.good]
+    last = good[-1] if good else None
+    late = job.overdue(last.started if last else None, at)
+    said = (f"最近有效备份 {last.started:%Y-%m-%d %H:%M}（{last.files} 个文件，{last.size} 字节）" if last
+            else "没有有效备份")
+    after = [r for r in history if last is None or r.started > last.started]
+    bad = [r for r in history if r.status == "verified" and r.damaged]
+    if after:
+        r = after[-1]
+        said += f"；其后 {r.started:%Y-%m-%d %H:%M} {RUN_STATES[r.status]}" + (f"：{r.error}" if r.error else "")
+    if bad:
+        said += f"；{len(bad)} 份备份校验发现损坏（最近：{bad[-1].damaged}）"
+    if late:
+        said += f"；应于 {late:%Y-%m-%d %H:%M} 完成"
+    return JobState(job, "overdue" if late else "ok", said)

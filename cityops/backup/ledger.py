@@ -20,6 +20,7 @@ import datetime as dt
 import getpass
 import os
 import re
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -122,10 +123,47 @@ def ledger_rows(reports: Path, owners: set[str], start: dt.datetime, end: dt.dat
     """The ledger's entries of these owners (hosts, clusters) done in [start, end), as the 运维台账 lists them; and
     the ledger's problems (a broken chain is said in the ledger, never hidden)."""
     found, problems = entries(reports)
-    rows = [(f"{e.done_at:%Y-%m-%d %H:%M}", e.owner, e.job, e.what, "已完成" if e.status == "done" else "失败",
-             e.operator, e.note, e.recorded_at[:16].replace("T", " "), e.os_user)
-            for e in found if e.owner in owners and start <= e.done_at < end]
-    return sorted(rows), problems
+    keyed = [(e.done_at, (f"{e.done_at:%Y-%m-%d %H:%M}", e.owner, e.job, e.what,
+                          "已完成" if e.status == "done" else "失败", e.operator, e.note,
+                          e.recorded_at[:16].replace("T", " "), e.os_user))
+             for e in found if e.owner in owners and start <= e.done_at < end]
+    for r in runs(reports)[0]:
+        if r.owner in owners and start <= r.started < end:
+            keyed.append((r.ended or r.started, (f"{(r.ended or r.started):%Y-%m-%d %H:%M}", r.owner, r.job, r.what,
+                                                 RUN_STATES[r.status], r.operator, run_note(r),
+                                                 f"{r.started:%Y-%m-%d %H:%M}", "cityops")))
+    return [row for _at, row in sorted(keyed, key=lambda k: k[0])], problems
+
+
+def run_note(r: RunRecord) -> str:
+    """What the 运维台账 says of one run: where it went and how it was checked, or why it failed."""
+    if r.status == "verified":
+        note = (f"{r.files} 个文件，{r.size} 字节，sha256 {r.sha256[:16]}…，存于 {r.location}；"
+                + "、".join(c["name"] for c in r.checks if c.get("ok")))
+        if r.damaged:
+            note += f"；其后校验：{r.damaged}"
+        return note + (f"；{r.warnings[0]}" if r.warnings else "")
+    if r.status == "incomplete":
+        return "运行中断（进程已不存在），未产生有效备份"
+    return r.error or "失败"
+
+
+DRILL_HEADERS = ["演练时间", "设备/群集", "备份任务", "所用备份", "恢复用时（秒）", "恢复文件数", "备份后变化（改/删/增）",
+                 "结果", "说明"]
+
+
+def drill_rows(reports: Path, owners: set[str], start: dt.datetime, end: dt.datetime) -> list[tuple]:
+    """The restore drills (恢复演练记录) of these owners in [start, end), as the 运维台账 lists them."""
+    rows = []
+    for d in drills(reports):
+        at = _when(d.get("at"))
+        if d.get("owner") in owners and at is not None and start <= at < end:
+            rows.append((at, f"{at:%Y-%m-%d %H:%M}", str(d["owner"]), str(d.get("job", "")),
+                         f"{d.get('backup_time', '')[:16].replace('T', ' ')} {d.get('archive', '')}",
+                         d.get("restore_seconds", "-"), d.get("files_restored", "-"),
+                         f"{d.get('changed_since', '-')}/{d.get('removed_since', '-')}/{d.get('new_since', '-')}",
+                         "成功" if d.get("ok") else "失败", str(d.get("detail", ""))))
+    return [row[1:] for row in sorted(rows, key=lambda r: r[0])]
 
 
 # ---- backups cityops runs ----------------------------------------------------------------------------------
@@ -152,6 +190,7 @@ class RunRecord:
     ended: dt.datetime | None = None
     size: int = 0
     sha256: str = ""
+    manifest_sha256: str = ""
     files: int = 0
     seconds: float = 0.0
     error: str = ""
@@ -193,8 +232,13 @@ def _job_alive(reports: Path, owner: str, job: str) -> bool:
     return is_live(jobs_dir(reports) / f"{owner}.{job}")
 
 
-def start_run(reports: Path, job: Job, *, host: str, started: dt.datetime, operator: str, location: str) -> str:
-    run_id = f"{started:%Y%m%dT%H%M%S}-{job.owner}-{job.name}"
+def new_run_id(job: Job, started: dt.datetime) -> str:
+    """Unique even for two runs of a job in one second (a retry right after a quick failure)."""
+    return f"{started:%Y%m%dT%H%M%S}-{job.owner}-{job.name}-{secrets.token_hex(3)}"
+
+
+def start_run(reports: Path, job: Job, run_id: str, *, host: str, started: dt.datetime, operator: str,
+              location: str) -> str:
     register(reports).append({
         "type": "run_start", "id": run_id, "kind": job.kind, "owner": job.owner, "job": job.name, "what": job.what,
         "level": job.level, "host": host, "target": job.target, "location": location,
@@ -253,6 +297,7 @@ def runs(reports: Path) -> tuple[list[RunRecord], list[str]]:
             r.status = "verified" if e.get("status") == "verified" else "failed"
             r.ended = _when(e.get("ended_at"))
             r.size, r.sha256, r.files = int(e.get("size") or 0), str(e.get("sha256") or ""), int(e.get("files") or 0)
+            r.manifest_sha256 = str(e.get("manifest_sha256") or "")
             r.seconds, r.error = float(e.get("seconds") or 0), str(e.get("error") or "")
             r.checks, r.warnings = list(e.get("checks") or []), list(e.get("warnings") or [])
             r.evidence = list(e.get("evidence") or [])

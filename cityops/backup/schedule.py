@@ -13,6 +13,7 @@ instance) declares its backups under `backup_jobs`, each one:
       retention_days: 35
       target: gxj-dzzw-dbbak01   # files and copies to a separate server: a host of the inventory
       paths: [/srv/portal]    # files: the directories archived (absolute; the archive keeps them relative to /)
+      drill_dir: /data/drill  # files: where a restore drill unpacks (default: cityops-drill in the login's home)
       tender_ref: ...
 
 "working_day" follows China's official calendar (workdays.py). The schedule says which slots were due in a
@@ -39,7 +40,7 @@ WEEKDAY_NAMES = "一二三四五六日"
 # the roles a database backup may be declared on: RMAN needs an Oracle instance, BACKUP DATABASE a SQL Server one
 ENGINE_ROLES = {"rman": ("oracle_db", "oracle_rac_node", "core_db_host"), "sqlserver": ("sqlserver_db", "sqlserver_node")}
 FIELDS = ("name", "kind", "level", "what", "schedule", "at", "retention_days", "target", "tender_ref", "window_hours",
-          "paths")
+          "paths", "drill_dir")
 MAX_PATHS = 20
 # a directory a files backup may name: absolute, plain (no '..', no shell or glob characters), not the root itself
 PATH_RE = re.compile(r"(/[A-Za-z0-9._@+\-\u4e00-\u9fff]+)+/?")
@@ -69,6 +70,7 @@ class Job:
     tender_ref: str = ""
     window_hours: float = 4.0  # how long after its slot a backup may still be running before it is overdue
     paths: tuple[str, ...] = ()  # files: the directories archived
+    drill_dir: str = ""  # files: where a restore drill unpacks ('' = cityops-drill in the login's home)
 
     @property
     def every(self) -> str:
@@ -194,8 +196,15 @@ def parse_job(owner: str, hosts: tuple[str, ...], item, role: str, known_hosts) 
     what = str(item.get("what") or "")
     if not what:
         raise ScheduleError(f"{where}: 'what' says in Chinese what is backed up (the ledger's words)")
+    paths = _check_paths(where, kind, item.get("paths"))
+    drill = str(item.get("drill_dir") or "")
+    if drill and (kind != "files" or not PATH_RE.fullmatch(drill) or ".." in drill.split("/")):
+        raise ScheduleError(f"{where}: drill_dir {one_line(drill, 60)!r}: an absolute, plain directory, for a files "
+                            "backup")
+    if drill and any((drill.rstrip("/") + "/").startswith(p + "/") for p in paths):
+        raise ScheduleError(f"{where}: drill_dir {drill} is inside the directories it backs up")
     return Job(owner, hosts, name, kind, level, what[:80], schedule, at, retention, target,
-               str(item.get("tender_ref") or "")[:200], window, _check_paths(where, kind, item.get("paths")))
+               str(item.get("tender_ref") or "")[:200], window, paths, drill.rstrip("/"))
 
 
 def _check_paths(where: str, kind: str, paths) -> tuple[str, ...]:
@@ -271,10 +280,11 @@ def jobs_of(host) -> list[Job]:
     if not isinstance(declared, list):
         return []
     owner = owner_of(host)
+    here = () if host.get("cluster") else (str(host.get("name") or getattr(host, "name", "")),)
     out = []
     for item in declared[:MAX_JOBS]:
         try:
-            out.append(parse_job(owner, (), item, str(host.get("role") or ""), None))
+            out.append(parse_job(owner, here, item, str(host.get("role") or ""), None))
         except ScheduleError:
             continue
     return out

@@ -53,26 +53,43 @@ class Progress:
 
 
 @selection_task(name="run", default=True, help={
-    **PATH_HELP, "kind": "config (the only kind yet; db and files come with their issue)",
+    **PATH_HELP, "kind": "all (default: configurations, then the files backups that are due), config, or files",
+    "force": "files: run the selected hosts' files backups now, due or not",
     "workers": "devices collected at once (default 128, as inspect)",
     "host_timeout": "seconds allowed per device (default 120)",
-    "max_drop": "quarantine a configuration this much smaller than the last good one (default 0.5 = 50%)",
+    "max_drop": "quarantine a configuration, fail a files backup, this much smaller than the last good ones "
+                "(default 0.5 = 50%)",
     "lab": "lab state directory (default .cityops/lab)", "operator": "who runs it (default $CITYOPS_INSPECTOR or "
     "the login name)"})
 def run(c, bureau=None, lot=None, site=None, zone=None, class_=None, subsystem=None, host=None, limit=None,
-        kind="config", workers=128, host_timeout=120.0, max_drop=0.5, backups="backups", reports="reports",
+        kind="all", force=False, workers=128, host_timeout=120.0, max_drop=0.5, backups="backups", reports="reports",
         lab=None, operator="", inventory=None):
-    """Back up the selected devices' configurations. Exit 0 all kept, 1 quarantined, 2 not collected, 3 tool failure."""
-    from ..backup.run import backup
-
-    if kind != "config":
-        raise BadInput(f"--kind '{one_line(kind, 20)}': only 'config' is backed up yet")
+    """Back up the selected devices' configurations and their due files backups. Exit 0 all kept, 1 quarantined or
+    a files backup failed, 2 not collected, 3 tool failure."""
+    if kind == "db":
+        raise BadInput("--kind db: RMAN and SQL Server backups run on the databases' own schedulers; cityops checks "
+                       "them (ORA-BAK-002, MSSQL-BAK-002, backup.status) and does not start them yet")
+    if kind not in ("all", "config", "files"):
+        raise BadInput(f"--kind '{one_line(kind, 20)}': all, config or files")
     if not 0 < float(max_drop) < 1:
         raise BadInput(f"--max-drop {max_drop}: a fraction between 0 and 1")
     inv = load(inventory)
     warn_problems(inv)
     sel = selection(inv, bureau=bureau, lot=lot, site=site, zone=zone, class_=class_, subsystem=subsystem,
                     host=host, limit=limit)
+    code = 0
+    if kind in ("all", "config"):
+        code = config_backups(inv, sel, backups, reports, lab, workers, host_timeout, max_drop, operator)
+    if kind in ("all", "files"):
+        code = max(code, files_backups(inv, sel.hosts, reports, lab, operator, force, max_drop))
+    if code:
+        raise Exit(code=code)
+
+
+def config_backups(inv, sel, backups, reports, lab, workers, host_timeout, max_drop, operator) -> int:
+    """`invoke backup`'s configurations: collected, compared, committed; its exit status."""
+    from ..backup.run import backup
+
     with tool_failure("backup"):
         out = backup(inv, sel.hosts, selection=sel.criteria or {"all": True}, paths=paths(backups, reports),
                      lab_dir=Path(lab) if lab else None, workers=int(workers), host_timeout=float(host_timeout),
@@ -88,8 +105,34 @@ def run(c, bureau=None, lot=None, site=None, zone=None, class_=None, subsystem=N
     print(f"commit: {out.commit or 'none (nothing changed)'}; records: {out.run_dir}/")
     if out.vault_problem:
         print(f"cityops: encrypted copies not kept: {out.vault_problem}", file=sys.stderr)
-    if out.exit_status:
-        raise Exit(code=out.exit_status)
+    return out.exit_status
+
+
+def files_backups(inv, hosts, reports, lab, operator, force, max_drop) -> int:
+    """`invoke backup`'s files backups (文件备份): each due one run, verified and on the ledger; 1 if any failed."""
+    from ..backup.files import run_files, selected_jobs
+
+    if not selected_jobs(inv, hosts):
+        return 0
+    with tool_failure("files backup"):
+        out = run_files(inv, hosts, Path(reports), lab_dir=Path(lab) if lab else None, operator=operator,
+                        force=bool(force), max_drop=float(max_drop), progress=print_files_run)
+    for line in out.refused:
+        print(f"cityops: {line}", file=sys.stderr)
+    print(f"files backups: {len(out.ran)} run ({len(out.ran) - len(out.failed)} verified, {len(out.failed)} failed), "
+          f"{len(out.not_due)} not due" + (f", {len(out.refused)} already running" if out.refused else "")
+          + f"; ledger: {Path(reports) / 'backups' / 'ledger.jsonl'}")
+    return EXIT_FINDINGS if out.failed else 0
+
+
+def print_files_run(r) -> None:
+    from ..backup.ledger import RUN_STATES
+
+    if r.status == "verified":
+        print(f"{r.owner:<22} {r.job:<13} {pad(RUN_STATES[r.status], 8)} {r.files} 个文件 {r.size} 字节 "
+              f"sha256 {r.sha256[:16]}… → {r.location}" + (f"（{r.warnings[0]}）" if r.warnings else ""))
+    else:
+        print(f"{r.owner:<22} {r.job:<13} {pad(RUN_STATES[r.status], 8)} {r.error}")
 
 
 @selection_task(help={**PATH_HELP, "all": "list every device, not only those needing attention"})
@@ -276,4 +319,71 @@ def record(c, host, job, time, operator, note, status="done", reports="reports",
           f"{entry['operator']} (recorded {entry['recorded_at']}, OS user {entry['os_user']})")
 
 
-backup_ns = Collection("backup", run, status, diff, show, restore_file, schedule, record)
+@selection_task(help={"reports": "reports directory, whose backup ledger lists the archives (default ./reports)",
+                      "lab": "lab state directory (default .cityops/lab)", "operator": "who runs it"})
+def verify(c, bureau=None, lot=None, site=None, zone=None, class_=None, subsystem=None, host=None, limit=None,
+           reports="reports", lab=None, operator="", inventory=None):
+    """Hash again, on each backup server, every files backup of the selection still kept there, against the
+    ledger; each result goes on the ledger. Exit 1 if any archive is damaged or missing."""
+    from ..backup.files import selected_jobs, verify_files
+    from ..inspect.session import transport_config
+    from ..timeutil import now
+    from ..transport.audit import AuditLog
+
+    inv = load(inventory)
+    sel = selection(inv, bureau=bureau, lot=lot, site=site, zone=zone, class_=class_, subsystem=subsystem,
+                    host=host, limit=limit)
+    audit = AuditLog(Path(reports) / "audit" / f"{now():%Y-%m}.jsonl", f"{now():%Y%m%dT%H%M%S}-verify", operator)
+    config = transport_config(audit, Path(lab) if lab else None)
+    counts = {True: 0, False: 0, None: 0}
+    with tool_failure("backup.verify"):
+        for job in selected_jobs(inv, sel.hosts):
+            for _run, ok, detail in verify_files(inv, job, config, Path(reports)):
+                counts[ok] += 1
+                if ok is not True:
+                    print(f"{job.owner:<22} {job.name:<13} {'已损坏' if ok is False else '未校验'}  {detail}")
+    print(f"files backups checked: {counts[True]} intact, {counts[False]} damaged or missing, "
+          f"{counts[None]} not reached")
+    if counts[False] or counts[None]:
+        raise Exit(code=EXIT_FINDINGS)
+
+
+@task(help={"host": "the host whose files backup is restored", "job": "its job (default: its only files job)",
+            "at": "restore the newest backup taken at or before this time (default: the newest)",
+            "keep": "leave the restored scratch directory in place for a person to look at",
+            "reports": "reports directory (default ./reports)", "lab": "lab state directory",
+            "operator": "who runs it", "inventory": "inventory directory (default ./inventory)"})
+def drill(c, host, job=None, at=None, keep=False, reports="reports", lab=None, operator="", inventory=None):
+    """A restore drill (恢复演练): restore a files backup into a scratch directory on its host, check every file
+    against the backup's manifest, measure what would be lost; recorded on the ledger. Exit 1 if it failed."""
+    from ..backup.files import JobFailed, drill_files, selected_jobs
+    from ..backup.history import when
+    from ..inspect.session import transport_config
+    from ..timeutil import now
+    from ..transport.audit import AuditLog
+
+    inv = load(inventory)
+    h = one_host(inv, host)
+    mine = selected_jobs(inv, [h])
+    chosen = [j for j in mine if job in (None, j.name)]
+    if len(chosen) != 1:
+        raise BadInput(f"{host}: " + (f"no files backup job {one_line(job or '', 40)!r}" if job else
+                                      "more than one files backup job; name one with --job") +
+                       f" (it has: {', '.join(j.name for j in mine) or 'none'})")
+    audit = AuditLog(Path(reports) / "audit" / f"{now():%Y-%m}.jsonl", f"{now():%Y%m%dT%H%M%S}-drill", operator)
+    config = transport_config(audit, Path(lab) if lab else None)
+    with tool_failure("backup.drill"):
+        try:
+            out = drill_files(inv, chosen[0], config, Path(reports), at=when(at, "at") if at else None,
+                              keep=bool(keep))
+        except JobFailed as exc:
+            raise BadInput(str(exc)) from None
+    print(f"{chosen[0].owner} {chosen[0].name}: {out['detail']}")
+    print(f"  备份 {out['backup']}（{out['backup_time']}）→ {out.get('restored_to')}；备份后至今：修改 "
+          f"{out.get('changed_since', '-')} 个、删除 {out.get('removed_since', '-')} 个、新增 {out.get('new_since', '-')} 个文件"
+          f"（距备份 {out['backup_age_hours']} 小时）")
+    if not out["ok"]:
+        raise Exit(code=EXIT_FINDINGS)
+
+
+backup_ns = Collection("backup", run, status, diff, show, restore_file, schedule, record, verify, drill)

@@ -2,7 +2,8 @@
 
 `sha256sum FILE...` prints one line per file: 64 hex digits, a space, a mode character (' ' text, '*' binary)
 and the name. A name holding a backslash or a newline is escaped ('\\\\', '\\n') and its line starts with a
-backslash (coreutils since 2008; the `-c` reader undoes it). cityops writes its own manifests in that format,
+backslash (coreutils since 2008; the `-c` reader undoes it). Its `-c` report escapes only names holding a
+newline that way, and quotes names the shell's way in its error lines. cityops writes its own manifests in that format,
 so an engineer can check a restored tree at 3 a.m. with `sha256sum -c` and no cityops at all.
 
 `sha256sum -c --quiet LIST` prints nothing for a file that matches, '<name>: FAILED' for one that does not,
@@ -22,6 +23,7 @@ DIGEST = re.compile(r"(\\?)([0-9a-f]{64}) ([ *])(.+)")
 RESULT = re.compile(r"(.+): (FAILED open or read|FAILED|OK)")
 WARNING = re.compile(r"(?:\S+: )?WARNING: (\d+)(?: of \d+)? (computed checksums? did NOT match|listed files? could "
                      r"not be read|lines? (?:is|are) improperly formatted)")
+OPEN_ERROR = re.compile(r"(?:\S*sha256sum|md5sum): (.+): (?:No such file or directory|Permission denied|Is a directory)")
 EXCERPT = 200
 
 
@@ -82,6 +84,9 @@ def check_report(text: str) -> CheckReport:
     """`sha256sum -c [--quiet] LIST`'s output (stdout and stderr together). Its own counts must agree with the
     lines it printed; what is not a result or a warning is an error with the excerpt."""
     report = CheckReport()
+    # 'sha256sum: NAME: No such file or directory', each owed a 'FAILED open or read' line (coreutils 8.25+ quotes
+    # NAME the shell's way here, 'new'$'\\n''line', so only their number is compared)
+    cannot_open: list[str] = []
     for line in text.splitlines():
         if not line.strip():
             continue
@@ -91,8 +96,10 @@ def check_report(text: str) -> CheckReport:
                     else "malformed")
             report.counted[kind] = report.counted.get(kind, 0) + int(w.group(1))
             continue
-        if line.startswith("sha256sum: ") and line.endswith("No such file or directory"):
-            continue  # the open error that precedes its 'FAILED open or read' line
+        opened = OPEN_ERROR.fullmatch(line)
+        if opened:
+            cannot_open.append(opened.group(1))
+            continue
         m = RESULT.fullmatch(line)
         if not m:
             raise ParseError(f"not a sha256sum -c line: {line[:EXCERPT]!r}")
@@ -101,6 +108,8 @@ def check_report(text: str) -> CheckReport:
             report.failed.append(name)
         elif m.group(2) == "FAILED open or read":
             report.unreadable.append(name)
+    if len(cannot_open) > len(report.unreadable):  # the list itself, or a file never reported on: no answer
+        raise ParseError(f"sha256sum -c could not open {cannot_open[0][:EXCERPT]!r}: {text[:EXCERPT]!r}")
     if report.counted.get("mismatched", len(report.failed)) != len(report.failed) or \
             report.counted.get("unreadable", len(report.unreadable)) != len(report.unreadable):
         raise ParseError(f"sha256sum -c counted {report.counted} but listed {len(report.failed)} failed and "

@@ -10,8 +10,9 @@ runs themselves:
   - 巡检明细 (XLSX): every result of every run.
   - 配置备份记录: each configuration backup run of the lot's devices, and every failed or quarantined
     capture with its cause (from reports/backups/, verified like the inspection runs).
-  - 数据库及文件备份记录: the backup ledger's entries of the lot's hosts and clusters in the month (the
-    engineer's manual entries today), with a broken chain said, not hidden.
+  - 数据库及文件备份记录: the backup ledger's entries of the lot's hosts and clusters in the month (the files
+    backups cityops ran, verified or failed or cut short, and the engineer's manual entries), with a broken
+    chain said, not hidden; 恢复演练记录: the restore drills of the month.
 Database backups, changes and faults join it as those records come to exist; a ledger never
 prints a section for records that are not kept.
 """
@@ -22,7 +23,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..backup.ledger import LEDGER_HEADERS, ledger_rows
+from ..backup.ledger import DRILL_HEADERS, LEDGER_HEADERS, drill_rows, ledger_rows
 from ..inventory.model import Inventory
 from ..terms import cadence_name, severity_name
 from ..timeutil import BEIJING
@@ -48,6 +49,7 @@ class LedgerFiles:
     backups: BackupRecords | None = None
     ledger_rows: list[tuple] | None = None  # 数据库及文件备份记录 (the backup ledger's entries in the period)
     ledger_problems: list[str] | None = None
+    drill_rows: list[tuple] | None = None  # 恢复演练记录
 
 
 def problem_state(p: Problem) -> str:
@@ -133,19 +135,26 @@ def make_ledger(reports: Path, inv: Inventory, lot: str, period: Period, out: Pa
         owners = {h.name for h in inv.hosts.values() if lot in h.lots}
         owners |= {f"cluster_{inv.hosts[n].get('cluster')}" for n in owners if inv.hosts[n].get("cluster")}
         start = dt.datetime.combine(period.start, dt.time(), tzinfo=BEIJING)
-        ledger, ledger_problems = ledger_rows(reports, owners, start,
-                                              dt.datetime.combine(period.end, dt.time(), tzinfo=BEIJING))
+        end = dt.datetime.combine(period.end, dt.time(), tzinfo=BEIJING)
+        ledger, ledger_problems = ledger_rows(reports, owners, start, end)
+        drilled = drill_rows(reports, owners, start, end)
         if ledger or ledger_problems:  # a ledger prints no section for records that are not kept
-            head.row(("数据库及文件备份", f"本期登记 {len(ledger)} 项" + (
+            failed = sum(r[4] not in ("已完成", "已校验") for r in ledger)
+            head.row(("数据库及文件备份", f"本期登记 {len(ledger)} 项，其中失败或未完成 {failed} 项" + (
                 f"；备份记录登记簿校验异常：{'；'.join(ledger_problems)}" if ledger_problems else "")))
             sheet = book.sheet("数据库及文件备份记录", LEDGER_HEADERS, [17, 20, 14, 30, 8, 10, 50, 17, 10])
             for r in ledger:
+                sheet.row(r)
+        if drilled:
+            head.row(("恢复演练", f"本期 {len(drilled)} 次，成功 {sum(r[7] == '成功' for r in drilled)} 次"))
+            sheet = book.sheet("恢复演练记录", DRILL_HEADERS, [17, 20, 14, 40, 12, 10, 16, 8, 60])
+            for r in drilled:
                 sheet.row(r)
         hosts_sheet(book, data.by_host, inv, names)
         checks_sheet(book, detail.checks)
         book.close()
         files = LedgerFiles(directory, book.path, directory / "ledger.docx", data, compliance, backups, ledger,
-                            ledger_problems)
+                            ledger_problems, drilled)
         ledger_docx(files, w, facts)
         box.result = files
     return box.result
@@ -213,6 +222,10 @@ def ledger_docx(files: LedgerFiles, w: dict, facts: list[tuple[str, str]]) -> No
         doc.table(["完成时间", "设备/群集", "备份内容", "结果", "操作人", "说明"],
                   [(r[0], r[1], r[3], r[4], r[5], r[6]) for r in (files.ledger_rows or [])[:200]],
                   [26, 30, 40, 12, 16, 56])
+    if files.drill_rows:
+        doc.heading("恢复演练记录")
+        doc.table(["演练时间", "设备/群集", "所用备份", "恢复用时（秒）", "结果", "说明"],
+                  [(r[0], r[1], r[3], r[4], r[7], r[8]) for r in files.drill_rows[:100]], [26, 30, 40, 16, 12, 56])
     doc.para(w["detail_note"])
     doc.signoff(w["signoff_title"], w["signoff_rows"])
     doc.save(files.docx)

@@ -117,6 +117,16 @@ def _flip(path: Path, offset: int) -> None:
         fh.write(bytes([byte[0] ^ 0x5A]))
 
 
+def reset(d: Path) -> None:
+    """A host prepared again starts healthy: a file a past fault locked is readable again, its record gone (the
+    backup disk is a new tmpfs, so a corrupted archive went with the old one)."""
+    state = _state(d)
+    locked = Path(state.get("locked", "")) if state.get("locked") else None
+    if locked is not None and locked.exists():
+        locked.chmod(0o644)
+    (d / "run" / STATE).unlink(missing_ok=True)
+
+
 def apply_faults(d: Path, host: dict, faults: dict) -> None:
     """Make the host's data and backup disk show exactly the active data faults (idempotent; clearing undoes)."""
     state = _state(d)

@@ -80,6 +80,7 @@ def prepare(lab: LabDir, entry: dict) -> None:
         "AcceptEnv LANG LC_*\n")
     (d / "run/opt").mkdir(exist_ok=True)
     (d / "srv/backup").mkdir(parents=True, exist_ok=True)
+    datafiles.reset(d)
     datafiles.seed(d / "srv", dev, now().date())
     (d / "start.sh").write_text(start_script(lab, name, is_el6(dev.get("os", ""))))
 

@@ -86,7 +86,8 @@ def files_state(job: Job, history: list, at: dt.datetime) -> JobState:
     bad = [r for r in history if r.status == "verified" and r.damaged]
     if after:
         r = after[-1]
-        said += f"；其后 {r.started:%Y-%m-%d %H:%M} {RUN_STATES[r.status]}" + (f"：{r.error}" if r.error else "")
+        state = "已校验，但其后发现损坏" if r.status == "verified" and r.damaged else RUN_STATES[r.status]
+        said += f"；其后 {r.started:%Y-%m-%d %H:%M} {state}" + (f"：{r.error}" if r.error else "")
     if bad:
         said += f"；{len(bad)} 份备份校验发现损坏（最近：{bad[-1].damaged}）"
     if late:

@@ -53,6 +53,7 @@ def demo(c):
                 print(f"finding on {r['host']}: {r['check_id']} {r['message']} — 整改建议：{r['remedy']}")
         print(control.set_fault(lab, inv, victim, "", clear=True))
         backups(inv, every, victim)
+        files_backups_and_drill(inv, lab)
         from .backup import database_and_file_jobs  # where each declared database and file backup stands
 
         database_and_file_jobs(inv, set(inv.hosts), Path("reports"), everything=False)
@@ -100,6 +101,38 @@ def backups(inv, every: list, victim: str) -> None:
     second = backup(inv, [h], selection={"host": victim})
     print(f"after a change on {victim}: {summary(second)}")
     print(diff(h, Paths(), None, None), end="")
+
+
+def files_backups_and_drill(inv, lab) -> None:
+    """The estate's files backups (the portal's program, the archive bureau's file server), each verified; a
+    restore drill of the file server; then one flipped byte on its backup server, found by verify and by a drill."""
+    from pathlib import Path
+
+    from ..backup.files import drill_files, run_files, selected_jobs
+    from ..inspect.session import transport_config
+    from ..lab import control
+    from ..transport.audit import AuditLog
+    from .backup import print_files_run
+
+    reports = Path("reports")
+    out = run_files(inv, list(inv.hosts.values()), reports, force=True, progress=print_files_run)
+    print(f"files backups: {len(out.ran)} run, {len(out.ran) - len(out.failed)} verified")
+    job = next(j for j in selected_jobs(inv, list(inv.hosts.values())) if j.owner == "dag-zwy-app01")
+    config = transport_config(AuditLog(reports / "audit" / "demo-drill.jsonl", "demo-drill"))
+    good = drill_files(inv, job, config, reports)
+    print(f"restore drill {job.owner} {job.name}: {good['detail']}")
+    print(control.set_fault(lab, inv, job.target, "backup_corrupt"))
+    try:
+        from ..backup.files import verify_files
+
+        for _run, ok, detail in verify_files(inv, job, config, reports):
+            if not ok:
+                print(f"backup.verify: {detail}")
+        print(f"restore drill of the damaged backup: {drill_files(inv, job, config, reports)['detail'][:160]}")
+    finally:
+        print(control.set_fault(lab, inv, job.target, "backup_corrupt", clear=True))
+    intact = [ok for _run, ok, _detail in verify_files(inv, job, config, reports)]
+    print(f"backup.verify after the byte is restored: {intact.count(True)} of {len(intact)} archives intact")
 
 
 def periodic(inv, lot: str) -> None:

@@ -302,7 +302,7 @@ def test_the_command_line(lab, tmp_path, lab_fault):
     assert nodiff.returncode == 0 and "no change" in nodiff.stdout
     for args, message in ((["backup.diff", "--host", "../../etc/passwd"], "is not in the inventory"),
                           (["backup.show", "--host", "lab-ios-rt", "--at", "tomorrow"], "not a date"),
-                          (["backup", "--kind", "db"], "does not start them yet"),
+                          (["backup", "--kind", "tape"], "all, config, db or files"),
                           (["backup", "--max-drop", "2"], "a fraction between 0 and 1")):
         out = run_invoke(*args, *common)
         assert out.returncode == 4 and message in out.stderr and "Traceback" not in out.stderr, (args, out.stderr)

@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 
 from cityops.backup import ledger
-from cityops.backup.files import backup_files, drill_files, due, manifest_path, part_of, stored_path, verify_files
+from cityops.backup.files import backup_files, drill_files, manifest_path, part_of, stored_path, verify_files
 from cityops.backup.jobstatus import job_states
+from cityops.backup.runner import due
 from cityops.backup.schedule import jobs
 from cityops.inspect.session import transport_config
 from cityops.lab import control
@@ -185,19 +186,19 @@ def test_the_command_line(lab, tmp_path, lab_fault):
     common = ["--inventory", str(LAB_INV), "--reports", str(tmp_path / "r"), "--lab", str(state.path)]
     first = run_invoke("backup", "--kind", "files", *common, "--host", SOURCE)
     assert first.returncode == 0, first.stderr
-    assert "已校验" in first.stdout and "files backups: 1 run (1 verified, 0 failed), 0 not due" in first.stdout
+    assert "已校验" in first.stdout and "database and files backups: 1 run (1 verified, 0 failed), 0 not due" in first.stdout
     again = run_invoke("backup", "--kind", "files", *common, "--host", SOURCE)
     assert again.returncode == 0 and "0 run (0 verified, 0 failed), 1 not due" in again.stdout  # already taken
     status = run_invoke("backup.status", *common[:4], "--host", SOURCE, "--all")
     assert "app_files" in status.stdout and "最近有效备份" in status.stdout
     verified = run_invoke("backup.verify", *common, "--host", SOURCE)
-    assert verified.returncode == 0 and "1 intact, 0 damaged" in verified.stdout
+    assert verified.returncode == 0 and "backups checked: 1 intact, 0 damaged" in verified.stdout
     drill = run_invoke("backup.drill", *common, "--host", SOURCE)
     assert drill.returncode == 0 and "恢复成功" in drill.stdout, drill.stdout + drill.stderr
     lab_fault(SOURCE, "file_locked")
     failed = run_invoke("backup", "--kind", "files", "--force", *common, "--host", SOURCE)
     assert failed.returncode == 1 and "Permission denied" in failed.stdout
-    for args, message in ((["backup", "--kind", "tape"], "all, config or files"),
+    for args, message in ((["backup", "--kind", "tape"], "all, config, db or files"),
                           (["backup.drill", "--host", SOURCE, "--job", "nope"], "no files backup job 'nope'"),
                           (["backup.drill", "--host", "lab-vrp-core"], "(it has: none)")):
         out = run_invoke(*args, *common)

@@ -271,6 +271,45 @@ def _last_words(stream: Stream) -> str:
     return f"{lines[-1][:EXCERPT]}（退出码 {status}）" if status and lines else ""
 
 
+def copy_file(src: SshExec, path: str, dst: SshExec | None, final: str, evidence: Evidence) -> tuple[int, str]:
+    """One file (an RMAN piece) from a host to its backup server through cityops: hashed on the way, written to a
+    .part there, hashed again by the server, renamed into place only if both agree. Without a backup server the
+    file is read and hashed all the same: its sha256 is cityops' own either way. Returns (bytes, sha256)."""
+    reader = src.stream(f"cat {q(path)}", STREAM_TIMEOUT)
+    sink = dst.stream(f"cat > {q(part_of(final))}", STREAM_TIMEOUT) if dst is not None else None
+    sha, size = hashlib.sha256(), 0
+    try:
+        while data := reader.read(CHUNK):
+            sha.update(data)
+            size += len(data)
+            if sink is not None:
+                sink.write(data)
+    except ConnectFailure as exc:
+        reader.abort()
+        said = _last_words(sink) if sink is not None else ""
+        raise JobFailed(f"{dst.name}: 写入备份文件失败：{said}" if said and dst is not None
+                        else f"{src.name}: 读取 {path} 中断：{exc}") from None
+    status, err = reader.finish()
+    evidence.add(src.name, f"cat {path}", status, err)
+    if status != 0:
+        if sink is not None:
+            sink.abort()
+        raise JobFailed(f"{src.name}: 读取 {path} 失败（退出码 {status}）：{err.strip()[:EXCERPT]}")
+    own = sha.hexdigest()
+    if sink is None or dst is None:
+        return size, own
+    sink.close_input()
+    cat_status, cat_err = sink.finish()
+    evidence.add(dst.name, f"cat > {part_of(final)}", cat_status, cat_err)
+    if cat_status != 0:
+        raise JobFailed(f"{dst.name}: 写入备份文件失败（退出码 {cat_status}）：{cat_err.strip()[:EXCERPT]}")
+    stored = _archive_digest(dst, part_of(final), evidence)
+    if stored != own:
+        raise JobFailed(f"{dst.name}: {final} 的 sha256 与传输内容不一致（{stored[:16]}… ≠ {own[:16]}…）")
+    run_checked(dst, f"mv -f {q(part_of(final))} {q(final)}", evidence, "备份文件就位")
+    return size, own
+
+
 def _upload(session: SshExec, path: str, data: bytes, evidence: Evidence) -> None:
     """A small file written on a host: to a .part beside it, renamed into place once whole."""
     part = f"{path}.part"
@@ -459,59 +498,3 @@ def drill_files(inv: Inventory, job: Job, config: TransportConfig, reports: Path
     ledger.record_check(reports, run, ok=ok, detail=detail, evidence=evidence.lines, kind="drill", **facts)
     return {"run": run, "ok": ok, "detail": detail, **facts}
 
-
-def due(job: Job, reports: Path, at=None) -> bool:
-    """Whether the job's latest slot has passed without a good backup taken since (a failed or killed run does
-    not count: the next invocation tries again)."""
-    at = at or now()
-    slot = job.last_due(at)
-    if slot is None:
-        return False
-    taken = [r.started for r in ledger.runs(reports)[0] if (r.owner, r.job) == (job.owner, job.name) and r.good]
-    return not taken or max(taken) < slot
-
-
-@dataclass
-class FilesOutcome:
-    ran: list[ledger.RunRecord] = field(default_factory=list)
-    not_due: list[Job] = field(default_factory=list)
-    refused: list[str] = field(default_factory=list)  # one line each: a job already running
-
-    @property
-    def failed(self) -> list[ledger.RunRecord]:
-        return [r for r in self.ran if r.status != "verified"]
-
-
-def selected_jobs(inv: Inventory, hosts) -> list[Job]:
-    """The files jobs of the selected hosts (a job runs when any host it belongs to is selected)."""
-    from .schedule import jobs
-
-    chosen = {h.name for h in hosts}
-    return [j for j in jobs(inv)[0] if j.kind == "files" and chosen & set(j.hosts)]
-
-
-def run_files(inv: Inventory, hosts, reports: Path, *, lab_dir: Path | None = None, operator: str = "",
-              force: bool = False, max_drop: float = 0.5, progress=None) -> FilesOutcome:
-    """Every due files job of the selection (all of them with `force`), one after another: archives are the heavy
-    part of a night, and two at once would only share the backup server's disk."""
-    from ..inspect.session import transport_config
-    from ..transport.audit import AuditLog
-
-    reports = Path(reports)
-    start = now()
-    audit = AuditLog(reports / "audit" / f"{start:%Y-%m}.jsonl", f"{start:%Y%m%dT%H%M%S}-files", operator)
-    config = transport_config(audit, lab_dir)
-    out = FilesOutcome()
-    for job in selected_jobs(inv, hosts):
-        if not force and not due(job, reports, start):
-            out.not_due.append(job)
-            continue
-        try:
-            record = backup_files(inv, job, config, reports, operator=audit.operator, max_drop=max_drop)
-        except ledger.LedgerError as exc:
-            out.refused.append(str(exc))
-            continue
-        out.ran.append(record)
-        if progress:
-            progress(record)
-    return out

@@ -1,10 +1,10 @@
 """Where each declared database and file backup stands, for `backup.status`: on time, overdue, or not checked.
 
-A manual job (the yearly offline disks) is judged by its last entry in the backup ledger, a files job by its last
-good run there (verified, still kept, not found damaged by a later check). An RMAN or SQL Server
-job is judged by the last inspection of its database (ORA-BAK-002, MSSQL-BAK-002 hold it against the engine's own
-record) within `RECENT`: an inspection older than that, or none, says nothing about today, and the job is shown
-as not checked — never as on time.
+A manual job (the yearly offline disks) is judged by its last entry in the backup ledger, a files job — and an
+RMAN job cityops has run — by its last good run there (verified, still kept, not found damaged by a later check).
+Any other RMAN or SQL Server job is judged by the last inspection of its database (ORA-BAK-002, MSSQL-BAK-002
+hold it against the engine's own record) within `RECENT`: an inspection older than that, or none, says nothing
+about today, and the job is shown as not checked — never as on time.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def job_states(jobs: list[Job], reports: Path, at: dt.datetime | None = None) ->
     """Each job's state, and the ledger's problems (a broken chain is said)."""
     at = at or now()
     recorded, problems = last_done(reports)
-    done = runs(reports)[0] if any(j.kind == "files" for j in jobs) else []
+    done = runs(reports)[0] if any(j.kind in ("files", "rman") for j in jobs) else []
     engine_hosts = {h for j in jobs if j.kind in CHECK_OF for h in j.hosts}
     seen = _last_inspections(reports, engine_hosts, set(CHECK_OF.values()), at - RECENT) if engine_hosts else {}
     out = []
@@ -61,6 +61,8 @@ def job_states(jobs: list[Job], reports: Path, at: dt.datetime | None = None) ->
             last = f"最近记录 {entry.done_at:%Y-%m-%d %H:%M}（{entry.operator}）" if entry else "从未记录"
             out.append(JobState(j, "overdue" if late else "ok",
                                 f"{last}" + (f"；应于 {late:%Y-%m-%d %H:%M} 完成" if late else "")))
+        elif j.kind in CHECK_OF and any((r.owner, r.job) == (j.owner, j.name) for r in done):
+            out.append(ledger_state(j, [r for r in done if (r.owner, r.job) == (j.owner, j.name)], at))
         elif j.kind in CHECK_OF:
             results = [(run_id, items[j.label]) for h in j.hosts if (h, CHECK_OF[j.kind]) in seen
                        for run_id, items in [seen[h, CHECK_OF[j.kind]]] if j.label in items]
@@ -70,17 +72,18 @@ def job_states(jobs: list[Job], reports: Path, at: dt.datetime | None = None) ->
             run_id, (status, said) = max(results)  # the newest run among the cluster's nodes
             out.append(JobState(j, "ok" if status == "pass" else "overdue", f"巡检 {run_id}：{said}"))
         else:
-            out.append(files_state(j, [r for r in done if (r.owner, r.job) == (j.owner, j.name)], at))
+            out.append(ledger_state(j, [r for r in done if (r.owner, r.job) == (j.owner, j.name)], at))
     return out, problems
 
 
-def files_state(job: Job, history: list, at: dt.datetime) -> JobState:
-    """A files job by its runs on the ledger: its last good backup (verified, still kept, not found damaged since)
-    against its schedule, and what went wrong after it."""
+def ledger_state(job: Job, history: list, at: dt.datetime) -> JobState:
+    """A job cityops runs (files, RMAN) by its runs on the ledger: its last good backup (verified, still kept, not
+    found damaged since) against its schedule, and what went wrong after it."""
     good = [r for r in history if r.good]
     last = good[-1] if good else None
     late = job.overdue(last.started if last else None, at)
-    said = (f"最近有效备份 {last.started:%Y-%m-%d %H:%M}（{last.files} 个文件，{last.size} 字节）" if last
+    unit = "个备份片" if job.kind == "rman" else "个文件"
+    said = (f"最近有效备份 {last.started:%Y-%m-%d %H:%M}（{last.files} {unit}，{last.size} 字节）" if last
             else "没有有效备份")
     after = [r for r in history if last is None or r.started > last.started]
     bad = [r for r in history if r.status == "verified" and r.damaged]

@@ -197,6 +197,9 @@ class RunRecord:
     checks: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
     evidence: list = field(default_factory=list)
+    pieces: list = field(default_factory=list)  # RMAN: {handle, bytes, sha256, stored} per piece
+    tag: str = ""  # RMAN: the run's own tag, by which its pieces are validated again
+    node: str = ""  # RMAN: the node of the database that took it
     pruned: bool = False  # removed from the backup server by retention
     damaged: str = ""  # a later check found the stored archive no longer what was verified
     rechecked: dt.datetime | None = None  # the last later check that found it intact
@@ -301,6 +304,8 @@ def runs(reports: Path) -> tuple[list[RunRecord], list[str]]:
             r.seconds, r.error = float(e.get("seconds") or 0), str(e.get("error") or "")
             r.checks, r.warnings = list(e.get("checks") or []), list(e.get("warnings") or [])
             r.evidence = list(e.get("evidence") or [])
+            r.pieces = [p for p in e.get("pieces") or [] if isinstance(p, dict)]
+            r.tag, r.node = str(e.get("tag") or ""), str(e.get("node") or "")
             pruned.update(f"{r.target}:{p}" for p in e.get("pruned") or [])
         elif kind == "verify" and rid in found:
             r = found[rid]

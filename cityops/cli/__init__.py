@@ -104,20 +104,22 @@ def backups(inv, every: list, victim: str) -> None:
 
 
 def files_backups_and_drill(inv, lab) -> None:
-    """The estate's files backups (the portal's program, the archive bureau's file server), each verified; a
-    restore drill of the file server; then one flipped byte on its backup server, found by verify and by a drill."""
+    """The estate's RMAN and files backups (the RAC, the archive bureau's databases, the portal's program, the file
+    server), each verified; a restore drill of the file server; then one flipped byte on its backup server, found
+    by verify and by a drill."""
     from pathlib import Path
 
-    from ..backup.files import drill_files, run_files, selected_jobs
+    from ..backup.files import drill_files
+    from ..backup.runner import run_jobs, selected_jobs
     from ..inspect.session import transport_config
     from ..lab import control
     from ..transport.audit import AuditLog
     from .backup import print_files_run
 
     reports = Path("reports")
-    out = run_files(inv, list(inv.hosts.values()), reports, force=True, progress=print_files_run)
-    print(f"files backups: {len(out.ran)} run, {len(out.ran) - len(out.failed)} verified")
-    job = next(j for j in selected_jobs(inv, list(inv.hosts.values())) if j.owner == "dag-zwy-app01")
+    out = run_jobs(inv, list(inv.hosts.values()), reports, force=True, progress=print_files_run)
+    print(f"database (RMAN) and files backups: {len(out.ran)} run, {len(out.ran) - len(out.failed)} verified")
+    job = next(j for j in selected_jobs(inv, list(inv.hosts.values()), ("files",)) if j.owner == "dag-zwy-app01")
     config = transport_config(AuditLog(reports / "audit" / "demo-drill.jsonl", "demo-drill"))
     good = drill_files(inv, job, config, reports)
     print(f"restore drill {job.owner} {job.name}: {good['detail']}")

@@ -53,8 +53,9 @@ class Progress:
 
 
 @selection_task(name="run", default=True, help={
-    **PATH_HELP, "kind": "all (default: configurations, then the files backups that are due), config, or files",
-    "force": "files: run the selected hosts' files backups now, due or not",
+    **PATH_HELP, "kind": "all (default: configurations, then the database and files backups that are due), config, "
+                         "db (RMAN) or files",
+    "force": "db, files: run the selected hosts' database and files backups now, due or not",
     "workers": "devices collected at once (default 128, as inspect)",
     "host_timeout": "seconds allowed per device (default 120)",
     "max_drop": "quarantine a configuration, fail a files backup, this much smaller than the last good ones "
@@ -64,13 +65,10 @@ class Progress:
 def run(c, bureau=None, lot=None, site=None, zone=None, class_=None, subsystem=None, host=None, limit=None,
         kind="all", force=False, workers=128, host_timeout=120.0, max_drop=0.5, backups="backups", reports="reports",
         lab=None, operator="", inventory=None):
-    """Back up the selected devices' configurations and their due files backups. Exit 0 all kept, 1 quarantined or
-    a files backup failed, 2 not collected, 3 tool failure."""
-    if kind == "db":
-        raise BadInput("--kind db: RMAN and SQL Server backups run on the databases' own schedulers; cityops checks "
-                       "them (ORA-BAK-002, MSSQL-BAK-002, backup.status) and does not start them yet")
-    if kind not in ("all", "config", "files"):
-        raise BadInput(f"--kind '{one_line(kind, 20)}': all, config or files")
+    """Back up the selected devices' configurations and their due database and files backups. Exit 0 all kept, 1
+    quarantined or a database or files backup failed, 2 not collected, 3 tool failure."""
+    if kind not in ("all", "config", "db", "files"):
+        raise BadInput(f"--kind '{one_line(kind, 20)}': all, config, db or files")
     if not 0 < float(max_drop) < 1:
         raise BadInput(f"--max-drop {max_drop}: a fraction between 0 and 1")
     inv = load(inventory)
@@ -80,8 +78,8 @@ def run(c, bureau=None, lot=None, site=None, zone=None, class_=None, subsystem=N
     code = 0
     if kind in ("all", "config"):
         code = config_backups(inv, sel, backups, reports, lab, workers, host_timeout, max_drop, operator)
-    if kind in ("all", "files"):
-        code = max(code, files_backups(inv, sel.hosts, reports, lab, operator, force, max_drop))
+    if kind != "config":
+        code = max(code, job_backups(inv, sel.hosts, kind, reports, lab, operator, force, max_drop))
     if code:
         raise Exit(code=code)
 
@@ -108,19 +106,24 @@ def config_backups(inv, sel, backups, reports, lab, workers, host_timeout, max_d
     return out.exit_status
 
 
-def files_backups(inv, hosts, reports, lab, operator, force, max_drop) -> int:
-    """`invoke backup`'s files backups (文件备份): each due one run, verified and on the ledger; 1 if any failed."""
-    from ..backup.files import run_files, selected_jobs
+def job_backups(inv, hosts, kind, reports, lab, operator, force, max_drop) -> int:
+    """`invoke backup`'s database (RMAN) and files backups: each due one run, verified and on the ledger; 1 if any
+    failed."""
+    from ..backup.runner import KIND_CHOICE, run_jobs, selected_jobs
 
-    if not selected_jobs(inv, hosts):
+    kinds = KIND_CHOICE[kind]
+    if not selected_jobs(inv, hosts, kinds):
+        if kind == "db" and selected_jobs(inv, hosts, ("sqlserver",)):
+            print("SQL Server backups are checked by inspection (MSSQL-BAK-002); cityops does not start them yet")
         return 0
-    with tool_failure("files backup"):
-        out = run_files(inv, hosts, Path(reports), lab_dir=Path(lab) if lab else None, operator=operator,
-                        force=bool(force), max_drop=float(max_drop), progress=print_files_run)
+    with tool_failure("database and files backup"):
+        out = run_jobs(inv, hosts, Path(reports), kinds=kinds, lab_dir=Path(lab) if lab else None, operator=operator,
+                       force=bool(force), max_drop=float(max_drop), progress=print_files_run)
     for line in out.refused:
         print(f"cityops: {line}", file=sys.stderr)
-    print(f"files backups: {len(out.ran)} run ({len(out.ran) - len(out.failed)} verified, {len(out.failed)} failed), "
-          f"{len(out.not_due)} not due" + (f", {len(out.refused)} already running" if out.refused else "")
+    print(f"database and files backups: {len(out.ran)} run ({len(out.ran) - len(out.failed)} verified, "
+          f"{len(out.failed)} failed), {len(out.not_due)} not due" +
+          (f", {len(out.refused)} already running" if out.refused else "")
           + f"; ledger: {Path(reports) / 'backups' / 'ledger.jsonl'}")
     return EXIT_FINDINGS if out.failed else 0
 
@@ -129,7 +132,8 @@ def print_files_run(r) -> None:
     from ..backup.ledger import RUN_STATES
 
     if r.status == "verified":
-        print(f"{r.owner:<22} {r.job:<13} {pad(RUN_STATES[r.status], 8)} {r.files} 个文件 {r.size} 字节 "
+        what = f"{r.files} 个备份片" if r.pieces else f"{r.files} 个文件"
+        print(f"{r.owner:<22} {r.job:<13} {pad(RUN_STATES[r.status], 8)} {what} {r.size} 字节 "
               f"sha256 {r.sha256[:16]}… → {r.location}" + (f"（{r.warnings[0]}）" if r.warnings else ""))
     else:
         print(f"{r.owner:<22} {r.job:<13} {pad(RUN_STATES[r.status], 8)} {r.error}")
@@ -323,9 +327,10 @@ def record(c, host, job, time, operator, note, status="done", reports="reports",
                       "lab": "lab state directory (default .cityops/lab)", "operator": "who runs it"})
 def verify(c, bureau=None, lot=None, site=None, zone=None, class_=None, subsystem=None, host=None, limit=None,
            reports="reports", lab=None, operator="", inventory=None):
-    """Hash again, on each backup server, every files backup of the selection still kept there, against the
-    ledger; each result goes on the ledger. Exit 1 if any archive is damaged or missing."""
-    from ..backup.files import selected_jobs, verify_files
+    """Check again every database and files backup of the selection still kept: RMAN reads its pieces back, each
+    backup server hashes its copies against the ledger; each result goes on the ledger. Exit 1 if any is damaged
+    or missing, or could not be reached."""
+    from ..backup.runner import selected_jobs, verify_job
     from ..inspect.session import transport_config
     from ..timeutil import now
     from ..transport.audit import AuditLog
@@ -338,11 +343,11 @@ def verify(c, bureau=None, lot=None, site=None, zone=None, class_=None, subsyste
     counts = {True: 0, False: 0, None: 0}
     with tool_failure("backup.verify"):
         for job in selected_jobs(inv, sel.hosts):
-            for _run, ok, detail in verify_files(inv, job, config, Path(reports)):
+            for _run, ok, detail in verify_job(inv, job, config, Path(reports)):
                 counts[ok] += 1
                 if ok is not True:
                     print(f"{job.owner:<22} {job.name:<13} {'已损坏' if ok is False else '未校验'}  {detail}")
-    print(f"files backups checked: {counts[True]} intact, {counts[False]} damaged or missing, "
+    print(f"backups checked: {counts[True]} intact, {counts[False]} damaged or missing, "
           f"{counts[None]} not reached")
     if counts[False] or counts[None]:
         raise Exit(code=EXIT_FINDINGS)
@@ -356,15 +361,16 @@ def verify(c, bureau=None, lot=None, site=None, zone=None, class_=None, subsyste
 def drill(c, host, job=None, at=None, keep=False, reports="reports", lab=None, operator="", inventory=None):
     """A restore drill (恢复演练): restore a files backup into a scratch directory on its host, check every file
     against the backup's manifest, measure what would be lost; recorded on the ledger. Exit 1 if it failed."""
-    from ..backup.files import JobFailed, drill_files, selected_jobs
+    from ..backup.files import JobFailed, drill_files
     from ..backup.history import when
+    from ..backup.runner import selected_jobs
     from ..inspect.session import transport_config
     from ..timeutil import now
     from ..transport.audit import AuditLog
 
     inv = load(inventory)
     h = one_host(inv, host)
-    mine = selected_jobs(inv, [h])
+    mine = selected_jobs(inv, [h], ("files",))
     chosen = [j for j in mine if job in (None, j.name)]
     if len(chosen) != 1:
         raise BadInput(f"{host}: " + (f"no files backup job {one_line(job or '', 40)!r}" if job else

@@ -77,6 +77,7 @@ KINDS: dict[str, FaultKind] = {f.kind: f for f in (
     FaultKind("backup_corrupt", "备份文件损坏（一个字节被改动）", _SRV, {}),
     FaultKind("file_locked", "待备份文件无法读取（权限被锁定）", _SRV, {}),
     FaultKind("backup_disk_full", "备份服务器磁盘已满", _SRV, {}),
+    FaultKind("archive_log_gap", "归档日志缺失（未备份即被删除）", _SRV, {}),
     # Oracle 11g (single instance and RAC; a RAC fault shows on every node's view)
     FaultKind("ora_errors", "告警日志出现 ORA- 错误", _SRV, {}),
     FaultKind("rac_instance_down", "RAC 实例宕机", _SRV, {}),

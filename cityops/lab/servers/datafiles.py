@@ -5,9 +5,10 @@ from its lab directory): a program tree that stays put, and documents that grow 
 moves — names with spaces and Chinese, as a bureau's file server has them. A backup server's /srv/backup is a
 small tmpfs of its own, so a full disk is a real ENOSPC from the real `cat`, not a rendered number.
 
-Faults act on the bytes: `backup_corrupt` flips one byte in the middle of the newest archive on a backup server
+Faults act on the bytes: `backup_corrupt` flips one byte in the middle of the newest archive or RMAN piece on a host
 (clearing it flips the byte back), `file_locked` makes one file of a host's data unreadable (tar: Permission
-denied), `backup_disk_full` fills the backup server's disk but a few KiB.
+denied), `backup_disk_full` fills the backup server's disk but a few KiB, `archive_log_gap` loses an archived log
+RMAN has not backed up yet (oradb.hide_log).
 """
 
 from __future__ import annotations
@@ -104,8 +105,21 @@ def _save(d: Path, state: dict) -> None:
     (d / "run" / STATE).write_text(json.dumps(state))
 
 
+def _oradata(d: Path, host: dict) -> Path | None:
+    """The host's lab database directory (a RAC's is shared by its nodes), if the host runs Oracle."""
+    from .oracle import db_name, is_oracle
+
+    if not is_oracle(host):
+        return None
+    base = d.parent / "_shared" / str(host["cluster"]) / "oradata" if host.get("cluster") else d / "srv" / "oradata"
+    return base / db_name(host).upper()
+
+
 def _newest_archive(d: Path) -> Path | None:
-    found = sorted((d / "srv" / "backup").rglob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    """The newest backup on the host's backup disk: a files archive or an RMAN piece (not a manifest, not a file
+    still being written, not the disk-full ballast)."""
+    found = sorted((p for p in (d / "srv" / "backup").rglob("*") if p.is_file() and not p.name.startswith(".")
+                    and not p.name.endswith((".sha256", ".part", ".tmp"))), key=lambda p: p.stat().st_mtime)
     return found[-1] if found else None
 
 
@@ -151,6 +165,17 @@ def apply_faults(d: Path, host: dict, faults: dict) -> None:
         path = Path(state.pop("locked"))
         if path.exists():
             path.chmod(0o644)
+    want_gap = "archive_log_gap" in faults
+    if want_gap and "gap" not in state and _oradata(d, host) is not None:
+        from ...timeutil import now
+        from .oradb import hide_log
+
+        db_root = _oradata(d, host)
+        state["gap"] = hide_log(db_root, db_root.name, now(), LAB_UID)
+    elif not want_gap and "gap" in state:
+        from .oradb import unhide_log
+
+        unhide_log(state.pop("gap"))
     ballast = d / "srv" / "backup" / ".cityops-lab-ballast"
     if "backup_disk_full" in faults and not ballast.exists() and os.path.ismount(ballast.parent):
         free = os.statvfs(ballast.parent)

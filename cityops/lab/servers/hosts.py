@@ -80,9 +80,15 @@ def prepare(lab: LabDir, entry: dict) -> None:
         "AcceptEnv LANG LC_*\n")
     (d / "run/opt").mkdir(exist_ok=True)
     (d / "srv/backup").mkdir(parents=True, exist_ok=True)
+    (d / "srv/oradata").mkdir(parents=True, exist_ok=True)
+    os.chown(d / "srv/oradata", LAB_UID, LAB_UID)  # the database's files belong to its owner, not root
+    shared = oradata_dir(lab, dev)
+    if shared is not None:  # a RAC's nodes see one database
+        shared.mkdir(parents=True, exist_ok=True)
+        os.chown(shared, LAB_UID, LAB_UID)
     datafiles.reset(d)
     datafiles.seed(d / "srv", dev, now().date())
-    (d / "start.sh").write_text(start_script(lab, name, is_el6(dev.get("os", ""))))
+    (d / "start.sh").write_text(start_script(lab, name, is_el6(dev.get("os", "")), dev))
 
 
 def set_password(lab: LabDir, name: str, user: str, password: str | None) -> None:
@@ -101,11 +107,18 @@ def set_password(lab: LabDir, name: str, user: str, password: str | None) -> Non
     path.chmod(0o640)
 
 
-def start_script(lab: LabDir, name: str, el6: bool = False) -> str:
+def oradata_dir(lab: LabDir, host: dict) -> Path | None:
+    """Where a RAC's shared database lives on this machine (bind-mounted at /srv/oradata on every node)."""
+    return lab.path / "servers" / "_shared" / str(host["cluster"]) / "oradata" if host.get("cluster") else None
+
+
+def start_script(lab: LabDir, name: str, el6: bool = False, host: dict | None = None) -> str:
     """The host's namespace: its own /etc, state, logs and the shims of its generation on the PATH. A RHEL 6 host
     gets the EL6 shims (SysV `service`, `ntpq`; no `systemctl`, no `chronyc`), and this machine's own systemctl
     answers 'command not found' (exit 127) there, as on a real RHEL 6."""
     d = host_dir(lab, name)
+    shared = oradata_dir(lab, host) if host else None
+    shared_mount = f"mount --bind {shared} /srv/oradata\n" if shared is not None else ""
     shims = shims_dir(lab) / ("el6" if el6 else "el7")
     absent = shims_dir(lab) / "absent"
     mask = f"[ -e /usr/bin/systemctl ] && mount --bind {absent} /usr/bin/systemctl\n" if el6 else ""
@@ -123,7 +136,7 @@ mount --bind {d}/run/log /var/log
 mount --bind {d}/home /home
 mount --bind {d}/run/opt /opt
 mount --rbind {d}/srv /srv
-mount --bind -o ro {shims} /usr/local/bin
+{shared_mount}mount --bind -o ro {shims} /usr/local/bin
 {mask}exec /usr/sbin/sshd -D -e -f {d}/ssh/sshd_config
 """
 
@@ -183,11 +196,14 @@ def prepare_all(lab: LabDir, entries: list[dict]) -> None:
 
 
 def backup_servers(entries: list[dict]) -> set[str]:
-    """The lab servers some files backup is copied to."""
+    """The lab servers with a backup disk of their own: those files and RMAN backups are copied to, and the
+    databases RMAN writes its pieces on first."""
     from ...backup.schedule import jobs_of
 
     names = {e["name"] for e in entries}
-    return {j.target for e in entries for j in jobs_of(e["host"]) if j.kind == "files" and j.target in names}
+    targets = {j.target for e in entries for j in jobs_of(e["host"]) if j.kind in ("files", "rman")}
+    engines = {e["name"] for e in entries for j in jobs_of(e["host"]) if j.kind == "rman"}  # RMAN's own disk
+    return (targets | engines) & names
 
 
 def unmount_all(lab: LabDir) -> None:

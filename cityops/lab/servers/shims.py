@@ -7,6 +7,7 @@ lab directory, bind-mounted in its namespace), after applying the `slow` and
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 PRELUDE = """#!/bin/sh
@@ -154,8 +155,22 @@ EL6_SHIMS = {"ntpq": ('case "$*" in -p*|"-n -p") cat "$L/out/ntpq_pn" ;;\n'
 NOT_ON_EL6 = ("systemctl", "chronyc")
 
 
+def rman_shim() -> str:
+    """RMAN works on real bytes (the lab database, its pieces): the lab's own tool, run by this machine's Python
+    (the host's own interpreter, whatever it is, is never involved — RMAN is a binary on a real host). The lab
+    user must be able to run it: the system's python3 when there is one (a virtualenv under /root is not)."""
+    import shutil
+
+    from ... import __file__ as package
+
+    python = shutil.which("python3", path="/usr/bin:/bin") or sys.executable
+    root = Path(package).resolve().parents[1]
+    return f'PYTHONPATH={root} exec {python} -m cityops.lab.servers.rman "$@"\n'
+
+
 def write_shims(directory: Path, el6: bool = False) -> None:
     """One generation's shims: EL7 and later (systemctl, chronyc), or RHEL 6 (ntpq and SysV `service` only)."""
+    ORACLE_SHIMS["rman"] = rman_shim()
     directory.mkdir(parents=True, exist_ok=True)
     linux = {k: v for k, v in SHIMS.items() if not (el6 and k in NOT_ON_EL6)} | (EL6_SHIMS if el6 else {})
     for table, prelude in ((linux, PRELUDE), (AIX_SHIMS, PRELUDE), (ESXI_SHIMS, PRELUDE), (WINDOWS_SHIMS, PRELUDE),

@@ -1,0 +1,195 @@
+"""Oracle backups through RMAN (数据库备份): run on a node of the database with the engine's own tool, validated by
+the engine, copied to the separate backup server through cityops, and on the ledger.
+
+Never by copying data files behind the engine's back: RMAN writes the pieces and records them in its control
+file (the catalogue ORA-BAK-002 reads), cityops names each run with its own tag, then asks RMAN to read every
+piece of that tag back (`restore database validate from tag`, `restore archivelog all validate from tag`) and
+reads its answer with the reader tested on published RMAN output. Each piece then passes through cityops to the
+backup server the job names, hashed on the way and there (files.copy_file), so the ledger's sha256 is cityops'
+own. A RAC takes the backup once, on the first node that answers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from pathlib import Path
+
+from ..inventory.model import Inventory
+from ..parsers import ParseError
+from ..parsers.rman import RmanReport, report
+from ..timeutil import now
+from ..transport.base import TransportConfig
+from ..transport.errors import ConnectFailure
+from ..transport.ssh_exec import SshExec
+from . import ledger
+from .files import EXCERPT, Evidence, JobFailed, _plausible, _remove_part, copy_file, job_dir, ssh_session
+from .schedule import Job
+
+PIECES = "/srv/backup/rman"  # RMAN's format on the database host: its own backup disk, before the copy
+COMMANDS = {"0": "backup incremental level 0 database", "1": "backup incremental level 1 database",
+            "archivelog": "backup archivelog all not backed up 1 times"}
+VALIDATE = {"0": "restore database validate", "1": "restore database validate",
+            "archivelog": "restore archivelog all validate"}
+
+
+def tag_of(job: Job) -> str:
+    """RMAN's tag for one run (30 characters at most, upper case): the run's own, so validation reads its pieces
+    and nothing else."""
+    level = {"archivelog": "ARCH"}.get(job.level, f"L{job.level}")
+    return f"CITYOPS_{level}_{secrets.token_hex(4).upper()}"
+
+
+def rman_script(*commands: str) -> str:
+    """`rman target /` with the commands on a quoted here-document: nothing in them is expanded by the shell."""
+    body = "".join(f"{c};\n" for c in commands) + "exit;\n"
+    return f"rman target / <<'CITYOPS_RMAN'\n{body}CITYOPS_RMAN"
+
+
+def _rman(session: SshExec, command: str, kind: str, evidence: Evidence, timeout: float) -> RmanReport:
+    script = rman_script(command)
+    answer = session.run(script, timeout=timeout)
+    evidence.add(session.name, command, answer.exit_status, answer.stdout[-EXCERPT:] + answer.stderr[-EXCERPT:])
+    if answer.exit_status == 127 or "command not found" in answer.stderr:
+        raise JobFailed(f"{session.name}: 找不到 rman（{answer.stderr.strip()[:EXCERPT]}）")
+    try:
+        return report(answer.stdout, kind)
+    except ParseError as exc:
+        raise JobFailed(f"{session.name}: RMAN 的输出无法识别：{exc}") from None
+
+
+def _node(inv: Inventory, job: Job, config: TransportConfig, deadline: float) -> SshExec:
+    """The first node of the database that lets cityops in (a RAC node down is not the backup's failure)."""
+    tried = []
+    for name in job.hosts or (job.owner,):
+        session = ssh_session(inv, name, config, deadline)
+        try:
+            session.run("true")
+            return session
+        except ConnectFailure as exc:
+            session.close()
+            tried.append(str(exc))
+    raise JobFailed("；".join(tried) or f"{job.owner}: no node to run RMAN on")
+
+
+def backup_rman(inv: Inventory, job: Job, config: TransportConfig, reports: Path, *, operator: str,
+                max_drop: float = 0.5, host_timeout: float = 8 * 3600.0) -> ledger.RunRecord:
+    """Run one RMAN job: back up, validate, copy each piece to the backup server; every step on the ledger."""
+    reports = Path(reports)
+    with ledger.job_lock(reports, job):
+        started = now()
+        run_id = ledger.new_run_id(job, started)
+        tag = tag_of(job)
+        where = f"{job.target}:{job_dir(job)}" if job.target else f"{(job.hosts or (job.owner,))[0]}:{PIECES}"
+        ledger.start_run(reports, job, run_id, host=",".join(job.hosts) or job.owner, started=started,
+                         operator=operator, location=where)
+        evidence = Evidence()
+        deadline = time.monotonic() + host_timeout
+        result: dict = {"checks": [], "tag": tag}
+        node = dst = None
+        final = ""
+        try:
+            node = _node(inv, job, config, deadline)
+            result["node"] = node.name
+            fmt = f"{PIECES}/%d_%T_%U"
+            done = _rman(node, f"{COMMANDS[job.level]} format '{fmt}' tag '{tag}'", "backup", evidence, host_timeout)
+            if not done.ok:
+                raise JobFailed(f"{node.name}: RMAN 备份失败：{'；'.join(done.errors[:4])}")
+            pieces = [h for h, t in done.pieces if t.upper() == tag]
+            if not pieces:
+                raise JobFailed(f"{node.name}: RMAN 报告完成，却没有标记 {tag} 的备份片：{done.pieces[:3]}")
+            result["checks"].append({"name": "RMAN 备份完成", "ok": True, "detail": f"{len(pieces)} 个备份片，标记 {tag}"})
+            checked = _rman(node, f"{VALIDATE[job.level]} from tag '{tag}'", "restore", evidence, host_timeout)
+            if not checked.ok:
+                named = "，".join(f"{p} 的第 {b} 块" for p, b in checked.corrupt) or "；".join(checked.errors[:3])
+                raise JobFailed(f"{node.name}: RMAN 校验（restore … validate）失败：{named}")
+            unread = sorted(set(pieces) - set(checked.read))
+            if unread:
+                raise JobFailed(f"{node.name}: RMAN 校验没有读取备份片 {unread[0]}")
+            result["checks"].append({"name": "RMAN 校验（restore … validate）通过", "ok": True,
+                                     "detail": f"逐块读取 {len(checked.read)} 个备份片"})
+            if job.target:
+                dst = ssh_session(inv, job.target, config, deadline)
+                from .files import run_checked
+
+                run_checked(dst, f"mkdir -p '{job_dir(job)}'", evidence, "准备备份目录")
+            stored = []
+            for piece in pieces:
+                final = f"{job_dir(job)}/{piece.rsplit('/', 1)[1]}" if dst is not None else piece
+                size, sha = copy_file(node, piece, dst, final, evidence)
+                stored.append({"handle": piece, "bytes": size, "sha256": sha,
+                               "stored": f"{job.target}:{final}" if dst is not None else f"{node.name}:{piece}"})
+            final = ""
+            total = sum(p["bytes"] for p in stored)
+            result["checks"].append({"name": "备份片 sha256（cityops 传输中计算" + ("，备份服务器复核一致）" if dst else "）"),
+                                     "ok": True, "detail": f"{len(stored)} 个，共 {total} 字节"})
+            odd = _plausible(job, reports, total, max_drop) if job.level == "0" else ""
+            result["checks"].append({"name": "大小与近期备份相称", "ok": not odd, "detail": odd or f"{total} 字节"})
+            digest = stored[0]["sha256"] if len(stored) == 1 else hashlib.sha256(
+                "".join(f"{p['sha256']}  {p['handle']}\n" for p in stored).encode()).hexdigest()
+            result.update(pieces=stored, size=total, sha256=digest, files=len(stored), error=odd)
+            status = "failed" if odd else "verified"
+        except (JobFailed, ConnectFailure) as exc:
+            status, result["error"] = "failed", str(exc)
+            if final:
+                _remove_part(dst, final, evidence)
+        finally:
+            for s in (node, dst):
+                if s is not None:
+                    s.close()
+        return ledger.end_run(reports, run_id, job, status=status, evidence=evidence.lines, **result)
+
+
+def verify_rman(inv: Inventory, job: Job, config: TransportConfig, reports: Path) -> list[tuple]:
+    """Check again every RMAN run of the job still kept: RMAN reads its pieces on the node that took them
+    (`restore … validate from tag`), and each copy on the backup server is hashed there against the ledger.
+    (run, ok, detail) each, on the ledger; a damaged piece is named with its block or its hash."""
+    kept = [r for r in ledger.runs(reports)[0] if (r.owner, r.job) == (job.owner, job.name)
+            and r.status == "verified" and not r.pruned and r.pieces]
+    out = []
+    deadline = time.monotonic() + 3600
+    for run in kept:
+        evidence = Evidence()
+        problems, reached = [], True
+        node_name = run.node or run.host.split(",")[0]
+        try:
+            node = ssh_session(inv, node_name, config, deadline)
+            try:
+                checked = _rman(node, f"{VALIDATE[job.level]} from tag '{run.tag}'", "restore", evidence, 3600)
+            finally:
+                node.close()
+            if not checked.ok:
+                problems.append("RMAN 校验失败：" + ("，".join(f"{p} 的第 {b} 块损坏" for p, b in checked.corrupt)
+                                                 or "；".join(checked.errors[:3])))
+        except (JobFailed, ConnectFailure) as exc:
+            problems.append(str(exc))
+            reached = not isinstance(exc, ConnectFailure)
+        for piece in run.pieces:
+            host, _, path = str(piece.get("stored", "")).partition(":")
+            if host != job.target or not job.target:
+                continue
+            try:
+                from .files import _archive_digest
+
+                session = ssh_session(inv, host, config, deadline)
+                try:
+                    found = _archive_digest(session, path, evidence)
+                finally:
+                    session.close()
+                want = str(piece.get("sha256"))
+                if found != want:
+                    problems.append(f"{host}:{path} 已损坏：sha256 {found[:16]}… 与备份时 {want[:16]}… 不一致")
+            except JobFailed as exc:
+                problems.append(f"{host}:{path} 无法校验：{exc}")
+            except ConnectFailure as exc:
+                problems.append(f"{host} 不可达：{exc}")
+                reached = False
+        if not reached and not [p for p in problems if "已损坏" in p or "RMAN 校验失败" in p]:
+            out.append((run, None, "；".join(problems)))
+            continue
+        ok = not problems
+        detail = f"{run.tag}：{len(run.pieces)} 个备份片完好（RMAN 校验、备份服务器 sha256）" if ok else "；".join(problems)
+        ledger.record_check(reports, run, ok=ok, detail=detail, evidence=evidence.lines)
+        out.append((run, ok, detail))
+    return out

@@ -1,0 +1,119 @@
+"""RMAN backups against the lab RAC: run by RMAN on a node, validated by RMAN, copied to the backup server
+through cityops, on the ledger; a full disk, a lost archived log and a damaged piece each named.
+
+The test lab's cluster_lab_rac declares level0, level1 and archivelog jobs to lab-linux-app. Every test has its
+own ledger; the database and its control file are the lab's, shared by all tests (as a real one would be).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from cityops.backup import ledger
+from cityops.backup.jobstatus import job_states
+from cityops.backup.rman import backup_rman, verify_rman
+from cityops.backup.schedule import jobs
+from cityops.inspect.session import transport_config
+from cityops.transport.audit import AuditLog
+
+
+@pytest.fixture
+def job_of(lab):
+    inv, _state = lab
+    return lambda name: next(j for j in jobs(inv)[0] if j.owner == "cluster_lab_rac" and j.name == name)
+
+
+@pytest.fixture
+def config(lab, tmp_path):
+    _inv, state = lab
+    return transport_config(AuditLog(tmp_path / "reports" / "audit.jsonl", "test", "测试"), state.path)
+
+
+def stored(lab, piece: dict) -> Path:
+    _inv, state = lab
+    host, _, path = piece["stored"].partition(":")
+    return state.path / "servers" / host / path.lstrip("/")
+
+
+def catalogue(lab) -> dict:
+    _inv, state = lab
+    return json.loads((state.path / "servers" / "_shared" / "lab_rac" / "oradata" / "LABDB" / "control.json").read_text())
+
+
+def test_level_0_then_level_1_are_taken_by_rman_validated_and_copied_with_cityops_own_hash(lab, job_of, config,
+                                                                                         tmp_path):
+    inv, _state = lab
+    reports = tmp_path / "reports"
+    full = backup_rman(inv, job_of("level0"), config, reports, operator="张工")
+    incr = backup_rman(inv, job_of("level1"), config, reports, operator="张工")
+    for run in (full, incr):
+        assert run.status == "verified", run.error
+        assert [c["ok"] for c in run.checks] == [True, True, True, True]
+        piece = run.pieces[0]
+        assert piece["stored"].startswith("lab-linux-app:/srv/backup/cluster_lab_rac/")
+        data = stored(lab, piece).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == piece["sha256"] == run.sha256 and len(data) == run.size
+    tags = {b["tag"]: b for b in catalogue(lab)["backups"]}  # RMAN's own record names both runs
+    assert tags[full.tag]["level"] == 0 and tags[incr.tag]["level"] == 1
+    assert incr.size < full.size  # a level 1 holds only the blocks changed since
+    commands = [e["command"].split(" format ")[0] for e in full.evidence]
+    assert commands[:2] == ["backup incremental level 0 database", f"restore database validate from tag '{full.tag}'"]
+    states, _ = job_states([job_of("level0")], reports)
+    assert states[0].state == "ok" and "1 个备份片" in states[0].detail
+
+
+def test_a_damaged_piece_is_named_by_rman_on_the_node_and_by_its_hash_on_the_backup_server(lab, job_of, config,
+                                                                                          tmp_path, lab_fault):
+    inv, state = lab
+    from cityops.lab import control
+
+    reports = tmp_path / "reports"
+    run = backup_rman(inv, job_of("level0"), config, reports, operator="张工")
+    assert run.status == "verified", run.error
+    lab_fault(run.node, "backup_corrupt")  # a byte flipped in the piece RMAN keeps on the node
+    [(_r, ok, detail)] = verify_rman(inv, job_of("level0"), config, reports)
+    assert ok is False and "RMAN 校验失败" in detail and run.pieces[0]["handle"] in detail and "块损坏" in detail
+    control.set_fault(state, inv, run.node, "backup_corrupt", clear=True)
+    lab_fault("lab-linux-app", "backup_corrupt")  # and one in the copy on the backup server
+    [(_r, ok, detail)] = verify_rman(inv, job_of("level0"), config, reports)
+    assert ok is False and "已损坏：sha256" in detail and run.pieces[0]["stored"] in detail
+    control.set_fault(state, inv, "lab-linux-app", "backup_corrupt", clear=True)
+    [(_r, ok, _detail)] = verify_rman(inv, job_of("level0"), config, reports)
+    assert ok is True
+    states, _ = job_states([job_of("level0")], reports)
+    assert states[0].state == "ok"
+
+
+def test_a_full_disk_and_a_lost_archived_log_fail_the_backup_in_rmans_words(lab, job_of, config, tmp_path,
+                                                                           lab_fault):
+    inv, state = lab
+    from cityops.lab import control
+
+    reports = tmp_path / "reports"
+    lab_fault("lab-rac1", "backup_disk_full")
+    full = backup_rman(inv, job_of("level0"), config, reports, operator="张工")
+    control.set_fault(state, inv, "lab-rac1", "backup_disk_full", clear=True)
+    assert full.status == "failed" and "ORA-19502: write error on file" in full.error and "ORA-27072" in full.error
+    lab_fault("lab-rac2", "archive_log_gap")  # on the other node: the RAC's archived logs are shared
+    gap = backup_rman(inv, job_of("archivelog"), config, reports, operator="张工")
+    assert gap.status == "failed" and "RMAN-06059: expected archived log not found" in gap.error
+    assert ".arc" in gap.error  # ORA-19625 names the file
+    control.set_fault(state, inv, "lab-rac2", "archive_log_gap", clear=True)
+    again = backup_rman(inv, job_of("archivelog"), config, reports, operator="张工")
+    assert again.status == "verified", again.error
+    rows, _ = ledger.ledger_rows(reports, {"cluster_lab_rac"}, full.started.replace(hour=0, minute=0),
+                                 again.started.replace(hour=23, minute=59))
+    assert [r[4] for r in rows] == ["失败", "失败", "已校验"]
+    assert "RMAN-06059" in rows[1][6]
+
+
+def test_a_node_that_does_not_answer_leaves_the_backup_to_the_other(lab, job_of, config, tmp_path, lab_fault):
+    inv, _state = lab
+    lab_fault("lab-rac1", "unreachable")
+    run = backup_rman(inv, job_of("level1"), config, tmp_path / "reports", operator="张工")
+    assert run.status == "verified", run.error
+    assert run.node == "lab-rac2" and [e["host"] for e in run.evidence][:2] == ["lab-rac2", "lab-rac2"]

@@ -138,7 +138,8 @@ def ledger_rows(reports: Path, owners: set[str], start: dt.datetime, end: dt.dat
 def run_note(r: RunRecord) -> str:
     """What the 运维台账 says of one run: where it went and how it was checked, or why it failed."""
     if r.status == "verified":
-        note = (f"{r.files} 个文件，{r.size} 字节，sha256 {r.sha256[:16]}…，存于 {r.location}；"
+        note = (f"{r.files} {'个备份片' if r.pieces else '个文件'}，{r.size} 字节，sha256 {r.sha256[:16]}…，"
+                f"存于 {r.location}；"
                 + "、".join(c["name"] for c in r.checks if c.get("ok")))
         if r.damaged:
             note += f"；其后校验：{r.damaged}"

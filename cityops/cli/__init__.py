@@ -54,6 +54,7 @@ def demo(c):
         print(control.set_fault(lab, inv, victim, "", clear=True))
         backups(inv, every, victim)
         files_backups_and_drill(inv, lab)
+        replayed_month(inv, lab, "24")
         from .backup import database_and_file_jobs  # where each declared database and file backup stands
 
         database_and_file_jobs(inv, set(inv.hosts), Path("reports"), everything=False)
@@ -135,6 +136,25 @@ def files_backups_and_drill(inv, lab) -> None:
         print(control.set_fault(lab, inv, job.target, "backup_corrupt", clear=True))
     intact = [ok for _run, ok, _detail in verify_files(inv, job, config, reports)]
     print(f"backup.verify after the byte is restored: {intact.count(True)} of {len(intact)} archives intact")
+
+
+def replayed_month(inv, lab, lot: str) -> None:
+    """Last month of the lot's database and files backups replayed under the lab clock (RMAN and tar for real at
+    each slot's time), and that month's 运维台账 made from what it left."""
+    import datetime as dt
+    from pathlib import Path
+
+    from ..lab.replay import replay
+    from ..report.ledger import make_ledger
+    from ..report.runs import parse_period
+    from ..timeutil import now
+
+    first = now().date().replace(day=1)
+    start = (first - dt.timedelta(days=1)).replace(day=1)
+    for line in replay(inv, lab, Path("reports"), lot, start, first):
+        print(f"replay {line}")
+    made = make_ledger(Path("reports"), inv, lot, parse_period(f"{start:%Y-%m}"))
+    print(f"标项{lot} 运维台账 {made.data.period_label}（回放）: {made.docx}, {made.xlsx.name}")
 
 
 def periodic(inv, lot: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from invoke import Collection, Exit, task
 
@@ -85,6 +86,32 @@ def fault(c, name, kind=None, clear=False, param=None, state=None, inventory=Non
         raise Exit(f"cityops: {exc}", code=2) from None
 
 
+@task(help={"set": "the time the lab servers' tools (RMAN) take it to be: 2026-12-01T01:00 (Beijing time)",
+            "clear": "back to real time", "state": "lab state directory"})
+def clock(c, set=None, clear=False, state=None):
+    """The lab's clock, for replaying a month: RMAN and the lab database on every lab server follow it, and
+    cityops does when $CITYOPS_CLOCK names the file this prints."""
+    from ..backup.history import when
+
+    if bool(set) == bool(clear):
+        raise Exit("cityops: lab.clock: --set TIME or --clear", code=2)
+    print(control.set_clock(_lab(state), None if clear else when(set, "set")))
+
+
+@task(help={"lot": "the lot whose hosts' backups are replayed (24)", "period": "a month (2026-12) or day",
+            "reports": "reports directory (default ./reports)", "state": "lab state directory"})
+def replay(c, lot, period, reports="reports", state=None, inventory=None):
+    """Replay a period of a lot's database and files backups under the lab clock, for real against the running lab
+    (a full disk on the first RMAN night, next-morning checks, a drill, the engineer's manual entries); then
+    `invoke report.ledger` for the month shows it."""
+    from ..lab.replay import replay as run_replay
+    from ..report.runs import parse_period
+
+    p = parse_period(period)
+    for line in run_replay(load(inventory), _lab(state), Path(reports), lot, p.start, p.end):
+        print(line)
+
+
 @task(help={"state": "lab state directory"})
 def down(c, state=None):
     """Stop every lab process by its PID and remove the lab's run-time files."""
@@ -92,4 +119,4 @@ def down(c, state=None):
     print(f"stopped: {control.summarize(stopped) or 'nothing was running'}", file=sys.stdout)
 
 
-lab_ns = Collection("lab", up, status, fault, down)
+lab_ns = Collection("lab", up, status, fault, clock, replay, down)

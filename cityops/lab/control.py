@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 from .. import platforms
 from ..inventory.model import Host, Inventory
@@ -166,3 +168,26 @@ def _apply(lab: LabDir, host: str) -> None:
         entries = lab.read_json(lab.plan_file("servers"), {})["hosts"]
         entry = next(e for e in entries if e["name"] == host)
         servers.apply(lab, entry, FaultStore(lab).all().get(host, {}), entries)
+
+
+def clock_file(lab: LabDir) -> Path:
+    return lab.path / "clock.json"
+
+
+def set_clock(lab: LabDir, at: dt.datetime | None) -> str:
+    """Set the lab's clock to `at` (None: back to real time) on every lab server, where the lab's own tools (RMAN)
+    read it, and in lab.path/clock.json, which cityops reads when $CITYOPS_CLOCK names it."""
+    from ..files import write_atomic
+    from ..timeutil import clock_text
+
+    copies = [clock_file(lab)] + [d / "run" / "clock.json" for d in (lab.path / "servers").glob("*")
+                                  if (d / "run").is_dir()]
+    for path in copies:
+        if at is None:
+            path.unlink(missing_ok=True)
+        else:
+            write_atomic(path, clock_text(at).encode(), 0o644)
+    if at is None:
+        return "lab clock: real time"
+    return (f"lab clock: {at.isoformat(timespec='minutes')} on {len(copies) - 1} servers; cityops follows it with "
+            f"CITYOPS_CLOCK={clock_file(lab)}")

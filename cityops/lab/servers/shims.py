@@ -165,7 +165,8 @@ def rman_shim() -> str:
 
     python = shutil.which("python3", path="/usr/bin:/bin") or sys.executable
     root = Path(package).resolve().parents[1]
-    return f'PYTHONPATH={root} exec {python} -m cityops.lab.servers.rman "$@"\n'
+    return ('[ -f "$L/clock.json" ] && export CITYOPS_CLOCK="$L/clock.json"  # lab.clock: a replayed month\n'
+            f'PYTHONPATH={root} exec {python} -m cityops.lab.servers.rman "$@"\n')
 
 
 def write_shims(directory: Path, el6: bool = False) -> None:

@@ -350,8 +350,9 @@ def stored_path(run: ledger.RunRecord) -> str:
 def verify_files(inv: Inventory, job: Job, config: TransportConfig, reports: Path) -> list[tuple]:
     """Hash again, on the backup server, every archive of the job still kept there, against what the ledger says
     was verified: (run, ok, detail) each, and each on the ledger. A flipped byte or a missing file is named."""
+    at = now()
     kept = [r for r in ledger.runs(reports)[0] if (r.owner, r.job) == (job.owner, job.name)
-            and r.status == "verified" and not r.pruned]
+            and r.status == "verified" and not r.pruned and r.started <= at]
     if not kept:
         return []
     out = []
@@ -426,7 +427,7 @@ def drill_files(inv: Inventory, job: Job, config: TransportConfig, reports: Path
     host, hashed on the way against the ledger, every restored file checked against the manifest of the backup,
     and the live data compared with it too — what would be lost if the host failed now. Recorded on the ledger."""
     reports = Path(reports)
-    run = choose(reports, job, at)
+    run = choose(reports, job, at or now())
     evidence = Evidence()
     scratch = f"{job.drill_dir or DRILL_DIR}/{run.id}"
     manifest_file = f"{scratch}.sha256"

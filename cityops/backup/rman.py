@@ -145,8 +145,9 @@ def verify_rman(inv: Inventory, job: Job, config: TransportConfig, reports: Path
     """Check again every RMAN run of the job still kept: RMAN reads its pieces on the node that took them
     (`restore … validate from tag`), and each copy on the backup server is hashed there against the ledger.
     (run, ok, detail) each, on the ledger; a damaged piece is named with its block or its hash."""
+    at = now()
     kept = [r for r in ledger.runs(reports)[0] if (r.owner, r.job) == (job.owner, job.name)
-            and r.status == "verified" and not r.pruned and r.pieces]
+            and r.status == "verified" and not r.pruned and r.pieces and r.started <= at]
     out = []
     deadline = time.monotonic() + 3600
     for run in kept:

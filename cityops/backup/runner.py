@@ -27,7 +27,8 @@ def due(job: Job, reports: Path, at=None) -> bool:
     slot = job.last_due(at)
     if slot is None:
         return False
-    taken = [r.started for r in ledger.runs(reports)[0] if (r.owner, r.job) == (job.owner, job.name) and r.good]
+    taken = [r.started for r in ledger.runs(reports)[0] if (r.owner, r.job) == (job.owner, job.name) and r.good
+             and r.started <= at]  # a replayed month is judged by what had been taken by then
     return not taken or max(taken) < slot
 
 

@@ -124,12 +124,12 @@ def files_backups_and_drill(inv, lab) -> None:
     config = transport_config(AuditLog(reports / "audit" / "demo-drill.jsonl", "demo-drill"))
     good = drill_files(inv, job, config, reports)
     print(f"restore drill {job.owner} {job.name}: {good['detail']}")
-    print(control.set_fault(lab, inv, job.target, "backup_corrupt"))
+    print(control.set_fault(lab, inv, job.target, "backup_corrupt", match=".tar.gz"))
     try:
         from ..backup.files import verify_files
 
         for _run, ok, detail in verify_files(inv, job, config, reports):
-            if not ok:
+            if ok is False:
                 print(f"backup.verify: {detail}")
         print(f"restore drill of the damaged backup: {drill_files(inv, job, config, reports)['detail'][:160]}")
     finally:

@@ -74,7 +74,7 @@ KINDS: dict[str, FaultKind] = {f.kind: f for f in (
     FaultKind("io_errors", "内核日志出现 I/O 错误", _SRV, {}),
     FaultKind("patch_old", "补丁长期未更新", _SRV, {"days": 400}),
     # files backups: the bytes themselves (cityops/lab/servers/datafiles.py)
-    FaultKind("backup_corrupt", "备份文件损坏（一个字节被改动）", _SRV, {}),
+    FaultKind("backup_corrupt", "备份文件损坏（一个字节被改动）", _SRV, {"match": ""}),
     FaultKind("file_locked", "待备份文件无法读取（权限被锁定）", _SRV, {}),
     FaultKind("backup_disk_full", "备份服务器磁盘已满", _SRV, {}),
     FaultKind("archive_log_gap", "归档日志缺失（未备份即被删除）", _SRV, {}),

@@ -3,7 +3,8 @@
 Each directory a host's `backup_jobs` name (kind files) holds real bytes under the host's own /srv (bind-mounted
 from its lab directory): a program tree that stays put, and documents that grow day by day as the lab clock
 moves — names with spaces and Chinese, as a bureau's file server has them. A backup server's /srv/backup is a
-small tmpfs of its own, so a full disk is a real ENOSPC from the real `cat`, not a rendered number.
+small tmpfs of its own, so a full disk is a real ENOSPC from the real `cat`, not a rendered number; its content is
+kept aside when the lab goes down and put back when it comes up, as a real disk keeps it.
 
 Faults act on the bytes: `backup_corrupt` flips one byte in the middle of the newest archive or RMAN piece on a host
 (clearing it flips the byte back), `file_locked` makes one file of a host's data unreadable (tar: Permission
@@ -78,18 +79,33 @@ def _documents(root: Path, name: str, today: dt.date) -> None:
             _write(folder / text, body)
 
 
+KEPT = "srv-backup.kept"  # the backup disk's content while the lab is down: backups outlive a lab restart
+
+
 def mount_backup_fs(d: Path) -> None:
-    """The host's /srv/backup: a tmpfs of BACKUP_FS_MB, mounted here once, carried into its namespace."""
+    """The host's /srv/backup: a tmpfs of BACKUP_FS_MB, mounted here once, carried into its namespace, holding
+    again what it held when the lab last went down."""
+    import shutil
+
     target = d / "srv" / "backup"
     target.mkdir(parents=True, exist_ok=True)
     if not os.path.ismount(target):
         subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={BACKUP_FS_MB}m,mode=1777", "cityops-lab-backup",  # nosec B603 B607  # fixed argv
                         str(target)], check=True)
+        if (d / KEPT).is_dir():
+            shutil.copytree(d / KEPT, target, symlinks=True, dirs_exist_ok=True)
+            shutil.rmtree(d / KEPT)
 
 
 def unmount_backup_fs(d: Path) -> None:
+    """Keep the disk's backups (not a file half-written, not the ballast of a disk-full fault), then release it."""
+    import shutil
+
     target = d / "srv" / "backup"
     if os.path.ismount(target):
+        shutil.rmtree(d / KEPT, ignore_errors=True)
+        shutil.copytree(target, d / KEPT, symlinks=True,
+                        ignore=shutil.ignore_patterns(".*.part", "*.tmp", ".cityops-lab-ballast"))
         subprocess.run(["umount", "-l", str(target)], check=False)  # nosec B603 B607  # fixed argv
 
 
@@ -115,11 +131,12 @@ def _oradata(d: Path, host: dict) -> Path | None:
     return base / db_name(host).upper()
 
 
-def _newest_archive(d: Path) -> Path | None:
-    """The newest backup on the host's backup disk: a files archive or an RMAN piece (not a manifest, not a file
-    still being written, not the disk-full ballast)."""
+def _newest_archive(d: Path, match: str = "") -> Path | None:
+    """The newest backup on the host's backup disk whose name holds `match`: a files archive or an RMAN piece
+    (not a manifest, not a file still being written, not the disk-full ballast)."""
     found = sorted((p for p in (d / "srv" / "backup").rglob("*") if p.is_file() and not p.name.startswith(".")
-                    and not p.name.endswith((".sha256", ".part", ".tmp"))), key=lambda p: p.stat().st_mtime)
+                    and not p.name.endswith((".sha256", ".part", ".tmp")) and match in p.name),
+                   key=lambda p: p.stat().st_mtime)
     return found[-1] if found else None
 
 
@@ -132,12 +149,19 @@ def _flip(path: Path, offset: int) -> None:
 
 
 def reset(d: Path) -> None:
-    """A host prepared again starts healthy: a file a past fault locked is readable again, its record gone (the
-    backup disk is a new tmpfs, so a corrupted archive went with the old one)."""
+    """A host prepared again starts healthy: whatever a past fault did to its bytes is undone (a locked file
+    readable, a flipped byte flipped back, a hidden archived log back), its record gone."""
     state = _state(d)
     locked = Path(state.get("locked", "")) if state.get("locked") else None
     if locked is not None and locked.exists():
         locked.chmod(0o644)
+    corrupt = state.get("corrupt")
+    if corrupt and Path(corrupt["path"]).exists():
+        _flip(Path(corrupt["path"]), corrupt["offset"])
+    if state.get("gap"):
+        from .oradb import unhide_log
+
+        unhide_log(state["gap"])
     (d / "run" / STATE).unlink(missing_ok=True)
 
 
@@ -146,7 +170,7 @@ def apply_faults(d: Path, host: dict, faults: dict) -> None:
     state = _state(d)
     want_corrupt = "backup_corrupt" in faults
     if want_corrupt and "corrupt" not in state:
-        victim = _newest_archive(d)
+        victim = _newest_archive(d, str(faults["backup_corrupt"].get("match") or ""))
         if victim is not None:
             offset = victim.stat().st_size // 2
             _flip(victim, offset)

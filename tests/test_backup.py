@@ -369,6 +369,11 @@ def test_the_monthly_ledger_carries_the_backups(lab, paths, lab_fault):
 
     sealed = evidence.pack(paths.reports, inv, "6_10", parse_period(f"{now():%Y-%m}"))
     names = zipfile.ZipFile(sealed.path).namelist()
+    carried = [json.loads(line) for line in zipfile.ZipFile(sealed.path).read("backups/ledger-lot6_10.jsonl").splitlines()]
+    assert [(e.get("type", e.get("kind")), e.get("status")) for e in carried] == [  # the ledger's own lines, in order
+        ("manual", "done"), ("run_start", None), ("run_end", "failed"), ("run_start", None), ("run_end", "verified"),
+        ("drill", None)]
+    assert "backups/ledger-lot6_10.jsonl" in sealed.files  # under the root hash
     for run_id in (good.run_id, bad.run_id):
         assert f"backups/{run_id}/results.jsonl" in names and f"backups/{run_id}/manifest.json" in sealed.files
     assert evidence.verify(sealed.path, paths.reports).ok

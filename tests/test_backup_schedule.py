@@ -205,6 +205,10 @@ def test_the_yearly_offline_copy_is_entered_by_hand_chained_and_judged_against_i
     ledger.write_text(ledger.read_text().replace("WD-1234", "WD-1235"))  # someone edits the first entry
     last, problems = last_done(reports)
     assert problems and not last  # the chain is broken at its first line: nothing from there vouches for anything
+    from cityops.backup.ledger import lot_lines
+
+    carried, why = lot_lines(reports, {"dag-zwy-app01"}, done - dt.timedelta(days=1), done + dt.timedelta(days=1))
+    assert carried == b"" and why and "哈希链断开" in why[0]  # an evidence pack refuses to vouch for it
     rman = next(j for j in declared if j.kind == "rman")
     for kw, cause in [({"job": rman}, "recorded by its run"), ({"operator": ""}, "--operator"),
                       ({"note": "  "}, "--note"), ({"note": "x" * 301}, "at most 300"),

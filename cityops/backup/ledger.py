@@ -326,3 +326,33 @@ def drills(reports: Path) -> list[dict]:
     """Every restore drill on the ledger (what `backup.drill` recorded), oldest first."""
     chain = register(reports).read()
     return [e for e in chain.entries[:chain.trusted] if e.get("type") == "drill"]
+
+
+def _entry_time(e: dict) -> dt.datetime | None:
+    return _when(e.get("started_at") or e.get("done_at") or e.get("at")
+                 or (e.get("ended_at") if e.get("type") == "run_end" else None))
+
+
+def lot_lines(reports: Path, owners: set[str], start: dt.datetime, end: dt.datetime) -> tuple[bytes, list[str]]:
+    """The ledger's lines of these owners in [start, end), verbatim (each keeps the hash of the line before it in the
+    whole ledger, so anyone holding the ledger can place it), for an evidence pack; and why they cannot be sealed
+    (a broken chain, a run still going). A run's end line goes with its start, whenever it was written."""
+    chain = register(reports).read()
+    if chain.problems:
+        return b"", list(chain.problems)
+    try:
+        raw = register(reports).path.read_bytes().split(b"\n")
+    except FileNotFoundError:
+        return b"", []
+    chosen, ids = [], set()
+    for line, e in zip(raw[:len(chain.entries)], chain.entries, strict=True):  # no problem: a line per entry
+        at = _entry_time(e)
+        if e.get("owner") not in owners:
+            continue
+        if e.get("type") == "run_start" and at is not None and start <= at < end:
+            ids.add(e.get("id"))
+        if e.get("id") in ids or (e.get("type") != "run_end" and at is not None and start <= at < end):
+            chosen.append(line)
+    going = [r.id for r in runs(reports)[0] if r.id in ids and r.status == "running"]
+    problems = [f"备份 {rid} 仍在进行中" for rid in going]
+    return b"".join(line + b"\n" for line in chosen), problems

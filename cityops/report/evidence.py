@@ -1,5 +1,5 @@
-"""Evidence packs: a lot's reports, raw results and run manifests (inspections and configuration backups) in one
-ZIP, hashed, and registered.
+"""Evidence packs: a lot's reports, raw results and run manifests (inspections and configuration backups) and its
+lines of the backup ledger (database and file backups, drills) in one ZIP, hashed, and registered.
 
 A pack holds only the lot's own results (a run that also inspected other bureaus'
 hosts is filtered, and its manifest says so). MANIFEST.json lists every file's
@@ -14,6 +14,7 @@ file is caught too.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import shutil
@@ -23,15 +24,17 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..backup.ledger import lot_lines
 from ..hashchain import HashChain
 from ..inspect.record import sha256_file
 from ..inventory.model import Inventory
-from ..timeutil import now
+from ..timeutil import BEIJING, now
 from .build import make_report, report_directory
 from .runs import Period, ReportError, Run, find_runs, scan_runs
 
 MANIFEST = "MANIFEST.json"
-RAW_FOLDERS = ("runs/", "backups/")  # the raw records the root hash covers: inspection runs, configuration backups
+RAW_FOLDERS = ("runs/", "backups/")  # the raw records the root hash covers: inspection runs, configuration backups,
+# the backup ledger's lines of the lot (database and file backups, drills, manual entries)
 ZIP_TIME = (2026, 1, 1, 0, 0, 0)  # fixed member times: the same content makes the same archive
 
 
@@ -110,6 +113,12 @@ def pack(reports: Path, inv: Inventory | None, lot: str, period: Period) -> Pack
         r.lot = lot
     doubtful = [f"{r.run_id}（{r.label}）" for r in runs + backups
                 if r.verify() in ("tampered", "unverified", "running")]
+    owners = {h.name for h in (inv.hosts.values() if inv else []) if lot in h.lots}
+    owners |= {f"cluster_{inv.hosts[n].get('cluster')}" for n in owners if inv and inv.hosts[n].get("cluster")}
+    start = dt.datetime.combine(period.start, dt.time(), tzinfo=BEIJING)
+    ledger_bytes, ledger_problems = lot_lines(reports, owners, start,
+                                              dt.datetime.combine(period.end, dt.time(), tzinfo=BEIJING))
+    doubtful += [f"备份记录登记簿：{p}" for p in ledger_problems]
     if doubtful:  # sealing is vouching: a run that cannot be verified, or is still being written, is not sealed
         raise ReportError(f"evidence pack of lot {lot} {period.label} refused: {len(doubtful)} run(s) cannot be sealed: "
                           + "；".join(doubtful[:5]))
@@ -123,6 +132,11 @@ def pack(reports: Path, inv: Inventory | None, lot: str, period: Period) -> Pack
                 digest, body = stage_run(run, stage / folder / run.run_id, lot)
                 raw[f"{folder}/{run.run_id}/results.jsonl"] = digest
                 raw[f"{folder}/{run.run_id}/manifest.json"] = sha256(body)
+        if ledger_bytes:  # the lot's database and file backups and drills: the ledger's own lines
+            name = f"backups/ledger-lot{lot}.jsonl"
+            (stage / "backups").mkdir(parents=True, exist_ok=True)
+            (stage / name).write_bytes(ledger_bytes)
+            raw[name] = sha256(ledger_bytes)
         root = root_of(raw)
         made = make_report(reports, inv, lot=lot, period=period, root_hash=root, runs=runs)
         documents = [made.html, made.xlsx, made.docx]

@@ -1,8 +1,8 @@
 """Where each declared database and file backup stands, for `backup.status`: on time, overdue, or not checked.
 
 A manual job (the yearly offline disks) is judged by its last entry in the backup ledger, a files job — and an
-RMAN job cityops has run — by its last good run there (verified, still kept, not found damaged by a later check).
-Any other RMAN or SQL Server job is judged by the last inspection of its database (ORA-BAK-002, MSSQL-BAK-002
+RMAN or SQL Server job cityops has run — by its last good run there (verified, still kept, not found damaged by a
+later check). Any other RMAN or SQL Server job (the DBA's own scheduler takes it) is judged by the last inspection of its database (ORA-BAK-002, MSSQL-BAK-002
 hold it against the engine's own record) within `RECENT`: an inspection older than that, or none, says nothing
 about today, and the job is shown as not checked — never as on time.
 """
@@ -19,6 +19,7 @@ from .schedule import Job
 
 CHECK_OF = {"rman": "ORA-BAK-002", "sqlserver": "MSSQL-BAK-002"}
 RECENT = dt.timedelta(days=2)
+UNITS = {"rman": "个备份片", "sqlserver": "个备份集", "files": "个文件"}
 STATES = {"ok": "按计划", "overdue": "逾期", "unchecked": "未核对"}
 
 
@@ -50,7 +51,7 @@ def job_states(jobs: list[Job], reports: Path, at: dt.datetime | None = None) ->
     """Each job's state, and the ledger's problems (a broken chain is said)."""
     at = at or now()
     recorded, problems = last_done(reports)
-    done = runs(reports)[0] if any(j.kind in ("files", "rman") for j in jobs) else []
+    done = runs(reports)[0] if any(j.kind in ("files", "rman", "sqlserver") for j in jobs) else []
     engine_hosts = {h for j in jobs if j.kind in CHECK_OF for h in j.hosts}
     seen = _last_inspections(reports, engine_hosts, set(CHECK_OF.values()), at - RECENT) if engine_hosts else {}
     out = []
@@ -77,12 +78,12 @@ def job_states(jobs: list[Job], reports: Path, at: dt.datetime | None = None) ->
 
 
 def ledger_state(job: Job, history: list, at: dt.datetime) -> JobState:
-    """A job cityops runs (files, RMAN) by its runs on the ledger: its last good backup (verified, still kept, not
+    """A job cityops runs (files, RMAN, SQL Server) by its runs on the ledger: its last good backup (verified, still kept, not
     found damaged since) against its schedule, and what went wrong after it."""
     good = [r for r in history if r.good]
     last = good[-1] if good else None
     late = job.overdue(last.started if last else None, at)
-    unit = "个备份片" if job.kind == "rman" else "个文件"
+    unit = UNITS.get(job.kind, "个文件")
     said = (f"最近有效备份 {last.started:%Y-%m-%d %H:%M}（{last.files} {unit}，{last.size} 字节）" if last
             else "没有有效备份")
     after = [r for r in history if last is None or r.started > last.started]

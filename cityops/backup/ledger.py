@@ -138,7 +138,8 @@ def ledger_rows(reports: Path, owners: set[str], start: dt.datetime, end: dt.dat
 def run_note(r: RunRecord) -> str:
     """What the 运维台账 says of one run: where it went and how it was checked, or why it failed."""
     if r.status == "verified":
-        note = (f"{r.files} {'个备份片' if r.pieces else '个文件'}，{r.size} 字节，sha256 {r.sha256[:16]}…，"
+        unit = {"rman": "个备份片", "sqlserver": "个备份集"}.get(r.kind, "个文件")
+        note = (f"{r.files} {unit}，{r.size} 字节，sha256 {r.sha256[:16]}…，"
                 f"存于 {r.location}；"
                 + "、".join(c["name"] for c in r.checks if c.get("ok")))
         if r.damaged:

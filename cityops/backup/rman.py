@@ -141,56 +141,17 @@ def backup_rman(inv: Inventory, job: Job, config: TransportConfig, reports: Path
         return ledger.end_run(reports, run_id, job, status=status, evidence=evidence.lines, **result)
 
 
+
 def verify_rman(inv: Inventory, job: Job, config: TransportConfig, reports: Path) -> list[tuple]:
     """Check again every RMAN run of the job still kept: RMAN reads its pieces on the node that took them
-    (`restore … validate from tag`), and each copy on the backup server is hashed there against the ledger.
-    (run, ok, detail) each, on the ledger; a damaged piece is named with its block or its hash."""
-    at = now()
-    kept = [r for r in ledger.runs(reports)[0] if (r.owner, r.job) == (job.owner, job.name)
-            and r.status == "verified" and not r.pruned and r.pieces and r.started <= at]
-    out = []
-    deadline = time.monotonic() + 3600
-    for run in kept:
-        evidence = Evidence()
-        problems, reached = [], True
-        node_name = run.node or run.host.split(",")[0]
-        try:
-            node = ssh_session(inv, node_name, config, deadline)
-            try:
-                checked = _rman(node, f"{VALIDATE[job.level]} from tag '{run.tag}'", "restore", evidence, 3600)
-            finally:
-                node.close()
-            if not checked.ok:
-                problems.append("RMAN 校验失败：" + ("，".join(f"{p} 的第 {b} 块损坏" for p, b in checked.corrupt)
-                                                 or "；".join(checked.errors[:3])))
-        except (JobFailed, ConnectFailure) as exc:
-            problems.append(str(exc))
-            reached = not isinstance(exc, ConnectFailure)
-        for piece in run.pieces:
-            host, _, path = str(piece.get("stored", "")).partition(":")
-            if host != job.target or not job.target:
-                continue
-            try:
-                from .files import _archive_digest
+    (`restore … validate from tag`), and each copy on the backup server is hashed there against the ledger."""
+    from .recheck import recheck_runs
 
-                session = ssh_session(inv, host, config, deadline)
-                try:
-                    found = _archive_digest(session, path, evidence)
-                finally:
-                    session.close()
-                want = str(piece.get("sha256"))
-                if found != want:
-                    problems.append(f"{host}:{path} 已损坏：sha256 {found[:16]}… 与备份时 {want[:16]}… 不一致")
-            except JobFailed as exc:
-                problems.append(f"{host}:{path} 无法校验：{exc}")
-            except ConnectFailure as exc:
-                problems.append(f"{host} 不可达：{exc}")
-                reached = False
-        if not reached and not [p for p in problems if "已损坏" in p or "RMAN 校验失败" in p]:
-            out.append((run, None, "；".join(problems)))
-            continue
-        ok = not problems
-        detail = f"{run.tag}：{len(run.pieces)} 个备份片完好（RMAN 校验、备份服务器 sha256）" if ok else "；".join(problems)
-        ledger.record_check(reports, run, ok=ok, detail=detail, evidence=evidence.lines)
-        out.append((run, ok, detail))
-    return out
+    def engine(node: SshExec, run: ledger.RunRecord, evidence: Evidence) -> list[str]:
+        checked = _rman(node, f"{VALIDATE[job.level]} from tag '{run.tag}'", "restore", evidence, 3600)
+        if checked.ok:
+            return []
+        return ["RMAN 校验失败：" + ("，".join(f"{p} 的第 {b} 块损坏" for p, b in checked.corrupt)
+                                   or "；".join(checked.errors[:3]))]
+
+    return recheck_runs(inv, job, config, reports, engine, "RMAN 校验")

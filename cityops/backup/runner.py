@@ -1,9 +1,8 @@
-"""Which declared backups run now, and running them: files backups (files.py) and RMAN (rman.py), one after
-another, each on the ledger; and checking again the ones already kept (`backup.verify`).
+"""Which declared backups run now, and running them: files backups (files.py), RMAN (rman.py) and SQL Server
+(sqlserver.py), one after another, each on the ledger; and checking again the ones already kept (`backup.verify`).
 
 A job runs when its latest slot has passed without a good backup taken since (a failed or killed run does not
-count, so the next invocation — cron's, usually — tries again), or always with `force`. SQL Server backups are
-declared and checked by inspection (MSSQL-BAK-002) but not started by cityops yet.
+count, so the next invocation — cron's, usually — tries again), or always with `force`.
 """
 
 from __future__ import annotations
@@ -17,8 +16,8 @@ from ..transport.base import TransportConfig
 from . import ledger
 from .schedule import Job
 
-RUNNABLE = ("files", "rman")
-KIND_CHOICE = {"files": ("files",), "db": ("rman",), "all": RUNNABLE}
+RUNNABLE = ("files", "rman", "sqlserver")
+KIND_CHOICE = {"files": ("files",), "db": ("rman", "sqlserver"), "all": RUNNABLE}
 
 
 def due(job: Job, reports: Path, at=None) -> bool:
@@ -55,8 +54,9 @@ def run_one(inv: Inventory, job: Job, config: TransportConfig, reports: Path, *,
             max_drop: float = 0.5) -> ledger.RunRecord:
     from .files import backup_files
     from .rman import backup_rman
+    from .sqlserver import backup_sqlserver
 
-    run = {"files": backup_files, "rman": backup_rman}[job.kind]
+    run = {"files": backup_files, "rman": backup_rman, "sqlserver": backup_sqlserver}[job.kind]
     return run(inv, job, config, reports, operator=operator, max_drop=max_drop)
 
 
@@ -91,5 +91,7 @@ def verify_job(inv: Inventory, job: Job, config: TransportConfig, reports: Path)
     """Check again every kept backup of the job: (run, ok or None when not reached, detail), each on the ledger."""
     from .files import verify_files
     from .rman import verify_rman
+    from .sqlserver import verify_sqlserver
 
-    return {"files": verify_files, "rman": verify_rman}[job.kind](inv, job, config, reports)
+    verify = {"files": verify_files, "rman": verify_rman, "sqlserver": verify_sqlserver}[job.kind]
+    return verify(inv, job, config, reports)

@@ -54,7 +54,7 @@ class Progress:
 
 @selection_task(name="run", default=True, help={
     **PATH_HELP, "kind": "all (default: configurations, then the database and files backups that are due), config, "
-                         "db (RMAN) or files",
+                         "db (RMAN, SQL Server) or files",
     "force": "db, files: run the selected hosts' database and files backups now, due or not",
     "workers": "devices collected at once (default 128, as inspect)",
     "host_timeout": "seconds allowed per device (default 120)",
@@ -107,14 +107,12 @@ def config_backups(inv, sel, backups, reports, lab, workers, host_timeout, max_d
 
 
 def job_backups(inv, hosts, kind, reports, lab, operator, force, max_drop) -> int:
-    """`invoke backup`'s database (RMAN) and files backups: each due one run, verified and on the ledger; 1 if any
-    failed."""
+    """`invoke backup`'s database (RMAN, SQL Server) and files backups: each due one run, verified and on the ledger;
+    1 if any failed."""
     from ..backup.runner import KIND_CHOICE, run_jobs, selected_jobs
 
     kinds = KIND_CHOICE[kind]
     if not selected_jobs(inv, hosts, kinds):
-        if kind == "db" and selected_jobs(inv, hosts, ("sqlserver",)):
-            print("SQL Server backups are checked by inspection (MSSQL-BAK-002); cityops does not start them yet")
         return 0
     with tool_failure("database and files backup"):
         out = run_jobs(inv, hosts, Path(reports), kinds=kinds, lab_dir=Path(lab) if lab else None, operator=operator,
@@ -132,7 +130,7 @@ def print_files_run(r) -> None:
     from ..backup.ledger import RUN_STATES
 
     if r.status == "verified":
-        what = f"{r.files} 个备份片" if r.pieces else f"{r.files} 个文件"
+        what = f"{r.files} " + {"rman": "个备份片", "sqlserver": "个备份集"}.get(r.kind, "个文件")
         print(f"{r.owner:<22} {r.job:<13} {pad(RUN_STATES[r.status], 8)} {what} {r.size} 字节 "
               f"sha256 {r.sha256[:16]}… → {r.location}" + (f"（{r.warnings[0]}）" if r.warnings else ""))
     else:

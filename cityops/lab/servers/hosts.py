@@ -80,12 +80,15 @@ def prepare(lab: LabDir, entry: dict) -> None:
         "AcceptEnv LANG LC_*\n")
     (d / "run/opt").mkdir(exist_ok=True)
     (d / "srv/backup").mkdir(parents=True, exist_ok=True)
-    (d / "srv/oradata").mkdir(parents=True, exist_ok=True)
-    os.chown(d / "srv/oradata", LAB_UID, LAB_UID)  # the database's files belong to its owner, not root
-    shared = oradata_dir(lab, dev)
-    if shared is not None:  # a RAC's nodes see one database
-        shared.mkdir(parents=True, exist_ok=True)
-        os.chown(shared, LAB_UID, LAB_UID)
+    for data in ("oradata", "sqldata"):  # the database's files belong to its owner, not root
+        (d / "srv" / data).mkdir(parents=True, exist_ok=True)
+        os.chown(d / "srv" / data, LAB_UID, LAB_UID)
+        shared = shared_dir(lab, dev, data)
+        if shared is not None:  # a RAC's or a failover cluster's nodes see one database
+            shared.mkdir(parents=True, exist_ok=True)
+            os.chown(shared, LAB_UID, LAB_UID)
+    for target in share_targets(dev):  # the backup server's share, as SQL Server writes to it
+        (d / "srv" / "share" / target).mkdir(parents=True, exist_ok=True)
     datafiles.reset(d)
     datafiles.seed(d / "srv", dev, now().date())
     (d / "start.sh").write_text(start_script(lab, name, is_el6(dev.get("os", "")), dev))
@@ -107,9 +110,16 @@ def set_password(lab: LabDir, name: str, user: str, password: str | None) -> Non
     path.chmod(0o640)
 
 
-def oradata_dir(lab: LabDir, host: dict) -> Path | None:
-    """Where a RAC's shared database lives on this machine (bind-mounted at /srv/oradata on every node)."""
-    return lab.path / "servers" / "_shared" / str(host["cluster"]) / "oradata" if host.get("cluster") else None
+def shared_dir(lab: LabDir, host: dict, data: str = "oradata") -> Path | None:
+    """Where a cluster's shared database lives on this machine (bind-mounted at /srv/<data> on every node)."""
+    return lab.path / "servers" / "_shared" / str(host["cluster"]) / data if host.get("cluster") else None
+
+
+def share_targets(host: dict) -> list[str]:
+    """The backup servers this host's SQL Server backs up to (their disk is its \\\\server\\sqlbak share)."""
+    from ...backup.schedule import jobs_of
+
+    return sorted({j.target for j in jobs_of(host) if j.kind == "sqlserver" and j.target})
 
 
 def start_script(lab: LabDir, name: str, el6: bool = False, host: dict | None = None) -> str:
@@ -117,8 +127,10 @@ def start_script(lab: LabDir, name: str, el6: bool = False, host: dict | None = 
     gets the EL6 shims (SysV `service`, `ntpq`; no `systemctl`, no `chronyc`), and this machine's own systemctl
     answers 'command not found' (exit 127) there, as on a real RHEL 6."""
     d = host_dir(lab, name)
-    shared = oradata_dir(lab, host) if host else None
-    shared_mount = f"mount --bind {shared} /srv/oradata\n" if shared is not None else ""
+    shared_mount = "".join(f"mount --bind {shared_dir(lab, host, data)} /srv/{data}\n"
+                           for data in ("oradata", "sqldata") if host and host.get("cluster"))
+    shared_mount += "".join(f"mount --bind {host_dir(lab, t)}/srv/backup /srv/share/{t}\n"
+                            for t in (share_targets(host) if host else []) if host_dir(lab, t).is_dir())
     shims = shims_dir(lab) / ("el6" if el6 else "el7")
     absent = shims_dir(lab) / "absent"
     mask = f"[ -e /usr/bin/systemctl ] && mount --bind {absent} /usr/bin/systemctl\n" if el6 else ""
@@ -201,7 +213,7 @@ def backup_servers(entries: list[dict]) -> set[str]:
     from ...backup.schedule import jobs_of
 
     names = {e["name"] for e in entries}
-    targets = {j.target for e in entries for j in jobs_of(e["host"]) if j.kind in ("files", "rman")}
+    targets = {j.target for e in entries for j in jobs_of(e["host"]) if j.kind in ("files", "rman", "sqlserver")}
     engines = {e["name"] for e in entries for j in jobs_of(e["host"]) if j.kind == "rman"}  # RMAN's own disk
     return (targets | engines) & names
 

@@ -122,6 +122,7 @@ WINDOWS_SHIMS = {
         'q=$(printf "%s " "$@" | tr "A-Z" "a-z")\n'
         'if [ ! -s "$S/up" ]; then\n'
         '  echo "Sqlcmd: Error: Microsoft ODBC Driver 17 for SQL Server : Login timeout expired."; exit 1; fi\n'
+        '# @SQLBACKUP@\n'
         'case "$q" in\n'
         '  *sys.dm_os_cluster_nodes*) cat "$S/nodes" ;;\n'
         '  *sys.databases*) cat "$S/databases" ;;\n'
@@ -159,19 +160,27 @@ def rman_shim() -> str:
     """RMAN works on real bytes (the lab database, its pieces): the lab's own tool, run by this machine's Python
     (the host's own interpreter, whatever it is, is never involved — RMAN is a binary on a real host). The lab
     user must be able to run it: the system's python3 when there is one (a virtualenv under /root is not)."""
+    return lab_tool("rman") + "\n"
+
+
+def lab_tool(module: str) -> str:
+    """The command line of one of the lab's own tools (lab.servers.<module>), under the lab clock when it is set."""
     import shutil
 
     from ... import __file__ as package
 
     python = shutil.which("python3", path="/usr/bin:/bin") or sys.executable
     root = Path(package).resolve().parents[1]
-    return ('[ -f "$L/clock.json" ] && export CITYOPS_CLOCK="$L/clock.json"  # lab.clock: a replayed month\n'
-            f'PYTHONPATH={root} exec {python} -m cityops.lab.servers.rman "$@"\n')
+    return (f'[ -f "$L/clock.json" ] && export CITYOPS_CLOCK="$L/clock.json"; '
+            f'PYTHONPATH={root} exec {python} -m cityops.lab.servers.{module} "$@"')
 
 
 def write_shims(directory: Path, el6: bool = False) -> None:
     """One generation's shims: EL7 and later (systemctl, chronyc), or RHEL 6 (ntpq and SysV `service` only)."""
     ORACLE_SHIMS["rman"] = rman_shim()
+    WINDOWS_SHIMS["sqlcmd"] = WINDOWS_SHIMS["sqlcmd"].replace(
+        "# @SQLBACKUP@", 'case "$q" in *"backup database"*|*"backup log"*|*"restore verifyonly"*) '
+        + lab_tool("sqlbackup") + " ;; esac  # real backups of the lab database (sqlbackup.py)")
     directory.mkdir(parents=True, exist_ok=True)
     linux = {k: v for k, v in SHIMS.items() if not (el6 and k in NOT_ON_EL6)} | (EL6_SHIMS if el6 else {})
     for table, prelude in ((linux, PRELUDE), (AIX_SHIMS, PRELUDE), (ESXI_SHIMS, PRELUDE), (WINDOWS_SHIMS, PRELUDE),

@@ -1,0 +1,80 @@
+"""SQL Server backups against the lab failover cluster: BACKUP by the instance to the backup server's share,
+RESTORE VERIFYONLY by the instance, sha256 by cityops; the failures in SQL Server's own words.
+
+The test lab's cluster_lab_sql (lab-sqla, lab-sqlb) declares full, diff and log jobs to lab-linux-app, whose
+disk is the instance's \\\\lab-linux-app\\sqlbak share. Every test has its own ledger; the lab database is shared.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from cityops.backup.jobstatus import job_states
+from cityops.backup.schedule import jobs
+from cityops.backup.sqlserver import backup_sqlserver, verify_sqlserver
+from cityops.inspect.session import transport_config
+from cityops.lab import control
+from cityops.transport.audit import AuditLog
+
+USER_DATABASES = ["OA_DB", "GOV_PORTAL", "REPORT_DB"]  # the lab instance's, master/model/msdb/tempdb left out
+
+
+@pytest.fixture
+def job_of(lab):
+    inv, _state = lab
+    return lambda name: next(j for j in jobs(inv)[0] if j.owner == "cluster_lab_sql" and j.name == name)
+
+
+@pytest.fixture
+def config(lab, tmp_path):
+    _inv, state = lab
+    return transport_config(AuditLog(tmp_path / "reports" / "audit.jsonl", "test", "测试"), state.path)
+
+
+def stored(lab, piece):
+    _inv, state = lab
+    host, _, path = piece["stored"].partition(":")
+    return state.path / "servers" / host / path.lstrip("/")
+
+
+def test_full_diff_and_log_of_every_user_database_verified_by_the_instance_and_hashed_by_cityops(lab, job_of,
+                                                                                              config, tmp_path):
+    inv, _state = lab
+    reports = tmp_path / "reports"
+    full = backup_sqlserver(inv, job_of("full"), config, reports, operator="张工")
+    diff = backup_sqlserver(inv, job_of("diff"), config, reports, operator="张工")
+    log = backup_sqlserver(inv, job_of("log"), config, reports, operator="张工")
+    for run in (full, diff, log):
+        assert run.status == "verified", run.error
+        assert [p["database"] for p in run.pieces] == USER_DATABASES
+        for piece in run.pieces:
+            assert hashlib.sha256(stored(lab, piece).read_bytes()).hexdigest() == piece["sha256"]
+            assert piece["handle"].startswith("\\\\lab-linux-app\\sqlbak\\cluster_lab_sql\\")
+    assert diff.size < full.size  # a differential holds the pages changed since the full
+    statements = [e["command"].split("; ", 1)[1] for e in full.evidence if e["command"].startswith("sqlcmd")]
+    assert statements[:2] == [f"BACKUP DATABASE [OA_DB] TO DISK = @d WITH CHECKSUM, INIT, NAME = N'{full.tag}'\"",
+                              "RESTORE VERIFYONLY FROM DISK = @d WITH CHECKSUM\""]
+    assert "\\" not in "".join(e["command"] for e in full.evidence)  # no backslash for a shell to eat
+    states, _ = job_states([job_of("full")], reports)
+    assert states[0].state == "ok" and "3 个备份集" in states[0].detail
+
+
+def test_a_damaged_set_a_full_disk_and_a_failed_over_instance(lab, job_of, config, tmp_path, lab_fault):
+    inv, state = lab
+    reports = tmp_path / "reports"
+    run = backup_sqlserver(inv, job_of("full"), config, reports, operator="张工")
+    assert run.status == "verified", run.error
+    lab_fault("lab-linux-app", "backup_corrupt", match="REPORT_DB_full_")  # the newest: this run's
+    [(_r, ok, detail)] = [c for c in verify_sqlserver(inv, job_of("full"), config, reports) if c[0].id == run.id]
+    assert ok is False and "REPORT_DB 的备份集校验失败" in detail and "Msg 3189: Damage to the backup set" in detail
+    assert "已损坏：sha256" in detail and "REPORT_DB_full_" in detail
+    control.set_fault(state, inv, "lab-linux-app", "backup_corrupt", clear=True)
+    lab_fault("lab-linux-app", "backup_disk_full")
+    full = backup_sqlserver(inv, job_of("full"), config, reports, operator="张工")
+    control.set_fault(state, inv, "lab-linux-app", "backup_disk_full", clear=True)
+    assert full.status == "failed" and "Msg 3202" in full.error and "112(There is not enough space on the disk.)" in full.error
+    lab_fault("lab-sqla", "sqlserver_node_down")  # the instance fails over to lab-sqlb
+    moved = backup_sqlserver(inv, job_of("log"), config, reports, operator="张工")
+    assert moved.status == "verified" and moved.node == "lab-sqlb", moved.error

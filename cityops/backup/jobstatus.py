@@ -2,9 +2,10 @@
 
 A manual job (the yearly offline disks) is judged by its last entry in the backup ledger, a files job — and an
 RMAN or SQL Server job cityops has run — by its last good run there (verified, still kept, not found damaged by a
-later check). Any other RMAN or SQL Server job (the DBA's own scheduler takes it) is judged by the last inspection of its database (ORA-BAK-002, MSSQL-BAK-002
-hold it against the engine's own record) within `RECENT`: an inspection older than that, or none, says nothing
-about today, and the job is shown as not checked — never as on time.
+later check). Any other RMAN or SQL Server job (the DBA's own scheduler takes it) is judged by the last
+inspection of its database (ORA-BAK-002, MSSQL-BAK-002 hold it against the engine's own record) within
+`RECENT`: an inspection older than that, or none, says nothing about today, and the job is shown as not checked
+— never as on time.
 """
 
 from __future__ import annotations

@@ -18,6 +18,8 @@ from .schedule import Job
 
 RUNNABLE = ("files", "rman", "sqlserver")
 KIND_CHOICE = {"files": ("files",), "db": ("rman", "sqlserver"), "all": RUNNABLE}
+# a full before the incremental or differential that rests on it, the logs last, when several are due at once
+LEVEL_ORDER = {"0": 0, "full": 0, "1": 1, "diff": 1, "incremental": 1, "archivelog": 2, "log": 2}
 
 
 def due(job: Job, reports: Path, at=None) -> bool:
@@ -47,7 +49,8 @@ def selected_jobs(inv: Inventory, hosts, kinds=RUNNABLE) -> list[Job]:
     from .schedule import jobs
 
     chosen = {h.name for h in hosts}
-    return [j for j in jobs(inv)[0] if j.kind in kinds and chosen & set(j.hosts)]
+    picked = [j for j in jobs(inv)[0] if j.kind in kinds and chosen & set(j.hosts)]
+    return sorted(picked, key=lambda j: (j.owner, LEVEL_ORDER.get(j.level, 9), j.name))
 
 
 def run_one(inv: Inventory, job: Job, config: TransportConfig, reports: Path, *, operator: str,

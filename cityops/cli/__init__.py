@@ -119,7 +119,7 @@ def files_backups_and_drill(inv, lab) -> None:
 
     reports = Path("reports")
     out = run_jobs(inv, list(inv.hosts.values()), reports, force=True, progress=print_files_run)
-    print(f"database (RMAN) and files backups: {len(out.ran)} run, {len(out.ran) - len(out.failed)} verified")
+    print(f"database (RMAN, SQL Server) and files backups: {len(out.ran)} run, {len(out.ran) - len(out.failed)} verified")
     job = next(j for j in selected_jobs(inv, list(inv.hosts.values()), ("files",)) if j.owner == "dag-zwy-app01")
     config = transport_config(AuditLog(reports / "audit" / "demo-drill.jsonl", "demo-drill"))
     good = drill_files(inv, job, config, reports)

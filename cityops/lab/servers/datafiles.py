@@ -95,6 +95,8 @@ def mount_backup_fs(d: Path) -> None:
         if (d / KEPT).is_dir():
             shutil.copytree(d / KEPT, target, symlinks=True, dirs_exist_ok=True)
             shutil.rmtree(d / KEPT)
+            for path in target.rglob("*"):  # the backups were the lab user's, and go on being written by it
+                os.lchown(path, LAB_UID, LAB_UID)
 
 
 def unmount_backup_fs(d: Path) -> None:

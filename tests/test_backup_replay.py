@@ -18,7 +18,8 @@ from cityops.timeutil import BEIJING
 def test_two_replayed_days_are_on_the_ledger_and_in_the_months_ledger_at_their_own_times(lab, tmp_path):
     inv, state = lab
     reports = tmp_path / "reports"
-    said = replay(inv, state, reports, "6_10", dt.date(2026, 12, 6), dt.date(2026, 12, 8))
+    said = replay(inv, state, reports, "6_10", dt.date(2026, 12, 6), dt.date(2026, 12, 8),
+                  kinds=("rman", "files", "manual"))  # SQL Server's runs are the same loop (test_backup_sqlserver)
     assert not (state.path / "clock.json").exists()  # back to real time afterwards
     assert not list((state.path / "servers").glob("*/run/clock.json"))
     assert any("level0: failed" in line and "RMAN-03009" in line for line in said), said
@@ -40,7 +41,24 @@ def test_two_replayed_days_are_on_the_ledger_and_in_the_months_ledger_at_their_o
     made = make_ledger(reports, inv, "6_10", parse_period("2026-12"))
     book = load_workbook(made.xlsx, read_only=True)
     rows = list(book["数据库及文件备份记录"].iter_rows(values_only=True))[1:]
-    assert rows[1][:3] == ("2026-12-06 01:00", "cluster_lab_rac", "level0") and rows[1][4] == "失败"
+    first_level0 = next(r for r in rows if r[2] == "level0")
+    assert first_level0[:2] == ("2026-12-06 01:00", "cluster_lab_rac") and first_level0[4] == "失败"
+    assert not [r for r in runs if r.kind == "sqlserver"]
     assert sum(r[4] == "已校验" for r in rows) == len(runs) - 1
     drilled = list(book["恢复演练记录"].iter_rows(values_only=True))[1:]
     assert [(r[1], r[7]) for r in drilled] == [("lab-linux-app", "成功")]
+
+
+def test_a_replay_visits_slots_in_order_full_before_what_rests_on_it_and_hourly_logs_every_four_hours():
+    from pathlib import Path
+
+    from cityops.backup.schedule import jobs
+    from cityops.inventory import load_inventory
+    from cityops.lab.replay import events
+
+    inv = load_inventory(Path(__file__).resolve().parent / "fixtures" / "lab_inventory")
+    sql = [j for j in jobs(inv)[0] if j.owner == "cluster_lab_sql"]
+    start = dt.datetime(2026, 12, 6, tzinfo=BEIJING)  # a Sunday: the weekly full and the daily diff both at 00:30
+    visited = [(t.hour, t.minute, job.name) for t, job, _forced in events(sql, start, start + dt.timedelta(days=1))]
+    assert visited[:3] == [(0, 0, "log"), (0, 30, "full"), (0, 30, "diff")]
+    assert [h for h, _m, name in visited if name == "log"] == [0, 4, 8, 12, 16, 20]

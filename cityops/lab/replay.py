@@ -26,6 +26,7 @@ from . import control
 from .statedir import LabDir
 
 MAX_SLOTS = 40  # per job: an hourly archive log job's month is the same night forty times over
+EVERY_HOURS = 4
 RETRY_AFTER = dt.timedelta(hours=8)
 
 
@@ -37,19 +38,22 @@ def events(declared: list[Job], start: dt.datetime, end: dt.datetime) -> list[tu
     engineer's copy before a change), so the period has a files backup to drill."""
     out = []
     for job in declared:
-        slots = job.slots(start, end)[:MAX_SLOTS]
+        slots = job.slots(start, end)
+        if job.every == "hourly":  # an hourly log backup replayed every four hours: the same night, fewer times
+            slots = [s for s in slots if s.hour % EVERY_HOURS == 0]
+        slots = slots[:MAX_SLOTS]
         out += [(slot, job, False) for slot in slots]
         if not slots and job.kind == "files" and start + AD_HOC < end:
             out.append((start + AD_HOC, job, True))
-    return sorted(out, key=lambda e: (e[0], e[1].owner, e[1].name))
+    return sorted(out, key=lambda e: (e[0], e[1].owner, runner.LEVEL_ORDER.get(e[1].level, 9), e[1].name))
 
 
 def replay(inv: Inventory, lab: LabDir, reports: Path, lot: str, start: dt.date, end: dt.date,
-           operator: str = "回放值班员") -> list[str]:
-    """Replay [start, end) for the lot's hosts; returns what happened, a line per event."""
+           operator: str = "回放值班员", kinds: tuple[str, ...] = (*runner.RUNNABLE, "manual")) -> list[str]:
+    """Replay [start, end) for the lot's hosts (their jobs of `kinds`); returns what happened, a line per event."""
     hosts = [h for h in inv.hosts.values() if lot in h.lots]
     chosen = {h.name for h in hosts}
-    declared = [j for j in jobs(inv)[0] if chosen & set(j.hosts) and j.kind in (*runner.RUNNABLE, "manual")]
+    declared = [j for j in jobs(inv)[0] if chosen & set(j.hosts) and j.kind in kinds]
     begin = dt.datetime.combine(start, dt.time(), tzinfo=BEIJING)
     finish = dt.datetime.combine(end, dt.time(), tzinfo=BEIJING)
     from ..inspect.session import transport_config

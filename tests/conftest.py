@@ -150,3 +150,23 @@ def lab_fault(lab):
     yield inject
     for host in touched:
         control.set_fault(state, inv, host, "all", clear=True)
+
+
+@pytest.fixture
+def backup_config(lab, tmp_path):
+    """A transport configuration for database and files backups against the session lab, its audit log in the
+    test's own reports directory."""
+    from cityops.inspect.session import transport_config
+    from cityops.transport.audit import AuditLog
+
+    _inv, state = lab
+    return transport_config(AuditLog(tmp_path / "reports" / "audit.jsonl", "test", "测试"), state.path)
+
+
+@pytest.fixture
+def declared(lab):
+    """A backup job the lab inventory declares, by owner (host or cluster_<name>) and name."""
+    from cityops.backup.schedule import jobs
+
+    inv, _state = lab
+    return lambda owner, name: next(j for j in jobs(inv)[0] if (j.owner, j.name) == (owner, name))

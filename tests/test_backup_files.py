@@ -21,11 +21,8 @@ from cityops.backup import ledger
 from cityops.backup.files import backup_files, drill_files, manifest_path, part_of, stored_path, verify_files
 from cityops.backup.jobstatus import job_states
 from cityops.backup.runner import due
-from cityops.backup.schedule import jobs
-from cityops.inspect.session import transport_config
 from cityops.lab import control
 from cityops.parsers.checksums import digests
-from cityops.transport.audit import AuditLog
 
 from .conftest import BIN, LAB_INV, REPO, run_invoke, wait_for
 
@@ -33,15 +30,13 @@ SOURCE, TARGET = "lab-linux-app", "lab-linux-ora"
 
 
 @pytest.fixture
-def job(lab):
-    inv, _state = lab
-    return next(j for j in jobs(inv)[0] if j.kind == "files")
+def job(declared):
+    return declared(SOURCE, "app_files")
 
 
 @pytest.fixture
-def config(lab, tmp_path):
-    _inv, state = lab
-    return transport_config(AuditLog(tmp_path / "reports" / "audit.jsonl", "test", "测试"), state.path)
+def config(backup_config):
+    return backup_config
 
 
 def on_target(lab, run) -> Path:

@@ -16,21 +16,16 @@ import pytest
 from cityops.backup import ledger
 from cityops.backup.jobstatus import job_states
 from cityops.backup.rman import backup_rman, verify_rman
-from cityops.backup.schedule import jobs
-from cityops.inspect.session import transport_config
-from cityops.transport.audit import AuditLog
 
 
 @pytest.fixture
-def job_of(lab):
-    inv, _state = lab
-    return lambda name: next(j for j in jobs(inv)[0] if j.owner == "cluster_lab_rac" and j.name == name)
+def job_of(declared):
+    return lambda name: declared("cluster_lab_rac", name)
 
 
 @pytest.fixture
-def config(lab, tmp_path):
-    _inv, state = lab
-    return transport_config(AuditLog(tmp_path / "reports" / "audit.jsonl", "test", "测试"), state.path)
+def config(backup_config):
+    return backup_config
 
 
 def stored(lab, piece: dict) -> Path:

@@ -12,25 +12,20 @@ import hashlib
 import pytest
 
 from cityops.backup.jobstatus import job_states
-from cityops.backup.schedule import jobs
 from cityops.backup.sqlserver import backup_sqlserver, verify_sqlserver
-from cityops.inspect.session import transport_config
 from cityops.lab import control
-from cityops.transport.audit import AuditLog
 
 USER_DATABASES = ["OA_DB", "GOV_PORTAL", "REPORT_DB"]  # the lab instance's, master/model/msdb/tempdb left out
 
 
 @pytest.fixture
-def job_of(lab):
-    inv, _state = lab
-    return lambda name: next(j for j in jobs(inv)[0] if j.owner == "cluster_lab_sql" and j.name == name)
+def job_of(declared):
+    return lambda name: declared("cluster_lab_sql", name)
 
 
 @pytest.fixture
-def config(lab, tmp_path):
-    _inv, state = lab
-    return transport_config(AuditLog(tmp_path / "reports" / "audit.jsonl", "test", "测试"), state.path)
+def config(backup_config):
+    return backup_config
 
 
 def stored(lab, piece):

@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import shlex
 import statistics
 import tarfile
 import time
 import zlib
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..files import write_atomic
@@ -27,9 +25,9 @@ from ..parsers.checksums import check_report, digests, manifest_line
 from ..timeutil import now
 from ..transport.base import TransportConfig
 from ..transport.errors import ConnectFailure
-from ..transport.registry import open_session
 from ..transport.ssh_exec import SshExec, Stream
 from . import ledger
+from .jobrun import EXCERPT, Evidence, JobFailed, JobRun, q, run_checked, run_job, ssh_session
 from .schedule import Job
 
 TARGET_ROOT = "/srv/backup"  # on the backup server: <root>/<owner>/<job>/<archive>
@@ -38,25 +36,6 @@ DRILL_DIR = "cityops-drill"  # a drill's scratch directory on the host, relative
 CHUNK = 256 * 1024
 STREAM_TIMEOUT = 300.0  # seconds without a byte moving before a stream is given up
 KEEP_NEWEST = 3  # verified archives kept whatever their age, so pruning never leaves a job without a backup
-EXCERPT = 300
-
-
-class JobFailed(Exception):
-    """A backup or drill that failed for a reason the ledger records: one line naming the host and the cause."""
-
-
-@dataclass
-class Evidence:
-    """The commands a run sent and what they answered (excerpts), for the ledger."""
-
-    lines: list[dict] = field(default_factory=list)
-
-    def add(self, host: str, command: str, status, text: str = "") -> None:
-        self.lines.append({"host": host, "command": command, "status": status, "excerpt": text.strip()[:EXCERPT]})
-
-
-def q(path: str) -> str:
-    return shlex.quote(path)
 
 
 def job_dir(job: Job) -> str:
@@ -66,26 +45,6 @@ def job_dir(job: Job) -> str:
 def archive_name(job: Job, run_id: str) -> str:
     """The archive's name on the backup server: the job and the run's time and token, nothing else."""
     return f"{job.owner}_{job.name}_{run_id[:15]}_{run_id.rsplit('-', 1)[1]}.tar.gz"
-
-
-def ssh_session(inv: Inventory, name: str, config: TransportConfig, deadline: float) -> SshExec:
-    host = inv.hosts.get(name)
-    if host is None:
-        raise JobFailed(f"{name}: not a host of the inventory")
-    session = open_session(host, config, deadline)
-    if not isinstance(session, SshExec):
-        raise JobFailed(f"{name}: files are backed up over SSH; its platform {host.get('platform')} has no shell")
-    return session
-
-
-def run_checked(session: SshExec, command: str, evidence: Evidence, what: str) -> str:
-    """Run a command that must succeed; its failure is the job's, named with the host and the tool's words."""
-    answer = session.run(command)
-    evidence.add(session.name, command, answer.exit_status, answer.stdout + answer.stderr)
-    if not answer.ok:
-        said = (answer.stderr or answer.stdout).strip().splitlines()
-        raise JobFailed(f"{session.name}: {what}失败（退出码 {answer.exit_status}）：{said[-1][:EXCERPT] if said else '无输出'}")
-    return answer.stdout
 
 
 class Tee:
@@ -163,33 +122,25 @@ def _plausible(job: Job, reports: Path, size: int, max_drop: float) -> str:
 def backup_files(inv: Inventory, job: Job, config: TransportConfig, reports: Path, *, operator: str,
                  max_drop: float = 0.5, host_timeout: float = 6 * 3600.0) -> ledger.RunRecord:
     """Run one files job: archive, stream, verify, put in place, prune; every step on the ledger."""
-    reports = Path(reports)
-    with ledger.job_lock(reports, job):  # one run of a job at a time; a reader sees it alive while this holds
-        started = now()
-        source = job.hosts[0] if job.hosts else job.owner
-        run_id = ledger.new_run_id(job, started)
-        final = f"{job_dir(job)}/{archive_name(job, run_id)}"
-        ledger.start_run(reports, job, run_id, host=source, started=started, operator=operator,
-                         location=f"{job.target}:{final}")
-        evidence = Evidence()
-        deadline = time.monotonic() + host_timeout
-        result: dict = {"checks": []}
-        src = dst = None
-        try:
-            src = ssh_session(inv, source, config, deadline)
-            dst = ssh_session(inv, job.target, config, deadline)
-            result = _archive_and_store(job, src, dst, final, evidence, reports, run_id, max_drop)
-            status = "verified" if not result.get("error") else "failed"
-        except (JobFailed, ConnectFailure) as exc:
-            status, result["error"] = "failed", str(exc)
-            _remove_part(dst, final, evidence)
-        finally:
-            for s in (src, dst):
-                if s is not None:
-                    s.close()
-        if status == "verified":
-            result["pruned"] = prune(inv, job, config, reports, evidence)
-        return ledger.end_run(reports, run_id, job, status=status, evidence=evidence.lines, **result)
+    source = job.hosts[0] if job.hosts else job.owner
+
+    def final(run_id: str) -> str:
+        return f"{job_dir(job)}/{archive_name(job, run_id)}"
+
+    def body(run: JobRun) -> None:
+        src, dst = run.ssh(source), run.ssh(job.target)
+        run.result.update(_archive_and_store(job, src, dst, final(run.run_id), run.evidence, run.reports,
+                                             run.run_id, max_drop))
+
+    def on_failure(run: JobRun) -> None:
+        _remove_part(next((s for s in run.sessions if s.name == job.target), None), final(run.run_id), run.evidence)
+
+    def after(run: JobRun) -> None:
+        run.result["pruned"] = prune(inv, job, config, run.reports, run.evidence)
+
+    return run_job(inv, job, config, reports, operator=operator, host=source,
+                   location=lambda run_id: f"{job.target}:{final(run_id)}", body=body, host_timeout=host_timeout,
+                   on_failure=on_failure, after=after)
 
 
 def part_of(final: str) -> str:

@@ -15,7 +15,8 @@ from ..transport.base import TransportConfig
 from ..transport.errors import ConnectFailure
 from ..transport.ssh_exec import SshExec
 from . import ledger
-from .files import Evidence, JobFailed, _archive_digest, ssh_session
+from .files import _archive_digest
+from .jobrun import Evidence, JobFailed, ssh_session
 from .schedule import Job
 
 DAMAGE = ("已损坏", "校验失败")  # what a problem says when it is the backup's, not the path's to it

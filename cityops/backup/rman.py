@@ -13,18 +13,17 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import time
 from pathlib import Path
 
 from ..inventory.model import Inventory
 from ..parsers import ParseError
 from ..parsers.rman import RmanReport, report
-from ..timeutil import now
 from ..transport.base import TransportConfig
 from ..transport.errors import ConnectFailure
 from ..transport.ssh_exec import SshExec
 from . import ledger
-from .files import EXCERPT, Evidence, JobFailed, _plausible, _remove_part, copy_file, job_dir, ssh_session
+from .files import _plausible, _remove_part, copy_file, job_dir
+from .jobrun import EXCERPT, Evidence, JobFailed, JobRun, q, run_checked, run_job, ssh_session
 from .schedule import Job
 
 PIECES = "/srv/backup/rman"  # RMAN's format on the database host: its own backup disk, before the copy
@@ -76,70 +75,56 @@ def _node(inv: Inventory, job: Job, config: TransportConfig, deadline: float) ->
 def backup_rman(inv: Inventory, job: Job, config: TransportConfig, reports: Path, *, operator: str,
                 max_drop: float = 0.5, host_timeout: float = 8 * 3600.0) -> ledger.RunRecord:
     """Run one RMAN job: back up, validate, copy each piece to the backup server; every step on the ledger."""
-    reports = Path(reports)
-    with ledger.job_lock(reports, job):
-        started = now()
-        run_id = ledger.new_run_id(job, started)
-        tag = tag_of(job)
-        where = f"{job.target}:{job_dir(job)}" if job.target else f"{(job.hosts or (job.owner,))[0]}:{PIECES}"
-        ledger.start_run(reports, job, run_id, host=",".join(job.hosts) or job.owner, started=started,
-                         operator=operator, location=where)
-        evidence = Evidence()
-        deadline = time.monotonic() + host_timeout
-        result: dict = {"checks": [], "tag": tag}
-        node = dst = None
-        final = ""
-        try:
-            node = _node(inv, job, config, deadline)
-            result["node"] = node.name
-            fmt = f"{PIECES}/%d_%T_%U"
-            done = _rman(node, f"{COMMANDS[job.level]} format '{fmt}' tag '{tag}'", "backup", evidence, host_timeout)
-            if not done.ok:
-                raise JobFailed(f"{node.name}: RMAN 备份失败：{'；'.join(done.errors[:4])}")
-            pieces = [h for h, t in done.pieces if t.upper() == tag]
-            if not pieces:
-                raise JobFailed(f"{node.name}: RMAN 报告完成，却没有标记 {tag} 的备份片：{done.pieces[:3]}")
-            result["checks"].append({"name": "RMAN 备份完成", "ok": True, "detail": f"{len(pieces)} 个备份片，标记 {tag}"})
-            checked = _rman(node, f"{VALIDATE[job.level]} from tag '{tag}'", "restore", evidence, host_timeout)
-            if not checked.ok:
-                named = "，".join(f"{p} 的第 {b} 块" for p, b in checked.corrupt) or "；".join(checked.errors[:3])
-                raise JobFailed(f"{node.name}: RMAN 校验（restore … validate）失败：{named}")
-            unread = sorted(set(pieces) - set(checked.read))
-            if unread:
-                raise JobFailed(f"{node.name}: RMAN 校验没有读取备份片 {unread[0]}")
-            result["checks"].append({"name": "RMAN 校验（restore … validate）通过", "ok": True,
-                                     "detail": f"逐块读取 {len(checked.read)} 个备份片"})
-            if job.target:
-                dst = ssh_session(inv, job.target, config, deadline)
-                from .files import run_checked
+    tag = tag_of(job)
+    writing = {"final": "", "dst": None}  # the copy under way, taken away if the run fails
 
-                run_checked(dst, f"mkdir -p '{job_dir(job)}'", evidence, "准备备份目录")
-            stored = []
-            for piece in pieces:
-                final = f"{job_dir(job)}/{piece.rsplit('/', 1)[1]}" if dst is not None else piece
-                size, sha = copy_file(node, piece, dst, final, evidence)
-                stored.append({"handle": piece, "bytes": size, "sha256": sha,
-                               "stored": f"{job.target}:{final}" if dst is not None else f"{node.name}:{piece}"})
-            final = ""
-            total = sum(p["bytes"] for p in stored)
-            result["checks"].append({"name": "备份片 sha256（cityops 传输中计算" + ("，备份服务器复核一致）" if dst else "）"),
-                                     "ok": True, "detail": f"{len(stored)} 个，共 {total} 字节"})
-            odd = _plausible(job, reports, total, max_drop) if job.level == "0" else ""
-            result["checks"].append({"name": "大小与近期备份相称", "ok": not odd, "detail": odd or f"{total} 字节"})
-            digest = stored[0]["sha256"] if len(stored) == 1 else hashlib.sha256(
-                "".join(f"{p['sha256']}  {p['handle']}\n" for p in stored).encode()).hexdigest()
-            result.update(pieces=stored, size=total, sha256=digest, files=len(stored), error=odd)
-            status = "failed" if odd else "verified"
-        except (JobFailed, ConnectFailure) as exc:
-            status, result["error"] = "failed", str(exc)
-            if final:
-                _remove_part(dst, final, evidence)
-        finally:
-            for s in (node, dst):
-                if s is not None:
-                    s.close()
-        return ledger.end_run(reports, run_id, job, status=status, evidence=evidence.lines, **result)
+    def body(run: JobRun) -> None:
+        run.result["tag"] = tag
+        node = run.adopt(_node(inv, job, config, run.deadline))
+        run.result["node"] = node.name
+        done = _rman(node, f"{COMMANDS[job.level]} format '{PIECES}/%d_%T_%U' tag '{tag}'", "backup", run.evidence,
+                     host_timeout)
+        if not done.ok:
+            raise JobFailed(f"{node.name}: RMAN 备份失败：{'；'.join(done.errors[:4])}")
+        pieces = [h for h, t in done.pieces if t.upper() == tag]
+        if not pieces:
+            raise JobFailed(f"{node.name}: RMAN 报告完成，却没有标记 {tag} 的备份片：{done.pieces[:3]}")
+        run.check("RMAN 备份完成", True, f"{len(pieces)} 个备份片，标记 {tag}")
+        checked = _rman(node, f"{VALIDATE[job.level]} from tag '{tag}'", "restore", run.evidence, host_timeout)
+        if not checked.ok:
+            named = "，".join(f"{p} 的第 {b} 块" for p, b in checked.corrupt) or "；".join(checked.errors[:3])
+            raise JobFailed(f"{node.name}: RMAN 校验（restore … validate）失败：{named}")
+        unread = sorted(set(pieces) - set(checked.read))
+        if unread:
+            raise JobFailed(f"{node.name}: RMAN 校验没有读取备份片 {unread[0]}")
+        run.check("RMAN 校验（restore … validate）通过", True, f"逐块读取 {len(checked.read)} 个备份片")
+        dst = None
+        if job.target:
+            dst = writing["dst"] = run.ssh(job.target)
+            run_checked(dst, f"mkdir -p {q(job_dir(job))}", run.evidence, "准备备份目录")
+        stored = []
+        for piece in pieces:
+            final = writing["final"] = f"{job_dir(job)}/{piece.rsplit('/', 1)[1]}" if dst is not None else ""
+            size, sha = copy_file(node, piece, dst, final or piece, run.evidence)
+            stored.append({"handle": piece, "bytes": size, "sha256": sha,
+                           "stored": f"{job.target}:{final}" if dst is not None else f"{node.name}:{piece}"})
+        writing["final"] = ""
+        total = sum(p["bytes"] for p in stored)
+        run.check("备份片 sha256（cityops 传输中计算" + ("，备份服务器复核一致）" if dst else "）"), True,
+                  f"{len(stored)} 个，共 {total} 字节")
+        odd = _plausible(job, run.reports, total, max_drop) if job.level == "0" else ""
+        run.check("大小与近期备份相称", not odd, odd or f"{total} 字节")
+        digest = stored[0]["sha256"] if len(stored) == 1 else hashlib.sha256(
+            "".join(f"{p['sha256']}  {p['handle']}\n" for p in stored).encode()).hexdigest()
+        run.result.update(pieces=stored, size=total, sha256=digest, files=len(stored), error=odd)
 
+    def on_failure(run: JobRun) -> None:
+        if writing["final"]:
+            _remove_part(writing["dst"], writing["final"], run.evidence)
+
+    where = f"{job.target}:{job_dir(job)}" if job.target else f"{(job.hosts or (job.owner,))[0]}:{PIECES}"
+    return run_job(inv, job, config, reports, operator=operator, host=",".join(job.hosts) or job.owner,
+                   location=lambda _run_id: where, body=body, host_timeout=host_timeout, on_failure=on_failure)
 
 
 def verify_rman(inv: Inventory, job: Job, config: TransportConfig, reports: Path) -> list[tuple]:

@@ -13,31 +13,18 @@ runs on the node that answers for the instance.
 from __future__ import annotations
 
 import hashlib
-import time
 from pathlib import Path
 
 from ..drivers.mssql import MsSql
 from ..inventory.model import Inventory
 from ..parsers import ParseError
 from ..parsers.sqlbackup import SqlBackupReport, report
-from ..timeutil import now
 from ..transport.base import TransportConfig
 from ..transport.errors import ConnectFailure
 from ..transport.ssh_exec import SshExec
 from . import ledger
-from .files import (
-    EXCERPT,
-    TARGET_ROOT,
-    Evidence,
-    JobFailed,
-    _archive_digest,
-    _plausible,
-    copy_file,
-    job_dir,
-    q,
-    run_checked,
-    ssh_session,
-)
+from .files import TARGET_ROOT, _archive_digest, _plausible, copy_file, job_dir
+from .jobrun import EXCERPT, Evidence, JobFailed, JobRun, q, run_checked, run_job, ssh_session
 from .schedule import Job
 
 SYSTEM_DATABASES = ("master", "model", "msdb", "tempdb")
@@ -84,64 +71,50 @@ def _instance(inv: Inventory, job: Job, config: TransportConfig, deadline: float
 def backup_sqlserver(inv: Inventory, job: Job, config: TransportConfig, reports: Path, *, operator: str,
                      max_drop: float = 0.5, host_timeout: float = 8 * 3600.0) -> ledger.RunRecord:
     """Back up every user database of the instance at the job's level; each set verified and hashed."""
-    reports = Path(reports)
-    with ledger.job_lock(reports, job):
-        started = now()
-        run_id = ledger.new_run_id(job, started)
-        tag = f"CITYOPS_{job.level.upper()}_{run_id.rsplit('-', 1)[1].upper()}"
-        ledger.start_run(reports, job, run_id, host=",".join(job.hosts) or job.owner, started=started,
-                         operator=operator, location=f"{job.target}:{job_dir(job)}")
-        evidence = Evidence()
-        deadline = time.monotonic() + host_timeout
-        result: dict = {"checks": [], "tag": tag}
-        node = dst = None
-        try:
-            if not job.target:
-                raise JobFailed(f"{job.owner} {job.name}: 未声明 target（备份服务器），cityops 无法核对备份文件")
-            node, instance, dbs = _instance(inv, job, config, deadline)
-            result["node"] = node.name
-            if not dbs:
-                raise JobFailed(f"{node.name}: 实例 {instance} 没有联机的用户数据库可备份")
-            dst = ssh_session(inv, job.target, config, deadline)
-            run_checked(dst, f"mkdir -p {q(job_dir(job))}", evidence, "准备备份目录")
-            pieces = []
-            for db in dbs:
-                name = f"{db}_{job.name}_{run_id[:15]}_{run_id.rsplit('-', 1)[1]}.bak"
-                rel = f"{job.owner}/{job.name}/{name}"
-                done = _sqlcmd(node, instance, device(job.target, rel) + STATEMENT[job.level].format(db=db, tag=tag),
-                               evidence, host_timeout)
-                if not done.ok:
-                    raise JobFailed(f"{node.name}: {db} 备份失败：{'；'.join(done.errors[:3])}")
-                checked = _sqlcmd(node, instance, device(job.target, rel) + "RESTORE VERIFYONLY FROM DISK = @d WITH "
-                                  "CHECKSUM", evidence, host_timeout)
-                if not checked.ok:
-                    raise JobFailed(f"{node.name}: {db} 的备份 {name} 校验（RESTORE VERIFYONLY）失败："
-                                    f"{'；'.join(checked.errors[:3])}")
-                stored = f"{TARGET_ROOT}/{rel}"
-                sha = _archive_digest(dst, stored, evidence)
-                size, own = copy_file(dst, stored, None, stored, evidence)  # read here, hashed here
-                if own != sha:
-                    raise JobFailed(f"{dst.name}: {stored} 的 sha256 两次读取不一致（{own[:16]}… ≠ {sha[:16]}…）")
-                pieces.append({"handle": f"\\\\{job.target}\\{SHARE}\\{rel.replace('/', chr(92))}", "database": db,
-                               "bytes": size, "sha256": own, "pages": done.pages, "stored": f"{job.target}:{stored}"})
-            total = sum(p["bytes"] for p in pieces)
-            result["checks"] += [
-                {"name": "BACKUP 完成（WITH CHECKSUM）", "ok": True, "detail": f"{len(pieces)} 个数据库：{'、'.join(dbs)}"},
-                {"name": "RESTORE VERIFYONLY 通过", "ok": True, "detail": f"{len(pieces)} 个备份集"},
-                {"name": "备份文件 sha256（cityops 经传输计算，备份服务器复核一致）", "ok": True, "detail": f"共 {total} 字节"}]
-            odd = _plausible(job, reports, total, max_drop) if job.level == "full" else ""
-            result["checks"].append({"name": "大小与近期备份相称", "ok": not odd, "detail": odd or f"{total} 字节"})
-            digest = hashlib.sha256("".join(f"{p['sha256']}  {p['stored']}\n" for p in pieces).encode()).hexdigest()
-            result.update(pieces=pieces, size=total, sha256=digest, files=len(pieces), error=odd)
-            status = "failed" if odd else "verified"
-        except (JobFailed, ConnectFailure) as exc:
-            status, result["error"] = "failed", str(exc)
-        finally:
-            for s in (node, dst):
-                if s is not None:
-                    s.close()
-        return ledger.end_run(reports, run_id, job, status=status, evidence=evidence.lines, **result)
 
+    def body(run: JobRun) -> None:
+        token = run.run_id.rsplit("-", 1)[1]
+        tag = run.result["tag"] = f"CITYOPS_{job.level.upper()}_{token.upper()}"
+        if not job.target:
+            raise JobFailed(f"{job.owner} {job.name}: 未声明 target（备份服务器），cityops 无法核对备份文件")
+        node, instance, dbs = _instance(inv, job, config, run.deadline)
+        run.adopt(node)
+        run.result["node"] = node.name
+        if not dbs:
+            raise JobFailed(f"{node.name}: 实例 {instance} 没有联机的用户数据库可备份")
+        dst = run.ssh(job.target)
+        run_checked(dst, f"mkdir -p {q(job_dir(job))}", run.evidence, "准备备份目录")
+        pieces = []
+        for db in dbs:
+            name = f"{db}_{job.name}_{run.run_id[:15]}_{token}.bak"
+            rel = f"{job.owner}/{job.name}/{name}"
+            done = _sqlcmd(node, instance, device(job.target, rel) + STATEMENT[job.level].format(db=db, tag=tag),
+                           run.evidence, host_timeout)
+            if not done.ok:
+                raise JobFailed(f"{node.name}: {db} 备份失败：{'；'.join(done.errors[:3])}")
+            checked = _sqlcmd(node, instance, device(job.target, rel) + "RESTORE VERIFYONLY FROM DISK = @d WITH "
+                              "CHECKSUM", run.evidence, host_timeout)
+            if not checked.ok:
+                raise JobFailed(f"{node.name}: {db} 的备份 {name} 校验（RESTORE VERIFYONLY）失败："
+                                f"{'；'.join(checked.errors[:3])}")
+            stored = f"{TARGET_ROOT}/{rel}"
+            sha = _archive_digest(dst, stored, run.evidence)
+            size, own = copy_file(dst, stored, None, stored, run.evidence)  # read here, hashed here
+            if own != sha:
+                raise JobFailed(f"{dst.name}: {stored} 的 sha256 两次读取不一致（{own[:16]}… ≠ {sha[:16]}…）")
+            pieces.append({"handle": f"\\\\{job.target}\\{SHARE}\\{rel.replace('/', chr(92))}", "database": db,
+                           "bytes": size, "sha256": own, "pages": done.pages, "stored": f"{job.target}:{stored}"})
+        total = sum(p["bytes"] for p in pieces)
+        run.check("BACKUP 完成（WITH CHECKSUM）", True, f"{len(pieces)} 个数据库：{'、'.join(dbs)}")
+        run.check("RESTORE VERIFYONLY 通过", True, f"{len(pieces)} 个备份集")
+        run.check("备份文件 sha256（cityops 经传输计算，备份服务器复核一致）", True, f"共 {total} 字节")
+        odd = _plausible(job, run.reports, total, max_drop) if job.level == "full" else ""
+        run.check("大小与近期备份相称", not odd, odd or f"{total} 字节")
+        digest = hashlib.sha256("".join(f"{p['sha256']}  {p['stored']}\n" for p in pieces).encode()).hexdigest()
+        run.result.update(pieces=pieces, size=total, sha256=digest, files=len(pieces), error=odd)
+
+    return run_job(inv, job, config, reports, operator=operator, host=",".join(job.hosts) or job.owner,
+                   location=lambda _run_id: f"{job.target}:{job_dir(job)}", body=body, host_timeout=host_timeout)
 
 
 def verify_sqlserver(inv: Inventory, job: Job, config: TransportConfig, reports: Path) -> list[tuple]:

@@ -359,8 +359,9 @@ def verify(c, bureau=None, lot=None, site=None, zone=None, class_=None, subsyste
 def drill(c, host, job=None, at=None, keep=False, reports="reports", lab=None, operator="", inventory=None):
     """A restore drill (恢复演练): restore a files backup into a scratch directory on its host, check every file
     against the backup's manifest, measure what would be lost; recorded on the ledger. Exit 1 if it failed."""
-    from ..backup.files import JobFailed, drill_files
+    from ..backup.files import drill_files
     from ..backup.history import when
+    from ..backup.jobrun import JobFailed
     from ..backup.runner import selected_jobs
     from ..inspect.session import transport_config
     from ..timeutil import now

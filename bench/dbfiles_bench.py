@@ -59,7 +59,7 @@ def fill(directory: Path, mib: int) -> int:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--mib", type=int, default=48, help="documents added to the file server (the backup disk is "
-                    "96 MiB: keep the archive under it)")
+                    "256 MiB: keep the archive under it)")
     args = ap.parse_args()
     lab = LabDir(Path(tempfile.mkdtemp(prefix="cityops-bench-lab-")))
     if supervisor.running(LabDir(REPO / ".cityops" / "lab")):

@@ -112,3 +112,34 @@ def test_a_node_that_does_not_answer_leaves_the_backup_to_the_other(lab, job_of,
     run = backup_rman(inv, job_of("level1"), config, tmp_path / "reports", operator="张工")
     assert run.status == "verified", run.error
     assert run.node == "lab-rac2" and [e["host"] for e in run.evidence][:2] == ["lab-rac2", "lab-rac2"]
+
+
+def test_copies_past_their_retention_are_pruned_from_the_backup_server_but_never_the_newest_three(lab, job_of, config,
+                                                                                               tmp_path):
+    """Five runs forty days ago and one today, under the lab clock: the backup server keeps the newest three
+    verified (two of forty days ago, today's); the three oldest are past retention, removed, and said so."""
+    import datetime as dt
+    import os
+
+    from cityops.lab import control
+    from cityops.timeutil import CLOCK_ENV, now
+
+    inv, state = lab
+    reports = tmp_path / "reports"
+    job = job_of("level1")  # retention_days: 35
+    then = now() - dt.timedelta(days=40)
+    os.environ[CLOCK_ENV] = str(control.clock_file(state))
+    try:
+        old = []
+        for hours in range(5):
+            control.set_clock(state, then + dt.timedelta(hours=hours))
+            old.append(backup_rman(inv, job, config, reports, operator="张工"))
+    finally:
+        control.set_clock(state, None)
+        os.environ.pop(CLOCK_ENV, None)
+    assert all(r.status == "verified" for r in old) and all(stored(lab, r.pieces[0]).exists() for r in old)
+    today = backup_rman(inv, job, config, reports, operator="张工")
+    assert today.status == "verified", today.error
+    runs = {r.id: r for r in ledger.runs(reports)[0]}
+    assert [runs[r.id].pruned for r in old] == [True, True, True, False, False]
+    assert [stored(lab, r.pieces[0]).exists() for r in old] == [False, False, False, True, True]

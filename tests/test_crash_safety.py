@@ -15,7 +15,7 @@ from cityops.report.build import PARTIAL
 from cityops.report.runs import find_runs, parse_period
 from cityops.timeutil import now
 
-from .conftest import BIN, LAB_INV, REPO
+from .conftest import BIN, LAB_INV, REPO, wait_for
 
 HOSTS = "lab-ios-rt,lab-vrp-core,lab-h3c-fl,lab-linux-app,lab-rac1"
 
@@ -41,7 +41,10 @@ def test_an_inspection_killed_9_is_incomplete_and_the_month_still_reports_it(lab
     lab_fault("lab-ios-rt", "slow", seconds="30")  # keeps the run going while it is killed
     proc = start("inspect", "--inventory", str(LAB_INV), "--lab", str(state.path), "--reports", str(reports),
                  "--host", HOSTS)
-    kill9(proc, after)
+    # `after` seconds into the run, counted from its manifest: a loaded machine (a fresh clone compiling its
+    # bytecode) may take longer than that just to start, and a process killed before its run exists proves nothing
+    assert wait_for(lambda: len(list((reports / "runs").glob("*/manifest.json"))) == 2, timeout=60)
+    kill9(proc, max(0.0, after - 1.5))
     month = parse_period(f"{now():%Y-%m}")
     runs = find_runs(reports / "runs", lot="6_10", period=month)
     killed = [r for r in runs if r.verify() != "complete"]

@@ -136,7 +136,7 @@ def backup_files(inv: Inventory, job: Job, config: TransportConfig, reports: Pat
         _remove_part(next((s for s in run.sessions if s.name == job.target), None), final(run.run_id), run.evidence)
 
     def after(run: JobRun) -> None:
-        run.result["pruned"] = prune(inv, job, config, run.reports, run.evidence)
+        run.result["pruned_runs"] = prune(inv, job, config, run.reports, run.evidence)
 
     return run_job(inv, job, config, reports, operator=operator, host=source,
                    location=lambda run_id: f"{job.target}:{final(run_id)}", body=body, host_timeout=host_timeout,
@@ -275,23 +275,33 @@ def _upload(session: SshExec, path: str, data: bytes, evidence: Evidence) -> Non
 
 
 def prune(inv: Inventory, job: Job, config: TransportConfig, reports: Path, evidence: Evidence) -> list[str]:
-    """Archives past the job's retention removed from the backup server, never the newest KEEP_NEWEST verified."""
+    """Backups past the job's retention removed from its backup server — a files archive with its manifest, or a
+    database run's copies — never the newest KEEP_NEWEST verified, counting the run that has just been; returns
+    the ids of the runs removed. Called only after a verified run."""
     verified = [r for r in ledger.runs(reports)[0] if (r.owner, r.job) == (job.owner, job.name)
-                and r.status == "verified" and r.location.startswith(f"{job.target}:")]
+                and r.status == "verified" and not r.pruned]
     cutoff = now().timestamp() - job.retention_days * 86400
-    old = [r.location.split(":", 1)[1] for r in verified[:-KEEP_NEWEST] if r.started.timestamp() < cutoff]
-    if not old:
+    old = [r for r in verified[:-(KEEP_NEWEST - 1)] if r.started.timestamp() < cutoff]  # the run just verified
+    # (not on the ledger as such until its end line) is the newest of the KEEP_NEWEST
+    paths: list[str] = []
+    for r in old:
+        if r.pieces:
+            paths += [str(p["stored"]).split(":", 1)[1] for p in r.pieces
+                      if str(p.get("stored", "")).startswith(f"{job.target}:")]
+        elif r.location.startswith(f"{job.target}:"):
+            paths += [stored_path(r), stored_path(r) + ".sha256"]
+    if not paths or not job.target:
         return []
     session = ssh_session(inv, job.target, config, time.monotonic() + 300)
     try:
-        run_checked(session, "rm -f -- " + " ".join(f"{q(p)} {q(p + '.sha256')}" for p in old), evidence,
-                    "删除过期备份")
+        for i in range(0, len(paths), 100):  # a command line of bounded length
+            run_checked(session, "rm -f -- " + " ".join(q(p) for p in paths[i:i + 100]), evidence, "删除过期备份")
     except (JobFailed, ConnectFailure) as exc:
-        evidence.add(job.target, "rm -f -- <expired archives>", "failed", str(exc))
+        evidence.add(job.target, "rm -f -- <expired backups>", "failed", str(exc))
         return []
     finally:
         session.close()
-    return old
+    return [r.id for r in old]
 
 
 def stored_path(run: ledger.RunRecord) -> str:

@@ -308,7 +308,8 @@ def runs(reports: Path) -> tuple[list[RunRecord], list[str]]:
             r.evidence = list(e.get("evidence") or [])
             r.pieces = [p for p in e.get("pieces") or [] if isinstance(p, dict)]
             r.tag, r.node = str(e.get("tag") or ""), str(e.get("node") or "")
-            pruned.update(f"{r.target}:{p}" for p in e.get("pruned") or [])
+            pruned.update(f"{r.target}:{p}" for p in e.get("pruned") or [])  # archive paths (the first ledgers)
+            pruned.update(str(i) for i in e.get("pruned_runs") or [])
         elif kind == "verify" and rid in found:
             r = found[rid]
             if e.get("ok"):
@@ -316,7 +317,7 @@ def runs(reports: Path) -> tuple[list[RunRecord], list[str]]:
             else:
                 r.damaged = str(e.get("detail") or "校验失败")
     for r in found.values():
-        r.pruned = r.location in pruned
+        r.pruned = r.location in pruned or r.id in pruned
         if r.status == "running" and not (newest_start.get((r.owner, r.job)) == r.id
                                           and _job_alive(reports, r.owner, r.job)):
             r.status = "incomplete"

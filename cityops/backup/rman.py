@@ -22,7 +22,7 @@ from ..transport.base import TransportConfig
 from ..transport.errors import ConnectFailure
 from ..transport.ssh_exec import SshExec
 from . import ledger
-from .files import _plausible, _remove_part, copy_file, job_dir
+from .files import _plausible, _remove_part, copy_file, job_dir, prune
 from .jobrun import EXCERPT, Evidence, JobFailed, JobRun, q, run_checked, run_job, ssh_session
 from .schedule import Job
 
@@ -124,7 +124,8 @@ def backup_rman(inv: Inventory, job: Job, config: TransportConfig, reports: Path
 
     where = f"{job.target}:{job_dir(job)}" if job.target else f"{(job.hosts or (job.owner,))[0]}:{PIECES}"
     return run_job(inv, job, config, reports, operator=operator, host=",".join(job.hosts) or job.owner,
-                   location=lambda _run_id: where, body=body, host_timeout=host_timeout, on_failure=on_failure)
+                   location=lambda _run_id: where, body=body, host_timeout=host_timeout, on_failure=on_failure,
+                   after=lambda run: run.result.update(pruned_runs=prune(inv, job, config, run.reports, run.evidence)))
 
 
 def verify_rman(inv: Inventory, job: Job, config: TransportConfig, reports: Path) -> list[tuple]:

@@ -23,7 +23,7 @@ from ..transport.base import TransportConfig
 from ..transport.errors import ConnectFailure
 from ..transport.ssh_exec import SshExec
 from . import ledger
-from .files import TARGET_ROOT, _archive_digest, _plausible, copy_file, job_dir
+from .files import TARGET_ROOT, _archive_digest, _plausible, copy_file, job_dir, prune
 from .jobrun import EXCERPT, Evidence, JobFailed, JobRun, q, run_checked, run_job, ssh_session
 from .schedule import Job
 
@@ -114,7 +114,8 @@ def backup_sqlserver(inv: Inventory, job: Job, config: TransportConfig, reports:
         run.result.update(pieces=pieces, size=total, sha256=digest, files=len(pieces), error=odd)
 
     return run_job(inv, job, config, reports, operator=operator, host=",".join(job.hosts) or job.owner,
-                   location=lambda _run_id: f"{job.target}:{job_dir(job)}", body=body, host_timeout=host_timeout)
+                   location=lambda _run_id: f"{job.target}:{job_dir(job)}", body=body, host_timeout=host_timeout,
+                   after=lambda run: run.result.update(pruned_runs=prune(inv, job, config, run.reports, run.evidence)))
 
 
 def verify_sqlserver(inv: Inventory, job: Job, config: TransportConfig, reports: Path) -> list[tuple]:

@@ -22,7 +22,7 @@ import random
 import subprocess  # nosec B404  # mount/umount with fixed argv
 from pathlib import Path
 
-BACKUP_FS_MB = 96
+BACKUP_FS_MB = 256  # a tmpfs: memory only as it fills (a disk-full fault's ballast fills it for a moment)
 DAYS_KEPT = 20  # document days present at any time: a file server's recent intake
 LAB_UID = 2000
 STATE = "datafaults.json"  # under the host's run/: which fault did what, so clearing undoes exactly that

@@ -311,32 +311,9 @@ def stored_path(run: ledger.RunRecord) -> str:
 def verify_files(inv: Inventory, job: Job, config: TransportConfig, reports: Path) -> list[tuple]:
     """Hash again, on the backup server, every archive of the job still kept there, against what the ledger says
     was verified: (run, ok, detail) each, and each on the ledger. A flipped byte or a missing file is named."""
-    at = now()
-    kept = [r for r in ledger.runs(reports)[0] if (r.owner, r.job) == (job.owner, job.name)
-            and r.status == "verified" and not r.pruned and r.started <= at]
-    if not kept:
-        return []
-    out = []
-    session = ssh_session(inv, job.target, config, time.monotonic() + 3600)
-    try:
-        for run in kept:
-            evidence = Evidence()
-            path = stored_path(run)
-            try:
-                found = _archive_digest(session, path, evidence)
-                ok = found == run.sha256
-                detail = (f"{run.target}:{path} 完好（sha256 {found[:16]}…）" if ok else
-                          f"{run.target}:{path} 已损坏：sha256 {found[:16]}… 与备份时 {run.sha256[:16]}… 不一致")
-            except JobFailed as exc:
-                ok, detail = False, f"{run.target}:{path} 无法校验：{exc}"
-            except ConnectFailure as exc:
-                out.append((run, None, f"{run.target} 不可达，未校验：{exc}"))
-                break  # an unreachable server says nothing about its archives: not recorded as damage
-            ledger.record_check(reports, run, ok=ok, detail=detail, evidence=evidence.lines)
-            out.append((run, ok, detail))
-    finally:
-        session.close()
-    return out
+    from .recheck import recheck_runs
+
+    return recheck_runs(inv, job, config, reports, unit="个归档")
 
 
 def choose(reports: Path, job: Job, at=None) -> ledger.RunRecord:

@@ -331,8 +331,9 @@ def drills(reports: Path) -> list[dict]:
 
 
 def _entry_time(e: dict) -> dt.datetime | None:
-    return _when(e.get("started_at") or e.get("done_at") or e.get("at")
-                 or (e.get("ended_at") if e.get("type") == "run_end" else None))
+    """When a line's event happened: a run's start, a manual entry's, a check's or a drill's (a run's end line goes
+    with its start)."""
+    return _when(e.get("started_at") or e.get("done_at") or e.get("at"))
 
 
 def lot_lines(reports: Path, owners: set[str], start: dt.datetime, end: dt.datetime) -> tuple[bytes, list[str]]:

@@ -22,13 +22,15 @@ KIND_CHOICE = {"files": ("files",), "db": ("rman", "sqlserver"), "all": RUNNABLE
 LEVEL_ORDER = {"0": 0, "full": 0, "1": 1, "diff": 1, "incremental": 1, "archivelog": 2, "log": 2}
 
 
-def due(job: Job, reports: Path, at=None) -> bool:
-    """Whether the job's latest slot has passed without a good backup taken since."""
+def due(job: Job, reports: Path, at=None, history: list[ledger.RunRecord] | None = None) -> bool:
+    """Whether the job's latest slot has passed without a good backup taken since (`history`: the ledger's runs,
+    when the caller has read them already)."""
     at = at or now()
     slot = job.last_due(at)
     if slot is None:
         return False
-    taken = [r.started for r in ledger.runs(reports)[0] if (r.owner, r.job) == (job.owner, job.name) and r.good
+    history = ledger.runs(reports)[0] if history is None else history
+    taken = [r.started for r in history if (r.owner, r.job) == (job.owner, job.name) and r.good
              and r.started <= at]  # a replayed month is judged by what had been taken by then
     return not taken or max(taken) < slot
 
@@ -75,8 +77,9 @@ def run_jobs(inv: Inventory, hosts, reports: Path, *, kinds=RUNNABLE, lab_dir: P
     audit = AuditLog(reports / "audit" / f"{start:%Y-%m}.jsonl", f"{start:%Y%m%dT%H%M%S}-dbfiles", operator)
     config = transport_config(audit, lab_dir)
     out = JobsOutcome()
+    history = ledger.runs(reports)[0]  # read once: one job's run does not change whether another is due
     for job in selected_jobs(inv, hosts, kinds):
-        if not force and not due(job, reports, start):
+        if not force and not due(job, reports, start, history):
             out.not_due.append(job)
             continue
         try:

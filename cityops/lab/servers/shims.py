@@ -156,15 +156,11 @@ EL6_SHIMS = {"ntpq": ('case "$*" in -p*|"-n -p") cat "$L/out/ntpq_pn" ;;\n'
 NOT_ON_EL6 = ("systemctl", "chronyc")
 
 
-def rman_shim() -> str:
-    """RMAN works on real bytes (the lab database, its pieces): the lab's own tool, run by this machine's Python
-    (the host's own interpreter, whatever it is, is never involved — RMAN is a binary on a real host). The lab
-    user must be able to run it: the system's python3 when there is one (a virtualenv under /root is not)."""
-    return lab_tool("rman") + "\n"
-
-
 def lab_tool(module: str) -> str:
-    """The command line of one of the lab's own tools (lab.servers.<module>), under the lab clock when it is set."""
+    """The command line of one of the lab's own tools (lab.servers.<module>), under the lab clock when it is set,
+    run by this machine's Python — the host's own interpreter is never involved, as RMAN and sqlcmd are binaries
+    on a real host — and by the system's python3 where there is one (the lab user cannot reach a virtualenv under
+    /root)."""
     import shutil
 
     from ... import __file__ as package
@@ -177,7 +173,7 @@ def lab_tool(module: str) -> str:
 
 def write_shims(directory: Path, el6: bool = False) -> None:
     """One generation's shims: EL7 and later (systemctl, chronyc), or RHEL 6 (ntpq and SysV `service` only)."""
-    ORACLE_SHIMS["rman"] = rman_shim()
+    ORACLE_SHIMS["rman"] = lab_tool("rman") + "\n"  # RMAN works on real bytes: the lab database, its pieces
     WINDOWS_SHIMS["sqlcmd"] = WINDOWS_SHIMS["sqlcmd"].replace(
         "# @SQLBACKUP@", 'case "$q" in *"backup database"*|*"backup log"*|*"restore verifyonly"*) '
         + lab_tool("sqlbackup") + " ;; esac  # real backups of the lab database (sqlbackup.py)")

@@ -34,11 +34,6 @@ def job(declared):
     return declared(SOURCE, "app_files")
 
 
-@pytest.fixture
-def config(backup_config):
-    return backup_config
-
-
 def on_target(lab, run) -> Path:
     """Where the backup server keeps a run's archive, seen from this machine (its disk is in our mount table)."""
     _inv, state = lab
@@ -50,11 +45,11 @@ def source_dir(lab) -> Path:
     return state.path / "servers" / SOURCE / "srv"
 
 
-def test_a_files_backup_is_streamed_verified_and_on_the_ledger(lab, job, config, tmp_path):
+def test_a_files_backup_is_streamed_verified_and_on_the_ledger(lab, job, backup_config, tmp_path):
     inv, _state = lab
     reports = tmp_path / "reports"
     assert due(job, reports)  # never taken: its slot has passed without a backup
-    run = backup_files(inv, job, config, reports, operator="张工")
+    run = backup_files(inv, job, backup_config, reports, operator="张工")
     assert run.status == "verified", run.error
     stored = on_target(lab, run)
     data = stored.read_bytes()
@@ -78,19 +73,19 @@ def test_a_files_backup_is_streamed_verified_and_on_the_ledger(lab, job, config,
     assert streamed and streamed[0]["bytes_received"] == run.size and streamed[0]["status"] == 0
 
 
-def test_a_backup_that_cannot_be_taken_fails_naming_the_cause_and_leaves_the_last_good_one(lab, job, config,
+def test_a_backup_that_cannot_be_taken_fails_naming_the_cause_and_leaves_the_last_good_one(lab, job, backup_config,
                                                                                           tmp_path, lab_fault):
     inv, _state = lab
     reports = tmp_path / "reports"
-    good = backup_files(inv, job, config, reports, operator="张工")
+    good = backup_files(inv, job, backup_config, reports, operator="张工")
     kept = on_target(lab, good).read_bytes()
     lab_fault(SOURCE, "file_locked")
-    locked = backup_files(inv, job, config, reports, operator="张工")
+    locked = backup_files(inv, job, backup_config, reports, operator="张工")
     assert locked.status == "failed"
     assert locked.error.startswith(f"{SOURCE}: tar 失败（退出码 2）") and "Permission denied" in locked.error
     control.set_fault(lab[1], inv, SOURCE, "file_locked", clear=True)
     lab_fault(TARGET, "backup_disk_full")
-    full = backup_files(inv, job, config, reports, operator="张工")
+    full = backup_files(inv, job, backup_config, reports, operator="张工")
     assert full.status == "failed" and full.error.startswith(f"{TARGET}: 写入备份文件失败")
     assert "No space left on device" in full.error
     directory = on_target(lab, good).parent
@@ -104,18 +99,18 @@ def test_a_backup_that_cannot_be_taken_fails_naming_the_cause_and_leaves_the_las
     assert "Permission denied" in rows[1][6] and "No space left" in rows[2][6]
 
 
-def test_damage_after_the_fact_is_found_by_verify_and_by_a_drill_which_passes_on_a_good_backup(lab, job, config,
+def test_damage_after_the_fact_is_found_by_verify_and_by_a_drill_which_passes_on_a_good_backup(lab, job, backup_config,
                                                                                               tmp_path, lab_fault):
     inv, _state = lab
     reports = tmp_path / "reports"
-    run = backup_files(inv, job, config, reports, operator="张工")
+    run = backup_files(inv, job, backup_config, reports, operator="张工")
     new = source_dir(lab) / "attachments" / "新收文件 drill.txt"
     changed = next(p for p in sorted((source_dir(lab) / "app" / "conf").iterdir()))
     original = changed.read_bytes()
     try:
         new.write_text("备份之后才收到的文件\n")
         changed.write_bytes(original + b"# edited after the backup\n")
-        drill = drill_files(inv, job, config, reports)
+        drill = drill_files(inv, job, backup_config, reports)
         assert drill["ok"], drill["detail"]
         assert drill["files_restored"] == run.files and drill["restore_seconds"] >= 0
         assert (drill["changed_since"], drill["removed_since"], drill["new_since"]) == (1, 0, 1)
@@ -124,14 +119,14 @@ def test_damage_after_the_fact_is_found_by_verify_and_by_a_drill_which_passes_on
         changed.write_bytes(original)
     lab_fault(TARGET, "backup_corrupt")  # one byte flipped in the newest archive on the backup server
     assert hashlib.sha256(on_target(lab, run).read_bytes()).hexdigest() != run.sha256  # the newest: this test's
-    checked = [c for c in verify_files(inv, job, config, reports) if c[0].id == run.id]
+    checked = [c for c in verify_files(inv, job, backup_config, reports) if c[0].id == run.id]
     assert checked[0][1] is False and "已损坏" in checked[0][2] and stored_path(run) in checked[0][2]
-    failed = drill_files(inv, job, config, reports)
+    failed = drill_files(inv, job, backup_config, reports)
     assert not failed["ok"] and f"备份文件 {run.location} 已损坏" in failed["detail"]
     states, _ = job_states([job], reports)
     assert "校验发现损坏" in states[0].detail
     lab_fault(TARGET, "backup_corrupt", clear=True)  # the byte flipped back
-    again = [c for c in verify_files(inv, job, config, reports) if c[0].id == run.id]
+    again = [c for c in verify_files(inv, job, backup_config, reports) if c[0].id == run.id]
     assert again[0][1] is True
     drills = ledger.drills(reports)
     assert [d["ok"] for d in drills] == [True, False]

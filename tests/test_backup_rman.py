@@ -23,11 +23,6 @@ def job_of(declared):
     return lambda name: declared("cluster_lab_rac", name)
 
 
-@pytest.fixture
-def config(backup_config):
-    return backup_config
-
-
 def stored(lab, piece: dict) -> Path:
     _inv, state = lab
     host, _, path = piece["stored"].partition(":")
@@ -39,12 +34,12 @@ def catalogue(lab) -> dict:
     return json.loads((state.path / "servers" / "_shared" / "lab_rac" / "oradata" / "LABDB" / "control.json").read_text())
 
 
-def test_level_0_then_level_1_are_taken_by_rman_validated_and_copied_with_cityops_own_hash(lab, job_of, config,
+def test_level_0_then_level_1_are_taken_by_rman_validated_and_copied_with_cityops_own_hash(lab, job_of, backup_config,
                                                                                          tmp_path):
     inv, _state = lab
     reports = tmp_path / "reports"
-    full = backup_rman(inv, job_of("level0"), config, reports, operator="张工")
-    incr = backup_rman(inv, job_of("level1"), config, reports, operator="张工")
+    full = backup_rman(inv, job_of("level0"), backup_config, reports, operator="张工")
+    incr = backup_rman(inv, job_of("level1"), backup_config, reports, operator="张工")
     for run in (full, incr):
         assert run.status == "verified", run.error
         assert [c["ok"] for c in run.checks] == [True, True, True, True]
@@ -61,44 +56,44 @@ def test_level_0_then_level_1_are_taken_by_rman_validated_and_copied_with_cityop
     assert states[0].state == "ok" and "1 个备份片" in states[0].detail
 
 
-def test_a_damaged_piece_is_named_by_rman_on_the_node_and_by_its_hash_on_the_backup_server(lab, job_of, config,
+def test_a_damaged_piece_is_named_by_rman_on_the_node_and_by_its_hash_on_the_backup_server(lab, job_of, backup_config,
                                                                                           tmp_path, lab_fault):
     inv, state = lab
     from cityops.lab import control
 
     reports = tmp_path / "reports"
-    run = backup_rman(inv, job_of("level0"), config, reports, operator="张工")
+    run = backup_rman(inv, job_of("level0"), backup_config, reports, operator="张工")
     assert run.status == "verified", run.error
     lab_fault(run.node, "backup_corrupt")  # a byte flipped in the piece RMAN keeps on the node
-    [(_r, ok, detail)] = verify_rman(inv, job_of("level0"), config, reports)
+    [(_r, ok, detail)] = verify_rman(inv, job_of("level0"), backup_config, reports)
     assert ok is False and "RMAN 校验失败" in detail and run.pieces[0]["handle"] in detail and "块损坏" in detail
     control.set_fault(state, inv, run.node, "backup_corrupt", clear=True)
     lab_fault("lab-linux-app", "backup_corrupt")  # and one in the copy on the backup server
-    [(_r, ok, detail)] = verify_rman(inv, job_of("level0"), config, reports)
+    [(_r, ok, detail)] = verify_rman(inv, job_of("level0"), backup_config, reports)
     assert ok is False and "已损坏：sha256" in detail and run.pieces[0]["stored"] in detail
     control.set_fault(state, inv, "lab-linux-app", "backup_corrupt", clear=True)
-    [(_r, ok, _detail)] = verify_rman(inv, job_of("level0"), config, reports)
+    [(_r, ok, _detail)] = verify_rman(inv, job_of("level0"), backup_config, reports)
     assert ok is True
     states, _ = job_states([job_of("level0")], reports)
     assert states[0].state == "ok"
 
 
-def test_a_full_disk_and_a_lost_archived_log_fail_the_backup_in_rmans_words(lab, job_of, config, tmp_path,
+def test_a_full_disk_and_a_lost_archived_log_fail_the_backup_in_rmans_words(lab, job_of, backup_config, tmp_path,
                                                                            lab_fault):
     inv, state = lab
     from cityops.lab import control
 
     reports = tmp_path / "reports"
     lab_fault("lab-rac1", "backup_disk_full")
-    full = backup_rman(inv, job_of("level0"), config, reports, operator="张工")
+    full = backup_rman(inv, job_of("level0"), backup_config, reports, operator="张工")
     control.set_fault(state, inv, "lab-rac1", "backup_disk_full", clear=True)
     assert full.status == "failed" and "ORA-19502: write error on file" in full.error and "ORA-27072" in full.error
     lab_fault("lab-rac2", "archive_log_gap")  # on the other node: the RAC's archived logs are shared
-    gap = backup_rman(inv, job_of("archivelog"), config, reports, operator="张工")
+    gap = backup_rman(inv, job_of("archivelog"), backup_config, reports, operator="张工")
     assert gap.status == "failed" and "RMAN-06059: expected archived log not found" in gap.error
     assert ".arc" in gap.error  # ORA-19625 names the file
     control.set_fault(state, inv, "lab-rac2", "archive_log_gap", clear=True)
-    again = backup_rman(inv, job_of("archivelog"), config, reports, operator="张工")
+    again = backup_rman(inv, job_of("archivelog"), backup_config, reports, operator="张工")
     assert again.status == "verified", again.error
     rows, _ = ledger.ledger_rows(reports, {"cluster_lab_rac"}, full.started.replace(hour=0, minute=0),
                                  again.started.replace(hour=23, minute=59))
@@ -106,15 +101,15 @@ def test_a_full_disk_and_a_lost_archived_log_fail_the_backup_in_rmans_words(lab,
     assert "RMAN-06059" in rows[1][6]
 
 
-def test_a_node_that_does_not_answer_leaves_the_backup_to_the_other(lab, job_of, config, tmp_path, lab_fault):
+def test_a_node_that_does_not_answer_leaves_the_backup_to_the_other(lab, job_of, backup_config, tmp_path, lab_fault):
     inv, _state = lab
     lab_fault("lab-rac1", "unreachable")
-    run = backup_rman(inv, job_of("level1"), config, tmp_path / "reports", operator="张工")
+    run = backup_rman(inv, job_of("level1"), backup_config, tmp_path / "reports", operator="张工")
     assert run.status == "verified", run.error
     assert run.node == "lab-rac2" and [e["host"] for e in run.evidence][:2] == ["lab-rac2", "lab-rac2"]
 
 
-def test_copies_past_their_retention_are_pruned_from_the_backup_server_but_never_the_newest_three(lab, job_of, config,
+def test_copies_past_their_retention_are_pruned_from_the_backup_server_but_never_the_newest_three(lab, job_of, backup_config,
                                                                                                tmp_path):
     """Five runs forty days ago and one today, under the lab clock: the backup server keeps the newest three
     verified (two of forty days ago, today's); the three oldest are past retention, removed, and said so."""
@@ -133,12 +128,12 @@ def test_copies_past_their_retention_are_pruned_from_the_backup_server_but_never
         old = []
         for hours in range(5):
             control.set_clock(state, then + dt.timedelta(hours=hours))
-            old.append(backup_rman(inv, job, config, reports, operator="张工"))
+            old.append(backup_rman(inv, job, backup_config, reports, operator="张工"))
     finally:
         control.set_clock(state, None)
         os.environ.pop(CLOCK_ENV, None)
     assert all(r.status == "verified" for r in old) and all(stored(lab, r.pieces[0]).exists() for r in old)
-    today = backup_rman(inv, job, config, reports, operator="张工")
+    today = backup_rman(inv, job, backup_config, reports, operator="张工")
     assert today.status == "verified", today.error
     runs = {r.id: r for r in ledger.runs(reports)[0]}
     assert [runs[r.id].pruned for r in old] == [True, True, True, False, False]

@@ -23,11 +23,6 @@ def job_of(declared):
     return lambda name: declared("cluster_lab_sql", name)
 
 
-@pytest.fixture
-def config(backup_config):
-    return backup_config
-
-
 def stored(lab, piece):
     _inv, state = lab
     host, _, path = piece["stored"].partition(":")
@@ -35,12 +30,12 @@ def stored(lab, piece):
 
 
 def test_full_diff_and_log_of_every_user_database_verified_by_the_instance_and_hashed_by_cityops(lab, job_of,
-                                                                                              config, tmp_path):
+                                                                                              backup_config, tmp_path):
     inv, _state = lab
     reports = tmp_path / "reports"
-    full = backup_sqlserver(inv, job_of("full"), config, reports, operator="张工")
-    diff = backup_sqlserver(inv, job_of("diff"), config, reports, operator="张工")
-    log = backup_sqlserver(inv, job_of("log"), config, reports, operator="张工")
+    full = backup_sqlserver(inv, job_of("full"), backup_config, reports, operator="张工")
+    diff = backup_sqlserver(inv, job_of("diff"), backup_config, reports, operator="张工")
+    log = backup_sqlserver(inv, job_of("log"), backup_config, reports, operator="张工")
     for run in (full, diff, log):
         assert run.status == "verified", run.error
         assert [p["database"] for p in run.pieces] == USER_DATABASES
@@ -56,20 +51,20 @@ def test_full_diff_and_log_of_every_user_database_verified_by_the_instance_and_h
     assert states[0].state == "ok" and "3 个备份集" in states[0].detail
 
 
-def test_a_damaged_set_a_full_disk_and_a_failed_over_instance(lab, job_of, config, tmp_path, lab_fault):
+def test_a_damaged_set_a_full_disk_and_a_failed_over_instance(lab, job_of, backup_config, tmp_path, lab_fault):
     inv, state = lab
     reports = tmp_path / "reports"
-    run = backup_sqlserver(inv, job_of("full"), config, reports, operator="张工")
+    run = backup_sqlserver(inv, job_of("full"), backup_config, reports, operator="张工")
     assert run.status == "verified", run.error
     lab_fault("lab-linux-app", "backup_corrupt", match="REPORT_DB_full_")  # the newest: this run's
-    [(_r, ok, detail)] = [c for c in verify_sqlserver(inv, job_of("full"), config, reports) if c[0].id == run.id]
+    [(_r, ok, detail)] = [c for c in verify_sqlserver(inv, job_of("full"), backup_config, reports) if c[0].id == run.id]
     assert ok is False and "REPORT_DB 的备份集校验失败" in detail and "Msg 3189: Damage to the backup set" in detail
     assert "已损坏：sha256" in detail and "REPORT_DB_full_" in detail
     control.set_fault(state, inv, "lab-linux-app", "backup_corrupt", clear=True)
     lab_fault("lab-linux-app", "backup_disk_full")
-    full = backup_sqlserver(inv, job_of("full"), config, reports, operator="张工")
+    full = backup_sqlserver(inv, job_of("full"), backup_config, reports, operator="张工")
     control.set_fault(state, inv, "lab-linux-app", "backup_disk_full", clear=True)
     assert full.status == "failed" and "Msg 3202" in full.error and "112(There is not enough space on the disk.)" in full.error
     lab_fault("lab-sqla", "sqlserver_node_down")  # the instance fails over to lab-sqlb
-    moved = backup_sqlserver(inv, job_of("log"), config, reports, operator="张工")
+    moved = backup_sqlserver(inv, job_of("log"), backup_config, reports, operator="张工")
     assert moved.status == "verified" and moved.node == "lab-sqlb", moved.error

@@ -43,17 +43,20 @@ def test_level_0_then_level_1_are_taken_by_rman_validated_and_copied_with_cityop
     for run in (full, incr):
         assert run.status == "verified", run.error
         assert [c["ok"] for c in run.checks] == [True, True, True, True]
-        piece = run.pieces[0]
-        assert piece["stored"].startswith("lab-linux-app:/srv/backup/cluster_lab_rac/")
-        data = stored(lab, piece).read_bytes()
-        assert hashlib.sha256(data).hexdigest() == piece["sha256"] == run.sha256 and len(data) == run.size
-    tags = {b["tag"]: b for b in catalogue(lab)["backups"]}  # RMAN's own record names both runs
+        assert len(run.pieces) == 2  # the data files' set and, 11g's default, the control file's set
+        for piece in run.pieces:
+            assert piece["stored"].startswith("lab-linux-app:/srv/backup/cluster_lab_rac/")
+            data = stored(lab, piece).read_bytes()
+            assert hashlib.sha256(data).hexdigest() == piece["sha256"] and len(data) == piece["bytes"]
+        assert sum(p["bytes"] for p in run.pieces) == run.size
+    tags = {b["tag"]: b for b in catalogue(lab)["backups"] if b["type"] == "datafile"}  # RMAN's own record
     assert tags[full.tag]["level"] == 0 and tags[incr.tag]["level"] == 1
     assert incr.size < full.size  # a level 1 holds only the blocks changed since
     commands = [e["command"].split(" format ")[0] for e in full.evidence]
-    assert commands[:2] == ["backup incremental level 0 database", f"restore database validate from tag '{full.tag}'"]
+    assert commands[:2] == ["backup incremental level 0 database", f"restore database validate from tag '{full.tag}'; "
+                            f"restore controlfile validate from tag '{full.tag}'"]
     states, _ = job_states([job_of("level0")], reports)
-    assert states[0].state == "ok" and "1 个备份片" in states[0].detail
+    assert states[0].state == "ok" and "2 个备份片" in states[0].detail
 
 
 def test_a_damaged_piece_is_named_by_rman_on_the_node_and_by_its_hash_on_the_backup_server(lab, job_of, backup_config,
@@ -66,11 +69,12 @@ def test_a_damaged_piece_is_named_by_rman_on_the_node_and_by_its_hash_on_the_bac
     assert run.status == "verified", run.error
     lab_fault(run.node, "backup_corrupt")  # a byte flipped in the piece RMAN keeps on the node
     [(_r, ok, detail)] = verify_rman(inv, job_of("level0"), backup_config, reports)
-    assert ok is False and "RMAN 校验失败" in detail and run.pieces[0]["handle"] in detail and "块损坏" in detail
+    assert ok is False and "RMAN 校验失败" in detail and any(p["handle"] in detail for p in run.pieces)
+    assert "块损坏" in detail
     control.set_fault(state, inv, run.node, "backup_corrupt", clear=True)
     lab_fault("lab-linux-app", "backup_corrupt")  # and one in the copy on the backup server
     [(_r, ok, detail)] = verify_rman(inv, job_of("level0"), backup_config, reports)
-    assert ok is False and "已损坏：sha256" in detail and run.pieces[0]["stored"] in detail
+    assert ok is False and "已损坏：sha256" in detail and any(p["stored"] in detail for p in run.pieces)
     control.set_fault(state, inv, "lab-linux-app", "backup_corrupt", clear=True)
     [(_r, ok, _detail)] = verify_rman(inv, job_of("level0"), backup_config, reports)
     assert ok is True
@@ -138,3 +142,61 @@ def test_copies_past_their_retention_are_pruned_from_the_backup_server_but_never
     runs = {r.id: r for r in ledger.runs(reports)[0]}
     assert [runs[r.id].pruned for r in old] == [True, True, True, False, False]
     assert [stored(lab, r.pieces[0]).exists() for r in old] == [False, False, False, True, True]
+
+
+@pytest.fixture
+def lab_clock(lab, monkeypatch):
+    """The lab's clock, which its database's workload and cityops both follow; real time again afterwards."""
+    from cityops.lab import control
+
+    _inv, state = lab
+    monkeypatch.setenv("CITYOPS_CLOCK", str(control.clock_file(state)))
+    yield lambda at: control.set_clock(state, at)
+    control.set_clock(state, None)
+
+
+def test_a_drill_restores_level_0_level_1_and_logs_into_a_scratch_instance_and_finds_every_row(
+        lab, job_of, backup_config, tmp_path, lab_clock):
+    """Rows change between the backups (the lab's workload under its clock); the drill recovers to the archive log
+    run's SCN through a level 0, a level 1 and archived logs, and counts the same rows the database held then."""
+    import datetime as dt
+
+    from cityops.backup.dbdrill import drill_rman
+    from cityops.timeutil import BEIJING
+
+    inv, state = lab
+    reports = tmp_path / "reports"
+    start = dt.datetime.now(BEIJING).replace(microsecond=0) + dt.timedelta(days=3)
+    runs = []
+    for hours, name in ((0, "level0"), (2, "level1"), (5, "archivelog")):
+        lab_clock(start + dt.timedelta(hours=hours))
+        runs.append(backup_rman(inv, job_of(name), backup_config, reports, operator="张工"))
+        assert runs[-1].status == "verified", runs[-1].error
+    points = [r.point for r in runs]
+    assert points[0]["scn"] < points[1]["scn"] < points[2]["scn"]
+    assert points[0]["rows"] != points[2]["rows"]  # the workload changed rows between them
+    assert [p.get("control") for p in runs[0].pieces] == [None, True]  # 11g: the control file in a set of its own
+    lab_clock(start + dt.timedelta(hours=6))
+    out = drill_rman(inv, job_of("level0"), backup_config, reports)
+    assert out["ok"], out["detail"]
+    assert out["backup"] == runs[2].id and out["chain"] == [r.id for r in runs]
+    assert out["rows_restored"] == points[2]["rows"] and out["rows_lost"] == 0 and out["logs_applied"]
+    assert "未丢失数据" in out["detail"] and "目标 12 小时内恢复" in out["detail"]
+    node_dir = state.path / "servers" / runs[0].node
+    assert not any(node_dir.rglob("db-*/control.json"))  # the scratch directory is gone
+    [drill] = ledger.drills(reports)
+    assert drill["ok"] and drill["id"] == runs[2].id and drill["rows_restored"] == points[2]["rows"]
+
+
+def test_a_drill_over_a_damaged_copy_fails_naming_the_piece(lab, job_of, backup_config, tmp_path, lab_fault):
+    from cityops.backup.dbdrill import drill_rman
+
+    inv, _state = lab
+    reports = tmp_path / "reports"
+    run = backup_rman(inv, job_of("level0"), backup_config, reports, operator="张工")
+    assert run.status == "verified", run.error
+    lab_fault("lab-linux-app", "backup_corrupt")  # a byte flipped in a copy on the backup server
+    out = drill_rman(inv, job_of("level0"), backup_config, reports)
+    assert not out["ok"] and "恢复失败" in out["detail"]
+    assert "已损坏" in out["detail"] and any(p["stored"] in out["detail"] for p in run.pieces)
+    assert ledger.drills(reports)[-1]["ok"] is False

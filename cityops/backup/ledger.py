@@ -205,6 +205,7 @@ class RunRecord:
     pruned: bool = False  # removed from the backup server by retention
     damaged: str = ""  # a later check found the stored archive no longer what was verified
     rechecked: dt.datetime | None = None  # the last later check that found it intact
+    point: dict = field(default_factory=dict)  # databases: what it held when taken ({db, scn, rows}) for drills
 
     @property
     def good(self) -> bool:
@@ -308,6 +309,7 @@ def runs(reports: Path) -> tuple[list[RunRecord], list[str]]:
             r.evidence = list(e.get("evidence") or [])
             r.pieces = [p for p in e.get("pieces") or [] if isinstance(p, dict)]
             r.tag, r.node = str(e.get("tag") or ""), str(e.get("node") or "")
+            r.point = e.get("point") if isinstance(e.get("point"), dict) else {}
             pruned.update(f"{r.target}:{p}" for p in e.get("pruned") or [])  # archive paths (the first ledgers)
             pruned.update(str(i) for i in e.get("pruned_runs") or [])
         elif kind == "verify" and rid in found:

@@ -22,6 +22,7 @@ from ..transport.base import TransportConfig
 from ..transport.errors import ConnectFailure
 from ..transport.ssh_exec import SshExec
 from . import ledger
+from .dbrows import oracle_point
 from .files import _plausible, _remove_part, copy_file, job_dir, prune
 from .jobrun import EXCERPT, Evidence, JobFailed, JobRun, q, run_checked, run_job, ssh_session
 from .schedule import Job
@@ -29,8 +30,15 @@ from .schedule import Job
 PIECES = "/srv/backup/rman"  # RMAN's format on the database host: its own backup disk, before the copy
 COMMANDS = {"0": "backup incremental level 0 database", "1": "backup incremental level 1 database",
             "archivelog": "backup archivelog all not backed up 1 times"}
-VALIDATE = {"0": "restore database validate", "1": "restore database validate",
-            "archivelog": "restore archivelog all validate"}
+# what RMAN reads back of a run: the data files' set and the control file's (11g takes it with data file 1), or
+# the archived logs
+VALIDATE = {"0": ("restore database validate", "restore controlfile validate"),
+            "1": ("restore database validate", "restore controlfile validate"),
+            "archivelog": ("restore archivelog all validate",)}
+
+
+def validate(level: str, tag: str) -> list[str]:
+    return [f"{c} from tag '{tag}'" for c in VALIDATE[level]]
 
 
 def tag_of(job: Job) -> str:
@@ -41,21 +49,31 @@ def tag_of(job: Job) -> str:
 
 
 def rman_script(*commands: str) -> str:
-    """`rman target /` with the commands on a quoted here-document: nothing in them is expanded by the shell."""
-    body = "".join(f"{c};\n" for c in commands) + "exit;\n"
+    """`rman target /` with the commands on a quoted here-document: nothing in them is expanded by the shell. A
+    `run { … }` block takes no ';' after it (RMAN-01009 'found ";"' otherwise)."""
+    body = "".join(f"{c}\n" if c.endswith("}") else f"{c};\n" for c in commands) + "exit;\n"
     return f"rman target / <<'CITYOPS_RMAN'\n{body}CITYOPS_RMAN"
 
 
-def _rman(session: SshExec, command: str, kind: str, evidence: Evidence, timeout: float) -> RmanReport:
-    script = rman_script(command)
-    answer = session.run(script, timeout=timeout)
-    evidence.add(session.name, command, answer.exit_status, answer.stdout[-EXCERPT:] + answer.stderr[-EXCERPT:])
+def _rman(session: SshExec, command: str | list[str], kind: str, evidence: Evidence, timeout: float,
+          prefix: str = "") -> RmanReport:
+    commands = [command] if isinstance(command, str) else command
+    answer = session.run(prefix + rman_script(*commands), timeout=timeout)
+    evidence.add(session.name, prefix + "; ".join(commands), answer.exit_status,
+                 answer.stdout[-EXCERPT:] + answer.stderr[-EXCERPT:])
     if answer.exit_status == 127 or "command not found" in answer.stderr:
         raise JobFailed(f"{session.name}: 找不到 rman（{answer.stderr.strip()[:EXCERPT]}）")
     try:
         return report(answer.stdout, kind)
     except ParseError as exc:
         raise JobFailed(f"{session.name}: RMAN 的输出无法识别：{exc}") from None
+
+
+def oracle_prefix(inv: Inventory, host: str) -> str:
+    """What goes before sqlplus and rman on the host to be in the oracle user's environment (the inventory's
+    `oracle_shell_prefix`, e.g. 'sudo -iu oracle'), with its space."""
+    prefix = str(inv.hosts[host].get("oracle_shell_prefix") or "").strip()
+    return prefix + " " if prefix else ""
 
 
 def _node(inv: Inventory, job: Job, config: TransportConfig, deadline: float) -> SshExec:
@@ -82,15 +100,16 @@ def backup_rman(inv: Inventory, job: Job, config: TransportConfig, reports: Path
         run.result["tag"] = tag
         node = run.adopt(_node(inv, job, config, run.deadline))
         run.result["node"] = node.name
+        prefix = oracle_prefix(inv, node.name)
         done = _rman(node, f"{COMMANDS[job.level]} format '{PIECES}/%d_%T_%U' tag '{tag}'", "backup", run.evidence,
-                     host_timeout)
+                     host_timeout, prefix)
         if not done.ok:
             raise JobFailed(f"{node.name}: RMAN 备份失败：{'；'.join(done.errors[:4])}")
         pieces = [h for h, t in done.pieces if t.upper() == tag]
         if not pieces:
             raise JobFailed(f"{node.name}: RMAN 报告完成，却没有标记 {tag} 的备份片：{done.pieces[:3]}")
         run.check("RMAN 备份完成", True, f"{len(pieces)} 个备份片，标记 {tag}")
-        checked = _rman(node, f"{VALIDATE[job.level]} from tag '{tag}'", "restore", run.evidence, host_timeout)
+        checked = _rman(node, validate(job.level, tag), "restore", run.evidence, host_timeout, prefix)
         if not checked.ok:
             named = "，".join(f"{p} 的第 {b} 块" for p, b in checked.corrupt) or "；".join(checked.errors[:3])
             raise JobFailed(f"{node.name}: RMAN 校验（restore … validate）失败：{named}")
@@ -107,7 +126,8 @@ def backup_rman(inv: Inventory, job: Job, config: TransportConfig, reports: Path
             final = writing["final"] = f"{job_dir(job)}/{piece.rsplit('/', 1)[1]}" if dst is not None else ""
             size, sha = copy_file(node, piece, dst, final or piece, run.evidence)
             stored.append({"handle": piece, "bytes": size, "sha256": sha,
-                           "stored": f"{job.target}:{final}" if dst is not None else f"{node.name}:{piece}"})
+                           "stored": f"{job.target}:{final}" if dst is not None else f"{node.name}:{piece}",
+                           **({"control": True} if piece in done.control_pieces else {})})
         writing["final"] = ""
         total = sum(p["bytes"] for p in stored)
         run.check("备份片 sha256（cityops 传输中计算" + ("，备份服务器复核一致）" if dst else "）"), True,
@@ -117,6 +137,10 @@ def backup_rman(inv: Inventory, job: Job, config: TransportConfig, reports: Path
         digest = stored[0]["sha256"] if len(stored) == 1 else hashlib.sha256(
             "".join(f"{p['sha256']}  {p['handle']}\n" for p in stored).encode()).hexdigest()
         run.result.update(pieces=stored, size=total, sha256=digest, files=len(stored), error=odd)
+        try:  # the point a drill recovers to and the rows it must find there; the backup stands without it
+            run.result["point"] = oracle_point(node, job.tables, run.evidence, prefix)
+        except (JobFailed, ConnectFailure) as exc:
+            run.result.setdefault("warnings", []).append(f"未能记录恢复点与表行数（恢复演练无法核对）：{exc}")
 
     def on_failure(run: JobRun) -> None:
         if writing["final"]:
@@ -134,7 +158,7 @@ def verify_rman(inv: Inventory, job: Job, config: TransportConfig, reports: Path
     from .recheck import recheck_runs
 
     def engine(node: SshExec, run: ledger.RunRecord, evidence: Evidence) -> list[str]:
-        checked = _rman(node, f"{VALIDATE[job.level]} from tag '{run.tag}'", "restore", evidence, 3600)
+        checked = _rman(node, validate(job.level, run.tag), "restore", evidence, 3600, oracle_prefix(inv, node.name))
         if checked.ok:
             return []
         return ["RMAN 校验失败：" + ("，".join(f"{p} 的第 {b} 块损坏" for p, b in checked.corrupt)

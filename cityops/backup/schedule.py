@@ -13,7 +13,11 @@ instance) declares its backups under `backup_jobs`, each one:
       retention_days: 35
       target: gxj-dzzw-dbbak01   # files and copies to a separate server: a host of the inventory
       paths: [/srv/portal]    # files: the directories archived (absolute; the archive keeps them relative to /)
-      drill_dir: /data/drill  # files: where a restore drill unpacks (default: cityops-drill in the login's home)
+      drill_dir: /data/drill  # files, rman: where a restore drill unpacks or builds its scratch database (default:
+                              # cityops-drill in the login's home)
+      tables: [APP.CASES]     # rman: OWNER.TABLE, sqlserver: db.schema.table — counted when each backup is taken
+                              # and again in the scratch database a drill restores, so lost rows show
+      restore_hours: 12       # the tender's recovery time target a drill is judged against (lot 19: 12 h)
       tender_ref: ...
 
 "working_day" follows China's official calendar (workdays.py). The schedule says which slots were due in a
@@ -40,7 +44,9 @@ WEEKDAY_NAMES = "一二三四五六日"
 # the roles a database backup may be declared on: RMAN needs an Oracle instance, BACKUP DATABASE a SQL Server one
 ENGINE_ROLES = {"rman": ("oracle_db", "oracle_rac_node", "core_db_host"), "sqlserver": ("sqlserver_db", "sqlserver_node")}
 FIELDS = ("name", "kind", "level", "what", "schedule", "at", "retention_days", "target", "tender_ref", "window_hours",
-          "paths", "drill_dir")
+          "paths", "drill_dir", "tables", "restore_hours")
+TABLE_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_$#]{0,63}(\.[A-Za-z_][A-Za-z0-9_$#]{0,63}){1,2}")
+MAX_TABLES = 20
 MAX_PATHS = 20
 # a directory a files backup may name: absolute, plain (no '..', no shell or glob characters), not the root itself
 PATH_RE = re.compile(r"(/[A-Za-z0-9._@+\-\u4e00-\u9fff]+)+/?")
@@ -70,7 +76,9 @@ class Job:
     tender_ref: str = ""
     window_hours: float = 4.0  # how long after its slot a backup may still be running before it is overdue
     paths: tuple[str, ...] = ()  # files: the directories archived
-    drill_dir: str = ""  # files: where a restore drill unpacks ('' = cityops-drill in the login's home)
+    drill_dir: str = ""  # files, rman: where a restore drill works ('' = cityops-drill in the login's home)
+    tables: tuple[str, ...] = ()  # rman, sqlserver: the tables whose rows a drill compares with the backup's
+    restore_hours: float = 0.0  # the recovery time target of the tender a drill is judged against (0: none set)
 
     @property
     def every(self) -> str:
@@ -198,13 +206,38 @@ def parse_job(owner: str, hosts: tuple[str, ...], item, role: str, known_hosts) 
         raise ScheduleError(f"{where}: 'what' says in Chinese what is backed up (the ledger's words)")
     paths = _check_paths(where, kind, item.get("paths"))
     drill = str(item.get("drill_dir") or "")
-    if drill and (kind != "files" or not PATH_RE.fullmatch(drill) or ".." in drill.split("/")):
+    if drill and (kind not in ("files", "rman") or not PATH_RE.fullmatch(drill) or ".." in drill.split("/")):
         raise ScheduleError(f"{where}: drill_dir {one_line(drill, 60)!r}: an absolute, plain directory, for a files "
-                            "backup")
+                            "or RMAN backup")
     if drill and any((drill.rstrip("/") + "/").startswith(p + "/") for p in paths):
         raise ScheduleError(f"{where}: drill_dir {drill} is inside the directories it backs up")
+    tables = _check_tables(where, kind, item.get("tables"))
+    try:
+        hours = float(item.get("restore_hours") or 0)
+    except (TypeError, ValueError):
+        raise ScheduleError(f"{where}: restore_hours must be a number of hours") from None
+    if hours and not 0.25 <= hours <= 168:
+        raise ScheduleError(f"{where}: restore_hours must be 0.25 to 168")
     return Job(owner, hosts, name, kind, level, what[:80], schedule, at, retention, target,
-               str(item.get("tender_ref") or "")[:200], window, paths, drill.rstrip("/"))
+               str(item.get("tender_ref") or "")[:200], window, paths, drill.rstrip("/"), tables, hours)
+
+
+def _check_tables(where: str, kind: str, tables) -> tuple[str, ...]:
+    """The tables a database drill counts: plain names (OWNER.TABLE for RMAN, db.schema.table for SQL Server)."""
+    if tables in (None, [], ""):
+        return ()
+    if kind not in ("rman", "sqlserver"):
+        raise ScheduleError(f"{where}: 'tables' is for a database backup only")
+    if not isinstance(tables, list) or len(tables) > MAX_TABLES:
+        raise ScheduleError(f"{where}: 'tables' is a list of at most {MAX_TABLES} table names")
+    parts = 2 if kind == "rman" else 3
+    for t in tables:
+        text = str(t)
+        if not TABLE_RE.fullmatch(text) or text.count(".") != parts - 1:
+            raise ScheduleError(f"{where}: table {one_line(text, 60)!r} must be "
+                                + ("OWNER.TABLE" if kind == "rman" else "database.schema.table")
+                                + " in plain letters, digits and _ $ #")
+    return tuple(str(t) for t in tables)
 
 
 def _check_paths(where: str, kind: str, paths) -> tuple[str, ...]:

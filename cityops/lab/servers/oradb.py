@@ -31,6 +31,7 @@ LOG_EVERY = 4  # steps per log switch: an archived log an hour
 MAX_STEPS = 3000  # a database left alone for a month catches up at once, not block by block for ever
 PIECE_MAGIC = b"CITYOPS-LAB-RMAN-PIECE 1\n"
 EPOCH_SCN = 1_000_000
+TABLES = {"CASES": 3, "USERS": 2}  # a table's name (any schema) -> the data file holding its rows
 
 
 def _crc(block: bytes) -> int:
@@ -55,8 +56,20 @@ def block_scn(block: bytes) -> int:
 
 
 def _rows(db: str, file_no: int, block_no: int, version: int) -> bytes:
+    """A block's rows: how many changes with each version (rows inserted and deleted), so a table's row count
+    moves as the workload runs and a restore that missed a change counts differently."""
     rng = random.Random(f"{db}/{file_no}/{block_no}/{version}")  # nosec B311  # lab rows, not secrets
-    return "".join(f"{rng.randint(1, 10**9)}|{db}|行{block_no}-{i}|v{version}\n" for i in range(60)).encode()
+    count = 40 + rng.randrange(40)
+    return "".join(f"{rng.randint(1, 10**9)}|{db}|行{block_no}-{i}|v{version}\n" for i in range(count)).encode()
+
+
+def block_rows(block: bytes) -> int:
+    return block[HEADER.size:].split(b"\0", 1)[0].count(b"\n")
+
+
+def table_file(table: str) -> int | None:
+    """The lab's tables: each application table lives in one data file (the last part of its name decides)."""
+    return TABLES.get(table.rsplit(".", 1)[-1].upper())
 
 
 @dataclass
@@ -107,7 +120,7 @@ class Database:
         if not steps:
             return state
         todo = min(steps, MAX_STEPS)
-        changed: list[tuple[int, int]] = []
+        changed = state.setdefault("pending", [])  # the online redo log: changes not yet archived
         for _ in range(todo):
             state["steps"] += 1
             rng = random.Random(f"{self.name}/step/{state['steps']}")  # nosec B311  # lab workload
@@ -116,10 +129,10 @@ class Database:
                 block_no = rng.randrange(DATAFILES[file_no - 1][1])
                 state["scn"] += rng.randint(5, 40)
                 self._write_block(file_no, block_no, state["scn"], state["steps"])
-                changed.append((file_no, block_no))
+                changed.append([file_no, block_no, state["scn"], state["steps"]])
             if state["steps"] % LOG_EVERY == 0:
-                self._archive(state, changed)
-                changed = []
+                self._archive(state)
+                changed = state["pending"]
         state["clock"] = (last + steps * STEP).isoformat()
         self.save(state)
         return state
@@ -129,12 +142,16 @@ class Database:
             fh.seek(block_no * BLOCK)
             fh.write(make_block(file_no, block_no, scn, _rows(self.name, file_no, block_no, version)))
 
-    def _archive(self, state: dict, changed: list) -> None:
+    def _archive(self, state: dict) -> None:
+        """A log switch: the changes in the online log archived as the next sequence (each change: file, block,
+        SCN and the version of the rows written, which is all a recovery needs to redo it)."""
         seq = state["sequence"]
         first = state["archived"][-1]["next_scn"] if state["archived"] else EPOCH_SCN
         name = self.root / "arch" / f"1_{seq}_{state['dbid']}.arc"
         name.parent.mkdir(exist_ok=True)
-        redo = json.dumps({"sequence": seq, "changes": changed}).encode()
+        changed, state["pending"] = state.get("pending", []), []
+        redo = json.dumps({"sequence": seq, "first_scn": first, "next_scn": state["scn"] + 1,
+                           "changes": changed}).encode()
         name.write_bytes(redo + b"\n" + zlib.crc32(redo).to_bytes(4, "big"))
         state["archived"].append({"sequence": seq, "first_scn": first, "next_scn": state["scn"] + 1,
                                   "name": self.as_host_sees(name), "backed_up": 0})
@@ -150,10 +167,11 @@ class Database:
                     yield file_no, block
 
 
-def write_piece(path: Path, kind: str, records: list[bytes]) -> int:
+def write_piece(path: Path, kind: str, records: list[bytes], **meta) -> int:
     """A backup piece: magic, a header line, each record length-prefixed with its CRC, then a trailer CRC over all.
-    Written aside and renamed, as RMAN completes a piece before it lists it."""
-    header = json.dumps({"kind": kind, "records": len(records)}).encode() + b"\n"
+    Written aside and renamed, as RMAN completes a piece before it lists it. The header carries what RMAN reads
+    from a piece's header when it catalogues it (its kind, tag, key, checkpoint SCN)."""
+    header = json.dumps({"kind": kind, "records": len(records), **meta}).encode() + b"\n"
     body = bytearray(PIECE_MAGIC + header)
     for r in records:
         body += struct.pack(">II", len(r), zlib.crc32(r)) + r
@@ -194,12 +212,120 @@ def check_piece(path: Path) -> tuple[int, str]:
     return count, ""
 
 
+def piece_header(path: Path) -> dict:
+    """A piece's header, or {} when the file is not a readable piece."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(len(PIECE_MAGIC) + 4096)
+    except OSError:
+        return {}
+    if not head.startswith(PIECE_MAGIC) or b"\n" not in head[len(PIECE_MAGIC):]:
+        return {}
+    try:
+        return json.loads(head[len(PIECE_MAGIC):].split(b"\n", 1)[0])
+    except ValueError:
+        return {}
+
+
+class RestoreError(Exception):
+    """A restore that cannot go on: a damaged or missing piece (`piece`, `problem` as check_piece words it), or
+    a recovery that needs a log nobody has (`sequence`, `scn`)."""
+
+    def __init__(self, piece: str = "", problem: str = "", sequence: int = 0, scn: int = 0):
+        super().__init__(problem or f"log sequence {sequence}")
+        self.piece, self.problem, self.sequence, self.scn = piece, problem, sequence, scn
+
+
+def read_piece(path: Path) -> tuple[dict, list[bytes]]:
+    """Every record of a piece, checked as it is read; RestoreError at the first damage."""
+    _count, problem = check_piece(path)
+    if problem:
+        raise RestoreError(str(path), problem)
+    data = path.read_bytes()
+    pos = data.index(b"\n", len(PIECE_MAGIC)) + 1
+    header = json.loads(data[len(PIECE_MAGIC):pos - 1])
+    records = []
+    while pos < len(data) - 4:
+        size = struct.unpack_from(">I", data, pos)[0]
+        records.append(data[pos + 8:pos + 8 + size])
+        pos += 8 + size
+    return header, records
+
+
+def restore_set(root: Path, piece: Path, over: bool) -> int:
+    """Write a data file set's blocks into the data files at `root`: a full set (level 0, full) makes them anew,
+    an incremental one (level 1, differential; `over`) writes its blocks over them. Returns the set's checkpoint
+    SCN; RestoreError at the first damaged record, before anything is written."""
+    header, records = read_piece(piece)
+    root.mkdir(parents=True, exist_ok=True)
+    handles: dict = {}
+    try:
+        for block in records:
+            _m, file_no, block_no, _scn, _crc32 = HEADER.unpack_from(block)
+            if file_no not in handles:
+                target = root / DATAFILES[file_no - 1][0]
+                handles[file_no] = open(target, "r+b" if over and target.exists() else "wb")  # noqa: SIM115
+            handles[file_no].seek(block_no * BLOCK)
+            handles[file_no].write(block)
+    finally:
+        for fh in handles.values():
+            fh.close()
+    return int(header.get("ckp_scn") or 0)
+
+
+def recover_logs(root: Path, source: str, logs: list[Path], ckp_scn: int, until_scn: int | None) -> dict:
+    """Redo the changes of archived logs (read from their backup pieces) on the data files at `root`, in
+    sequence, from just after `ckp_scn` up to `until_scn` (None: as far as the logs go). Returns {'scn': the point
+    reached, 'logs': the sequences applied}; RestoreError for a damaged piece, or for a log the recovery needs
+    that no piece holds (its sequence and SCN)."""
+    redo = []
+    for piece in logs:
+        _header, records = read_piece(piece)
+        for record in records:
+            body, crc = record[:-5], record[-4:]
+            if zlib.crc32(body) != int.from_bytes(crc, "big"):
+                raise RestoreError(str(piece), "block 1")
+            redo.append(json.loads(body))
+    reached = ckp_scn + 1  # every change below this SCN is in the files
+    applied = []
+    for log in sorted(redo, key=lambda r: r["sequence"]):
+        if log["next_scn"] <= reached or log["sequence"] in applied:
+            continue
+        if (until_scn is not None and reached > until_scn) or log["first_scn"] > reached:
+            break
+        for file_no, block_no, scn, version in log["changes"]:
+            if scn < reached or (until_scn is not None and scn > until_scn):
+                continue
+            with open(root / DATAFILES[file_no - 1][0], "r+b") as fh:
+                fh.seek(block_no * BLOCK)
+                fh.write(make_block(file_no, block_no, scn, _rows(source, file_no, block_no, version)))
+        applied.append(log["sequence"])
+        reached = log["next_scn"]
+    if until_scn is not None and reached <= until_scn:
+        later = [r["sequence"] for r in redo if r["first_scn"] >= reached]
+        raise RestoreError(sequence=(max(applied) + 1 if applied else min(later, default=1)), scn=reached)
+    return {"scn": until_scn if until_scn is not None else reached - 1, "logs": applied}
+
+
+def row_counts(root: Path, tables: list[str]) -> dict[str, int | None]:
+    """Rows of each named table in the database at `root` (None: no such table)."""
+    out: dict[str, int | None] = {}
+    for table in tables:
+        file_no = table_file(table)
+        if file_no is None:
+            out[table] = None
+            continue
+        data = (root / DATAFILES[file_no - 1][0]).read_bytes()
+        out[table] = sum(block_rows(data[i:i + BLOCK]) for i in range(0, len(data), BLOCK))
+    return out
+
+
 def hide_log(root: Path, name: str, now: dt.datetime, uid: int) -> str:
     """The archive_log_gap fault: a log switch archives one more log, which then goes missing before RMAN backs
     it up (an operator's `rm`, a full archive destination cleaned by hand). Returns where it was hidden."""
     db = Database(root, name, Path("/srv/oradata") / name)
     state = db.open(now)
-    db._archive(state, [])
+    db._archive(state)
     db.save(state)
     log = root / "arch" / Path(state["archived"][-1]["name"]).name
     hidden = log.with_name(log.name + ".gap")

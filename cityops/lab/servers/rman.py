@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import json
+import os
 import re
 import sys
 import time
@@ -20,6 +22,7 @@ from pathlib import Path
 
 from ...timeutil import now
 from .oradb import DATAFILES, Database, check_piece, write_piece
+from .scratchdb import Scratch, ScratchError, split_script
 
 LAB = Path("/run/cityops-lab/oracle")
 ORADATA = Path("/srv/oradata")
@@ -80,11 +83,12 @@ class Session:
                  "device type=DISK")
         self.channel_allocated = True
 
-    def _write(self, path: Path, kind: str, records: list[bytes], t: dt.datetime) -> int:
+    def _write(self, path: Path, kind: str, records: list[bytes], t: dt.datetime, **meta) -> int:
         self.say(f"channel ORA_DISK_1: starting piece 1 at {day(t)}")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            size = write_piece(path, kind, records)
+            size = write_piece(path, kind, records, key=self.state["next_key"], ckp_scn=self.state["scn"],
+                               db=self.db.name, dbid=self.state["dbid"], **meta)
         except OSError as exc:
             path.with_name(path.name + ".tmp").unlink(missing_ok=True)
             if exc.errno in (errno.ENOSPC, errno.EDQUOT):
@@ -117,16 +121,30 @@ class Session:
         key = self.state["next_key"]
         path = _piece_name(fmt, self.db.name, key, t)
         started = time.monotonic()
-        size = self._write(path, "datafile", records, t)
+        size = self._write(path, "datafile", records, t, tag=tag, level=level)
         self._record(key, "datafile", level, tag, path, size, t, len(records))
         self.say(f"piece handle={path} tag={tag} comment=NONE")
         self.say(f"channel ORA_DISK_1: backup set complete, elapsed time: {_elapsed(time.monotonic() - started)}")
+        # 11g with controlfile autobackup off (its default): a backup that includes data file 1 takes the control
+        # file and SPFILE in a set of its own, under the same tag
+        self.say(f"channel ORA_DISK_1: starting {'full' if level == 0 else f'incremental level {level}'} datafile "
+                 "backup set")
+        self.say("channel ORA_DISK_1: specifying datafile(s) in backup set")
+        self.say("including current control file in backup set")
+        self.say("including current SPFILE in backup set")
+        key = self.state["next_key"]
+        path = _piece_name(fmt, self.db.name, key, t)
+        control = json.dumps(self.state, ensure_ascii=False).encode()
+        size = self._write(path, "controlfile", [control], t, tag=tag)
+        self._record(key, "controlfile", None, tag, path, size, t, 1)
+        self.say(f"piece handle={path} tag={tag} comment=NONE")
+        self.say("channel ORA_DISK_1: backup set complete, elapsed time: 00:00:01")
         self.say(f"Finished backup at {day(now())}")
 
     def backup_archivelog(self, fmt: str, tag: str) -> None:
         t = now()
         self.say(f"Starting backup at {day(t)}")
-        self.db._archive(self.state, [])  # `current log archived`: the log in use is switched and archived first
+        self.db._archive(self.state)  # `current log archived`: the log in use is switched and archived first
         self.say("current log archived")
         self.channel()
         todo = [a for a in self.state["archived"] if not a["backed_up"]]
@@ -146,7 +164,8 @@ class Session:
         key = self.state["next_key"]
         path = _piece_name(fmt, self.db.name, key, t)
         started = time.monotonic()
-        size = self._write(path, "archivelog", records, t)
+        size = self._write(path, "archivelog", records, t, tag=tag,
+                           sequences=[a["sequence"] for a in todo])
         for a in todo:
             a["backed_up"] += 1
         self._record(key, "archivelog", None, tag, path, size, t, len(records),
@@ -167,7 +186,7 @@ class Session:
         t = now()
         self.say(f"Starting restore at {day(t)}")
         self.channel()
-        kind = "archivelog" if what == "archivelog" else "datafile"
+        kind = what if what in ("archivelog", "controlfile") else "datafile"
         sets = [b for b in self.state["backups"] if b["type"] == kind and b["tag"] == tag.upper()]
         if not sets:
             raise RmanError(f"RMAN-03002: failure of restore command at {stamp(t)}\n"
@@ -177,8 +196,8 @@ class Session:
                                "RMAN-06023: no backup or copy of datafile 1 found to restore\n"))
         for b in sets:
             self.say("")
-            self.say(f"channel ORA_DISK_1: starting validation of {'archived log' if kind == 'archivelog' else 'datafile'}"
-                     " backup set")
+            self.say(f"channel ORA_DISK_1: starting validation of "
+                     f"{ {'archivelog': 'archived log', 'controlfile': 'datafile'}.get(kind, 'datafile')} backup set")
             self.say(f"channel ORA_DISK_1: reading from backup piece {b['piece']}")
             _count, problem = check_piece(Path(b["piece"]))
             if problem:
@@ -213,13 +232,15 @@ BACKUP_DB = re.compile(r"backup\s+incremental\s+level\s*=?\s*([01])\s+database(?
                        r"(?:\s+tag\s+'([^']+)')?", re.I)
 BACKUP_ARCH = re.compile(r"backup\s+archivelog\s+all\s+not\s+backed\s+up(?:\s+1\s+times)?(?:\s+format\s+'([^']+)')?"
                          r"(?:\s+tag\s+'([^']+)')?", re.I)
-VALIDATE = re.compile(r"restore\s+(database|archivelog\s+all)\s+validate\s+from\s+tag\s+'([^']+)'", re.I)
+VALIDATE = re.compile(r"restore\s+(database|archivelog\s+all|controlfile)\s+validate\s+from\s+tag\s+'([^']+)'",
+                      re.I)
 
 
 def main(argv: list[str]) -> int:
     out = sys.stdout
     env = _env()
     db_name, instance = env.get("DB", "orcl"), env.get("ORACLE_SID", "orcl")
+    sid = os.environ.get("ORACLE_SID") or instance
     t = now()
     out.write(f"\nRecovery Manager: Release {_release()} - Production on {t:%a %b %d %H:%M:%S %Y}\n\n"
               "Copyright (c) 1982, 2011, Oracle and/or its affiliates.  All rights reserved.\n\n")
@@ -227,13 +248,15 @@ def main(argv: list[str]) -> int:
         out.write(STACK + "RMAN-00558: error encountered while parsing input commands\n"
                   "RMAN-01009: syntax error: found \"identifier\": expecting one of: \"target\"\n")
         return 1
+    commands = split_script(sys.stdin.read())
+    if sid != instance:  # ORACLE_SID names another instance on this host: a drill's scratch instance
+        return scratch_session(sid, commands, out)
     db = Database(ORADATA / db_name.upper(), db_name.upper())
     state = db.open(t)
     out.write(f"connected to target database: {db_name.upper()} (DBID={state['dbid']})\n\n")
     session = Session(db, state, instance, out)
     failed = False
-    script = sys.stdin.read()
-    for command in [c.strip() for c in script.split(";") if c.strip()]:
+    for command in commands:
         out.write(f"RMAN> {command};\n\n")
         if command.lower() in ("exit", "quit"):
             break
@@ -248,14 +271,37 @@ def main(argv: list[str]) -> int:
                 session.backup_archivelog(a.group(1) or f"{ORADATA}/{db.name}_%U",
                                           (a.group(2) or f"TAG{t:%Y%m%dT%H%M%S}").upper())
             elif v:
-                session.restore_validate("archivelog" if v.group(1).lower().startswith("arch") else "database",
-                                         v.group(2))
+                session.restore_validate(v.group(1).lower().split()[0], v.group(2))
             else:
                 word = command.split()[0]
+                if word == ";":
+                    raise RmanError("RMAN-00558: error encountered while parsing input commands\nRMAN-01009: syntax "
+                                    'error: found ";": expecting one of: "allocate, alter, backup, ..."\n')
                 raise RmanError("RMAN-00558: error encountered while parsing input commands\n"
                                 f"RMAN-01009: syntax error: found \"identifier\": expecting one of: \"allocate, "
                                 f"alter, backup, ...\"\nRMAN-01008: the bad identifier was: {word[:30]}\n")
         except RmanError as exc:
+            failed = True
+            out.write("\n" + STACK + str(exc))
+            break
+        out.write("\n")
+    out.write("\nRecovery Manager complete.\n")
+    return 1 if failed else 0
+
+
+def scratch_session(sid: str, commands: list[str], out) -> int:
+    """`rman target /` on a scratch instance (scratchdb.py): a drill's restore, never the host's database."""
+    session = Scratch(sid, out)
+    out.write("connected to target database (not started)\n\n" if session.root is None else
+              f"connected to target database: {sid.upper()} (not mounted)\n\n")
+    failed = False
+    for command in commands:
+        out.write(f"RMAN> {command};\n\n")
+        if command.lower() in ("exit", "quit"):
+            break
+        try:
+            session.command(command)
+        except ScratchError as exc:
             failed = True
             out.write("\n" + STACK + str(exc))
             break

@@ -78,8 +78,12 @@ ORACLE_SHIMS = {
     "lsnrctl": 'cat "$O/lsnrctl_status"; exit "$(cat "$O/lsnrctl_rc")"\n',
     "sqlplus": (
         '# answers the inspection queries by the view they read; reads the script from stdin\n'
-        'sql=$(cat | tr "A-Z" "a-z")\n'
+        'raw=$(cat); sql=$(printf "%s" "$raw" | tr "A-Z" "a-z")\n'
+        '# another ORACLE_SID is a drill\'s scratch instance; the database\'s own rows are read by orasql.py\n'
+        'own=$(sed -n "s/^ORACLE_SID=//p" "$O/env")\n'
+        'if [ -n "$ORACLE_SID" ] && [ "$ORACLE_SID" != "$own" ]; then printf "%s\\n" "$raw" | @ORASQL@; exit $?; fi\n'
         'if [ -s "$O/sql_down" ]; then cat "$O/sql_down"; exit 1; fi\n'
+        'case "$sql" in *current_scn*|*"count(*)"*) printf "%s\\n" "$raw" | @ORASQL@; exit $? ;; esac\n'
         'case "$sql" in\n'
         '  *dba_tablespace_usage_metrics*|*dba_data_files*) cat "$O/sql_tablespaces" ;;\n'
         '  *dba_temp_free_space*|*v\\$temp_space_header*) cat "$O/sql_temp" ;;\n'
@@ -174,6 +178,7 @@ def lab_tool(module: str) -> str:
 def write_shims(directory: Path, el6: bool = False) -> None:
     """One generation's shims: EL7 and later (systemctl, chronyc), or RHEL 6 (ntpq and SysV `service` only)."""
     ORACLE_SHIMS["rman"] = lab_tool("rman") + "\n"  # RMAN works on real bytes: the lab database, its pieces
+    ORACLE_SHIMS["sqlplus"] = ORACLE_SHIMS["sqlplus"].replace("@ORASQL@", "{ " + lab_tool("orasql") + "; }")
     WINDOWS_SHIMS["sqlcmd"] = WINDOWS_SHIMS["sqlcmd"].replace(
         "# @SQLBACKUP@", 'case "$q" in *"backup database"*|*"backup log"*|*"restore verifyonly"*) '
         + lab_tool("sqlbackup") + " ;; esac  # real backups of the lab database (sqlbackup.py)")

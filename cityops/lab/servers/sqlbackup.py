@@ -55,7 +55,7 @@ def backup(kind: str, db_name: str, differential: bool, tag: str, device: str) -
     state = db.open(now())
     fulls = [b for b in state["backups"] if b["type"] == "full"]
     if kind.upper() == "LOG":
-        db._archive(state, [])
+        db._archive(state)
         logs = [a for a in state["archived"] if not a["backed_up"]]
         records = [Path(a["name"]).read_bytes() for a in logs if Path(a["name"]).exists()]
         pages = max(1, sum(len(r) for r in records) // 8192 + 1)

@@ -50,3 +50,21 @@ def test_differential_and_log_success_lines():
 def test_what_is_neither_success_nor_an_error_is_refused(text):
     with pytest.raises(ParseError):
         report(text)
+
+
+@pytest.mark.parametrize("name, done, pages, files", [
+    ("mssql_restore_full_log_demirtest.txt", "RESTORE LOG", 4, 4),
+    ("mssql_restore_full_diff_log_renamed_2026.txt", "RESTORE LOG", 30, 5),
+    ("mssql_restore_log_pagerestore_2026.txt", "RESTORE LOG", 3, 2),
+    ("mssql_restore_log_multifile_ep1_2017.txt", "RESTORE LOG", 55554, 5),
+])
+def test_restores_of_full_differential_and_log_backups(name, done, pages, files):
+    """What a drill reads when it restores each backup of a chain under the scratch name."""
+    r = report(published(name))
+    assert r.ok and r.done == done and r.pages == pages and len(r.files) == files
+
+
+def test_a_restore_under_another_name_names_the_new_database_and_the_old_files():
+    r = report(published("mssql_restore_full_diff_log_renamed_2026.txt"))
+    assert {db for db, _f, _p in r.files} == {"testbackup_Restored"}
+    assert {f for _db, f, _p in r.files} == {"testbackup", "testbackup_log"}

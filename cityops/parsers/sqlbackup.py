@@ -3,9 +3,9 @@ line, the verdict on the backup set, and SQL Server's error messages.
 
 SQL Server 2005 to 2022 print the same lines (tests/fixtures/published/SOURCES.md): `Processed N pages for
 database 'D', file 'F' on file 1.` per file, `N percent processed.` with STATS, then `BACKUP DATABASE successfully
-processed N pages in S seconds (R MB/sec).` (`BACKUP DATABASE WITH DIFFERENTIAL …`, `BACKUP LOG …`);
-RESTORE VERIFYONLY says `The backup set on file 1 is valid.`. An error is `Msg N, Level L, State S, …` and its
-text on the next line (3201 the device, 3013 terminating abnormally, 3189 damage to the backup set). Any other
+processed N pages in S seconds (R MB/sec).` (`BACKUP DATABASE WITH DIFFERENTIAL …`, `BACKUP LOG …`), and
+RESTORE DATABASE / RESTORE LOG the same way (a drill restoring under another name); RESTORE VERIFYONLY says
+`The backup set on file 1 is valid.`. An error is `Msg N, Level L, State S, …` and its text on the next line (3201 the device, 3013 terminating abnormally, 3189 damage to the backup set). Any other
 line is not understood: an error with the excerpt, never a pass.
 """
 
@@ -18,7 +18,8 @@ from . import ParseError
 
 PROCESSED = re.compile(r"Processed (\d+) pages for database '([^']*)', file '([^']*)' on file \d+\.")
 PERCENT = re.compile(r"\d+ percent processed\.")
-DONE = re.compile(r"(BACKUP DATABASE(?: WITH DIFFERENTIAL)?|BACKUP LOG|RESTORE DATABASE) successfully processed "
+DONE = re.compile(r"(BACKUP DATABASE(?: WITH DIFFERENTIAL)?|BACKUP LOG|RESTORE DATABASE|RESTORE LOG) successfully "
+                  r"processed "
                   r"(\d+) pages in ([\d.]+) seconds(?: \(([\d.]+) MB/sec\))?\.")
 VALID = re.compile(r"The backup set on file (\d+) is valid\.")
 MSG = re.compile(r"Msg (\d+), Level (\d+), State \d+.*")

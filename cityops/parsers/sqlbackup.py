@@ -5,8 +5,9 @@ SQL Server 2005 to 2022 print the same lines (tests/fixtures/published/SOURCES.m
 database 'D', file 'F' on file 1.` per file, `N percent processed.` with STATS, then `BACKUP DATABASE successfully
 processed N pages in S seconds (R MB/sec).` (`BACKUP DATABASE WITH DIFFERENTIAL …`, `BACKUP LOG …`), and
 RESTORE DATABASE / RESTORE LOG the same way (a drill restoring under another name); RESTORE VERIFYONLY says
-`The backup set on file 1 is valid.`. An error is `Msg N, Level L, State S, …` and its text on the next line (3201 the device, 3013 terminating abnormally, 3189 damage to the backup set). Any other
-line is not understood: an error with the excerpt, never a pass.
+`The backup set on file 1 is valid.`. An error is `Msg N, Level L, State S, …` and its text on the next line
+(3201 the device, 3013 terminating abnormally, 3189 damage to the backup set). Any other line is not
+understood: an error with the excerpt, never a pass.
 """
 
 from __future__ import annotations

@@ -170,3 +170,14 @@ def declared(lab):
 
     inv, _state = lab
     return lambda owner, name: next(j for j in jobs(inv)[0] if (j.owner, j.name) == (owner, name))
+
+
+@pytest.fixture
+def lab_clock(lab, monkeypatch):
+    """The lab's clock, which its database's workload and cityops both follow; real time again afterwards."""
+    from cityops.lab import control
+
+    _inv, state = lab
+    monkeypatch.setenv("CITYOPS_CLOCK", str(control.clock_file(state)))
+    yield lambda at: control.set_clock(state, at)
+    control.set_clock(state, None)

@@ -144,17 +144,6 @@ def test_copies_past_their_retention_are_pruned_from_the_backup_server_but_never
     assert [stored(lab, r.pieces[0]).exists() for r in old] == [False, False, False, True, True]
 
 
-@pytest.fixture
-def lab_clock(lab, monkeypatch):
-    """The lab's clock, which its database's workload and cityops both follow; real time again afterwards."""
-    from cityops.lab import control
-
-    _inv, state = lab
-    monkeypatch.setenv("CITYOPS_CLOCK", str(control.clock_file(state)))
-    yield lambda at: control.set_clock(state, at)
-    control.set_clock(state, None)
-
-
 def test_a_drill_restores_level_0_level_1_and_logs_into_a_scratch_instance_and_finds_every_row(
         lab, job_of, backup_config, tmp_path, lab_clock):
     """Rows change between the backups (the lab's workload under its clock); the drill recovers to the archive log

@@ -68,3 +68,65 @@ def test_a_damaged_set_a_full_disk_and_a_failed_over_instance(lab, job_of, backu
     lab_fault("lab-sqla", "sqlserver_node_down")  # the instance fails over to lab-sqlb
     moved = backup_sqlserver(inv, job_of("log"), backup_config, reports, operator="张工")
     assert moved.status == "verified" and moved.node == "lab-sqlb", moved.error
+
+
+def test_a_drill_restores_full_diff_and_log_under_a_scratch_name_and_finds_every_row(lab, job_of, backup_config,
+                                                                                    tmp_path, lab_clock):
+    """Rows change between the backups under the lab clock; each database is restored by the instance under
+    <db>_cityops_drill through its full, differential and log backups, counted against the log run's rows, and
+    dropped."""
+    import datetime as dt
+
+    from cityops.backup import ledger
+    from cityops.backup.dbdrill import drill_sqlserver
+    from cityops.timeutil import BEIJING
+
+    inv, state = lab
+    reports = tmp_path / "reports"
+    start = dt.datetime.now(BEIJING).replace(microsecond=0) + dt.timedelta(days=4)
+    runs = []
+    for hours, name in ((0, "full"), (3, "diff"), (5, "log")):
+        lab_clock(start + dt.timedelta(hours=hours))
+        runs.append(backup_sqlserver(inv, job_of(name), backup_config, reports, operator="张工"))
+        assert runs[-1].status == "verified", runs[-1].error
+    rows = [r.point["rows"] for r in runs]
+    assert set(rows[2]) == {"OA_DB.dbo.cases", "GOV_PORTAL.dbo.users"} and rows[0] != rows[2]
+    out = drill_sqlserver(inv, job_of("full"), backup_config, reports)
+    assert out["ok"], out["detail"]
+    assert out["chain"] == [r.id for r in runs] and out["rows_restored"] == rows[2] and out["rows_lost"] == 0
+    data = state.path / "servers" / "_shared" / "lab_sql" / "sqldata"
+    assert not list(data.glob("*_cityops_drill"))  # the scratch databases are dropped
+    [drill] = ledger.drills(reports)
+    assert drill["ok"] and drill["id"] == runs[2].id
+
+
+def test_a_log_backup_taken_outside_cityops_breaks_the_chain_and_the_drill_says_so(lab, job_of, backup_config,
+                                                                                 tmp_path, lab_clock):
+    """A DBA's ad hoc BACKUP LOG to the share, outside cityops' folders, between two of cityops' takes log the chain needs: the
+    next log cannot be applied (Msg 4305) and the drill fails naming it, never restoring around the gap."""
+    import datetime as dt
+    import time
+
+    from cityops.backup.dbdrill import drill_sqlserver
+    from cityops.backup.jobrun import ssh_session
+    from cityops.timeutil import BEIJING
+
+    inv, _state = lab
+    reports = tmp_path / "reports"
+    start = dt.datetime.now(BEIJING).replace(microsecond=0) + dt.timedelta(days=5)
+    lab_clock(start)
+    full = backup_sqlserver(inv, job_of("full"), backup_config, reports, operator="张工")
+    assert full.status == "verified", full.error
+    lab_clock(start + dt.timedelta(hours=2))
+    node = ssh_session(inv, full.node, backup_config, time.monotonic() + 60)
+    try:
+        adhoc = node.run('sqlcmd -S . -E -b -Q "DECLARE @d nvarchar(400) = REPLACE(N\'//lab-linux-app/sqlbak/adhoc_oa.trn\', '
+                         "N'/', NCHAR(92)); BACKUP LOG [OA_DB] TO DISK = @d WITH CHECKSUM, INIT, NAME = N'ADHOC'\"")
+    finally:
+        node.close()
+    assert adhoc.ok and "BACKUP LOG successfully processed" in adhoc.stdout, adhoc.stdout + adhoc.stderr
+    lab_clock(start + dt.timedelta(hours=4))
+    log = backup_sqlserver(inv, job_of("log"), backup_config, reports, operator="张工")
+    assert log.status == "verified", log.error
+    out = drill_sqlserver(inv, job_of("full"), backup_config, reports)
+    assert not out["ok"] and "OA_DB" in out["detail"] and "Msg 4305" in out["detail"], out["detail"]

@@ -11,6 +11,13 @@ control file set, the copies catalogued, the data files restored under the scrat
 recovered `until scn` the backup's recorded point, and opened with RESETLOGS — the textbook restore on a new host,
 in the engine's own words, read by the reader tested on published RMAN restores. The scratch instance is shut down
 with `shutdown abort` and its directory removed whatever happened (`--keep` leaves the directory).
+
+SQL Server: each database of the chain (the newest full at or before the chosen backup, the newest differential
+after it, the log backups after those) is restored by the instance itself from the backup server's share under a
+scratch name (`<db>_cityops_drill`, its files moved beside the source's), WITH NORECOVERY until the last, then
+WITH RECOVERY; each file is hashed again on the backup server against the ledger first. The scratch database is
+counted and dropped. One data file and one log file per database are moved; a database with more fails the
+restore (Msg 1834), never passes it.
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ from ..transport.base import TransportConfig
 from ..transport.errors import ConnectFailure
 from ..transport.ssh_exec import SshExec
 from . import ledger
-from .dbrows import compare, oracle_counts, sqlplus
+from .dbrows import compare, oracle_counts, quoted, sqlplus, sqlserver_counts
 from .files import DRILL_DIR, _upload, copy_file
 from .jobrun import EXCERPT, Evidence, JobFailed, q, run_checked, ssh_session
 from .rman import _node, oracle_prefix, rman_script
@@ -64,7 +71,8 @@ def _scratch(session: SshExec, directory: str, evidence: Evidence) -> str:
     return where
 
 
-def _judge(job: Job, seconds: float, lost: int, differ: list[str], problems: list[str]) -> tuple[bool, str]:
+def _judge(job: Job, seconds: float, lost: int, differ: list[str], problems: list[str], counted: bool
+           ) -> tuple[bool, str]:
     target = f"，目标 {job.restore_hours:g} 小时内恢复" if job.restore_hours else ""
     if job.restore_hours and seconds > job.restore_hours * 3600:
         problems.append(f"恢复用时 {seconds / 3600:.1f} 小时，超过目标 {job.restore_hours:g} 小时")
@@ -72,7 +80,8 @@ def _judge(job: Job, seconds: float, lost: int, differ: list[str], problems: lis
         problems.append(f"数据不一致（丢失 {lost} 行）：" + "；".join(differ[:3]))
     if problems:
         return False, "恢复失败：" + "；".join(problems)
-    return True, f"恢复成功：用时 {seconds:.0f} 秒{target}，表行数与备份时一致，未丢失数据"
+    rows = "表行数与备份时一致，未丢失数据" if counted else "未声明核对表（tables），未比对行数"
+    return True, f"恢复成功：用时 {seconds:.0f} 秒{target}，{rows}"
 
 
 def drill_rman(inv: Inventory, job: Job, config: TransportConfig, reports: Path, *, at=None,
@@ -153,10 +162,125 @@ def drill_rman(inv: Inventory, job: Job, config: TransportConfig, reports: Path,
                 s.close()
     seconds = facts.get("restore_seconds", round(time.monotonic() - started, 1))
     facts["restore_seconds"] = seconds
-    ok, detail = _judge(job, seconds, facts.get("rows_lost", 0), differ, problems)
+    ok, detail = _judge(job, seconds, facts.get("rows_lost", 0), differ, problems, bool(facts["rows_expected"]))
     facts["data_since_hours"] = round((now() - (target.ended or target.started)).total_seconds() / 3600, 1)
     ledger.record_check(reports, target, ok=ok, detail=detail, evidence=evidence.lines, kind="drill", **facts)
     return {"run": target, "ok": ok, "detail": detail, **facts}
+
+
+def sqlserver_chain(reports: Path, owner: str, at=None) -> tuple[ledger.RunRecord, list[ledger.RunRecord]]:
+    """The SQL Server backup a drill recovers to and the runs restored, oldest first: the newest full before it,
+    the newest differential after that (differentials are cumulative), and the log backups after those."""
+    mine = [r for r in ledger.runs(reports)[0] if r.owner == owner and r.kind == "sqlserver"
+            and r.status == "verified" and not r.pruned and (at is None or r.started <= at)]
+    if not mine:
+        raise JobFailed(f"{owner}: 没有可用于恢复演练的已校验 SQL Server 备份"
+                        + (f"（{at:%Y-%m-%d %H:%M} 之前）" if at else ""))
+    target = mine[-1]
+    fulls = [r for r in mine if r.level == "full"]
+    if not fulls:
+        raise JobFailed(f"{owner}: {target.started:%Y-%m-%d %H:%M} 之前没有已校验的完全备份，无从恢复")
+    base = fulls[-1]
+    diffs = [r for r in mine if r.level == "diff" and r.started > base.started]
+    last = diffs[-1] if diffs else base
+    logs = [r for r in mine if r.level == "log" and r.started > last.started]
+    return target, [base, *diffs[-1:], *logs]
+
+
+SCRATCH_SUFFIX = "_cityops_drill"
+
+
+def _full_statement(db: str, new: str) -> str:
+    """RESTORE of a full backup under `new`, its data and log files moved beside the source database's (their
+    logical names and folders read from sys.master_files, no path on the command line)."""
+    folder = "LEFT(@p{n}, LEN(@p{n}) - CHARINDEX(NCHAR(92), REVERSE(@p{n})) + 1)"
+    return (f"DECLARE @l1 sysname, @l2 sysname, @p1 nvarchar(400), @p2 nvarchar(400); "
+            f"SELECT @l1 = name, @p1 = physical_name FROM sys.master_files WHERE database_id = DB_ID(N'{db}') "
+            f"AND type = 0; SELECT @l2 = name, @p2 = physical_name FROM sys.master_files WHERE database_id = "
+            f"DB_ID(N'{db}') AND type = 1; SET @p1 = {folder.format(n=1)} + N'{new}.mdf'; "
+            f"SET @p2 = {folder.format(n=2)} + N'{new}_log.ldf'; RESTORE DATABASE [{new}] FROM DISK = @d WITH "
+            "CHECKSUM, MOVE @l1 TO @p1, MOVE @l2 TO @p2, NORECOVERY")
+
+
+def drill_sqlserver(inv: Inventory, job: Job, config: TransportConfig, reports: Path, *, at=None,
+                    keep: bool = False) -> dict:
+    """Restore each database of the newest good SQL Server chain under a scratch name on its instance, bring it
+    online, count its rows against the backup's, drop it; record the drill on the ledger."""
+    from .files import TARGET_ROOT
+    from .sqlserver import _instance, _sqlcmd, device
+
+    reports = Path(reports)
+    target, chain = sqlserver_chain(reports, job.owner, at or now())
+    expected = (target.point or {}).get("rows", {})
+    evidence = Evidence()
+    facts: dict = {"backup": target.id, "backup_time": target.started.isoformat(timespec="seconds"),
+                   "chain": [r.id for r in chain], "level": target.level, "target_hours": job.restore_hours,
+                   "rows_expected": expected, "rows_restored": {}}
+    problems: list[str] = []
+    node = dst = None
+    created: list[str] = []
+    started = time.monotonic()
+    deadline = started + DEADLINE
+    try:
+        node, instance, _dbs = _instance(inv, job, config, deadline)
+        dst = ssh_session(inv, target.target, config, deadline)
+        facts["restored_to"] = f"{node.name}:{instance}"
+        databases = [p["database"] for p in chain[0].pieces if p.get("database")]
+        for db in databases:
+            new = f"{db}{SCRATCH_SUFFIX}"
+            steps = [(r, p) for r in chain for p in r.pieces if p.get("database") == db]
+            for _run, piece in steps:
+                _size, sha = copy_file(dst, stored_path_of(piece), None, stored_path_of(piece), evidence)
+                if sha != piece.get("sha256"):
+                    problems.append(f"备份文件 {piece.get('stored')} 已损坏：sha256 {sha[:16]}… 与备份时不一致")
+            _drop(node, instance, new, evidence)
+            created.append(new)
+            for i, (run, piece) in enumerate(steps):
+                rel = stored_path_of(piece).removeprefix(TARGET_ROOT + "/")
+                statement = (_full_statement(db, new) if i == 0 else
+                             f"RESTORE {'LOG' if run.level == 'log' else 'DATABASE'} [{new}] FROM DISK = @d WITH "
+                             "CHECKSUM, NORECOVERY")
+                done = _sqlcmd(node, instance, device(run.target, rel) + statement, evidence,
+                               max(60.0, deadline - time.monotonic()))
+                if not done.ok:
+                    raise JobFailed(f"{node.name}: {db} 恢复 {piece.get('stored')} 失败：{'；'.join(done.errors[:3])}")
+            done = _sqlcmd(node, instance, f"RESTORE DATABASE [{new}] WITH RECOVERY", evidence, 600)
+            if not done.ok:
+                raise JobFailed(f"{node.name}: {new} 联机（WITH RECOVERY）失败：{'；'.join(done.errors[:3])}")
+            tables = [(t, quoted(t, new)) for t in expected if t.split(".")[0] == db]
+            facts["rows_restored"].update(sqlserver_counts(node, instance, tables, evidence))
+        facts["restore_seconds"] = round(time.monotonic() - started, 1)
+        lost, differ = compare(expected, facts["rows_restored"])
+        facts["rows_lost"] = lost
+    except (JobFailed, ConnectFailure, OSError) as exc:
+        problems.append(str(exc))
+        differ = []
+    finally:
+        if node is not None and node.fatal is None and not keep:
+            for new in created:
+                with contextlib.suppress(JobFailed, ConnectFailure):
+                    _drop(node, instance, new, evidence)
+        for s in (node, dst):
+            if s is not None:
+                s.close()
+    seconds = facts.get("restore_seconds", round(time.monotonic() - started, 1))
+    facts["restore_seconds"] = seconds
+    ok, detail = _judge(job, seconds, facts.get("rows_lost", 0), differ, problems, bool(expected))
+    ledger.record_check(reports, target, ok=ok, detail=detail, evidence=evidence.lines, kind="drill", **facts)
+    return {"run": target, "ok": ok, "detail": detail, **facts}
+
+
+def _drop(node: SshExec, instance: str, name: str, evidence: Evidence) -> None:
+    """DROP DATABASE of a drill's scratch database if it is there. sqlcmd prints nothing when it succeeds, so
+    the exit status and the absence of a Msg are the answer."""
+    if not name.endswith(SCRATCH_SUFFIX):
+        raise JobFailed(f"{name}: 只删除演练的临时库")
+    command = f'sqlcmd -S {instance} -E -b -Q "IF DB_ID(N\'{name}\') IS NOT NULL DROP DATABASE [{name}]"'
+    answer = node.run(command, timeout=600)
+    said = (answer.stdout + answer.stderr).strip()
+    evidence.add(node.name, command, answer.exit_status, said[-EXCERPT:])
+    if answer.exit_status != 0 or "Msg " in said:
+        raise JobFailed(f"{node.name}: 删除临时库 {name} 失败：{said[:EXCERPT]!r}")
 
 
 def stored_path_of(piece: dict) -> str:

@@ -23,6 +23,7 @@ from ..transport.base import TransportConfig
 from ..transport.errors import ConnectFailure
 from ..transport.ssh_exec import SshExec
 from . import ledger
+from .dbrows import quoted, sqlserver_counts
 from .files import TARGET_ROOT, _archive_digest, _plausible, copy_file, job_dir, prune
 from .jobrun import EXCERPT, Evidence, JobFailed, JobRun, q, run_checked, run_job, ssh_session
 from .schedule import Job
@@ -112,6 +113,11 @@ def backup_sqlserver(inv: Inventory, job: Job, config: TransportConfig, reports:
         run.check("大小与近期备份相称", not odd, odd or f"{total} 字节")
         digest = hashlib.sha256("".join(f"{p['sha256']}  {p['stored']}\n" for p in pieces).encode()).hexdigest()
         run.result.update(pieces=pieces, size=total, sha256=digest, files=len(pieces), error=odd)
+        tables = [(t, quoted(t)) for t in job.tables if t.split(".")[0] in dbs]
+        try:  # the rows a drill must find; the backup stands without them
+            run.result["point"] = {"rows": sqlserver_counts(node, instance, tables, run.evidence)}
+        except (JobFailed, ConnectFailure) as exc:
+            run.result.setdefault("warnings", []).append(f"未能记录表行数（恢复演练无法核对）：{exc}")
 
     return run_job(inv, job, config, reports, operator=operator, host=",".join(job.hosts) or job.owner,
                    location=lambda _run_id: f"{job.target}:{job_dir(job)}", body=body, host_timeout=host_timeout,

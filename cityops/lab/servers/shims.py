@@ -180,7 +180,8 @@ def write_shims(directory: Path, el6: bool = False) -> None:
     ORACLE_SHIMS["rman"] = lab_tool("rman") + "\n"  # RMAN works on real bytes: the lab database, its pieces
     ORACLE_SHIMS["sqlplus"] = ORACLE_SHIMS["sqlplus"].replace("@ORASQL@", "{ " + lab_tool("orasql") + "; }")
     WINDOWS_SHIMS["sqlcmd"] = WINDOWS_SHIMS["sqlcmd"].replace(
-        "# @SQLBACKUP@", 'case "$q" in *"backup database"*|*"backup log"*|*"restore verifyonly"*) '
+        "# @SQLBACKUP@", 'case "$q" in *"backup database"*|*"backup log"*|*"restore verifyonly"*|*"restore database"*'
+        '|*"restore log"*|*"drop database"*|*count_big*) '
         + lab_tool("sqlbackup") + " ;; esac  # real backups of the lab database (sqlbackup.py)")
     directory.mkdir(parents=True, exist_ok=True)
     linux = {k: v for k, v in SHIMS.items() if not (el6 and k in NOT_ON_EL6)} | (EL6_SHIMS if el6 else {})

@@ -189,7 +189,7 @@ def test_the_command_line(lab, tmp_path, lab_fault):
     failed = run_invoke("backup", "--kind", "files", "--force", *common, "--host", SOURCE)
     assert failed.returncode == 1 and "Permission denied" in failed.stdout
     for args, message in ((["backup", "--kind", "tape"], "all, config, db or files"),
-                          (["backup.drill", "--host", SOURCE, "--job", "nope"], "no files backup job 'nope'"),
+                          (["backup.drill", "--host", SOURCE, "--job", "nope"], "no such backup job"),
                           (["backup.drill", "--host", "lab-vrp-core"], "(it has: none)")):
         out = run_invoke(*args, *common)
         assert out.returncode == 4 and message in out.stderr and "Traceback" not in out.stderr, (args, out.stderr)

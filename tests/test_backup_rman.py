@@ -17,6 +17,8 @@ from cityops.backup import ledger
 from cityops.backup.jobstatus import job_states
 from cityops.backup.rman import backup_rman, verify_rman
 
+from .conftest import LAB_INV, run_invoke
+
 
 @pytest.fixture
 def job_of(declared):
@@ -175,6 +177,9 @@ def test_a_drill_restores_level_0_level_1_and_logs_into_a_scratch_instance_and_f
     assert not any(node_dir.rglob("db-*/control.json"))  # the scratch directory is gone
     [drill] = ledger.drills(reports)
     assert drill["ok"] and drill["id"] == runs[2].id and drill["rows_restored"] == points[2]["rows"]
+    cli = run_invoke("backup.drill", "--host", runs[0].node, "--kind", "db", "--inventory", str(LAB_INV),
+                     "--reports", str(reports), "--lab", str(state.path))
+    assert cli.returncode == 0 and "恢复成功" in cli.stdout and "备份链 3 次备份" in cli.stdout, cli.stdout + cli.stderr
 
 
 def test_a_drill_over_a_damaged_copy_fails_naming_the_piece(lab, job_of, backup_config, tmp_path, lab_fault):

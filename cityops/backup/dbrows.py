@@ -61,12 +61,26 @@ def oracle_counts(session: SshExec, tables: tuple[str, ...], evidence: Evidence,
     return {t: _count(found[t], f"{session.name} {t}") for t in tables}
 
 
-def oracle_point(session: SshExec, tables: tuple[str, ...], evidence: Evidence, prefix: str = "") -> dict:
-    """The database's name and SCN now, and its tables' rows as of that SCN: the point a drill recovers to."""
-    found = _pairs(session, sqlplus(["select 'SCN|'||current_scn from v$database;",
-                                     "select 'DB|'||name from v$database;"], prefix=prefix), evidence, "读取 SCN")
+# the SCN a backup covers, read from RMAN's own record by the run's tag: a data file set's checkpoint (or its
+# absolute fuzzy change, past which a hot backup needs redo), or the last archived log's next change - 1
+COVERED = {
+    "datafile": ("select 'SCN|'||max(greatest(bd.checkpoint_change#, nvl(bd.absolute_fuzzy_change#, 0))) from "
+                 "v$backup_datafile bd join v$backup_piece bp on bp.set_stamp = bd.set_stamp and bp.set_count = "
+                 "bd.set_count where bp.tag = '{tag}';"),
+    "archivelog": ("select 'SCN|'||(max(br.next_change#) - 1) from v$backup_redolog br join v$backup_piece bp on "
+                   "bp.set_stamp = br.set_stamp and bp.set_count = br.set_count where bp.tag = '{tag}';"),
+}
+
+
+def oracle_point(session: SshExec, tables: tuple[str, ...], evidence: Evidence, *, tag: str, level: str,
+                 prefix: str = "") -> dict:
+    """The database's name, the SCN the backup tagged `tag` covers, and its tables' rows as of that SCN (a
+    flashback query): the point a drill recovers to and what it must find there."""
+    covered = COVERED["archivelog" if level == "archivelog" else "datafile"].format(tag=tag)
+    found = _pairs(session, sqlplus(["select 'DB|'||name from v$database;", covered], prefix=prefix), evidence,
+                   "读取备份覆盖的 SCN")
     if not found.get("SCN", "").isdigit() or not found.get("DB"):
-        raise JobFailed(f"{session.name}: v$database 的 SCN 或库名无法识别：{found!r}"[:EXCERPT])
+        raise JobFailed(f"{session.name}: 备份 {tag} 覆盖的 SCN 或库名无法识别：{found!r}"[:EXCERPT])
     scn = int(found["SCN"])
     return {"db": found["DB"], "scn": scn,
             "rows": oracle_counts(session, tables, evidence, scn=scn, prefix=prefix)}

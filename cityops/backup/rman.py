@@ -138,7 +138,8 @@ def backup_rman(inv: Inventory, job: Job, config: TransportConfig, reports: Path
             "".join(f"{p['sha256']}  {p['handle']}\n" for p in stored).encode()).hexdigest()
         run.result.update(pieces=stored, size=total, sha256=digest, files=len(stored), error=odd)
         try:  # the point a drill recovers to and the rows it must find there; the backup stands without it
-            run.result["point"] = oracle_point(node, job.tables, run.evidence, prefix)
+            run.result["point"] = oracle_point(node, job.tables, run.evidence, tag=tag, level=job.level,
+                                               prefix=prefix)
         except (JobFailed, ConnectFailure) as exc:
             run.result.setdefault("warnings", []).append(f"未能记录恢复点与表行数（恢复演练无法核对）：{exc}")
 

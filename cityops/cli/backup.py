@@ -351,14 +351,21 @@ def verify(c, bureau=None, lot=None, site=None, zone=None, class_=None, subsyste
         raise Exit(code=EXIT_FINDINGS)
 
 
-@task(help={"host": "the host whose files backup is restored", "job": "its job (default: its only files job)",
+@task(help={"host": "the host (or a node of the database) whose backup is restored",
+            "kind": "files | db (default: the host's only kind of backup)",
+            "job": "a files job by name when the host has several",
             "at": "restore the newest backup taken at or before this time (default: the newest)",
-            "keep": "leave the restored scratch directory in place for a person to look at",
+            "keep": "leave the scratch directory (files, RMAN) or database (SQL Server) in place to look at",
             "reports": "reports directory (default ./reports)", "lab": "lab state directory",
             "operator": "who runs it", "inventory": "inventory directory (default ./inventory)"})
-def drill(c, host, job=None, at=None, keep=False, reports="reports", lab=None, operator="", inventory=None):
-    """A restore drill (恢复演练): restore a files backup into a scratch directory on its host, check every file
-    against the backup's manifest, measure what would be lost; recorded on the ledger. Exit 1 if it failed."""
+def drill(c, host, kind=None, job=None, at=None, keep=False, reports="reports", lab=None, operator="",
+          inventory=None):
+    """A restore drill (恢复演练): a files backup restored into a scratch directory on its host and every file
+    checked against the backup's manifest; a database's backup chain restored into a scratch instance (RMAN) or
+    under a scratch name (SQL Server), recovered to the backup's point and its rows counted against the backup's.
+    Restore time and lost rows are judged against the job's restore_hours; recorded on the ledger. Exit 1 if it
+    failed."""
+    from ..backup.dbdrill import drill_rman, drill_sqlserver
     from ..backup.files import drill_files
     from ..backup.history import when
     from ..backup.jobrun import JobFailed
@@ -367,26 +374,35 @@ def drill(c, host, job=None, at=None, keep=False, reports="reports", lab=None, o
     from ..timeutil import now
     from ..transport.audit import AuditLog
 
+    if kind not in (None, "files", "db"):
+        raise BadInput(f"--kind {one_line(str(kind), 20)!r}: files or db")
     inv = load(inventory)
     h = one_host(inv, host)
-    mine = selected_jobs(inv, [h], ("files",))
-    chosen = [j for j in mine if job in (None, j.name)]
-    if len(chosen) != 1:
-        raise BadInput(f"{host}: " + (f"no files backup job {one_line(job or '', 40)!r}" if job else
-                                      "more than one files backup job; name one with --job") +
-                       f" (it has: {', '.join(j.name for j in mine) or 'none'})")
+    kinds = {"files": ("files",), "db": ("rman", "sqlserver"), None: ("files", "rman", "sqlserver")}[kind]
+    mine = [j for j in selected_jobs(inv, [h], kinds) if job in (None, j.name)]
+    targets = {(j.owner, j.kind) for j in mine}
+    if len(targets) != 1 or (mine and mine[0].kind == "files" and len(mine) != 1):
+        have = ", ".join(f"{j.name} ({j.kind})" for j in selected_jobs(inv, [h], kinds)) or "none"
+        raise BadInput(f"{host}: " + ("no such backup job" if not mine else
+                                      "more than one backup to drill; name one with --kind or --job")
+                       + f" (it has: {have})")
+    chosen = mine[0]
     audit = AuditLog(Path(reports) / "audit" / f"{now():%Y-%m}.jsonl", f"{now():%Y%m%dT%H%M%S}-drill", operator)
     config = transport_config(audit, Path(lab) if lab else None)
+    run = {"files": drill_files, "rman": drill_rman, "sqlserver": drill_sqlserver}[chosen.kind]
     with tool_failure("backup.drill"):
         try:
-            out = drill_files(inv, chosen[0], config, Path(reports), at=when(at, "at") if at else None,
-                              keep=bool(keep))
+            out = run(inv, chosen, config, Path(reports), at=when(at, "at") if at else None, keep=bool(keep))
         except JobFailed as exc:
             raise BadInput(str(exc)) from None
-    print(f"{chosen[0].owner} {chosen[0].name}: {out['detail']}")
-    print(f"  备份 {out['backup']}（{out['backup_time']}）→ {out.get('restored_to')}；备份后至今：修改 "
-          f"{out.get('changed_since', '-')} 个、删除 {out.get('removed_since', '-')} 个、新增 {out.get('new_since', '-')} 个文件"
-          f"（距备份 {out['backup_age_hours']} 小时）")
+    print(f"{chosen.owner} {chosen.name if chosen.kind == 'files' else chosen.kind}: {out['detail']}")
+    if chosen.kind == "files":
+        print(f"  备份 {out['backup']}（{out['backup_time']}）→ {out.get('restored_to')}；备份后至今：修改 "
+              f"{out.get('changed_since', '-')} 个、删除 {out.get('removed_since', '-')} 个、新增 "
+              f"{out.get('new_since', '-')} 个文件（距备份 {out['backup_age_hours']} 小时）")
+    else:
+        print(f"  恢复至备份 {out['backup']}（{out['backup_time']}），备份链 {len(out['chain'])} 次备份 → "
+              f"{out.get('restored_to', '-')}；表行数 {out.get('rows_restored') or '-'}")
     if not out["ok"]:
         raise Exit(code=EXIT_FINDINGS)
 

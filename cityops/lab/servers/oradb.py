@@ -307,17 +307,43 @@ def recover_logs(root: Path, source: str, logs: list[Path], ckp_scn: int, until_
     return {"scn": until_scn if until_scn is not None else reached - 1, "logs": applied}
 
 
-def row_counts(root: Path, tables: list[str]) -> dict[str, int | None]:
-    """Rows of each named table in the database at `root` (None: no such table)."""
+def row_counts(root: Path, tables: list[str], as_of: int | None = None, db: str = "",
+               changes: list | None = None) -> dict[str, int | None]:
+    """Rows of each named table in the database at `root` (None: no such table); `as_of` an SCN, as a flashback
+    query reads them: a block changed after it counts the rows of its last version at or before it (from the redo,
+    `changes`), or of its first."""
     out: dict[str, int | None] = {}
+    older: dict[tuple[int, int], tuple[int, int]] = {}
+    for file_no, block_no, scn, version in changes or []:
+        if as_of is not None and scn <= as_of and scn >= older.get((file_no, block_no), (0, 0))[0]:
+            older[file_no, block_no] = (scn, version)
     for table in tables:
         file_no = table_file(table)
         if file_no is None:
             out[table] = None
             continue
         data = (root / DATAFILES[file_no - 1][0]).read_bytes()
-        out[table] = sum(block_rows(data[i:i + BLOCK]) for i in range(0, len(data), BLOCK))
+        total = 0
+        for i in range(0, len(data), BLOCK):
+            block = data[i:i + BLOCK]
+            if as_of is None or block_scn(block) <= as_of:
+                total += block_rows(block)
+            else:
+                version = older.get((file_no, i // BLOCK), (0, 0))[1]
+                total += _rows(db, file_no, i // BLOCK, version).count(b"\n")
+        out[table] = total
     return out
+
+
+def redo_changes(root: Path, state: dict) -> list:
+    """Every change the database still has redo for: its archived logs on disk and the online log."""
+    out = []
+    for log in sorted((root / "arch").glob("1_*.arc")):
+        try:
+            out.extend(json.loads(log.read_bytes()[:-5]).get("changes", []))
+        except (OSError, ValueError):
+            continue
+    return out + list(state.get("pending", []))
 
 
 def hide_log(root: Path, name: str, now: dt.datetime, uid: int) -> str:

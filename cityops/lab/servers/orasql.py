@@ -16,13 +16,16 @@ import sys
 from pathlib import Path
 
 from ...timeutil import now
-from .oradb import Database, row_counts
+from .oradb import Database, redo_changes, row_counts
 from .scratchdb import REGISTRY, load, registered
 
 LAB = Path("/run/cityops-lab/oracle")
 ORADATA = Path("/srv/oradata")
-COUNT = re.compile(r"select\s+'([^']*)'\s*\|\|\s*count\(\*\)\s+from\s+([a-z0-9_$#.]+)(?:\s+as\s+of\s+scn\s+\S+)?",
+COUNT = re.compile(r"select\s+'([^']*)'\s*\|\|\s*count\(\*\)\s+from\s+([a-z0-9_$#.]+)(?:\s+as\s+of\s+scn\s+(\d+))?",
                    re.I)
+# the SCN a backup covers, by its tag: data file sets' checkpoint, or the last archived log's next change - 1
+BACKUP_SCN = re.compile(r"select\s+'([^']*)'\s*\|\|.*from\s+v\$backup_(datafile|redolog)\b.*\btag\s*=\s*'([A-Za-z0-9_]+)'",
+                        re.I)
 SCN = re.compile(r"select\s+'([^']*)'\s*\|\|\s*current_scn\s+from\s+v\$database", re.I)
 NAME = re.compile(r"select\s+'([^']*)'\s*\|\|\s*name\s+from\s+v\$database", re.I)
 IGNORED = re.compile(r"(set|column|whenever|exit|quit|prompt)\b.*", re.I)
@@ -75,9 +78,21 @@ def main() -> int:
             if m:
                 out.write(f"{m.group(1)}{state['db']}\n")
                 continue
+            m = BACKUP_SCN.fullmatch(line)
+            if m:
+                sets = [b for b in state["backups"] if b.get("tag") == m.group(3).upper()]
+                if m.group(2).lower() == "datafile":
+                    scns = [int(b["ckp_scn"]) for b in sets if b["type"] == "datafile"]
+                else:
+                    seqs = {q for b in sets if b["type"] == "archivelog" for q in b.get("sequences", [])}
+                    scns = [a["next_scn"] - 1 for a in state.get("archived", []) if a["sequence"] in seqs]
+                out.write(f"{m.group(1)}{max(scns) if scns else ''}\n")
+                continue
             m = COUNT.fullmatch(line)
             if m:
-                n = row_counts(files, [m.group(2)])[m.group(2)]
+                as_of = int(m.group(3)) if m.group(3) else None
+                n = row_counts(files, [m.group(2)], as_of, state.get("db", ""),
+                               redo_changes(files, state) if as_of is not None else None)[m.group(2)]
                 if n is None:
                     raise SqlError(f"{m.group(2)}\n*\nERROR at line 1:\nORA-00942: table or view does not exist")
                 out.write(f"{m.group(1)}{n}\n")

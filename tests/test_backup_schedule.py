@@ -89,7 +89,13 @@ def test_a_backup_is_overdue_once_its_slot_and_window_have_passed_without_a_good
     ({"kind": "files", "level": "full", "target": "bak1", "paths": ["/srv/a"], "drill_dir": "/srv/a/d"},
      "inside the directories it backs up"),
     ({"paths": ["/srv/a"]}, "'paths' is for a files backup only"),
-    ({"drill_dir": "/scratch"}, "for a files backup"),
+    ({"drill_dir": "scratch/../etc"}, "an absolute, plain directory, for a files or RMAN backup"),
+    ({"tables": ["CASES"]}, "must be OWNER.TABLE"),
+    ({"tables": ["APP.CASES; drop table x"]}, "must be OWNER.TABLE"),
+    ({"kind": "files", "level": "full", "target": "bak1", "paths": ["/srv/a"], "tables": ["A.B"]},
+     "'tables' is for a database backup only"),
+    ({"restore_hours": "soon"}, "restore_hours must be a number"),
+    ({"restore_hours": 500}, "restore_hours must be 0.25 to 168"),
     ({"retention_days": 0}, "retention_days"),
     ({"what": ""}, "'what' says in Chinese"),
     ({"password": "x"}, "unknown field(s) password"),
@@ -100,6 +106,16 @@ def test_a_wrong_declaration_is_one_line_naming_the_host_the_job_and_the_cause(c
     with pytest.raises(ScheduleError, match=r"^db1: backup job j: ") as err:
         job(schedule, **change)
     assert cause in str(err.value) and "\n" not in str(err.value)
+
+
+def test_sql_server_tables_are_named_with_their_database():
+    item = {"name": "j", "kind": "sqlserver", "level": "full", "what": "库", "schedule": "daily", "retention_days": 7}
+    with pytest.raises(ScheduleError, match="must be database.schema.table"):
+        parse_job("sq1", ("sq1",), {**item, "tables": ["dbo.cases"]}, "sqlserver_db", {})
+    with pytest.raises(ScheduleError, match="for a files or RMAN backup"):
+        parse_job("sq1", ("sq1",), {**item, "drill_dir": "/scratch"}, "sqlserver_db", {})
+    ok = parse_job("sq1", ("sq1",), {**item, "tables": ["OA_DB.dbo.cases"], "restore_hours": 12}, "sqlserver_db", {})
+    assert ok.tables == ("OA_DB.dbo.cases",) and ok.restore_hours == 12
 
 
 def test_an_engine_backup_must_sit_on_a_host_running_that_engine():

@@ -224,7 +224,7 @@ def drill_sqlserver(inv: Inventory, job: Job, config: TransportConfig, reports: 
     try:
         node, instance, _dbs = _instance(inv, job, config, deadline)
         dst = ssh_session(inv, target.target, config, deadline)
-        facts["restored_to"] = f"{node.name}:{instance}"
+        facts["restored_to"] = f"{node.name}（实例 {instance}）"
         databases = [p["database"] for p in chain[0].pieces if p.get("database")]
         for db in databases:
             new = f"{db}{SCRATCH_SUFFIX}"

@@ -150,8 +150,24 @@ def run_note(r: RunRecord) -> str:
     return r.error or "失败"
 
 
-DRILL_HEADERS = ["演练时间", "设备/群集", "备份任务", "所用备份", "恢复用时（秒）", "恢复文件数", "备份后变化（改/删/增）",
-                 "结果", "说明"]
+DRILL_HEADERS = ["演练时间", "设备/群集", "备份任务", "所用备份", "恢复用时（秒）", "恢复内容", "数据核对", "结果", "说明"]
+
+
+def _drill_what(d: dict) -> tuple[str, str]:
+    """What a drill restored and how its data compared: files against the manifest and the live tree, a database's
+    rows against the backup's."""
+    if "files_restored" in d or "changed_since" in d:
+        return (f"{d.get('files_restored', '-')} 个文件",
+                f"备份后改 {d.get('changed_since', '-')}/删 {d.get('removed_since', '-')}/增 {d.get('new_since', '-')}")
+    chain = d.get("chain") or []
+    what = f"{len(chain)} 次备份恢复为临时库" + (f"，恢复至 SCN {d['recovery_point']}" if d.get("recovery_point") else "")
+    expected, restored = d.get("rows_expected") or {}, d.get("rows_restored") or {}
+    if not expected:
+        return what, "未声明核对表"
+    if "rows_lost" not in d:
+        return what, "未完成核对"
+    total = sum(int(v) for v in expected.values() if isinstance(v, int))
+    return what, (f"{len(expected)} 张表 {total} 行，丢失 {d['rows_lost']} 行" if restored else "未完成核对")
 
 
 def drill_rows(reports: Path, owners: set[str], start: dt.datetime, end: dt.datetime) -> list[tuple]:
@@ -160,10 +176,10 @@ def drill_rows(reports: Path, owners: set[str], start: dt.datetime, end: dt.date
     for d in drills(reports):
         at = _when(d.get("at"))
         if d.get("owner") in owners and at is not None and start <= at < end:
+            what, checked = _drill_what(d)
             rows.append((at, f"{at:%Y-%m-%d %H:%M}", str(d["owner"]), str(d.get("job", "")),
-                         f"{d.get('backup_time', '')[:16].replace('T', ' ')} {d.get('archive', '')}",
-                         d.get("restore_seconds", "-"), d.get("files_restored", "-"),
-                         f"{d.get('changed_since', '-')}/{d.get('removed_since', '-')}/{d.get('new_since', '-')}",
+                         f"{str(d.get('backup_time', ''))[:16].replace('T', ' ')} {d.get('archive', '')}".strip(),
+                         d.get("restore_seconds", "-"), what, checked,
                          "成功" if d.get("ok") else "失败", str(d.get("detail", ""))))
     return [row[1:] for row in sorted(rows, key=lambda r: r[0])]
 

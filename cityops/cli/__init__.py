@@ -136,6 +136,28 @@ def files_backups_and_drill(inv, lab) -> None:
         print(control.set_fault(lab, inv, job.target, "backup_corrupt", clear=True))
     intact = [ok for _run, ok, _detail in verify_files(inv, job, config, reports)]
     print(f"backup.verify after the byte is restored: {intact.count(True)} of {len(intact)} archives intact")
+    database_drills(inv, config, reports)
+
+
+def database_drills(inv, config, reports) -> None:
+    """Restore drills of the RAC (a scratch instance from the backup server's copies, recovered to the backup's
+    SCN) and of SQL Server cluster 1 (each database under a scratch name): rows counted against the backup's."""
+    from ..backup.dbdrill import drill_rman, drill_sqlserver
+    from ..backup.jobrun import JobFailed
+    from ..backup.runner import selected_jobs
+
+    jobs = selected_jobs(inv, list(inv.hosts.values()), ("rman", "sqlserver"))
+    for owner, run in (("cluster_szcs_rac", drill_rman), ("cluster_dzzw_sql1", drill_sqlserver)):
+        job = next((j for j in jobs if j.owner == owner), None)
+        if job is None:
+            continue
+        try:
+            out = run(inv, job, config, reports)
+        except JobFailed as exc:
+            print(f"restore drill {owner}: {exc}")
+            continue
+        print(f"restore drill {owner} ({len(out['chain'])} backups → {out.get('restored_to', '-')}): "
+              f"{out['detail'][:200]}")
 
 
 def replayed_month(inv, lab, lot: str) -> None:

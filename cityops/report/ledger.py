@@ -147,7 +147,7 @@ def make_ledger(reports: Path, inv: Inventory, lot: str, period: Period, out: Pa
                 sheet.row(r)
         if drilled:
             head.row(("恢复演练", f"本期 {len(drilled)} 次，成功 {sum(r[7] == '成功' for r in drilled)} 次"))
-            sheet = book.sheet("恢复演练记录", DRILL_HEADERS, [17, 20, 14, 40, 12, 10, 16, 8, 60])
+            sheet = book.sheet("恢复演练记录", DRILL_HEADERS, [17, 20, 14, 40, 12, 30, 30, 8, 60])
             for r in drilled:
                 sheet.row(r)
         hosts_sheet(book, data.by_host, inv, names)
@@ -224,8 +224,9 @@ def ledger_docx(files: LedgerFiles, w: dict, facts: list[tuple[str, str]]) -> No
                   [26, 30, 40, 12, 16, 56])
     if files.drill_rows:
         doc.heading("恢复演练记录")
-        doc.table(["演练时间", "设备/群集", "所用备份", "恢复用时（秒）", "结果", "说明"],
-                  [(r[0], r[1], r[3], r[4], r[7], r[8]) for r in files.drill_rows[:100]], [26, 30, 40, 16, 12, 56])
+        doc.table(["演练时间", "设备/群集", "所用备份", "恢复用时（秒）", "数据核对", "结果", "说明"],
+                  [(r[0], r[1], r[3], r[4], r[6], r[7], r[8]) for r in files.drill_rows[:100]],
+                  [24, 26, 34, 14, 30, 10, 50])
     doc.para(w["detail_note"])
     doc.signoff(w["signoff_title"], w["signoff_rows"])
     doc.save(files.docx)

@@ -285,7 +285,9 @@ def recover_logs(root: Path, source: str, logs: list[Path], ckp_scn: int, until_
             body, crc = record[:-5], record[-4:]
             if zlib.crc32(body) != int.from_bytes(crc, "big"):
                 raise RestoreError(str(piece), "block 1")
-            redo.append(json.loads(body))
+            log = json.loads(body)
+            if "next_scn" in log:  # a log written before the lab's redo carried its SCN range is left out
+                redo.append(log)
     reached = ckp_scn + 1  # every change below this SCN is in the files
     applied = []
     for log in sorted(redo, key=lambda r: r["sequence"]):
@@ -293,7 +295,10 @@ def recover_logs(root: Path, source: str, logs: list[Path], ckp_scn: int, until_
             continue
         if (until_scn is not None and reached > until_scn) or log["first_scn"] > reached:
             break
-        for file_no, block_no, scn, version in log["changes"]:
+        for change in log["changes"]:
+            if len(change) != 4:  # a log written before the lab's redo carried versions: nothing to redo from it
+                continue
+            file_no, block_no, scn, version = change
             if scn < reached or (until_scn is not None and scn > until_scn):
                 continue
             with open(root / DATAFILES[file_no - 1][0], "r+b") as fh:
@@ -314,7 +319,7 @@ def row_counts(root: Path, tables: list[str], as_of: int | None = None, db: str 
     `changes`), or of its first."""
     out: dict[str, int | None] = {}
     older: dict[tuple[int, int], tuple[int, int]] = {}
-    for file_no, block_no, scn, version in changes or []:
+    for file_no, block_no, scn, version in (c for c in changes or [] if len(c) == 4):
         if as_of is not None and scn <= as_of and scn >= older.get((file_no, block_no), (0, 0))[0]:
             older[file_no, block_no] = (scn, version)
     for table in tables:

@@ -305,6 +305,10 @@ def scratch_session(sid: str, commands: list[str], out) -> int:
             failed = True
             out.write("\n" + STACK + str(exc))
             break
+        except Exception as exc:  # the lab's own bug, shown as RMAN shows its internal errors
+            failed = True
+            out.write("\n" + STACK + f"RMAN-00600: internal error, arguments [{type(exc).__name__}] [{exc}]\n")
+            break
         out.write("\n")
     out.write("\nRecovery Manager complete.\n")
     return 1 if failed else 0

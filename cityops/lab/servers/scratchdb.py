@@ -261,9 +261,12 @@ class Scratch:
             raise ScratchError(f"RMAN-03002: failure of restore command at {stamp()}\n"
                                "RMAN-06026: some targets not found - aborting restore\n"
                                "RMAN-06023: no backup or copy of datafile 1 found to restore\n")
-        base = max(zeros, key=lambda b: int(b["ckp_scn"]))
-        later = [b for b in usable if b.get("level") == 1 and int(b["ckp_scn"]) > int(base["ckp_scn"])]
-        return [base, *sorted(later, key=lambda b: int(b["ckp_scn"]))]
+        # the newest level 0 whose piece is there (RMAN fails over to an older backup when a piece is missing)
+        ordered = sorted(zeros, key=lambda b: (int(b["ckp_scn"]), int(b["key"] or 0)), reverse=True)
+        base = next((b for b in ordered if Path(b["piece"]).exists()), ordered[0])
+        later = [b for b in usable if b.get("level") == 1 and int(b["ckp_scn"]) > int(base["ckp_scn"])
+                 and Path(b["piece"]).exists()]
+        return [base, *sorted(later, key=lambda b: (int(b["ckp_scn"]), int(b["key"] or 0)))]
 
     def restore(self, until: int | None, newname: Path | None) -> None:
         state = self._need("mount")
@@ -308,7 +311,8 @@ class Scratch:
             self.say(f"channel ORA_DISK_1: piece handle={b['piece']} tag={b['tag']}")
             self.say("channel ORA_DISK_1: restored backup piece 1")
         start = int(sets[-1]["ckp_scn"])
-        logs = [b for b in state["backups"] if b["type"] == "archivelog" and b.get("status") == "A"]
+        logs = [b for b in state["backups"] if b["type"] == "archivelog" and b.get("status") == "A"
+                and Path(b["piece"]).exists()]
         self.say("\nstarting media recovery\n")
         for b in logs:
             for seq in b.get("sequences") or []:

@@ -110,7 +110,7 @@ def test_a_wrong_declaration_is_one_line_naming_the_host_the_job_and_the_cause(c
 
 def test_sql_server_tables_are_named_with_their_database():
     item = {"name": "j", "kind": "sqlserver", "level": "full", "what": "库", "schedule": "daily", "retention_days": 7}
-    with pytest.raises(ScheduleError, match="must be database.schema.table"):
+    with pytest.raises(ScheduleError, match=r"must be database\.schema\.table"):
         parse_job("sq1", ("sq1",), {**item, "tables": ["dbo.cases"]}, "sqlserver_db", {})
     with pytest.raises(ScheduleError, match="for a files or RMAN backup"):
         parse_job("sq1", ("sq1",), {**item, "drill_dir": "/scratch"}, "sqlserver_db", {})

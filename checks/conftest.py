@@ -60,7 +60,7 @@ def pytest_configure(config):
     out = config.getoption("--cityops-results")
     STATE.update(inv=inv, run_id=run_id, sessions=sessions, previous=record.TrendStore(
         reports / "state" / "values.json").load(), results=record.ResultsFile(Path(out)) if out else None,
-        cadence=config.getoption("--cadence"))
+        cadence=config.getoption("--cadence"), reports=reports)
 
 
 def pytest_unconfigure(config):
@@ -89,7 +89,7 @@ def pytest_pyfunc_call(pyfuncitem):
     session = host.backend.session
     h = STATE["inv"].hosts[session.name]
     started = time.monotonic()
-    result, _ctx = run_check(check, h, session, host, STATE["previous"].get(h.name, {}))
+    result, _ctx = run_check(check, h, session, host, STATE["previous"].get(h.name, {}), reports=STATE["reports"])
     if STATE["results"]:
         STATE["results"].write(result_record(STATE["run_id"], h, check, result, time.monotonic() - started))
     if result.status == "skip":

@@ -193,3 +193,27 @@ def test_the_command_line(lab, tmp_path, lab_fault):
                           (["backup.drill", "--host", "lab-vrp-core"], "(it has: none)")):
         out = run_invoke(*args, *common)
         assert out.returncode == 4 and message in out.stderr and "Traceback" not in out.stderr, (args, out.stderr)
+
+
+def test_a_files_backup_missing_from_its_slot_is_a_finding_of_the_next_inspection(lab, job, backup_config, tmp_path):
+    """BAK-FILE-001 reads the backup ledger of the run's reports: none taken is overdue (a fail naming the job);
+    once a verified backup is on the ledger the same check passes."""
+    from cityops.inspect import record
+    from cityops.inspect.session import inspect
+
+    inv, state = lab
+    reports = tmp_path / "reports"
+
+    def bak_file_001():
+        out = inspect(inv, [inv.hosts[SOURCE]], cadence=None, selection={"host": SOURCE}, reports=reports,
+                      lab_dir=state.path, only={"BAK-FILE-001"})
+        [row] = record.read_results(out.run_dir / "results.jsonl")
+        return row
+
+    before = bak_file_001()
+    assert before["status"] == "fail" and job.label in before["message"] and "没有有效备份" in before["message"]
+    assert "invoke backup --kind files" in before["remedy"]
+    run = backup_files(inv, job, backup_config, reports, operator="张工")
+    assert run.status == "verified", run.error
+    after = bak_file_001()
+    assert after["status"] == "pass", after["message"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -46,6 +47,7 @@ FAULT_FOR = {
     "ORA-FRA-001": ("lab-linux-ora", "fra_full", {}),
     "ORA-RMAN-001": ("lab-linux-ora", "rman_old", {}),
     "ORA-BAK-002": ("lab-rac1", "rman_old", {"days": "2"}),  # the RAC's declared schedule, two days behind
+    "BAK-FILE-001": ("lab-linux-app", "data_dir_moved", {}),  # a directory its files backup archives, gone
     "ORA-ARCH-001": ("lab-linux-ora", "archive_dest_error", {}),
     "ORA-ALERT-001": ("lab-rac1", "ora_errors", {}),
     "WIN-DISK-001": ("lab-sqla", "disk_full", {}),
@@ -117,6 +119,31 @@ MORE_FAULTS = [("ORA-RMAN-001", "lab-rac2", "rman_failed", {}),
                ("STO-POOL-001", "lab-backup", "storage_pool_full", {}),
                ("STO-HEALTH-001", "lab-backup", "storage_disk_failed", {}),
                ("BAK-JOB-001", "lab-backup", "backup_old", {"days": "4"})]
+
+
+@pytest.fixture(scope="module")
+def files_ledger(lab, tmp_path_factory):
+    """A backup ledger holding one verified files backup of lab-linux-app, taken for real once: a healthy estate's
+    files backups are on its ledger, which BAK-FILE-001 reads."""
+    from cityops.backup.files import backup_files
+    from cityops.backup.schedule import jobs
+    from cityops.inspect.session import transport_config
+    from cityops.transport.audit import AuditLog
+
+    inv, state = lab
+    reports = tmp_path_factory.mktemp("files-ledger")
+    job = next(j for j in jobs(inv)[0] if (j.owner, j.name) == ("lab-linux-app", "app_files"))
+    taken = backup_files(inv, job, transport_config(AuditLog(reports / "audit.jsonl", "seed"), state.path), reports,
+                         operator="测试")
+    assert taken.status == "verified", taken.error
+    return reports / "backups" / "ledger.jsonl"
+
+
+@pytest.fixture(autouse=True)
+def seeded_ledger(files_ledger, tmp_path):
+    target = tmp_path / "reports" / "backups" / "ledger.jsonl"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(files_ledger, target)
 
 
 def run(lab, tmp_path, hosts=None, only=None, cadence=None, **kw):
@@ -313,6 +340,9 @@ def test_pytest_mode_gives_the_same_results_as_the_runner(lab, tmp_path):
     hosts = ["lab-linux-app", "lab-rac1", "lab-vrp-core", "lab-h3c-gbk", "lab-ios-rt", "lab-mds"]
     _, mine = run(lab, tmp_path, hosts)
     out = tmp_path / "pytest.jsonl"
+    (tmp_path / "pytest-reports" / "backups").mkdir(parents=True)  # the same backup ledger (BAK-FILE-001)
+    shutil.copyfile(tmp_path / "reports" / "backups" / "ledger.jsonl",
+                    tmp_path / "pytest-reports" / "backups" / "ledger.jsonl")
     proc = subprocess.run(
         [str(BIN / "pytest"), str(CHECKS_DIR), "-q", "-p", "no:cacheprovider", "-o", "addopts=",
          f"--rootdir={CHECKS_DIR}", "--cityops-inventory", str(LAB_INV), "--cityops-lab", str(state.path),

@@ -42,6 +42,7 @@ class Check:
     requires: tuple[str, ...] = ()  # inventory fields the host must have (bmc_protocol ...)
     standard: str = ""
     module: str = ""
+    when: Callable | None = field(default=None, compare=False, repr=False)  # host -> bool: it has what is checked
 
     def applies(self, host: Host, cadence: str | None = None) -> bool:
         if str(host.get("platform")) not in self.platforms:
@@ -51,6 +52,8 @@ class Check:
         if self.roles and str(host.get("role")) not in self.roles:
             return False
         if any(not host.get(field) for field in self.requires):
+            return False
+        if self.when is not None and not self.when(host):
             return False
         return cadence is None or cadence in self.cadences
 
@@ -64,7 +67,7 @@ REGISTRY: dict[str, Check] = {}
 
 
 def check(id: str, title: str, *, platforms, cadences=("daily",), severity="major", remedy: str, warn=None,
-          crit=None, unit="", higher_is_worse=True, classes=(), roles=(), requires=(), standard=""):
+          crit=None, unit="", higher_is_worse=True, classes=(), roles=(), requires=(), standard="", when=None):
     """Declare a check. Raises at import if the declaration is incomplete or the id is taken."""
     def wrap(fn: Callable) -> Callable:
         bad = [c for c in cadences if c not in CADENCES]
@@ -73,7 +76,7 @@ def check(id: str, title: str, *, platforms, cadences=("daily",), severity="majo
         c = Check(id=id, title=title, platforms=tuple(platforms), cadences=tuple(cadences), severity=severity,
                   remedy=remedy, fn=fn, warn=warn, crit=crit, unit=unit, higher_is_worse=higher_is_worse,
                   classes=tuple(classes), roles=tuple(roles), requires=tuple(requires), standard=standard,
-                  module=fn.__module__)
+                  module=fn.__module__, when=when)
         if id in REGISTRY and REGISTRY[id].fn.__qualname__ != fn.__qualname__:
             raise ValueError(f"check id {id} declared twice ({REGISTRY[id].module} and {fn.__module__})")
         REGISTRY[id] = c

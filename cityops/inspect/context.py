@@ -60,6 +60,7 @@ class Context:
     values: dict = field(default_factory=dict)  # item -> number, stored for the next run's trends
     shared: list[Answer] = field(default_factory=list)  # answers of facts fetched by an earlier check, reused here
     marks: list[tuple[Session, int]] = field(default_factory=list)  # (session, its answers when this check began)
+    reports: object = None  # the reports directory of the run (a Path): what cityops itself recorded, e.g. backups
 
     def __post_init__(self):
         if self.session is not None:

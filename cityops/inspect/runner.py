@@ -57,11 +57,11 @@ def result_record(run_id: str, h: Host, c: Check, result: Verdict, seconds: floa
             "seconds": round(seconds, 3), "modelled": bool(platform and platform.modelled), **host_facets(h)}
 
 
-def run_check(c: Check, h: Host, session, tihost, previous: dict, failure: ConnectFailure | None = None
-              ) -> tuple[Verdict, Context]:
+def run_check(c: Check, h: Host, session, tihost, previous: dict, failure: ConnectFailure | None = None,
+              reports=None) -> tuple[Verdict, Context]:
     """Run one check through a session (or record why it could not run) -> (verdict, context)."""
     warn, crit = c.thresholds(h)
-    ctx = Context(c, session, warn, crit, previous.get(c.id, {}))
+    ctx = Context(c, session, warn, crit, previous.get(c.id, {}), reports=reports)
     if failure is not None:
         return verdict(ctx, failure), ctx
     try:
@@ -72,7 +72,7 @@ def run_check(c: Check, h: Host, session, tihost, previous: dict, failure: Conne
 
 
 def inspect_host(h: Host, checks: list[Check], config: TransportConfig, run_id: str, host_timeout: float,
-                 previous: dict, emit: Emit) -> dict[str, dict]:
+                 previous: dict, emit: Emit, reports=None) -> dict[str, dict]:
     """Run `checks` on one host over one session; emit each result; return the values to store for trends."""
     deadline = time.monotonic() + host_timeout
     stored: dict[str, dict] = {}
@@ -84,7 +84,7 @@ def inspect_host(h: Host, checks: list[Check], config: TransportConfig, run_id: 
         failure = exc
     for c in checks:
         started = time.monotonic()
-        result, ctx = run_check(c, h, session, tihost, previous, failure)
+        result, ctx = run_check(c, h, session, tihost, previous, failure, reports)
         if result.status != "error" and ctx.values:
             stored[c.id] = dict(ctx.values)
         emit(result_record(run_id, h, c, result, time.monotonic() - started))
@@ -123,7 +123,7 @@ def expected_seconds(h: Host, checks: list[Check]) -> float:
 def run(hosts: list[Host], plan: dict[str, list[Check]], config: TransportConfig, run_id: str, emit: Emit,
         previous: dict, *, workers: int = 128, host_timeout: float = 120.0,
         progress: Callable[[Tally], None] | None = None,
-        waive: Callable[[dict], dict] = lambda r: r) -> tuple[Tally, dict]:
+        waive: Callable[[dict], dict] = lambda r: r, reports=None) -> tuple[Tally, dict]:
     """Inspect every host with a plan; returns the tally and the values to store, by host."""
     tally = Tally(hosts_total=sum(1 for h in hosts if plan.get(h.name)))
     values: dict[str, dict] = {}
@@ -134,7 +134,8 @@ def run(hosts: list[Host], plan: dict[str, list[Check]], config: TransportConfig
         emit(record)
 
     def one(h: Host) -> None:
-        stored = inspect_host(h, plan[h.name], config, run_id, host_timeout, previous.get(h.name, {}), counted)
+        stored = inspect_host(h, plan[h.name], config, run_id, host_timeout, previous.get(h.name, {}), counted,
+                              reports)
         with tally.lock:
             values[h.name] = stored
             tally.hosts_done += 1

@@ -95,7 +95,7 @@ def inspect(inv: Inventory, hosts: list[Host], *, cadence: str | None, selection
         try:
             tally, values = runner.run(hosts, plan, config, run_id, results.write, store.load(), workers=workers,
                                        host_timeout=host_timeout, progress=progress,
-                                       waive=lambda r: waivers.apply(r, active))
+                                       waive=lambda r: waivers.apply(r, active), reports=reports)
             store.update(values)
         except KeyboardInterrupt as exc:
             status, reason = "incomplete", f"interrupted ({exc or 'SIGINT'})"

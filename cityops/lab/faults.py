@@ -76,6 +76,7 @@ KINDS: dict[str, FaultKind] = {f.kind: f for f in (
     # files backups: the bytes themselves (cityops/lab/servers/datafiles.py)
     FaultKind("backup_corrupt", "备份文件损坏（一个字节被改动）", _SRV, {"match": ""}),
     FaultKind("file_locked", "待备份文件无法读取（权限被锁定）", _SRV, {}),
+    FaultKind("data_dir_moved", "待备份目录被移走（文件备份将缺少该目录）", _SRV, {}),
     FaultKind("backup_disk_full", "备份服务器磁盘已满", _SRV, {}),
     FaultKind("archive_log_gap", "归档日志缺失（未备份即被删除）", _SRV, {}),
     # Oracle 11g (single instance and RAC; a RAC fault shows on every node's view)

@@ -7,9 +7,9 @@ small tmpfs of its own, so a full disk is a real ENOSPC from the real `cat`, not
 kept aside when the lab goes down and put back when it comes up, as a real disk keeps it.
 
 Faults act on the bytes: `backup_corrupt` flips one byte in the middle of the newest archive or RMAN piece on a host
-(clearing it flips the byte back), `file_locked` makes one file of a host's data unreadable (tar: Permission
-denied), `backup_disk_full` fills the backup server's disk but a few KiB, `archive_log_gap` loses an archived log
-RMAN has not backed up yet (oradb.hide_log).
+(clearing it flips the byte back), `data_dir_moved` moves a backed-up directory aside, `file_locked` makes one file
+of a host's data unreadable (tar: Permission denied), `backup_disk_full` fills the backup server's disk but a few
+KiB, `archive_log_gap` loses an archived log RMAN has not backed up yet (oradb.hide_log).
 """
 
 from __future__ import annotations
@@ -164,6 +164,11 @@ def reset(d: Path) -> None:
         from .oradb import unhide_log
 
         unhide_log(state["gap"])
+    if state.get("moved"):
+        here = Path(state["moved"])
+        aside = here.with_name(here.name + ".cityops-lab-moved")
+        if aside.is_dir() and not here.exists():
+            aside.rename(here)
     (d / "run" / STATE).unlink(missing_ok=True)
 
 
@@ -191,6 +196,19 @@ def apply_faults(d: Path, host: dict, faults: dict) -> None:
         path = Path(state.pop("locked"))
         if path.exists():
             path.chmod(0o644)
+    want_moved = "data_dir_moved" in faults
+    if want_moved and "moved" not in state:
+        paths = [str(x) for j in host.get("backup_jobs") or [] if isinstance(j, dict) and j.get("kind") == "files"
+                 for x in j.get("paths") or [] if str(x).startswith("/srv/")]
+        here = d / paths[0].lstrip("/") if paths else None
+        if here is not None and here.is_dir():
+            here.rename(here.with_name(here.name + ".cityops-lab-moved"))
+            state["moved"] = str(here)
+    elif not want_moved and "moved" in state:
+        here = Path(state.pop("moved"))
+        aside = here.with_name(here.name + ".cityops-lab-moved")
+        if aside.is_dir() and not here.exists():
+            aside.rename(here)
     want_gap = "archive_log_gap" in faults
     if want_gap and "gap" not in state and _oradata(d, host) is not None:
         from ...timeutil import now

@@ -1,5 +1,5 @@
 """Two days of lot 6_10's backups replayed under the lab clock: RMAN and tar run for real at each slot's time,
-a full disk on the first RMAN night is on the ledger and taken again, next-morning checks and a drill follow,
+a full disk on the first RMAN night is on the ledger and taken again, next-morning checks and drills follow,
 and the month's 运维台账 shows them at the times they were taken."""
 
 from __future__ import annotations
@@ -35,9 +35,12 @@ def test_two_replayed_days_are_on_the_ledger_and_in_the_months_ledger_at_their_o
     assert [(r.status, r.started.hour) for r in level0] == [("failed", 1), ("verified", 9)]  # Sunday 01:00
     files = [r for r in runs if r.job == "app_files"]
     assert [r.started.day for r in files] == [6, 7] and all(r.status == "verified" for r in files)
-    drills = ledger.drills(reports)
-    assert [(d["job"], d["ok"]) for d in drills] == [("app_files", True)]
-    assert dt.datetime.fromisoformat(drills[0]["at"]).day == 7  # the morning after
+    drills = ledger.drills(reports)  # each backed-up thing drilled once, the morning after: the files, the RAC
+    assert sorted((d["owner"], d["ok"]) for d in drills) == [("cluster_lab_rac", True), ("lab-linux-app", True)], \
+        [d["detail"] for d in drills]
+    assert {dt.datetime.fromisoformat(d["at"]).day for d in drills} == {7}
+    rac = next(d for d in drills if d["owner"] == "cluster_lab_rac")
+    assert rac["rows_lost"] == 0 and rac["rows_restored"] == rac["rows_expected"] and len(rac["chain"]) >= 3
     made = make_ledger(reports, inv, "6_10", parse_period("2026-12"))
     book = load_workbook(made.xlsx, read_only=True)
     rows = list(book["数据库及文件备份记录"].iter_rows(values_only=True))[1:]
@@ -46,7 +49,8 @@ def test_two_replayed_days_are_on_the_ledger_and_in_the_months_ledger_at_their_o
     assert not [r for r in runs if r.kind == "sqlserver"]
     assert sum(r[4] == "已校验" for r in rows) == len(runs) - 1
     drilled = list(book["恢复演练记录"].iter_rows(values_only=True))[1:]
-    assert [(r[1], r[7]) for r in drilled] == [("lab-linux-app", "成功")]
+    assert sorted((r[1], r[7]) for r in drilled) == [("cluster_lab_rac", "成功"), ("lab-linux-app", "成功")]
+    assert any("丢失 0 行" in r[6] for r in drilled)  # the database drill's rows, in the ledger's words
 
 
 def test_a_replay_visits_slots_in_order_full_before_what_rests_on_it_and_hourly_logs_every_four_hours():

@@ -4,8 +4,9 @@ Every slot the lot's declared jobs had in the period is visited in time order: t
 lab's RMAN and database follow it, and so does cityops through $CITYOPS_CLOCK), and the due jobs run for real —
 RMAN on the database, tar to the backup server, verification, the ledger. Nothing is written to the ledger
 directly. The month is not all sunshine: the first RMAN slot meets a full backup disk and is taken again once
-the engineer has freed it; every backup is checked again the next morning (`backup.verify`); the first files
-backup (an ad-hoc one before a change, when the period has no slot for it) is restored in a drill; a manual job
+the engineer has freed it; every backup is checked again the next morning (`backup.verify`); at the first of
+those checks each files backup and each database is restored in a drill (a files job with no slot in the period
+gets an ad-hoc backup before a change, so there is one to drill); a manual job
 due in the period is entered by the engineer on its day; the lot's daily inspection follows the last event. What
 it leaves is what the 运维台账 of that month then shows.
 """
@@ -68,7 +69,8 @@ def replay(inv: Inventory, lab: LabDir, reports: Path, lot: str, start: dt.date,
             in enumerate(events(declared, begin, finish))]
     heapq.heapify(todo)
     order = len(todo)
-    broke_disk = drilled = False
+    broke_disk = False
+    drilled: set[str] = set()
     latest = begin
     checks: set[tuple[str, str, dt.date]] = set()
     try:
@@ -87,11 +89,13 @@ def replay(inv: Inventory, lab: LabDir, reports: Path, lot: str, start: dt.date,
                 checked = runner.verify_job(inv, job, config, reports)
                 said.append(f"{at:%m-%d %H:%M} {job.owner} {job.name}: 复核 "
                             f"{sum(ok is True for _r, ok, _d in checked)}/{len(checked)} 完好")
-                if job.kind == "files" and not drilled:
+                if job.owner not in drilled:  # the first morning check of each files or database backup: a drill
+                    from ..backup.dbdrill import drill_rman, drill_sqlserver
                     from ..backup.files import drill_files
 
-                    drill = drill_files(inv, job, config, reports)
-                    drilled = True
+                    drill = {"files": drill_files, "rman": drill_rman, "sqlserver": drill_sqlserver}[job.kind](
+                        inv, job, config, reports)
+                    drilled.add(job.owner)
                     said.append(f"{at:%m-%d %H:%M} {job.owner} {job.name}: 恢复演练 {'成功' if drill['ok'] else '失败'}")
                 continue
             if what == "slot" and not runner.due(job, reports, at):

@@ -194,3 +194,23 @@ def test_a_drill_over_a_damaged_copy_fails_naming_the_piece(lab, job_of, backup_
     assert not out["ok"] and "恢复失败" in out["detail"]
     assert "已损坏" in out["detail"] and any(p["stored"] in out["detail"] for p in run.pieces)
     assert ledger.drills(reports)[-1]["ok"] is False
+
+
+def test_pieces_gone_from_the_node_by_retention_are_not_damage_while_the_server_copies_hold(lab, job_of, backup_config,
+                                                                                          tmp_path):
+    """RMAN's own pieces on the node go with its retention (delete obsolete); the copies on the backup server are the
+    backup of record: verify passes on their hashes, and still names a damaged copy."""
+    inv, state = lab
+    reports = tmp_path / "reports"
+    run = backup_rman(inv, job_of("level0"), backup_config, reports, operator="张工")
+    assert run.status == "verified", run.error
+    for piece in run.pieces:  # as `delete obsolete` would
+        (state.path / "servers" / run.node / piece["handle"].lstrip("/")).unlink()
+    [(_r, ok, detail)] = verify_rman(inv, job_of("level0"), backup_config, reports)
+    assert ok is True, detail
+    copy = stored(lab, run.pieces[0])
+    data = bytearray(copy.read_bytes())
+    data[len(data) // 2] ^= 0x5A
+    copy.write_bytes(bytes(data))
+    [(_r, ok, detail)] = verify_rman(inv, job_of("level0"), backup_config, reports)
+    assert ok is False and run.pieces[0]["stored"] in detail

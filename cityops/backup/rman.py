@@ -162,6 +162,11 @@ def verify_rman(inv: Inventory, job: Job, config: TransportConfig, reports: Path
         checked = _rman(node, validate(job.level, run.tag), "restore", evidence, 3600, oracle_prefix(inv, node.name))
         if checked.ok:
             return []
+        if not checked.corrupt and any(e.startswith("ORA-19505") for e in checked.errors):
+            # the node's own pieces are gone (RMAN's retention, `delete obsolete`, a rebuilt disk): nothing is
+            # damaged; the copies on the backup server, hashed against the ledger, are the backup of record
+            evidence.add(node.name, "(note)", "", "本机 RMAN 备份片已不在，以备份服务器副本的 sha256 为准")
+            return []
         return ["RMAN 校验失败：" + ("，".join(f"{p} 的第 {b} 块损坏" for p, b in checked.corrupt)
                                    or "；".join(checked.errors[:3]))]
 

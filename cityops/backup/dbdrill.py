@@ -44,23 +44,32 @@ from .schedule import Job
 DEADLINE = 12 * 3600.0  # the longest a drill may run: the tender's recovery target
 
 
-def rman_chain(reports: Path, owner: str, at=None) -> tuple[ledger.RunRecord, list[ledger.RunRecord]]:
-    """The backup a drill recovers to (the newest RMAN run of `owner` verified at or before `at` and still kept) and
-    the runs its recovery reads, oldest first: the newest level 0 before it, each level 1 after that, and the
-    archive log runs after the last of those."""
-    mine = [r for r in ledger.runs(reports)[0] if r.owner == owner and r.kind == "rman" and r.status == "verified"
+# per engine: the full level, the incremental level and whether each incremental counts (RMAN's level 1s are
+# differential: every one since the level 0) or only the newest (SQL Server's differentials are cumulative), the
+# log level, and the words of a refusal
+CHAINS = {"rman": ("0", "1", True, "archivelog", "RMAN", "0 级备份"),
+          "sqlserver": ("full", "diff", False, "log", "SQL Server", "完全备份")}
+
+
+def backup_chain(reports: Path, owner: str, kind: str, at=None) -> tuple[ledger.RunRecord, list[ledger.RunRecord]]:
+    """The backup a drill recovers to (the newest run of `owner` verified at or before `at` and still kept) and the
+    runs its recovery reads, oldest first: the newest full before it, the incrementals after that (each RMAN level
+    1, or SQL Server's newest differential), and the log backups after the last of those."""
+    full, incremental, every, log, engine, full_name = CHAINS[kind]
+    mine = [r for r in ledger.runs(reports)[0] if r.owner == owner and r.kind == kind and r.status == "verified"
             and not r.pruned and (at is None or r.started <= at)]
     if not mine:
-        raise JobFailed(f"{owner}: 没有可用于恢复演练的已校验 RMAN 备份" + (f"（{at:%Y-%m-%d %H:%M} 之前）" if at else ""))
+        raise JobFailed(f"{owner}: 没有可用于恢复演练的已校验 {engine} 备份" + (f"（{at:%Y-%m-%d %H:%M} 之前）" if at else ""))
     target = mine[-1]
-    zeros = [r for r in mine if r.level == "0"]
-    if not zeros:
-        raise JobFailed(f"{owner}: {target.started:%Y-%m-%d %H:%M} 之前没有已校验的 0 级备份，无从恢复")
-    base = zeros[-1]
-    ones = [r for r in mine if r.level == "1" and r.started > base.started]
-    last = ones[-1] if ones else base
-    logs = [r for r in mine if r.level == "archivelog" and r.started > last.started]
-    return target, [base, *ones, *logs]
+    fulls = [r for r in mine if r.level == full]
+    if not fulls:
+        raise JobFailed(f"{owner}: {target.started:%Y-%m-%d %H:%M} 之前没有已校验的{full_name}，无从恢复")
+    base = fulls[-1]
+    incrementals = [r for r in mine if r.level == incremental and r.started > base.started]
+    incrementals = incrementals if every else incrementals[-1:]
+    last = incrementals[-1] if incrementals else base
+    logs = [r for r in mine if r.level == log and r.started > last.started]
+    return target, [base, *incrementals, *logs]
 
 
 def _scratch(session: SshExec, directory: str, evidence: Evidence) -> str:
@@ -89,7 +98,7 @@ def drill_rman(inv: Inventory, job: Job, config: TransportConfig, reports: Path,
     """Restore the chain of the newest good RMAN backup of the job's database into a scratch instance, recover it
     to the backup's point, open it, count its rows; record the drill on the ledger."""
     reports = Path(reports)
-    target, chain = rman_chain(reports, job.owner, at or now())
+    target, chain = backup_chain(reports, job.owner, "rman", at or now())
     point = target.point or {}
     evidence = Evidence()
     sid = f"CD{secrets.token_hex(3).upper()}"  # the scratch instance's own SID, never the database's
@@ -168,25 +177,6 @@ def drill_rman(inv: Inventory, job: Job, config: TransportConfig, reports: Path,
     return {"run": target, "ok": ok, "detail": detail, **facts}
 
 
-def sqlserver_chain(reports: Path, owner: str, at=None) -> tuple[ledger.RunRecord, list[ledger.RunRecord]]:
-    """The SQL Server backup a drill recovers to and the runs restored, oldest first: the newest full before it,
-    the newest differential after that (differentials are cumulative), and the log backups after those."""
-    mine = [r for r in ledger.runs(reports)[0] if r.owner == owner and r.kind == "sqlserver"
-            and r.status == "verified" and not r.pruned and (at is None or r.started <= at)]
-    if not mine:
-        raise JobFailed(f"{owner}: 没有可用于恢复演练的已校验 SQL Server 备份"
-                        + (f"（{at:%Y-%m-%d %H:%M} 之前）" if at else ""))
-    target = mine[-1]
-    fulls = [r for r in mine if r.level == "full"]
-    if not fulls:
-        raise JobFailed(f"{owner}: {target.started:%Y-%m-%d %H:%M} 之前没有已校验的完全备份，无从恢复")
-    base = fulls[-1]
-    diffs = [r for r in mine if r.level == "diff" and r.started > base.started]
-    last = diffs[-1] if diffs else base
-    logs = [r for r in mine if r.level == "log" and r.started > last.started]
-    return target, [base, *diffs[-1:], *logs]
-
-
 SCRATCH_SUFFIX = "_cityops_drill"
 
 
@@ -210,7 +200,7 @@ def drill_sqlserver(inv: Inventory, job: Job, config: TransportConfig, reports: 
     from .sqlserver import _instance, _sqlcmd, device
 
     reports = Path(reports)
-    target, chain = sqlserver_chain(reports, job.owner, at or now())
+    target, chain = backup_chain(reports, job.owner, "sqlserver", at or now())
     expected = (target.point or {}).get("rows", {})
     evidence = Evidence()
     facts: dict = {"backup": target.id, "backup_time": target.started.isoformat(timespec="seconds"),

@@ -255,34 +255,47 @@ def main(argv: list[str]) -> int:
     state = db.open(t)
     out.write(f"connected to target database: {db_name.upper()} (DBID={state['dbid']})\n\n")
     session = Session(db, state, instance, out)
+
+    def handle(command: str) -> None:
+        m = BACKUP_DB.fullmatch(command)
+        a = BACKUP_ARCH.fullmatch(command)
+        v = VALIDATE.fullmatch(command)
+        if m:
+            session.backup_database(int(m.group(1)), m.group(2) or f"{ORADATA}/{db.name}_%U",
+                                    (m.group(3) or f"TAG{t:%Y%m%dT%H%M%S}").upper())
+        elif a:
+            session.backup_archivelog(a.group(1) or f"{ORADATA}/{db.name}_%U",
+                                      (a.group(2) or f"TAG{t:%Y%m%dT%H%M%S}").upper())
+        elif v:
+            session.restore_validate(v.group(1).lower().split()[0], v.group(2))
+        elif command.split()[0] == ";":
+            raise RmanError("RMAN-00558: error encountered while parsing input commands\nRMAN-01009: syntax "
+                            'error: found ";": expecting one of: "allocate, alter, backup, ..."\n')
+        else:
+            raise RmanError("RMAN-00558: error encountered while parsing input commands\n"
+                            f"RMAN-01009: syntax error: found \"identifier\": expecting one of: \"allocate, "
+                            f"alter, backup, ...\"\nRMAN-01008: the bad identifier was: {command.split()[0][:30]}\n")
+
+    return run_commands(commands, out, handle)
+
+
+def run_commands(commands: list[str], out, handle) -> int:
+    """RMAN's loop over a script: each command echoed, the first error ends it under the error stack's banner
+    (a bug of the lab's own shown as RMAN shows its internal errors), exit status 1 after an error."""
     failed = False
     for command in commands:
         out.write(f"RMAN> {command};\n\n")
         if command.lower() in ("exit", "quit"):
             break
         try:
-            m = BACKUP_DB.fullmatch(command)
-            a = BACKUP_ARCH.fullmatch(command)
-            v = VALIDATE.fullmatch(command)
-            if m:
-                session.backup_database(int(m.group(1)), m.group(2) or f"{ORADATA}/{db.name}_%U",
-                                        (m.group(3) or f"TAG{t:%Y%m%dT%H%M%S}").upper())
-            elif a:
-                session.backup_archivelog(a.group(1) or f"{ORADATA}/{db.name}_%U",
-                                          (a.group(2) or f"TAG{t:%Y%m%dT%H%M%S}").upper())
-            elif v:
-                session.restore_validate(v.group(1).lower().split()[0], v.group(2))
-            else:
-                word = command.split()[0]
-                if word == ";":
-                    raise RmanError("RMAN-00558: error encountered while parsing input commands\nRMAN-01009: syntax "
-                                    'error: found ";": expecting one of: "allocate, alter, backup, ..."\n')
-                raise RmanError("RMAN-00558: error encountered while parsing input commands\n"
-                                f"RMAN-01009: syntax error: found \"identifier\": expecting one of: \"allocate, "
-                                f"alter, backup, ...\"\nRMAN-01008: the bad identifier was: {word[:30]}\n")
-        except RmanError as exc:
+            handle(command)
+        except (RmanError, ScratchError) as exc:
             failed = True
             out.write("\n" + STACK + str(exc))
+            break
+        except Exception as exc:
+            failed = True
+            out.write("\n" + STACK + f"RMAN-00600: internal error, arguments [{type(exc).__name__}] [{exc}]\n")
             break
         out.write("\n")
     out.write("\nRecovery Manager complete.\n")
@@ -294,24 +307,7 @@ def scratch_session(sid: str, commands: list[str], out) -> int:
     session = Scratch(sid, out)
     out.write("connected to target database (not started)\n\n" if session.root is None else
               f"connected to target database: {sid.upper()} (not mounted)\n\n")
-    failed = False
-    for command in commands:
-        out.write(f"RMAN> {command};\n\n")
-        if command.lower() in ("exit", "quit"):
-            break
-        try:
-            session.command(command)
-        except ScratchError as exc:
-            failed = True
-            out.write("\n" + STACK + str(exc))
-            break
-        except Exception as exc:  # the lab's own bug, shown as RMAN shows its internal errors
-            failed = True
-            out.write("\n" + STACK + f"RMAN-00600: internal error, arguments [{type(exc).__name__}] [{exc}]\n")
-            break
-        out.write("\n")
-    out.write("\nRecovery Manager complete.\n")
-    return 1 if failed else 0
+    return run_commands(commands, out, session.command)
 
 
 if __name__ == "__main__":

@@ -279,13 +279,7 @@ class Scratch:
         self.say("channel ORA_DISK_1: specifying datafile(s) to restore from backup set")
         for i, (name, _blocks) in enumerate(DATAFILES, 1):
             self.say(f"channel ORA_DISK_1: restoring datafile {i:05d} to {files_dir}/{name}")
-        self.say(f"channel ORA_DISK_1: reading from backup piece {base['piece']}")
-        try:
-            restore_set(files_dir, Path(base["piece"]), over=False)
-        except RestoreError as exc:
-            raise self._piece_error("restore", exc) from None
-        self.say(f"channel ORA_DISK_1: piece handle={base['piece']} tag={base['tag']}")
-        self.say("channel ORA_DISK_1: restored backup piece 1")
+        self._read_set(files_dir, base, "restore", over=False)
         self.say(f"channel ORA_DISK_1: restore complete, elapsed time: {_elapsed(time.monotonic() - t0)}")
         self.say(f"Finished restore at {day()}")
         state["files_dir"], state["restored_key"] = str(files_dir), base["key"]
@@ -303,13 +297,7 @@ class Scratch:
         files_dir = Path(state["files_dir"])
         for b in sets[1:]:
             self.say("channel ORA_DISK_1: starting incremental datafile backup set restore")
-            self.say(f"channel ORA_DISK_1: reading from backup piece {b['piece']}")
-            try:
-                restore_set(files_dir, Path(b["piece"]), over=True)
-            except RestoreError as exc:
-                raise self._piece_error("recover", exc) from None
-            self.say(f"channel ORA_DISK_1: piece handle={b['piece']} tag={b['tag']}")
-            self.say("channel ORA_DISK_1: restored backup piece 1")
+            self._read_set(files_dir, b, "recover", over=True)
         start = int(sets[-1]["ckp_scn"])
         logs = [b for b in state["backups"] if b["type"] == "archivelog" and b.get("status") == "A"
                 and Path(b["piece"]).exists()]
@@ -332,6 +320,16 @@ class Scratch:
         self.say(f"Finished recover at {day()}")
         state.update(recovered=True, scn=done["scn"])
         save(self.root, state)
+
+    def _read_set(self, files_dir: Path, backup: dict, verb: str, over: bool) -> None:
+        """One data file set read into the data files (a full one anew, an incremental one over them)."""
+        self.say(f"channel ORA_DISK_1: reading from backup piece {backup['piece']}")
+        try:
+            restore_set(files_dir, Path(backup["piece"]), over=over)
+        except RestoreError as exc:
+            raise self._piece_error(verb, exc) from None
+        self.say(f"channel ORA_DISK_1: piece handle={backup['piece']} tag={backup['tag']}")
+        self.say("channel ORA_DISK_1: restored backup piece 1")
 
     def _piece_error(self, verb: str, exc: RestoreError) -> ScratchError:
         self.say(f"channel ORA_DISK_1: ORA-19870: error while restoring backup piece {exc.piece}")

@@ -181,3 +181,19 @@ def lab_clock(lab, monkeypatch):
     monkeypatch.setenv("CITYOPS_CLOCK", str(control.clock_file(state)))
     yield lambda at: control.set_clock(state, at)
     control.set_clock(state, None)
+
+
+def backups_under_clock(lab_clock, take, days: int, steps) -> list:
+    """Backups taken at lab-clock times `days` ahead (hours after the first, job name each), each verified: a
+    database whose rows change between them, as the lab's workload follows its clock."""
+    import datetime as dt
+
+    from cityops.timeutil import BEIJING
+
+    start = dt.datetime.now(BEIJING).replace(microsecond=0) + dt.timedelta(days=days)
+    runs = []
+    for hours, name in steps:
+        lab_clock(start + dt.timedelta(hours=hours))
+        runs.append(take(name))
+        assert runs[-1].status == "verified", runs[-1].error
+    return runs

@@ -17,7 +17,7 @@ from cityops.backup import ledger
 from cityops.backup.jobstatus import job_states
 from cityops.backup.rman import backup_rman, verify_rman
 
-from .conftest import LAB_INV, run_invoke
+from .conftest import LAB_INV, backups_under_clock, run_invoke
 
 
 @pytest.fixture
@@ -153,16 +153,13 @@ def test_a_drill_restores_level_0_level_1_and_logs_into_a_scratch_instance_and_f
     import datetime as dt
 
     from cityops.backup.dbdrill import drill_rman
-    from cityops.timeutil import BEIJING
 
     inv, state = lab
     reports = tmp_path / "reports"
-    start = dt.datetime.now(BEIJING).replace(microsecond=0) + dt.timedelta(days=3)
-    runs = []
-    for hours, name in ((0, "level0"), (2, "level1"), (5, "archivelog")):
-        lab_clock(start + dt.timedelta(hours=hours))
-        runs.append(backup_rman(inv, job_of(name), backup_config, reports, operator="张工"))
-        assert runs[-1].status == "verified", runs[-1].error
+    runs = backups_under_clock(lab_clock, lambda name: backup_rman(inv, job_of(name), backup_config, reports,
+                                                                   operator="张工"),
+                               3, ((0, "level0"), (2, "level1"), (5, "archivelog")))
+    start = runs[0].started
     points = [r.point for r in runs]
     assert points[0]["scn"] < points[1]["scn"] < points[2]["scn"]
     assert points[0]["rows"] != points[2]["rows"]  # the workload changed rows between them

@@ -75,20 +75,16 @@ def test_a_drill_restores_full_diff_and_log_under_a_scratch_name_and_finds_every
     """Rows change between the backups under the lab clock; each database is restored by the instance under
     <db>_cityops_drill through its full, differential and log backups, counted against the log run's rows, and
     dropped."""
-    import datetime as dt
-
     from cityops.backup import ledger
     from cityops.backup.dbdrill import drill_sqlserver
-    from cityops.timeutil import BEIJING
+
+    from .conftest import backups_under_clock
 
     inv, state = lab
     reports = tmp_path / "reports"
-    start = dt.datetime.now(BEIJING).replace(microsecond=0) + dt.timedelta(days=4)
-    runs = []
-    for hours, name in ((0, "full"), (3, "diff"), (5, "log")):
-        lab_clock(start + dt.timedelta(hours=hours))
-        runs.append(backup_sqlserver(inv, job_of(name), backup_config, reports, operator="张工"))
-        assert runs[-1].status == "verified", runs[-1].error
+    runs = backups_under_clock(lab_clock, lambda name: backup_sqlserver(inv, job_of(name), backup_config, reports,
+                                                                        operator="张工"),
+                               4, ((0, "full"), (3, "diff"), (5, "log")))
     rows = [r.point["rows"] for r in runs]
     assert set(rows[2]) == {"OA_DB.dbo.cases", "GOV_PORTAL.dbo.users"} and rows[0] != rows[2]
     out = drill_sqlserver(inv, job_of("full"), backup_config, reports)

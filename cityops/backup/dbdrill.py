@@ -40,6 +40,7 @@ from .files import DRILL_DIR, _upload, copy_file
 from .jobrun import EXCERPT, Evidence, JobFailed, q, run_checked, ssh_session
 from .rman import _node, oracle_prefix, rman_script
 from .schedule import Job
+from .sqlserver import PLAIN_NAME
 
 DEADLINE = 12 * 3600.0  # the longest a drill may run: the tender's recovery target
 
@@ -184,7 +185,10 @@ def _full_statement(db: str, new: str) -> str:
     """RESTORE of a full backup under `new`, its data and log files moved beside the source database's (their
     logical names and folders read from sys.master_files, no path on the command line)."""
     folder = "LEFT(@p{n}, LEN(@p{n}) - CHARINDEX(NCHAR(92), REVERSE(@p{n})) + 1)"
-    return (f"DECLARE @l1 sysname, @l2 sysname, @p1 nvarchar(400), @p2 nvarchar(400); "
+    if not (PLAIN_NAME.fullmatch(db) and PLAIN_NAME.fullmatch(new)):
+        raise JobFailed(f"{db}: 数据库名含有 cityops 不写入命令的字符")
+    # db and new are plain names (PLAIN_NAME): nothing in them can leave the quoted literal or the brackets
+    return (f"DECLARE @l1 sysname, @l2 sysname, @p1 nvarchar(400), @p2 nvarchar(400); "  # nosec B608
             f"SELECT @l1 = name, @p1 = physical_name FROM sys.master_files WHERE database_id = DB_ID(N'{db}') "
             f"AND type = 0; SELECT @l2 = name, @p2 = physical_name FROM sys.master_files WHERE database_id = "
             f"DB_ID(N'{db}') AND type = 1; SET @p1 = {folder.format(n=1)} + N'{new}.mdf'; "

@@ -13,6 +13,7 @@ runs on the node that answers for the instance.
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 from ..drivers.mssql import MsSql
@@ -29,6 +30,7 @@ from .jobrun import EXCERPT, Evidence, JobFailed, JobRun, q, run_checked, run_jo
 from .schedule import Job
 
 SYSTEM_DATABASES = ("master", "model", "msdb", "tempdb")
+PLAIN_NAME = re.compile(r"[A-Za-z0-9_$#-]{1,100}")  # a database name cityops writes into T-SQL and file names
 SHARE = "sqlbak"  # the backup server's share: its TARGET_ROOT
 STATEMENT = {"full": "BACKUP DATABASE [{db}] TO DISK = @d WITH CHECKSUM, INIT, NAME = N'{tag}'",
              "diff": "BACKUP DATABASE [{db}] TO DISK = @d WITH DIFFERENTIAL, CHECKSUM, INIT, NAME = N'{tag}'",
@@ -65,6 +67,10 @@ def _instance(inv: Inventory, job: Job, config: TransportConfig, deadline: float
             tried.append(f"{name}: {exc}")
             continue
         dbs = [r[0] for r in rows if r[0] not in SYSTEM_DATABASES and r[1] == "ONLINE"]
+        odd = [d for d in dbs if not PLAIN_NAME.fullmatch(d)]
+        if odd:  # a name from the instance's answer goes into T-SQL and a file name: plain ones only
+            session.close()
+            raise JobFailed(f"{name}: 数据库名 {odd[0][:60]!r} 含有 cityops 不写入命令的字符（只接受字母、数字、_ $ # -）")
         return session, str(host.get("sql_instance") or "."), dbs
     raise JobFailed("；".join(tried) or f"{job.owner}: no node")
 

@@ -185,7 +185,9 @@ def lab_clock(lab, monkeypatch):
 
 def backups_under_clock(lab_clock, take, days: int, steps) -> list:
     """Backups taken at lab-clock times `days` ahead (hours after the first, job name each), each verified: a
-    database whose rows change between them, as the lab's workload follows its clock."""
+    database whose rows change between them, as the lab's workload follows its clock. The lab's database is the
+    session's: `days` must lie past any clock an earlier test moved it to (test_backup_replay's December 2026
+    days), or its workload, already ahead, does not move."""
     import datetime as dt
 
     from cityops.timeutil import BEIJING

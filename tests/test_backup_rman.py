@@ -158,7 +158,7 @@ def test_a_drill_restores_level_0_level_1_and_logs_into_a_scratch_instance_and_f
     reports = tmp_path / "reports"
     runs = backups_under_clock(lab_clock, lambda name: backup_rman(inv, job_of(name), backup_config, reports,
                                                                    operator="张工"),
-                               3, ((0, "level0"), (2, "level1"), (5, "archivelog")))
+                               30, ((0, "level0"), (2, "level1"), (5, "archivelog")))
     start = runs[0].started
     points = [r.point for r in runs]
     assert points[0]["scn"] < points[1]["scn"] < points[2]["scn"]

@@ -84,7 +84,7 @@ def test_a_drill_restores_full_diff_and_log_under_a_scratch_name_and_finds_every
     reports = tmp_path / "reports"
     runs = backups_under_clock(lab_clock, lambda name: backup_sqlserver(inv, job_of(name), backup_config, reports,
                                                                         operator="张工"),
-                               4, ((0, "full"), (3, "diff"), (5, "log")))
+                               31, ((0, "full"), (3, "diff"), (5, "log")))
     rows = [r.point["rows"] for r in runs]
     assert set(rows[2]) == {"OA_DB.dbo.cases", "GOV_PORTAL.dbo.users"} and rows[0] != rows[2]
     out = drill_sqlserver(inv, job_of("full"), backup_config, reports)
@@ -109,7 +109,7 @@ def test_a_log_backup_taken_outside_cityops_breaks_the_chain_and_the_drill_says_
 
     inv, _state = lab
     reports = tmp_path / "reports"
-    start = dt.datetime.now(BEIJING).replace(microsecond=0) + dt.timedelta(days=5)
+    start = dt.datetime.now(BEIJING).replace(microsecond=0) + dt.timedelta(days=33)
     lab_clock(start)
     full = backup_sqlserver(inv, job_of("full"), backup_config, reports, operator="张工")
     assert full.status == "verified", full.error

@@ -36,11 +36,11 @@ from ..transport.errors import ConnectFailure
 from ..transport.ssh_exec import SshExec
 from . import ledger
 from .dbrows import compare, oracle_counts, quoted, sqlplus, sqlserver_counts
-from .files import DRILL_DIR, _upload, copy_file
-from .jobrun import EXCERPT, Evidence, JobFailed, q, run_checked, ssh_session
+from .files import DRILL_DIR, TARGET_ROOT, _upload, copy_file, on_server, scratch_dir
+from .jobrun import EXCERPT, Evidence, JobFailed, q, ssh_session
 from .rman import _node, oracle_prefix, rman_script
 from .schedule import Job
-from .sqlserver import PLAIN_NAME
+from .sqlserver import PLAIN_NAME, _instance, _sqlcmd, device
 
 DEADLINE = 12 * 3600.0  # the longest a drill may run: the tender's recovery target
 
@@ -71,14 +71,6 @@ def backup_chain(reports: Path, owner: str, kind: str, at=None) -> tuple[ledger.
     last = incrementals[-1] if incrementals else base
     logs = [r for r in mine if r.level == log and r.started > last.started]
     return target, [base, *incrementals, *logs]
-
-
-def _scratch(session: SshExec, directory: str, evidence: Evidence) -> str:
-    where = run_checked(session, f"rm -rf {q(directory)} && mkdir -p {q(directory)} && cd {q(directory)} && pwd -P",
-                        evidence, "准备演练目录").strip()
-    if not where.startswith("/") or "\n" in where or "'" in where:
-        raise JobFailed(f"{session.name}: 演练目录的绝对路径无法识别：{where[:EXCERPT]!r}")
-    return where
 
 
 def _judge(job: Job, seconds: float, lost: int, differ: list[str], problems: list[str], counted: bool
@@ -118,13 +110,13 @@ def drill_rman(inv: Inventory, job: Job, config: TransportConfig, reports: Path,
         node = _node(inv, job, config, deadline)
         prefix = oracle_prefix(inv, node.name)
         dst = ssh_session(inv, target.target, config, deadline)
-        scratch = _scratch(node, f"{job.drill_dir or DRILL_DIR}/db-{target.id}", evidence)
+        scratch = scratch_dir(node, f"{job.drill_dir or DRILL_DIR}/db-{target.id}", evidence)
         facts["restored_to"] = f"{node.name}:{scratch}"
         control = ""
         for run in chain:
             for piece in run.pieces:
                 name = piece["handle"].rsplit("/", 1)[-1]
-                _size, sha = copy_file(dst, stored_path_of(piece), node, f"{scratch}/{name}", evidence)
+                _size, sha = copy_file(dst, on_server(piece["stored"]), node, f"{scratch}/{name}", evidence)
                 if sha != piece.get("sha256"):
                     problems.append(f"备份片 {piece.get('stored')} 已损坏：sha256 {sha[:16]}… 与备份时不一致")
                 if piece.get("control") and run.level in ("0", "1"):
@@ -200,9 +192,6 @@ def drill_sqlserver(inv: Inventory, job: Job, config: TransportConfig, reports: 
                     keep: bool = False) -> dict:
     """Restore each database of the newest good SQL Server chain under a scratch name on its instance, bring it
     online, count its rows against the backup's, drop it; record the drill on the ledger."""
-    from .files import TARGET_ROOT
-    from .sqlserver import _instance, _sqlcmd, device
-
     reports = Path(reports)
     target, chain = backup_chain(reports, job.owner, "sqlserver", at or now())
     expected = (target.point or {}).get("rows", {})
@@ -224,13 +213,13 @@ def drill_sqlserver(inv: Inventory, job: Job, config: TransportConfig, reports: 
             new = f"{db}{SCRATCH_SUFFIX}"
             steps = [(r, p) for r in chain for p in r.pieces if p.get("database") == db]
             for _run, piece in steps:
-                _size, sha = copy_file(dst, stored_path_of(piece), None, stored_path_of(piece), evidence)
+                _size, sha = copy_file(dst, on_server(piece["stored"]), None, on_server(piece["stored"]), evidence)
                 if sha != piece.get("sha256"):
                     problems.append(f"备份文件 {piece.get('stored')} 已损坏：sha256 {sha[:16]}… 与备份时不一致")
             _drop(node, instance, new, evidence)
             created.append(new)
             for i, (run, piece) in enumerate(steps):
-                rel = stored_path_of(piece).removeprefix(TARGET_ROOT + "/")
+                rel = on_server(piece["stored"]).removeprefix(TARGET_ROOT + "/")
                 statement = (_full_statement(db, new) if i == 0 else
                              f"RESTORE {'LOG' if run.level == 'log' else 'DATABASE'} [{new}] FROM DISK = @d WITH "
                              "CHECKSUM, NORECOVERY")
@@ -275,7 +264,3 @@ def _drop(node: SshExec, instance: str, name: str, evidence: Evidence) -> None:
     evidence.add(node.name, command, answer.exit_status, said[-EXCERPT:])
     if answer.exit_status != 0 or "Msg " in said:
         raise JobFailed(f"{node.name}: 删除临时库 {name} 失败：{said[:EXCERPT]!r}")
-
-
-def stored_path_of(piece: dict) -> str:
-    return str(piece.get("stored", "")).split(":", 1)[1]

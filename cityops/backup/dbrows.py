@@ -10,10 +10,10 @@ ORA-/Msg error or a line they do not understand. Table names come from the inven
 
 from __future__ import annotations
 
+from ..drivers.mssql import reader, sqlcmd
 from ..drivers.oracle import SQL_PRELUDE
 from ..drivers.oracle import rows as oracle_rows
 from ..parsers import ParseError
-from ..parsers import windows as sql_rows
 from ..transport.ssh_exec import SshExec
 from .jobrun import EXCERPT, Evidence, JobFailed
 
@@ -88,28 +88,22 @@ def oracle_point(session: SshExec, tables: tuple[str, ...], evidence: Evidence, 
             "rows": oracle_counts(session, tables, evidence, scn=scn, prefix=prefix)}
 
 
-def sqlcmd_rows(instance: str, statement: str) -> str:
-    return f'sqlcmd -S {instance} -E -b -h -1 -W -s "|" -Q "SET NOCOUNT ON; {statement}"'
-
-
 def sqlserver_counts(session: SshExec, instance: str, tables: list[tuple[str, str]], evidence: Evidence
                      ) -> dict[str, int]:
-    """Rows of each (label, [db].[schema].[table]) on the instance, in one query."""
+    """Rows of each (label, [db].[schema].[table]) on the instance, in one query, through the mssql driver's
+    sqlcmd call and reader (sqlcmd's own error, a missing row and a line it does not understand are refused)."""
     if not tables:
         return {}
     # labels and names are the inventory's tables (schedule.TABLE_RE), bracketed by quoted(): nothing to escape
     query = " UNION ALL ".join(f"SELECT N'{label}', COUNT_BIG(*) FROM {name}"  # nosec B608
                                for label, name in tables)
-    command = sqlcmd_rows(instance, query)
+    command = sqlcmd(query).replace("{instance}", instance)
     answer = session.run(command)
     evidence.add(session.name, command, answer.exit_status, (answer.stdout + answer.stderr)[-EXCERPT:])
-    failure = sql_rows.sqlcmd_failure(answer.stdout + answer.stderr)
-    if failure or not answer.ok:
-        raise JobFailed(f"{session.name}: 统计表行数失败：{failure or (answer.stdout + answer.stderr).strip()[-EXCERPT:]}")
     try:
-        found = {k: v for k, v in sql_rows.rows(answer.stdout, 2, "COUNT_BIG")}
+        found = {k: v for k, v in reader("counts", "COUNT_BIG", 2)(answer.stdout + answer.stderr)}
     except ParseError as exc:
-        raise JobFailed(f"{session.name}: 统计表行数的输出无法识别：{exc}") from None
+        raise JobFailed(f"{session.name}: 统计表行数失败：{exc}") from None
     missing = [label for label, _n in tables if label not in found]
     if missing:
         raise JobFailed(f"{session.name}: 没有返回 {missing[0]} 的行数")

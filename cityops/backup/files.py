@@ -286,7 +286,7 @@ def prune(inv: Inventory, job: Job, config: TransportConfig, reports: Path, evid
     paths: list[str] = []
     for r in old:
         if r.pieces:
-            paths += [str(p["stored"]).split(":", 1)[1] for p in r.pieces
+            paths += [on_server(p["stored"]) for p in r.pieces
                       if str(p.get("stored", "")).startswith(f"{job.target}:")]
         elif r.location.startswith(f"{job.target}:"):
             paths += [stored_path(r), stored_path(r) + ".sha256"]
@@ -304,8 +304,23 @@ def prune(inv: Inventory, job: Job, config: TransportConfig, reports: Path, evid
     return [r.id for r in old]
 
 
+def on_server(where: str) -> str:
+    """The path of `<backup server>:<path>` (a run's location, a piece's `stored`)."""
+    return str(where).split(":", 1)[1]
+
+
 def stored_path(run: ledger.RunRecord) -> str:
-    return run.location.split(":", 1)[1]
+    return on_server(run.location)
+
+
+def scratch_dir(session: SshExec, directory: str, evidence: Evidence) -> str:
+    """A drill's scratch directory made empty on the host, as its absolute path (a relative one is under the
+    login's home); a path the shell would have to quote again later is refused."""
+    where = run_checked(session, f"rm -rf {q(directory)} && mkdir -p {q(directory)} && cd {q(directory)} && pwd -P",
+                        evidence, "准备演练目录").strip()
+    if not where.startswith("/") or "\n" in where or "'" in where:
+        raise JobFailed(f"{session.name}: 演练目录的绝对路径无法识别：{where[:EXCERPT]!r}")
+    return where
 
 
 def verify_files(inv: Inventory, job: Job, config: TransportConfig, reports: Path) -> list[tuple]:
@@ -381,10 +396,7 @@ def drill_files(inv: Inventory, job: Job, config: TransportConfig, reports: Path
             raise JobFailed(f"{manifest_path(reports, run.id)}: 清单与台账记录的 sha256 不一致（被改动）")
         src = ssh_session(inv, run.host, config, deadline)
         dst = ssh_session(inv, run.target, config, deadline)
-        where = run_checked(src, f"rm -rf {q(scratch)} && mkdir -p {q(scratch)} && cd {q(scratch)} && pwd -P",
-                            evidence, "准备演练目录").strip()
-        if not where.startswith("/") or "\n" in where:
-            raise JobFailed(f"{run.host}: 演练目录的绝对路径无法识别：{where[:EXCERPT]!r}")
+        where = scratch_dir(src, scratch, evidence)
         scratch, manifest_file = where, f"{where}.sha256"
         facts["restored_to"] = f"{run.host}:{scratch}"
         t0 = time.monotonic()

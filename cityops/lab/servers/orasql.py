@@ -1,6 +1,6 @@
-"""`sqlplus -S / as sysdba` on a lab Oracle host for what reads the lab database itself: the current SCN, row
-counts of its tables (`as of scn`), and any statement to a drill's scratch instance (scratchdb.py), including
-`shutdown abort`.
+"""`sqlplus -S / as sysdba` on a lab Oracle host for what reads the lab database itself: its name, the SCN a
+backup covers by its tag, row counts of its tables (`as of scn`), and any statement to a drill's scratch instance
+(scratchdb.py), including `shutdown abort`.
 
 Answers as SQL*Plus does with `set pagesize 0 feedback off heading off`: each row's concatenated columns on a
 line; an error as `ERROR at line 1:` and the ORA- line; a scratch instance that is not started is ORA-01034 and
@@ -26,7 +26,6 @@ COUNT = re.compile(r"select\s+'([^']*)'\s*\|\|\s*count\(\*\)\s+from\s+([a-z0-9_$
 # the SCN a backup covers, by its tag: data file sets' checkpoint, or the last archived log's next change - 1
 BACKUP_SCN = re.compile(r"select\s+'([^']*)'\s*\|\|.*from\s+v\$backup_(datafile|redolog)\b.*\btag\s*=\s*'([A-Za-z0-9_]+)'",
                         re.I)
-SCN = re.compile(r"select\s+'([^']*)'\s*\|\|\s*current_scn\s+from\s+v\$database", re.I)
 NAME = re.compile(r"select\s+'([^']*)'\s*\|\|\s*name\s+from\s+v\$database", re.I)
 IGNORED = re.compile(r"(set|column|whenever|exit|quit|prompt)\b.*", re.I)
 
@@ -70,10 +69,6 @@ def main() -> int:
                 continue
             if not opened:
                 raise SqlError("ORA-01219: database not open: queries allowed on fixed tables/views only")
-            m = SCN.fullmatch(line)
-            if m:
-                out.write(f"{m.group(1)}{state['scn']}\n")
-                continue
             m = NAME.fullmatch(line)
             if m:
                 out.write(f"{m.group(1)}{state['db']}\n")

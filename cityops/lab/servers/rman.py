@@ -22,27 +22,11 @@ from pathlib import Path
 
 from ...timeutil import now
 from .oradb import DATAFILES, Database, check_piece, write_piece
-from .scratchdb import Scratch, ScratchError, split_script
+from .rmanwords import STACK, RmanError, Speaker, day, elapsed, stamp
+from .scratchdb import Scratch, split_script
 
 LAB = Path("/run/cityops-lab/oracle")
 ORADATA = Path("/srv/oradata")
-STACK = ("RMAN-00571: ===========================================================\n"
-         "RMAN-00569: =============== ERROR MESSAGE STACK FOLLOWS ===============\n"
-         "RMAN-00571: ===========================================================\n")
-
-
-class RmanError(Exception):
-    """An error RMAN reports in its stack: the lines after the banner."""
-
-
-def day(t: dt.datetime) -> str:
-    return t.strftime("%d-%b-%y").upper()
-
-
-def stamp(t: dt.datetime) -> str:
-    return t.strftime("%m/%d/%Y %H:%M:%S")
-
-
 def _env() -> dict:
     out = {}
     for line in (LAB / "env").read_text().splitlines():
@@ -65,23 +49,13 @@ def _piece_name(fmt: str, db: str, key: int, t: dt.datetime) -> Path:
     return Path(name)
 
 
-class Session:
+class Session(Speaker):
     def __init__(self, db: Database, state: dict, instance: str, out):
-        self.db, self.state, self.instance, self.out = db, state, instance, out
-        self.channel_allocated = False
+        super().__init__(out)
+        self.db, self.state, self.instance = db, state, instance
 
-    def say(self, text: str = "") -> None:
-        self.out.write(text + "\n")
-
-    def channel(self) -> None:
-        if self.channel_allocated:
-            self.say("using channel ORA_DISK_1")
-            return
-        self.say("using target database control file instead of recovery catalog")
-        self.say("allocated channel: ORA_DISK_1")
-        self.say(f"channel ORA_DISK_1: SID={130 + len(self.state['backups']) % 40} instance={self.instance} "
-                 "device type=DISK")
-        self.channel_allocated = True
+    def channel(self, sid: str = "") -> None:
+        super().channel(f"SID={130 + len(self.state['backups']) % 40} instance={self.instance}")
 
     def _write(self, path: Path, kind: str, records: list[bytes], t: dt.datetime, **meta) -> int:
         self.say(f"channel ORA_DISK_1: starting piece 1 at {day(t)}")
@@ -124,7 +98,7 @@ class Session:
         size = self._write(path, "datafile", records, t, tag=tag, level=level)
         self._record(key, "datafile", level, tag, path, size, t, len(records))
         self.say(f"piece handle={path} tag={tag} comment=NONE")
-        self.say(f"channel ORA_DISK_1: backup set complete, elapsed time: {_elapsed(time.monotonic() - started)}")
+        self.say(f"channel ORA_DISK_1: backup set complete, elapsed time: {elapsed(time.monotonic() - started)}")
         # 11g with controlfile autobackup off (its default): a backup that includes data file 1 takes the control
         # file and SPFILE in a set of its own, under the same tag
         self.say(f"channel ORA_DISK_1: starting {'full' if level == 0 else f'incremental level {level}'} datafile "
@@ -171,7 +145,7 @@ class Session:
         self._record(key, "archivelog", None, tag, path, size, t, len(records),
                      sequences=[a["sequence"] for a in todo])
         self.say(f"piece handle={path} tag={tag} comment=NONE")
-        self.say(f"channel ORA_DISK_1: backup set complete, elapsed time: {_elapsed(time.monotonic() - started)}")
+        self.say(f"channel ORA_DISK_1: backup set complete, elapsed time: {elapsed(time.monotonic() - started)}")
         self.say(f"Finished backup at {day(now())}")
 
     def _record(self, key, kind, level, tag, path, size, t, records, **extra) -> None:
@@ -221,11 +195,6 @@ class Session:
             self.say("channel ORA_DISK_1: restored backup piece 1")
             self.say("channel ORA_DISK_1: validation complete, elapsed time: 00:00:01")
         self.say(f"Finished restore at {day(now())}")
-
-
-def _elapsed(seconds: float) -> str:
-    s = int(seconds) + 1
-    return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
 BACKUP_DB = re.compile(r"backup\s+incremental\s+level\s*=?\s*([01])\s+database(?:\s+format\s+'([^']+)')?"
@@ -289,7 +258,7 @@ def run_commands(commands: list[str], out, handle) -> int:
             break
         try:
             handle(command)
-        except (RmanError, ScratchError) as exc:
+        except RmanError as exc:
             failed = True
             out.write("\n" + STACK + str(exc))
             break

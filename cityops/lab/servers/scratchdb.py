@@ -16,14 +16,10 @@ import re
 import time
 from pathlib import Path
 
-from ...timeutil import now
 from .oradb import DATAFILES, RestoreError, piece_header, read_piece, recover_logs, restore_set
+from .rmanwords import RmanError, Speaker, day, elapsed, stamp
 
 REGISTRY = Path.home() / ".cityops-lab" / "instances"
-
-
-class ScratchError(Exception):
-    """An error RMAN reports in its stack."""
 
 
 def registered(sid: str) -> Path | None:
@@ -71,52 +67,27 @@ def split_script(script: str) -> list[str]:
     return [c for c in out if c]
 
 
-def _elapsed(seconds: float) -> str:
-    s = int(seconds) + 1
-    return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
-
-
-def day() -> str:
-    return now().strftime("%d-%b-%y").upper()
-
-
-def stamp() -> str:
-    return now().strftime("%m/%d/%Y %H:%M:%S")
-
-
-class Scratch:
+class Scratch(Speaker):
     """One `rman target /` session on the scratch instance `sid`."""
 
     def __init__(self, sid: str, out):
-        self.sid, self.out = sid, out
+        super().__init__(out)
+        self.sid = sid
         self.root = registered(sid)
-        self.channel = False
-
-    def say(self, text: str = "") -> None:
-        self.out.write(text + "\n")
-
-    def _channel(self) -> None:
-        if self.channel:
-            self.say("using channel ORA_DISK_1")
-            return
-        self.say("using target database control file instead of recovery catalog")
-        self.say("allocated channel: ORA_DISK_1")
-        self.say("channel ORA_DISK_1: SID=10 device type=DISK")
-        self.channel = True
 
     def _need(self, stage: str) -> dict:
         if self.root is None:
-            raise ScratchError("ORA-01034: ORACLE not available\nORA-27101: shared memory realm does not exist\n")
+            raise RmanError("ORA-01034: ORACLE not available\nORA-27101: shared memory realm does not exist\n")
         if stage == "nomount":
             return {}
         if not control(self.root).exists() or (stage == "mount" and not load(self.root).get("mounted")):
-            raise ScratchError("ORA-01507: database not mounted\n")
+            raise RmanError("ORA-01507: database not mounted\n")
         return load(self.root)
 
     def command(self, command: str) -> None:
         c = " ".join(command.split())
         if c == ";":
-            raise ScratchError("RMAN-00558: error encountered while parsing input commands\nRMAN-01009: syntax error: "
+            raise RmanError("RMAN-00558: error encountered while parsing input commands\nRMAN-01009: syntax error: "
                                'found ";": expecting one of: "allocate, alter, backup, ..."\n')
         m = re.fullmatch(r"startup nomount(?: force)? pfile\s*=\s*'([^']+)'", c, re.I)
         if m:
@@ -128,11 +99,11 @@ class Scratch:
             self._need("nomount")
             state = load(self.root) if control(self.root).exists() else None
             if state is None:
-                raise ScratchError("ORA-00205: error in identifying control file, check alert log for more info\n")
+                raise RmanError("ORA-00205: error in identifying control file, check alert log for more info\n")
             state["mounted"] = True
             save(self.root, state)
             self.say("database mounted\nreleased channel: ORA_DISK_1")
-            self.channel = False
+            self.channel_allocated = False
             return None
         m = re.fullmatch(r"catalog start with '([^']+)'(?: noprompt)?", c, re.I)
         if m:
@@ -143,7 +114,7 @@ class Scratch:
         if re.fullmatch(r"alter database open resetlogs", c, re.I):
             state = self._need("mount")
             if not state.get("recovered"):
-                raise ScratchError("ORA-01139: RESETLOGS option only valid after an incomplete database recovery\n")
+                raise RmanError("ORA-01139: RESETLOGS option only valid after an incomplete database recovery\n")
             state["open"] = True
             save(self.root, state)
             self.say("database opened")
@@ -152,7 +123,7 @@ class Scratch:
             (REGISTRY / self.sid).unlink(missing_ok=True)
             self.say("Oracle instance shut down")
             return None
-        raise ScratchError("RMAN-00558: error encountered while parsing input commands\nRMAN-01009: syntax error: "
+        raise RmanError("RMAN-00558: error encountered while parsing input commands\nRMAN-01009: syntax error: "
                            f"found \"identifier\": expecting one of: \"allocate, alter, backup, ...\"\n"
                            f"RMAN-01008: the bad identifier was: {c.split()[0][:30]}\n")
 
@@ -160,11 +131,11 @@ class Scratch:
         try:
             params = dict(re.findall(r"^\s*(\w+)\s*=\s*'?([^'\n]*)'?\s*$", pfile.read_text(), re.M))
         except OSError:
-            raise ScratchError("ORA-01078: failure in processing system parameters\n"
+            raise RmanError("ORA-01078: failure in processing system parameters\n"
                                f"LRM-00109: could not open parameter file '{pfile}'\n") from None
         files = params.get("control_files", "")
         if not files.startswith("/"):
-            raise ScratchError("ORA-01078: failure in processing system parameters\n"
+            raise RmanError("ORA-01078: failure in processing system parameters\n"
                                "ORA-00205: error in identifying control file\n")
         self.root = Path(files).parent
         self.root.mkdir(parents=True, exist_ok=True)
@@ -178,19 +149,19 @@ class Scratch:
     def restore_controlfile(self, piece: Path) -> None:
         self._need("nomount")
         self.say(f"Starting restore at {day()}")
-        self._channel()
+        self.channel()
         self.say("")
         self.say("channel ORA_DISK_1: restoring control file")
         try:
             header, records = read_piece(piece)
         except RestoreError as exc:
-            raise ScratchError(f"RMAN-03002: failure of restore command at {stamp()}\n"
+            raise RmanError(f"RMAN-03002: failure of restore command at {stamp()}\n"
                                f"ORA-19870: error while restoring backup piece {piece}\n"
                                + (f"ORA-19599: block number {exc.problem.split()[-1]} is corrupt in backup piece "
                                   f"{piece}\n" if exc.problem.startswith("block") else
                                   f"ORA-19505: failed to identify file \"{piece}\"\n")) from None
         if header.get("kind") != "controlfile":
-            raise ScratchError(f"RMAN-03002: failure of restore command at {stamp()}\n"
+            raise RmanError(f"RMAN-03002: failure of restore command at {stamp()}\n"
                                "ORA-19697: standby control file not found in backup set\n")
         state = json.loads(records[0])
         state.update(mounted=False, recovered=False, open=False)
@@ -248,7 +219,7 @@ class Scratch:
             elif re.fullmatch(r"recover database", c, re.I):
                 self.recover(until)
             else:
-                raise ScratchError(f"RMAN-00558: error encountered while parsing input commands\n"
+                raise RmanError(f"RMAN-00558: error encountered while parsing input commands\n"
                                    f"RMAN-01008: the bad identifier was: {c.split()[0][:30] if c else ';'}\n")
 
     def _sets(self, state: dict, until: int | None) -> list[dict]:
@@ -258,7 +229,7 @@ class Scratch:
                   and (until is None or int(b["ckp_scn"]) <= until)]
         zeros = [b for b in usable if b.get("level") == 0]
         if not zeros:
-            raise ScratchError(f"RMAN-03002: failure of restore command at {stamp()}\n"
+            raise RmanError(f"RMAN-03002: failure of restore command at {stamp()}\n"
                                "RMAN-06026: some targets not found - aborting restore\n"
                                "RMAN-06023: no backup or copy of datafile 1 found to restore\n")
         # the newest level 0 whose piece is there (RMAN fails over to an older backup when a piece is missing)
@@ -272,7 +243,7 @@ class Scratch:
         state = self._need("mount")
         t0 = time.monotonic()
         self.say(f"\nStarting restore at {day()}")
-        self._channel()
+        self.channel()
         base = self._sets(state, until)[0]
         files_dir = newname or self.root
         self.say("\nchannel ORA_DISK_1: starting datafile backup set restore")
@@ -280,7 +251,7 @@ class Scratch:
         for i, (name, _blocks) in enumerate(DATAFILES, 1):
             self.say(f"channel ORA_DISK_1: restoring datafile {i:05d} to {files_dir}/{name}")
         self._read_set(files_dir, base, "restore", over=False)
-        self.say(f"channel ORA_DISK_1: restore complete, elapsed time: {_elapsed(time.monotonic() - t0)}")
+        self.say(f"channel ORA_DISK_1: restore complete, elapsed time: {elapsed(time.monotonic() - t0)}")
         self.say(f"Finished restore at {day()}")
         state["files_dir"], state["restored_key"] = str(files_dir), base["key"]
         save(self.root, state)
@@ -288,11 +259,11 @@ class Scratch:
     def recover(self, until: int | None) -> None:
         state = self._need("mount")
         if "files_dir" not in state:
-            raise ScratchError(f"RMAN-03002: failure of recover command at {stamp()}\n"
+            raise RmanError(f"RMAN-03002: failure of recover command at {stamp()}\n"
                                "ORA-01110: data file 1 was not restored\n")
         t0 = time.monotonic()
         self.say(f"\nStarting recover at {day()}")
-        self._channel()
+        self.channel()
         sets = self._sets(state, until)
         files_dir = Path(state["files_dir"])
         for b in sets[1:]:
@@ -311,12 +282,12 @@ class Scratch:
         except RestoreError as exc:
             if exc.piece:
                 raise self._piece_error("recover", exc) from None
-            raise ScratchError(f"RMAN-03002: failure of recover command at {stamp()}\n"
+            raise RmanError(f"RMAN-03002: failure of recover command at {stamp()}\n"
                                f"RMAN-06054: media recovery requesting unknown archived log for thread 1 with "
                                f"sequence {exc.sequence} and starting SCN of {exc.scn}\n") from None
         for seq in done["logs"]:
             self.say(f"archived log file name={files_dir}/arch/1_{seq}_{state['dbid']}.arc thread=1 sequence={seq}")
-        self.say(f"media recovery complete, elapsed time: {_elapsed(time.monotonic() - t0)}")
+        self.say(f"media recovery complete, elapsed time: {elapsed(time.monotonic() - t0)}")
         self.say(f"Finished recover at {day()}")
         state.update(recovered=True, scn=done["scn"])
         save(self.root, state)
@@ -331,7 +302,7 @@ class Scratch:
         self.say(f"channel ORA_DISK_1: piece handle={backup['piece']} tag={backup['tag']}")
         self.say("channel ORA_DISK_1: restored backup piece 1")
 
-    def _piece_error(self, verb: str, exc: RestoreError) -> ScratchError:
+    def _piece_error(self, verb: str, exc: RestoreError) -> RmanError:
         self.say(f"channel ORA_DISK_1: ORA-19870: error while restoring backup piece {exc.piece}")
         if exc.problem.startswith("block"):
             self.say(f"ORA-19599: block number {exc.problem.split()[-1]} is corrupt in backup piece {exc.piece}")
@@ -339,6 +310,6 @@ class Scratch:
             self.say(f"ORA-19505: failed to identify file \"{exc.piece}\"\nORA-27037: unable to obtain file status\n"
                      "Linux-x86_64 Error: 2: No such file or directory")
         self.say("\nfailover to previous backup\n")
-        return ScratchError(f"RMAN-03002: failure of {verb} command at {stamp()}\n"
+        return RmanError(f"RMAN-03002: failure of {verb} command at {stamp()}\n"
                             "RMAN-06026: some targets not found - aborting restore\n"
                             "RMAN-06023: no backup or copy of datafile 3 found to restore\n")

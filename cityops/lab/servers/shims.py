@@ -83,7 +83,7 @@ ORACLE_SHIMS = {
         'own=$(sed -n "s/^ORACLE_SID=//p" "$O/env")\n'
         'if [ -n "$ORACLE_SID" ] && [ "$ORACLE_SID" != "$own" ]; then printf "%s\\n" "$raw" | @ORASQL@; exit $?; fi\n'
         'if [ -s "$O/sql_down" ]; then cat "$O/sql_down"; exit 1; fi\n'
-        'case "$sql" in *current_scn*|*"count(*)"*|*v\\$backup_datafile*|*v\\$backup_redolog*)\n'
+        'case "$sql" in *"count(*)"*|*v\\$backup_datafile*|*v\\$backup_redolog*)\n'
         '  printf "%s\\n" "$raw" | @ORASQL@; exit $? ;; esac\n'
         'case "$sql" in\n'
         '  *dba_tablespace_usage_metrics*|*dba_data_files*) cat "$O/sql_tablespaces" ;;\n'

@@ -96,7 +96,7 @@ def lab(tmp_path_factory):
     state.ensure()
     (state.path / "owner.pid").write_text(str(os.getpid()))
     report = control.up(state, list(inv.hosts.values()))
-    assert report.served == {"netdev": 13, "sshd": 8, "web": 6, "redfish": 1, "snmp": 3, "ipmi": 1}, report
+    assert report.served == {"netdev": 13, "sshd": 9, "web": 7, "redfish": 1, "snmp": 3, "ipmi": 1}, report
     yield inv, state
     control.down(state)
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import re
 import subprocess
 
 import paramiko
@@ -14,7 +12,7 @@ import yaml
 from cityops.lab import control, supervisor
 from cityops.lab.faults import FaultStore
 
-from .conftest import BIN, LAB_INV, REPO, ansible_env, lab_ssh, ssh_run
+from .conftest import LAB_INV, lab_ssh, ssh_run
 
 
 def creds(state):
@@ -134,24 +132,6 @@ def test_garbage_and_slow_shims(lab, lab_fault):
         cl.close()
 
 
-def test_ansible_runs_against_lab_servers(lab, tmp_path):
-    _inv, state = lab
-    env = ansible_env(tmp_path)
-    env["ANSIBLE_SSH_ARGS"] = f"-o UserKnownHostsFile={state.known_hosts} -o StrictHostKeyChecking=yes"
-    env.update(ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="minimal")
-    out = subprocess.run(
-        [str(BIN / "ansible"), "-i", str(LAB_INV), "servers:!cluster_lab_sql:!lab-esx", "-m", "setup",
-         "-a", "filter=ansible_hostname",
-         "-u", creds(state)["username"], "--private-key", str(state.path / "id_ed25519")],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stdout + out.stderr
-    hosts, decoder, text = {}, json.JSONDecoder(), out.stdout
-    for m in re.finditer(r"^(\S+) \| SUCCESS => ", text, re.M):  # minimal callback: "host | SUCCESS => {json}"
-        hosts[m.group(1)] = decoder.raw_decode(text, m.end())[0]
-    names = ("lab-linux-app", "lab-linux-ora", "lab-rac1", "lab-rac2")
-    assert {k: v["ansible_facts"]["ansible_hostname"] for k, v in hosts.items()} == {n: n for n in names}
-
-
 def test_stopping_leaves_no_process_or_mount(lab, tmp_path):
     """A second lab on other addresses comes up and goes away without a trace."""
     from cityops.inventory import load_inventory
@@ -160,7 +140,8 @@ def test_stopping_leaves_no_process_or_mount(lab, tmp_path):
     inv = load_inventory(LAB_INV)
     other = LabDir(tmp_path / "lab2")
     host = inv.hosts["lab-linux-app"]
-    host.vars["ansible_host"] = "127.98.9.9"  # its own address
+    host.vars["ansible_host"] = "127.98.9.9"  # its own address, and its own zone mirror
+    host.vars["package_mirror"] = "http://127.98.9.10/"
     for key in ("bmc_address", "bmc_protocol", "bmc_credential"):  # the main lab holds its BMC address
         host.vars.pop(key, None)
     try:
@@ -175,7 +156,8 @@ def test_stopping_leaves_no_process_or_mount(lab, tmp_path):
     finally:
         control.down(other)
     assert not any(supervisor.alive(p) for p in pids + session_pids)
-    assert "127.98.9.9" not in subprocess.run(["ss", "-ltn"], capture_output=True, text=True).stdout
+    listening = subprocess.run(["ss", "-ltn"], capture_output=True, text=True).stdout
+    assert "127.98.9.9" not in listening and "127.98.9.10" not in listening
     with open("/proc/self/mountinfo") as fh:
         assert str(tmp_path) not in fh.read()
     FaultStore(other).all()

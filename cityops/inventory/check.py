@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from urllib.parse import urlsplit
 
 from .. import gbt28181, netguard, platforms, timeutil
 from .model import Host, Inventory
@@ -22,7 +23,9 @@ from .schema import (
     CREDENTIAL_FIELDS,
     FIELDS,
     HOSTNAME,
+    PYTHON_VERSION,
     REQUIRED,
+    SERVER_PLATFORMS,
     SOURCES,
     credential_name_problem,
     secret_keys,
@@ -92,6 +95,20 @@ class _Checker:
                 self.add(h, "bmc_protocol", f"a host with bmc_address needs bmc_protocol: {' or '.join(BMC_PROTOCOLS)}")
             if not merged.get("bmc_credential"):
                 self.add(h, "bmc_credential", "a host with bmc_address needs bmc_credential (a credential name)")
+        python = merged.get("python")
+        if python not in (None, "") and not (isinstance(python, str) and PYTHON_VERSION.fullmatch(python)):
+            self.add(h, "python", f"{python!r} must be 'none' or a quoted major.minor such as '2.6' (unquoted 2.10 is "
+                                  "the number 2.1)")
+        elif python in (None, "") and merged.get("platform") in SERVER_PLATFORMS:
+            self.add(h, "python", "a server needs python: the interpreter its OS carries ('none', '2.6', '2.7' ...), "
+                                  "which decides how it can be patched")
+        mirror = merged.get("package_mirror")
+        if mirror not in (None, ""):
+            parts = urlsplit(str(mirror))
+            why = ("must be an http:// URL (an internal yum mirror)" if parts.scheme != "http" or not parts.hostname
+                   else netguard.refusal(parts.hostname))
+            if why:
+                self.add(h, "package_mirror", f"{mirror!r}: {why}")
         if merged.get("gb_code") not in (None, "") or merged.get("device_class") == "camera":
             self._camera(h, merged)
         if h.origin == "yaml":

@@ -48,6 +48,8 @@ FIELDS: tuple[Field, ...] = (
     Field("credential", "凭据名称", "text", True),
     Field("source", "数据来源", "text", True),
     Field("os", "操作系统", "text"),
+    Field("python", "Python 版本", "text",
+          note="the interpreter the host's own OS carries (none, 2.6, 2.7, 3.6 ...): which patch route can run there"),
     Field("stack_members", "堆叠成员数", "number", note="switches stacked (iStack/IRF) into one device"),
     Field("serial_number", "序列号", "code"),
     Field("location", "安装位置", "text"),
@@ -74,6 +76,9 @@ CLUSTER_ADDRESS_VARS: tuple[str, ...] = ("scan_addresses", "cluster_address")
 
 SOURCES = {"tender": "招标文件", "assumed": "假设(招标未列数量)"}
 BMC_PROTOCOLS = ("redfish", "ipmi")
+# A server's own Python: 'none' or major.minor. ansible-core 2.19 runs modules only on 3.8 and later.
+PYTHON_VERSION = re.compile(r"none|[23]\.\d{1,2}")
+SERVER_PLATFORMS = ("linux", "windows", "aix", "vmware_esxi")  # hosts with an OS of their own to patch
 # Variable names that would hold a secret: never allowed in the inventory. A name is split into words
 # (ansible_ssh_pass -> ansible, ssh, pass); any of SECRET_WORDS, or a marker anywhere in it, makes it a secret's name.
 SECRET_NAME_MARKERS = ("password", "passwd", "secret", "community", "token", "private_key", "passphrase")

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import yaml
 
 from .. import drivers, netguard, platforms
 from ..files import write_atomic
 from ..inventory.model import Host
+from ..inventory.schema import SERVER_PLATFORMS
 from .http.web import site_code
 from .netdev.server import PLATFORMS as NETDEV_PLATFORMS
 from .statedir import LabDir
@@ -41,7 +43,7 @@ def parse_latency(spec: str | None) -> dict[str, float]:
     return out
 
 
-SERVER_PLATFORMS = ("linux", "windows", "aix", "vmware_esxi")  # Windows roles over SSH (PowerShell, sqlcmd), not WinRM
+# Windows roles are served over SSH (PowerShell, sqlcmd), not WinRM
 SNMP_KINDS = {"snmp_ups": "ups", "snmp_ac": "ac", "snmp_printer": "printer"}  # AIX, ESXi and Windows roles are not served yet
 
 
@@ -134,13 +136,31 @@ def build_plan(hosts: list[Host], lab: LabDir, latency: dict[str, float] | None 
             cred = creds[h.get("credential")]
             plan.servers.append({"name": h.name, "host": {
                 "name": h.name, "address": address, "username": cred["username"], "password": cred["password"],
-                "os": str(h.get("os", "")), "role": str(h.get("role", "")), "model": str(h.get("model", "")),
+                "os": str(h.get("os", "")), "role": str(h.get("role", "")), "zone": str(h.get("zone", "")),
+                "model": str(h.get("model", "")),
                 "cluster": str(h.get("cluster", "") or ""), "vendor": str(h.get("vendor", "")),
                 "backup_jobs": h.get("backup_jobs") if isinstance(h.get("backup_jobs"), list) else [],
+                "python": str(h.get("python") or "none"), "package_mirror": mirror_url(h),
             }})
         else:
             plan.unserved.append((h.name, f"platform {platform.id} ({platform.family}) has no lab server yet"))
+    mirrors: dict[str, str] = {}  # url -> the (first) zone it serves
+    for e in plan.servers:
+        if e["host"]["package_mirror"]:
+            mirrors.setdefault(e["host"]["package_mirror"], e["host"]["zone"])
+    for url, zone in sorted(mirrors.items()):
+        plan.web.append({"name": f"mirror-{zone}", "host": f"mirror-{zone}", "addresses": [urlsplit(url).hostname],
+                         "http_port": 80, "kind": "mirror", "latency": 0.0})
     return plan
+
+
+def mirror_url(h) -> str:
+    """The package mirror of a server's zone (the zone's `package_mirror`), if it is a loopback http URL."""
+    url = str(h.get("package_mirror") or "")
+    parts = urlsplit(url)
+    if parts.scheme != "http" or not parts.hostname or netguard.refusal(parts.hostname):
+        return ""
+    return url
 
 
 def load_or_make_credentials(lab: LabDir, hosts: list[Host]) -> dict:

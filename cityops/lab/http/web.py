@@ -16,7 +16,7 @@ import html
 from aiohttp import web
 
 from ...timeutil import now
-from . import appliance, mgmt
+from . import appliance, mgmt, mirror
 from .base import main as serve
 
 COLUMNS = ("政务要闻", "通知公告", "政策文件", "政策解读", "人事信息", "财政信息", "办事服务", "互动交流")
@@ -31,6 +31,8 @@ async def handle(request: web.Request, e: dict, faults: dict) -> web.StreamRespo
     """Route by what the endpoint is: a government web site, an NVR's ISAPI, a vCenter or an appliance console."""
     if e.get("kind") == "appliance":
         return await appliance.handle(request, e, faults)
+    if e.get("kind") == "mirror":
+        return await mirror.handle(request, e, faults)
     if e.get("kind") == "nvr":
         return await mgmt.nvr(request, e, faults)
     if e.get("kind") == "vcenter":

@@ -1,16 +1,25 @@
-"""Each lab server's directory, namespace and sshd: prepare, start, re-render, break, stop.
+"""Each lab server's directory, namespaces and sshd: prepare, start, re-render, break, reboot, stop.
 
 A host directory holds its own /etc overlay (hostname, os-release, passwd and
-shadow with the lab user), its sshd host key and config, a home with the lab's
-client key, and run/: the rendered state the shims print, bind-mounted at
-/run/cityops-lab. sshd runs under `unshare --uts --mount`, so mounts and the
-hostname are private to it and vanish with it.
+shadow with the lab user, its yum repositories), its own /usr overlay (this
+machine's Python, pip, apt and dpkg whited out; the Python its OS carries in
+their place, or none), its own /var/lib (its package database), its sshd host
+key and config, a home with the lab's client key, and run/: the rendered state
+the shims print, bind-mounted at /run/cityops-lab.
+
+Each host runs under `unshare --uts --mount --pid --fork --mount-proc`: its
+hostname, mounts and process table are its own, and its init (start.sh, PID 1
+of its namespace) boots it, waits on run/power and, when the host's own
+`reboot` writes there, ends every process of that host and boots it again:
+new boot id, the newest installed kernel running, sshd restarted. Nothing
+outside the namespace is touched; when the init ends, the kernel ends the rest.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import stat
 import subprocess  # nosec B404  # lab setup tools, fixed argv
 from pathlib import Path
 
@@ -18,12 +27,22 @@ from ...drivers.linux import is_el6
 from ...files import write_atomic
 from ...timeutil import now
 from ..statedir import LabDir
-from . import aix, datafiles, esxi, oracle, windows
-from .shims import write_shims
+from . import aix, datafiles, esxi, oracle, packages, windows
+from .shims import ENGINE, write_shims
 from .state import os_release, render
 
 LAB_UID = 2000
 IN_PLACE = ("proc/meminfo", "proc/loadavg")  # bind-mounted files: rewrite the same inode
+# What of this machine's /usr a lab server must not see: its interpreters and Debian's package tools. A real
+# RHEL 6 host has neither Python 3.11 nor apt; a lab host that had them would hide what cityops meets there.
+HIDDEN = ("python*", "pip*", "pydoc*", "2to3*", "idle*", "apt", "apt-*", "dpkg", "dpkg-*", "debconf*")
+HIDDEN_SBIN = ("reboot", "shutdown", "halt", "poweroff", "init", "telinit", "runlevel")
+# The interpreters each Python release puts on a host: (version) -> names in /usr/bin
+INTERPRETERS = {"2.6": ("python2.6", "python2", "python"), "2.7": ("python2.7", "python2", "python"),
+                "3.5": ("python3.5", "python3", "python"), "3.6": ("python3.6", "python3"),
+                "3.7": ("python3.7", "python3")}
+BOOT_SECONDS = 2  # how long a rebooting lab host stays away
+REPO = Path(__file__).resolve().parents[3]  # the checkout the lab's own tools run from
 
 
 def host_dir(lab: LabDir, name: str) -> Path:
@@ -52,7 +71,8 @@ def prepare(lab: LabDir, entry: dict) -> None:
     """Create (or refresh) a host's directory: users, keys, sshd config, rendered state."""
     name, dev = entry["name"], entry["host"]
     d = host_dir(lab, name)
-    for sub in ("etc", "etcwork", "ssh", "run/out", "run/proc", "run/log", f"home/{dev['username']}/.ssh"):
+    for sub in ("etc", "etcwork", "usrwork", "ssh", "run/out", "run/proc", "run/log", "run/.engine", "varlib",
+                f"home/{dev['username']}/.ssh"):
         (d / sub).mkdir(parents=True, exist_ok=True)
     release, redhat = os_release(dev.get("os", ""))
     (d / "etc/hostname").write_text(name + "\n")
@@ -91,7 +111,76 @@ def prepare(lab: LabDir, entry: dict) -> None:
         (d / "srv" / "share" / target).mkdir(parents=True, exist_ok=True)
     datafiles.reset(d)
     datafiles.seed(d / "srv", dev, now().date())
+    own_usr(d, dev, el6=is_el6(dev.get("os", "")))
+    own_packages(d, dev)
+    power = d / "run/power"
+    if not power.exists():
+        os.mkfifo(power, 0o622)  # the host's own `reboot` writes here; its init reads
+    power.chmod(0o622)
+    (d / "run/.engine/python3").touch()  # this machine's Python is bound here for the lab's own tools
+    (d / "run/boot_seconds").write_text(f"{BOOT_SECONDS}\n")
     (d / "start.sh").write_text(start_script(lab, name, is_el6(dev.get("os", "")), dev))
+
+
+def _whiteout(path: Path) -> None:
+    """An overlayfs whiteout: the name is absent in the merged view whatever the lower /usr has."""
+    if path.is_symlink() or path.exists():
+        path.unlink()
+    os.mknod(path, stat.S_IFCHR | 0o000, os.makedev(0, 0))
+
+
+def own_usr(d: Path, host: dict, el6: bool) -> None:
+    """The host's /usr overlay: this machine's interpreters and package tools whited out, the Python the
+    inventory says the host's OS carries in their place (or none), and on RHEL 6 no systemd."""
+    upper = d / "usr"
+    if upper.exists():
+        shutil.rmtree(upper)
+    for sub in ("bin", "sbin"):
+        (upper / sub).mkdir(parents=True)
+    hidden = {p.name for pattern in HIDDEN for p in Path("/usr/bin").glob(pattern)}
+    if el6:
+        hidden |= {p.name for p in Path("/usr/bin").glob("systemd*")} | {"systemctl", "journalctl", "timedatectl"}
+    for name in sorted(hidden):
+        _whiteout(upper / "bin" / name)
+    for name in HIDDEN_SBIN:
+        if (Path("/usr/sbin") / name).exists() or (Path("/usr/sbin") / name).is_symlink():
+            _whiteout(upper / "sbin" / name)
+    version = str(host.get("python") or "none")
+    names = INTERPRETERS.get(version, ())
+    for i, name in enumerate(names):
+        path = upper / "bin" / name
+        if path.exists():
+            path.unlink()
+        if i == 0:
+            path.write_text(f"#!/bin/sh\n# Python {version} as this host's OS carries it (cityops/lab/servers/interpreter.py)"
+                            f"\nCITYOPS_LAB_PYTHON={version} CITYOPS_LAB_PYTHON_PATH=/usr/bin/{name} exec {ENGINE} -E -s -c "
+                            f"'import sys; sys.path.insert(0, \"{REPO}\"); from cityops.lab.servers.interpreter import main; "
+                            f"sys.exit(main(sys.argv[1:]))' \"$@\"\n")
+            path.chmod(0o755)
+        else:
+            path.symlink_to(names[0])
+
+
+def own_packages(d: Path, host: dict) -> None:
+    """The host's package database (seeded once: a host keeps what was installed on it across lab restarts) and
+    its yum repositories at its zone's mirror."""
+    dist = packages.dist_of(host.get("os", ""))
+    rpmdir = d / "varlib" / "rpm"
+    repos = d / "etc" / "yum.repos.d"
+    if dist is None:
+        return
+    rpmdir.mkdir(parents=True, exist_ok=True)
+    os.chown(rpmdir, LAB_UID, LAB_UID)
+    db = d / "varlib" / "rpm" / "cityops-lab.tsv"
+    if not db.exists():
+        packages.write_db(db, packages.seed_rows(dist, str(host.get("python") or ""), 30, now()), now().tzinfo)
+    repos.mkdir(parents=True, exist_ok=True)
+    mirror = host.get("package_mirror") or ""
+    (repos / "cityops-lab.repo").write_text(packages.repo_config(dist, mirror) if mirror else
+                                            "# no package mirror in this host's zone (inventory: package_mirror)\n")
+    log = d / "run/log/yum.log"
+    log.touch()
+    os.chown(log, LAB_UID, LAB_UID)
 
 
 def set_password(lab: LabDir, name: str, user: str, password: str | None) -> None:
@@ -123,33 +212,60 @@ def share_targets(host: dict) -> list[str]:
 
 
 def start_script(lab: LabDir, name: str, el6: bool = False, host: dict | None = None) -> str:
-    """The host's namespace: its own /etc, state, logs and the shims of its generation on the PATH. A RHEL 6 host
-    gets the EL6 shims (SysV `service`, `ntpq`; no `systemctl`, no `chronyc`), and this machine's own systemctl
-    answers 'command not found' (exit 127) there, as on a real RHEL 6."""
+    """The host's init, PID 1 of its own namespaces: its own /etc, /usr, /var/lib, state, logs and the shims of its
+    generation on the PATH, then boot (sshd) and wait for its own `reboot`. A RHEL 6 host gets the EL6 shims
+    (SysV `service`, `ntpq`; no `systemctl`, no `chronyc`)."""
     d = host_dir(lab, name)
     shared_mount = "".join(f"mount --bind {shared_dir(lab, host, data)} /srv/{data}\n"
                            for data in ("oradata", "sqldata") if host and host.get("cluster"))
     shared_mount += "".join(f"mount --bind {host_dir(lab, t)}/srv/backup /srv/share/{t}\n"
                             for t in (share_targets(host) if host else []) if host_dir(lab, t).is_dir())
     shims = shims_dir(lab) / ("el6" if el6 else "el7")
-    absent = shims_dir(lab) / "absent"
-    mask = f"[ -e /usr/bin/systemctl ] && mount --bind {absent} /usr/bin/systemctl\n" if el6 else ""
+    engine = os.path.realpath("/usr/bin/python3")
     return f"""#!/bin/sh
-# cityops lab: {name}'s own namespace (run under `unshare --uts --mount --propagation private`)
+# cityops lab: {name}'s init (run under `unshare --uts --mount --pid --fork --mount-proc --propagation private`)
 set -e
 hostname {name}
+mount --bind {engine} {d}/run/.engine/python3
 mount -t overlay cityops-etc -o lowerdir=/etc,upperdir={d}/etc,workdir={d}/etcwork /etc
+mount -t overlay cityops-usr -o lowerdir=/usr,upperdir={d}/usr,workdir={d}/usrwork /usr
 mount -t tmpfs -o mode=755 cityops-run /run
 mkdir -p /run/sshd /run/cityops-lab
-mount --bind {d}/run /run/cityops-lab
+mount --rbind {d}/run /run/cityops-lab
 mount --bind {d}/run/proc/meminfo /proc/meminfo
 mount --bind {d}/run/proc/loadavg /proc/loadavg
 mount --bind {d}/run/log /var/log
+mount --bind {d}/varlib /var/lib
 mount --bind {d}/home /home
 mount --bind {d}/run/opt /opt
 mount --rbind {d}/srv /srv
 {shared_mount}mount --bind -o ro {shims} /usr/local/bin
-{mask}exec /usr/sbin/sshd -D -e -f {d}/ssh/sshd_config
+set +e
+L=/run/cityops-lab
+# PID 1 of a namespace ignores a signal it has no handler for: lab.down's SIGTERM ends the host at once
+trap 'kill -KILL -1 2>/dev/null; exit 0' TERM INT HUP
+boot() {{
+    cat /proc/sys/kernel/random/uuid > $L/boot_id
+    umount /proc/sys/kernel/random/boot_id 2>/dev/null
+    mount --bind $L/boot_id /proc/sys/kernel/random/boot_id
+    if [ -f /var/lib/rpm/cityops-lab.tsv ]; then
+        awk -F'\t' '$1=="kernel"{{print $3"-"$4"."$5}}' /var/lib/rpm/cityops-lab.tsv | sort -V | tail -n 1 > $L/running_kernel
+    fi
+    if [ -s $L/up_since ]; then cp $L/up_since $L/booted; : > $L/up_since; else date +%s > $L/booted; fi
+    echo "$(date '+%b %d %H:%M:%S') {name} kernel: Linux version $(cat $L/running_kernel 2>/dev/null) booted" >> /var/log/messages
+    /usr/sbin/sshd -D -e -f {d}/ssh/sshd_config &
+}}
+boot
+while :; do
+    read -r cmd < $L/power || continue
+    case "$cmd" in
+        reboot)
+            echo "$(date '+%b %d %H:%M:%S') {name} shutdown[1]: system is going down for reboot NOW" >> /var/log/messages
+            kill -TERM -1 2>/dev/null; sleep 1; kill -KILL -1 2>/dev/null; wait
+            sleep "$(cat $L/boot_seconds 2>/dev/null || echo 2)"
+            boot ;;
+    esac
+done
 """
 
 
@@ -171,6 +287,7 @@ def rerender(lab: LabDir, entry: dict, all_faults: dict, members: list[dict] | N
     if esxi.is_esxi(host):
         files.update(esxi.render(host, all_faults.get(entry["name"], {}), now()))
     datafiles.seed(host_dir(lab, entry["name"]) / "srv", host, now().date())  # the documents of the lab's today
+    files.update(identity(host))
     for rel, text in files.items():
         path = d / rel
         if rel in IN_PLACE and path.exists():
@@ -181,13 +298,34 @@ def rerender(lab: LabDir, entry: dict, all_faults: dict, members: list[dict] | N
             write_atomic(path, text.encode(), 0o644)
 
 
+    db = host_dir(lab, entry["name"]) / "varlib" / packages.DB_RELATIVE.removeprefix("var/lib/")
+    if db.exists():  # the `patch_old` fault (or its clearing) moves the packages the host was installed with
+        rows = packages.read_db(db)
+        moved = packages.reseed_times(rows, int(files["installed_days_ago"]), now())
+        if moved != rows:
+            packages.write_db(db, moved, now().tzinfo)
+
+
+def identity(host: dict) -> dict[str, str]:
+    """What `uname` says beside the running kernel (which a Linux host's init reads from its packages at boot)."""
+    if aix.is_aix(host):
+        return {"uname_s": "AIX\n", "running_kernel": "1\n", "uname_v": "7\n", "uname_m": "00F84C9A4C00\n"}
+    if esxi.is_esxi(host):
+        release = next((w for w in str(host.get("os", "")).split() if w[:1].isdigit()), "6.5")
+        return {"uname_s": "VMkernel\n", "running_kernel": f"{release}.0\n",
+                "uname_v": "#1 SMP Release build-5310538 Apr  3 2017 17:13:48\n"}
+    return {"uname_s": "Linux\n", "uname_v": "#1 SMP Tue Jan 14 14:25:54 EST 2020\n",
+            "dnf": "1" if packages.dist_of(host.get("os", "")) == "ky10" else ""}
+
+
 def cluster_members(entry: dict, entries: list[dict]) -> list[dict]:
     cluster = entry["host"].get("cluster")
     return [e for e in entries if cluster and e["host"].get("cluster") == cluster] or [entry]
 
 
 def command(lab: LabDir, name: str) -> list[str]:
-    return ["unshare", "--uts", "--mount", "--propagation", "private", "/bin/sh", str(host_dir(lab, name) / "start.sh")]
+    return ["unshare", "--uts", "--mount", "--pid", "--fork", "--kill-child", "--mount-proc", "--propagation",
+            "private", "/bin/sh", str(host_dir(lab, name) / "start.sh")]
 
 
 def prepare_all(lab: LabDir, entries: list[dict]) -> None:
@@ -196,8 +334,6 @@ def prepare_all(lab: LabDir, entries: list[dict]) -> None:
         shutil.rmtree(shims)
     write_shims(shims / "el7")
     write_shims(shims / "el6", el6=True)
-    (shims / "absent").write_text('#!/bin/sh\necho "bash: $(basename "$0"): command not found" >&2\nexit 127\n')
-    (shims / "absent").chmod(0o755)
     client_key(lab)
     for name in backup_servers(entries):  # a real, small disk: a full one fails the real `cat` with ENOSPC
         datafiles.mount_backup_fs(host_dir(lab, name))
@@ -205,6 +341,9 @@ def prepare_all(lab: LabDir, entries: list[dict]) -> None:
         prepare(lab, e)
     for e in entries:
         rerender(lab, e, {}, cluster_members(e, entries))
+        run = host_dir(lab, e["name"]) / "run"
+        days = int((run / "up_days").read_text())  # the init takes this as its first boot's time
+        (run / "up_since").write_text(f"{int(now().timestamp()) - days * 86400 - 3 * 3600 - 12 * 60}\n")
 
 
 def backup_servers(entries: list[dict]) -> set[str]:

@@ -7,7 +7,6 @@ lab directory, bind-mounted in its namespace), after applying the `slow` and
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 PRELUDE = """#!/bin/sh
@@ -20,7 +19,6 @@ if [ -s "$L/garbage" ]; then head -c 400 /dev/urandom | tr -dc 'A-Za-z0-9#@!%&*'
 SHIMS = {
     "df": 'case " $* " in *" -i"*|*" -"*i*) cat "$L/out/df_i" ;; *) cat "$L/out/df_P" ;; esac\n',
     "free": 'cat "$L/out/free_m"\n',
-    "uptime": 'cat "$L/out/uptime"\n',
     "nproc": 'cat "$L/out/nproc"\n',
     "mpstat": 'cat "$L/out/mpstat"\n',
     "chronyc": ('case "$1" in tracking) cat "$L/out/chronyc_tracking" ;;\n'
@@ -35,15 +33,56 @@ SHIMS = {
                 '      *) echo "$1: unrecognized service"; exit 1 ;; esac ;;\n'
                 '  *) echo "Usage: service < option > | --status-all | [ service_name [ command | --full-restart ] ]";'
                 ' exit 1 ;; esac\n'),
-    "rpm": ('case "$*" in *--last*) cat "$L/out/rpm_last" ;;\n'
-            '  "-q "*) awk -v p="$2" \'index($1,p)==1{print $1; f=1} END{exit !f}\' "$L/out/rpm_last" '
-            '|| { echo "package $2 is not installed"; exit 1; } ;;\n'
-            '  *) cut -d" " -f1 "$L/out/rpm_last" ;; esac\n'),
+    # the host's own package database (packages.py); `rpm -qa --last` here, every other query by rpmq.py
+    "rpm": ('D=/var/lib/rpm/cityops-lab.tsv; [ -f "$D" ] || { echo "bash: rpm: command not found" >&2; exit 127; }\n'
+            'case "$*" in "-qa --last"|"--last -qa"|"-qa --last "*)\n'
+            '  awk -F"\\t" \'!/^#/{printf "%s\\t%-45s %s\\n", $6, $1"-"$3"-"$4"."$5, $8}\' "$D" | sort -rn | cut -f2- ;;\n'
+            '  *) @RPMQ@ ;; esac\n'),
+    "yum": ('[ -f /var/lib/rpm/cityops-lab.tsv ] || { echo "bash: yum: command not found" >&2; exit 127; }\n@YUM@\n'),
+    "dnf": ('[ -s "$L/dnf" ] || { echo "bash: dnf: command not found" >&2; exit 127; }\nexport CITYOPS_LAB_YUM=dnf\n'
+            '@YUM@\n'),
+    # the running kernel is the newest one installed at the host's last boot (its init writes it)
+    "uname": ('s=$(cat "$L/uname_s" 2>/dev/null || echo Linux); r=$(cat "$L/running_kernel" 2>/dev/null)\n'
+              'v=$(cat "$L/uname_v" 2>/dev/null || echo "#1 SMP"); m=x86_64; n=$(hostname); out=""\n'
+              '[ $# -eq 0 ] && set -- -s\n'
+              'for a in "$@"; do case "$a" in --all) a=-a ;; --kernel-release) a=-r ;; --kernel-name) a=-s ;;\n'
+              '  --nodename) a=-n ;; --machine) a=-m ;; esac\n'
+              '  flags=$(printf "%s" "${a#-}" | sed "s/./& /g")\n'
+              '  for f in $flags; do case "$f" in a) if [ "$s" = Linux ]; then out="$out $s $n $r $v $m x86_64 x86_64 GNU/Linux";'
+              ' else out="$out $s $n $r $v $(cat "$L/uname_m" 2>/dev/null || echo x86_64)"; fi ;;\n'
+              '    s) out="$out $s" ;; n) out="$out $n" ;; r) out="$out $r" ;; v) out="$out $v" ;;\n'
+              '    m|p|i) out="$out $m" ;; o) out="$out GNU/Linux" ;;\n'
+              '    *) echo "uname: invalid option -- \'$f\'" >&2; exit 1 ;; esac; done; done\n'
+              'echo "${out# }"\n'),
+    "uptime": ('now=$(date +%s); up=$(( now - $(cat "$L/booted") )); set -- $(cat /proc/loadavg)\n'
+               'awk -v up="$up" -v t="$(date +%H:%M:%S)" -v a="$1" -v b="$2" -v c="$3" \'BEGIN{\n'
+               '  d=int(up/86400); h=int(up%86400/3600); m=int(up%3600/60)\n'
+               '  if (d>0) u=sprintf("%d day%s, %2d:%02d", d, d>1?"s":"", h, m); else if (h>0) u=sprintf("%2d:%02d", h, m);'
+               ' else u=sprintf("%d min", m)\n'
+               '  printf " %s up %s,  1 user,  load average: %s, %s, %s\\n", t, u, a, b, c}\'\n'),
+    # sudo as the lab grants it (NOPASSWD for the lab user): the command runs as the same unprivileged user with
+    # CITYOPS_LAB_ROOT=1, which the lab's own root-only tools (yum, reboot) take for root. Nothing gains real
+    # root on this machine.
+    "sudo": ('while [ $# -gt 0 ]; do case "$1" in\n'
+             '  -u) [ "$2" = root ] || { echo "sudo: unknown user: $2" >&2; exit 1; }; shift 2 ;;\n'
+             '  -u*) shift ;; --) shift; break ;; -*) shift ;; *) break ;; esac; done\n'
+             '[ $# -gt 0 ] || { echo "usage: sudo -h | -K | -k | -V" >&2; exit 1; }\n'
+             'export CITYOPS_LAB_ROOT=1 PATH=/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root USER=root '
+             'LOGNAME=root\nexec "$@"\n'),
+    "id": ('if [ "$CITYOPS_LAB_ROOT" = 1 ]; then case "$*" in -u|-g) echo 0 ;; -un|-nu|"-u -n"|-gn) echo root ;;\n'
+           '  "") echo "uid=0(root) gid=0(root) groups=0(root)" ;; *) exec /usr/bin/id "$@" ;; esac\n'
+           'else exec /usr/bin/id "$@"; fi\n'),
+    "whoami": '[ "$CITYOPS_LAB_ROOT" = 1 ] && echo root || exec /usr/bin/whoami\n',
+    "reboot": '@REBOOT@',
+    "shutdown": ('case " $* " in *" -r "*) ;; *) echo "shutdown: the lab models reboot (shutdown -r) only; a halted'
+                 ' host would need hands in the machine room" >&2; exit 1 ;; esac\n@REBOOT@'),
+    "init": 'case "$1" in 6) ;; *) echo "init: the lab models runlevel 6 (reboot) only" >&2; exit 1 ;; esac\n@REBOOT@',
     "systemctl": (
-        'unit=""; for a in "$@"; do case "$a" in -*) ;; is-active|is-enabled|status|list-units) ;;\n'
+        'unit=""; for a in "$@"; do case "$a" in -*) ;; is-active|is-enabled|status|list-units|reboot) ;;\n'
         '  *) unit="${a%.service}" ;; esac; done\n'
         'st=$(awk -v s="$unit" \'$1==s{print $2}\' "$L/services")\n'
         'case " $* " in\n'
+        '  *" reboot "*) @REBOOT@ ;;\n'
         '  *" --failed "*|*" list-units "*) cat "$L/out/systemctl_failed" ;;\n'
         '  *" is-active "*) [ -n "$st" ] || st=inactive; echo "$st"; [ "$st" = active ] ;;\n'
         '  *" is-enabled "*) if [ -n "$st" ]; then echo enabled; else echo disabled; exit 1; fi ;;\n'
@@ -161,19 +200,23 @@ EL6_SHIMS = {"ntpq": ('case "$*" in -p*|"-n -p") cat "$L/out/ntpq_pn" ;;\n'
 NOT_ON_EL6 = ("systemctl", "chronyc")
 
 
+ENGINE = "/run/cityops-lab/.engine/python3"  # this machine's Python, bound into each host for the lab's own tools
+REBOOT = ('if [ "$CITYOPS_LAB_ROOT" != 1 ]; then if [ -s "$L/el6" ]; then echo "reboot: Need to be root" >&2; else\n'
+          '  printf "Failed to set wall message, ignoring: Interactive authentication required.\\nFailed to reboot '
+          'system via logind: Interactive authentication required.\\n" >&2; fi; exit 1; fi\n'
+          '# the host\'s init (PID 1 of its namespace) ends this host\'s processes and boots it again\n'
+          'printf "reboot\\n" > "$L/power"; exit 0\n')
+
+
 def lab_tool(module: str) -> str:
     """The command line of one of the lab's own tools (lab.servers.<module>), under the lab clock when it is set,
-    run by this machine's Python — the host's own interpreter is never involved, as RMAN and sqlcmd are binaries
-    on a real host — and by the system's python3 where there is one (the lab user cannot reach a virtualenv under
-    /root)."""
-    import shutil
-
+    run by this machine's Python, bound into the host at ENGINE — the host's own interpreter is never involved
+    (RMAN and sqlcmd are binaries on a real host, and the host's Python may be 2.6 or none at all)."""
     from ... import __file__ as package
 
-    python = shutil.which("python3", path="/usr/bin:/bin") or sys.executable
     root = Path(package).resolve().parents[1]
     return (f'[ -f "$L/clock.json" ] && export CITYOPS_CLOCK="$L/clock.json"; '
-            f'PYTHONPATH={root} exec {python} -m cityops.lab.servers.{module} "$@"')
+            f'PYTHONHOME=/usr PYTHONPATH={root} exec {ENGINE} -m cityops.lab.servers.{module} "$@"')
 
 
 def write_shims(directory: Path, el6: bool = False) -> None:
@@ -185,10 +228,13 @@ def write_shims(directory: Path, el6: bool = False) -> None:
         '|*"restore log"*|*"drop database"*|*count_big*) '
         + lab_tool("sqlbackup") + " ;; esac  # real backups of the lab database (sqlbackup.py)")
     directory.mkdir(parents=True, exist_ok=True)
+    tools = {"@RPMQ@": lab_tool("rpmq"), "@YUM@": lab_tool("yum"), "@REBOOT@": REBOOT}
     linux = {k: v for k, v in SHIMS.items() if not (el6 and k in NOT_ON_EL6)} | (EL6_SHIMS if el6 else {})
     for table, prelude in ((linux, PRELUDE), (AIX_SHIMS, PRELUDE), (ESXI_SHIMS, PRELUDE), (WINDOWS_SHIMS, PRELUDE),
                            (ORACLE_SHIMS, PRELUDE + ORACLE_PRELUDE)):
         for name, body in table.items():
             path = directory / name
+            for mark, text in tools.items():
+                body = body.replace(mark, text)
             path.write_text(prelude + body)
             path.chmod(0o755)

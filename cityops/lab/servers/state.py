@@ -26,12 +26,6 @@ ROLE_SERVICES = {
     "backup_server": ["crond", "sshd", "chronyd", "rsyncd"],
 }
 DEFAULT_SERVICES = ["crond", "sshd", "chronyd", "rsyslog"]
-PACKAGES = {
-    "el6": ("kernel-2.6.32-754.35.1.el6.x86_64", "openssl-1.0.1e-58.el6_10.x86_64", "glibc-2.12-1.212.el6_10.3.x86_64",
-            "bash-4.1.2-48.el6.x86_64"),
-    "el7": ("kernel-3.10.0-1160.108.1.el7.x86_64", "openssl-1.0.2k-26.el7_9.x86_64", "glibc-2.17-326.el7_9.x86_64",
-            "bash-4.2.46-35.el7_9.x86_64"),
-}
 
 
 @dataclass(frozen=True)
@@ -128,9 +122,7 @@ def render(host: dict, faults: dict, now: dt.datetime | None = None) -> dict[str
     load = round(cores * cpu_pct / 100, 2)
     files["proc/loadavg"] = f"{load:.2f} {load * 0.9:.2f} {load * 0.8:.2f} 2/612 {rng.randint(2000, 60000)}\n"
     files["out/nproc"] = f"{cores}\n"
-    up_days = rng.randint(20, 400)
-    files["out/uptime"] = (f" {now.strftime('%H:%M:%S')} up {up_days} days,  3:12,  1 user,  "
-                           f"load average: {load:.2f}, {load * 0.9:.2f}, {load * 0.8:.2f}\n")
+    files["up_days"] = f"{rng.randint(20, 400)}\n"  # how long the host has been up when the lab starts it
     idle = 100 - cpu_pct - 1.35
     files["out/mpstat"] = f"Average:     all {cpu_pct:>6.2f}  0.00  1.10  0.20  0.00  0.05  0.00  0.00  {idle:.2f}\n"
     # -- services (RHEL 6: SysV init scripts, ntpd instead of chronyd, no systemd)
@@ -164,11 +156,9 @@ def render(host: dict, faults: dict, now: dt.datetime | None = None) -> dict[str
         "     remote           refid      st t when poll reach   delay   offset  jitter\n"
         "==============================================================================\n"
         f"*127.0.0.1       127.0.0.2        2 u   33   64  377    0.412  {offset * 1000:>7.3f}   0.210\n")
-    # -- patches (last installed package updates)
-    patch_day = (now - dt.timedelta(days=int(faults.get("patch_old", {}).get("days", rng.randint(5, 60))))).date()
-    files["out/rpm_last"] = "".join(
-        f"{pkg:<40} {patch_day.strftime('%a %d %b %Y')} 10:{10 + i:02d}:00 AM CST\n"
-        for i, pkg in enumerate(PACKAGES["el6" if el6 else "el7"]))
+    # -- patches: how long ago the packages the host was installed with went in (hosts.py moves them in its
+    # package database; what yum installed since keeps its own time)
+    files["installed_days_ago"] = f"{int(faults.get('patch_old', {}).get('days', rng.randint(5, 60)))}\n"
     # -- logs
     stamp = now.strftime("%b %d %H:%M:%S")
     messages = ([f"{stamp} {name} init: tty (/dev/tty1) main process (1502) killed by TERM signal",

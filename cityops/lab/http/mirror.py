@@ -1,0 +1,30 @@
+"""A zone's package mirror (内网软件源): the yum repositories of each distribution the zone's servers run.
+
+Serves /<dist>/<repo>/repodata/… and /<dist>/<repo>/Packages/… as packages.py builds them, over the endpoint's
+plain HTTP port, as an internal mirror does. Faults of its zone's name apply: `refused` and `unreachable`
+through the HTTP lab, `slow` delays each answer.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from aiohttp import web
+
+from ..servers.packages import DISTRIBUTIONS, repo_files
+
+
+@functools.lru_cache(maxsize=16)
+def _files(dist: str, repo: str) -> dict[str, bytes]:
+    return repo_files(dist, repo)
+
+
+async def handle(request: web.Request, e: dict, faults: dict) -> web.StreamResponse:
+    parts = request.path.strip("/").split("/", 2)
+    if len(parts) < 3 or parts[0] not in DISTRIBUTIONS or parts[1] not in ("base", "updates"):
+        raise web.HTTPNotFound(text="404 Not Found\n")
+    body = _files(parts[0], parts[1]).get(parts[2])
+    if body is None:
+        raise web.HTTPNotFound(text="404 Not Found\n")
+    kind = "application/xml" if parts[2].endswith(".xml") else "application/octet-stream"
+    return web.Response(body=body, content_type=kind)

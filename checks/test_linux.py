@@ -76,3 +76,10 @@ def test_kernel_io_errors(host, ctx):
 def test_patch_age(host, ctx):
     newest = ctx.read("last_patch")
     ctx.measure((today() - newest).days, "最近安装")
+
+
+@check("LNX-PATCH-002", "待安装补丁", platforms=LINUX, cadences=("weekly", "monthly", "quarterly"), severity="minor",
+       warn=1, crit=10, unit="个", standard="GB/T 22239-2019 8.1.4.9（入侵防范：补丁）",
+       remedy="按变更流程（invoke patch，先检查模式）在维护窗口安装主机软件源中已发布的更新，安装后复查。")
+def test_pending_updates(host, ctx):
+    ctx.measure(len(ctx.read("pending_updates")), "软件源中待安装的更新")

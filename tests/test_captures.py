@@ -176,7 +176,7 @@ def test_the_labs_own_answers_read_through_the_same_readers(lab, tmp_path):
                     assert g.read(text) is not None, f"{host.name} {g.command}"
                     continue
                 answer = session.run(g.command)
-                assert answer.exit_status == 0, f"{host.name} {g.command}: {answer.stdout[:200]}"
+                assert answer.exit_status in g.ok_status, f"{host.name} {g.command}: {answer.stdout[:200]}"
                 assert g.read(answer.stdout) is not None, f"{host.name} {g.command}"
         finally:
             session.close()

@@ -28,6 +28,7 @@ FAULT_FOR = {
     "LNX-NTP-001": ("lab-linux-app", "ntp_drift", {}),
     "LNX-LOG-001": ("lab-linux-app", "io_errors", {}),
     "LNX-PATCH-001": ("lab-linux-app", "patch_old", {}),
+    "LNX-PATCH-002": ("lab-linux-app", "updates_pending", {}),
     "NET-CPU-001": ("lab-vrp-core", "cpu_high", {}),
     "NET-MEM-001": ("lab-h3c-fl", "memory_high", {}),
     "NET-FAN-001": ("lab-ios-rt", "fan_failed", {}),

@@ -12,8 +12,6 @@ import subprocess
 import time
 from pathlib import Path
 
-import pytest
-
 from cityops.lab import supervisor
 from cityops.lab.servers.hosts import host_dir
 from cityops.lab.servers.packages import Pkg, evr_cmp, vercmp
@@ -29,23 +27,6 @@ def sh(lab, name: str, cmd: str) -> tuple[int, str]:
         return ssh_run(client, f"{{ {cmd} ; }} 2>&1")
     finally:
         client.close()
-
-
-@pytest.fixture
-def own_packages(lab):
-    """The hosts' package databases and boot state as they were: a test that patches or reboots puts them back
-    (other tests read `rpm -qa --last` and the running kernel)."""
-    _inv, state = lab
-    saved = {}
-
-    def keep(name: str) -> None:
-        d = host_dir(state, name)
-        saved[name] = {p: p.read_bytes() for p in (d / "varlib/rpm/cityops-lab.tsv", d / "run/running_kernel")}
-
-    yield keep
-    for files in saved.values():
-        for path, data in files.items():
-            path.write_bytes(data)
 
 
 def test_each_host_has_the_python_its_os_carries(lab):
@@ -100,11 +81,12 @@ def test_ansible_modules_meet_each_hosts_real_python(lab, tmp_path):
     assert {name: r["stdout"].strip() for name, r in raw.items()} == {n: n for n in hosts.split(":")}
 
 
-def test_yum_reads_the_zone_mirror_and_patches_only_its_host(lab, own_packages):
-    """check-update lists the mirror's updates (exit 100) and changes nothing; an update needs root; under sudo
-    it downloads, verifies and installs into that host's database only. This machine's dpkg database is
-    untouched, and so is the other host's."""
-    own_packages("lab-linux-app")
+def test_yum_reads_the_zone_mirror_and_patches_only_its_host(lab, lab_fault):
+    """A host behind its mirror (the fault puts it back to its GA packages): check-update lists the mirror's
+    updates (exit 100) and changes nothing; an update needs root; under sudo it downloads, verifies and installs
+    into that host's database only. This machine's dpkg database is untouched, and so is the other host's."""
+    assert sh(lab, "lab-linux-app", "yum check-update")[0] == 0  # patched up to its mirror
+    lab_fault("lab-linux-app", "updates_pending")
     dpkg = hashlib.sha256(Path("/var/lib/dpkg/status").read_bytes()).hexdigest()
     other = sh(lab, "lab-linux-ora", "rpm -qa | sort")[1]
     code, out = sh(lab, "lab-linux-app", "yum check-update")
@@ -128,8 +110,8 @@ def test_yum_reads_the_zone_mirror_and_patches_only_its_host(lab, own_packages):
     assert hashlib.sha256(Path("/var/lib/dpkg/status").read_bytes()).hexdigest() == dpkg
 
 
-def test_kylin_answers_with_dnf(lab, own_packages):
-    own_packages("lab-kylin")
+def test_kylin_answers_with_dnf(lab, lab_fault):
+    lab_fault("lab-kylin", "updates_pending")
     code, out = sh(lab, "lab-kylin", "dnf check-update")
     assert code == 100 and out.startswith("Last metadata expiration check:"), out
     assert re.search(r"^openssl\.x86_64\s+1:1\.1\.1f-15\.ky10\s+updates$", out, re.M)
@@ -149,11 +131,11 @@ def test_a_mirror_out_of_reach_fails_as_yum_does(lab):
         repo.write_text(saved)
 
 
-def test_reboot_restarts_that_host_alone(lab, own_packages):
+def test_reboot_restarts_that_host_alone(lab, lab_fault):
     """A patched kernel runs after the host's own reboot; the host was away, came back with a new boot id and
     a fresh uptime; the other hosts and every process of this machine outside the lab kept running."""
     inv, state = lab
-    own_packages("lab-linux-app")
+    lab_fault("lab-linux-app", "updates_pending")
     procs = supervisor.running(state)
     other_init = supervisor.descendants(int(procs["sshd:lab-linux-ora"]["pid"]))[:2]  # its init and sshd
     before = sh(lab, "lab-linux-app", "cat /proc/sys/kernel/random/boot_id; uname -r")[1].split()

@@ -10,11 +10,11 @@ import pytest
 from cityops.parsers import ParseError
 from cityops.parsers.yum import PendingUpdate, check_update
 
-PUBLISHED = Path(__file__).parent / "fixtures" / "published"
+CAPTURES = Path(__file__).parent / "captures" / "linux" / "pending_updates"
 
 
 def published(name: str) -> str:
-    return (PUBLISHED / f"yum_check_update_{name}.txt").read_text()
+    return (CAPTURES / f"puppet_{name}.txt").read_text()
 
 
 def test_centos6_every_row_and_the_wrapped_one():
@@ -64,4 +64,5 @@ def test_output_not_understood_is_an_error_with_the_line():
 
 def test_nothing_pending_is_an_empty_list():
     assert check_update("Loaded plugins: fastestmirror, security\nLoading mirror speeds from cached hostfile\n") == []
-    assert check_update("") == []
+    with pytest.raises(ParseError, match="empty"):
+        check_update("")

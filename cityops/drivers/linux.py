@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
-from ..parsers import linux
+from ..parsers import linux, yum
 from .base import FactSet, Getter, nonempty, refuse
 from .models import TimeSync
 
@@ -109,6 +109,9 @@ class Linux(FactSet):
         "time_sync": Getter("chronyc tracking", chrony_sync),
         "messages": Getter("tail -n 2000 /var/log/messages", messages),
         "last_patch": Getter("rpm -qa --last | head -n 20", linux.rpm_last_date),
+        # yum exits 100 when updates are pending: that answer is the reading (the host's own repositories, its
+        # zone's mirror; no root needed to look)
+        "pending_updates": Getter("yum check-update", yum.pending_updates, ok_status=(0, 100)),
     }
     EL6: ClassVar[dict[str, Getter]] = {
         "failed_services": Getter("service --status-all", sysv_failed),

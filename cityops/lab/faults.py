@@ -73,6 +73,8 @@ KINDS: dict[str, FaultKind] = {f.kind: f for f in (
     FaultKind("ntp_drift", "时间偏差过大", _SRV, {"seconds": 4.5}),
     FaultKind("io_errors", "内核日志出现 I/O 错误", _SRV, {}),
     FaultKind("patch_old", "补丁长期未更新", _SRV, {"days": 400}),
+    # the host as first installed: the base packages of its distribution, every update of its mirror pending
+    FaultKind("updates_pending", "软件源更新未安装", _SRV, {}, ("linux",)),
     # files backups: the bytes themselves (cityops/lab/servers/datafiles.py)
     FaultKind("backup_corrupt", "备份文件损坏（一个字节被改动）", _SRV, {"match": ""}),
     FaultKind("file_locked", "待备份文件无法读取（权限被锁定）", _SRV, {}),

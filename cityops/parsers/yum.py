@@ -25,7 +25,8 @@ NAME_VERSION = re.compile(r"^(?P<name>\S+)\.(?P<arch>[A-Za-z0-9_]+)\s+(?P<evr>(?
 CONTINUED = re.compile(r"^\s+(?P<evr>(?:\d+:)?[^\s:]+-[^\s:]+)(?:\s+(?P<repo>\S+))?\s*$")
 REPO_ONLY = re.compile(r"^\s+(?P<repo>[A-Za-z0-9_.@-]+)\s*$")
 PREAMBLE = (
-    re.compile(r"^Loaded plugins:"), re.compile(r"^Loading mirror speeds"), re.compile(r"^Determining fastest mirrors"), re.compile(r"^\s\*\s\S+: "),
+    re.compile(r"^Loaded plugins:"), re.compile(r"^Loading mirror speeds"), re.compile(r"^Determining fastest mirrors"),
+    re.compile(r"^\s\*\s\S+: "),
     re.compile(r"^Last metadata expiration check:"), re.compile(r"^This system is (?:not )?registered"),
     re.compile(r"^Updating Subscription Management repositories"), re.compile(r"^Unable to read consumer identity"),
     re.compile(r"^Limiting package lists to security relevant ones"), re.compile(r"^\d+ package\(s\) needed for security"),
@@ -54,6 +55,8 @@ class PendingUpdate:
 
 def check_update(text: str) -> list[PendingUpdate]:
     """Every pending update in the table, in yum's order; ParseError on a line that is not understood."""
+    if not text.strip():
+        raise ParseError("yum check-update: empty answer (yum prints at least its plugin line)")
     out: list[PendingUpdate] = []
     seen: set[tuple[str, str]] = set()
     lines = text.replace("\r\n", "\n").split("\n")
@@ -123,3 +126,8 @@ def check_update(text: str) -> list[PendingUpdate]:
     if pending_name or pending_version:
         raise ParseError("yum check-update: the output ends in the middle of a row")
     return out
+
+
+def pending_updates(text: str) -> dict[str, str]:
+    """{'name.arch': '[epoch:]version-release'} of every pending update: the reading the patch check takes."""
+    return {f"{u.name}.{u.arch}": u.evr for u in check_update(text)}

@@ -298,12 +298,33 @@ def rerender(lab: LabDir, entry: dict, all_faults: dict, members: list[dict] | N
             write_atomic(path, text.encode(), 0o644)
 
 
-    db = host_dir(lab, entry["name"]) / "varlib" / packages.DB_RELATIVE.removeprefix("var/lib/")
-    if db.exists():  # the `patch_old` fault (or its clearing) moves the packages the host was installed with
-        rows = packages.read_db(db)
-        moved = packages.reseed_times(rows, int(files["installed_days_ago"]), now())
-        if moved != rows:
-            packages.write_db(db, moved, now().tzinfo)
+    sync_packages(host_dir(lab, entry["name"]), host, int(files["installed_days_ago"]),
+                  "updates_pending" in all_faults.get(entry["name"], {}))
+
+
+def sync_packages(d: Path, host: dict, days: int, behind: bool) -> None:
+    """The host's package database under the current faults: `updates_pending` puts it back to its distribution's
+    base packages (and its running kernel with them), clearing it patches it up to its mirror again; `patch_old`
+    (or its clearing) moves the install times of what the host came with. What yum installed keeps its time."""
+    db = d / "varlib" / packages.DB_RELATIVE.removeprefix("var/lib/")
+    dist = packages.dist_of(host.get("os", ""))
+    if not db.exists() or dist is None:
+        return
+    marker = d / "run" / "behind"
+    if behind != marker.exists():
+        rows = packages.seed_rows(dist, str(host.get("python") or ""), days, now(), behind=behind)
+        packages.write_db(db, rows, now().tzinfo)
+        kernel = packages.newest_kernel(rows)
+        (d / "run" / "running_kernel").write_text(f"{kernel.nvra.removeprefix('kernel-')}\n" if kernel else "")
+        if behind:
+            marker.touch()
+        else:
+            marker.unlink()
+        return
+    rows = packages.read_db(db)
+    moved = packages.reseed_times(rows, days, now())
+    if moved != rows:
+        packages.write_db(db, moved, now().tzinfo)
 
 
 def identity(host: dict) -> dict[str, str]:

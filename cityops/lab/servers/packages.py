@@ -139,10 +139,25 @@ def _pkg(row: tuple, which: int) -> Pkg:
     return Pkg(row[0], row[1], row[2], version, release)
 
 
+def _rows_for(dist: str, python: str) -> list[tuple]:
+    return [r for r in CATALOGUE[dist] if r[0] != "python3" or dist != "el7" or python == "3.6"]
+
+
 def installed_base(dist: str, python: str) -> list[Pkg]:
     """What a freshly installed host of `dist` carries: every base package (python3 only where the inventory says
     the host has Python 3.6)."""
-    return [_pkg(r, 3) for r in CATALOGUE[dist] if r[0] != "python3" or dist != "el7" or python == "3.6"]
+    return [_pkg(r, 3) for r in _rows_for(dist, python)]
+
+
+def installed_current(dist: str, python: str) -> list[Pkg]:
+    """A host patched up to its mirror: each package at its update where there is one, the GA kernel kept beside
+    the new one (yum installs kernels side by side)."""
+    out = []
+    for r in _rows_for(dist, python):
+        if r[0] in INSTALL_ONLY and r[4]:
+            out.append(_pkg(r, 3))
+        out.append(_pkg(r, 4) if r[4] else _pkg(r, 3))
+    return out
 
 
 def repositories(dist: str) -> dict[str, list[Pkg]]:
@@ -229,11 +244,12 @@ def write_db(path: Path, rows: list[Installed], tz: dt.tzinfo) -> None:
     os.replace(tmp, path)
 
 
-def seed_rows(dist: str, python: str, installed_days_ago: int, now: dt.datetime) -> list[Installed]:
-    """A host as installed: its base packages, their install times `installed_days_ago` before now, a minute
-    apart (the `patch_old` fault moves them)."""
+def seed_rows(dist: str, python: str, installed_days_ago: int, now: dt.datetime, behind: bool = False) -> list[Installed]:
+    """A host as the lab finds it: patched up to its mirror (or, `behind`, as first installed), the packages'
+    install times `installed_days_ago` before now, a minute apart (the `patch_old` fault moves them)."""
     t0 = int((now - dt.timedelta(days=installed_days_ago)).replace(hour=10, minute=10, second=0).timestamp())
-    return [Installed(p, t0 + 60 * i, "seed") for i, p in enumerate(installed_base(dist, python))]
+    pkgs = installed_base(dist, python) if behind else installed_current(dist, python)
+    return [Installed(p, t0 + 60 * i, "seed") for i, p in enumerate(pkgs)]
 
 
 def reseed_times(rows: list[Installed], installed_days_ago: int, now: dt.datetime) -> list[Installed]:

@@ -7,7 +7,8 @@ place (file, line, row, member) and the cause; the command line prints that one 
 and exits with `EXIT_BAD_INPUT`, which no other outcome uses:
 
     0 clean, 1 findings / problems found, 2 hosts that could not be inspected,
-    3 the tool itself failed, 4 bad input (nothing was written).
+    3 the tool itself failed, 4 bad input (nothing was written), 5 a change refused (nothing changed; its
+    record says why).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ EXIT_FINDINGS = 1
 EXIT_UNINSPECTED = 2
 EXIT_TOOL = 3
 EXIT_BAD_INPUT = 4
+EXIT_REFUSED = 5
 
 
 class BadInput(ValueError):

@@ -122,24 +122,6 @@ MORE_FAULTS = [("ORA-RMAN-001", "lab-rac2", "rman_failed", {}),
                ("BAK-JOB-001", "lab-backup", "backup_old", {"days": "4"})]
 
 
-@pytest.fixture(scope="module")
-def files_ledger(lab, tmp_path_factory):
-    """A backup ledger holding one verified files backup of lab-linux-app, taken for real once: a healthy estate's
-    files backups are on its ledger, which BAK-FILE-001 reads."""
-    from cityops.backup.files import backup_files
-    from cityops.backup.schedule import jobs
-    from cityops.inspect.session import transport_config
-    from cityops.transport.audit import AuditLog
-
-    inv, state = lab
-    reports = tmp_path_factory.mktemp("files-ledger")
-    job = next(j for j in jobs(inv)[0] if (j.owner, j.name) == ("lab-linux-app", "app_files"))
-    taken = backup_files(inv, job, transport_config(AuditLog(reports / "audit.jsonl", "seed"), state.path), reports,
-                         operator="测试")
-    assert taken.status == "verified", taken.error
-    return reports / "backups" / "ledger.jsonl"
-
-
 @pytest.fixture(autouse=True)
 def seeded_ledger(files_ledger, tmp_path):
     target = tmp_path / "reports" / "backups" / "ledger.jsonl"

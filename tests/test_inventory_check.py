@@ -52,7 +52,7 @@ def test_fixture_and_shipped_inventory_are_clean(mini, estate):
 def test_duplicate_hostname_in_one_yaml_mapping(mini):
     edit(mini / "lot_6_10.yml", "    mini-core01:\n", "    mini-rac01:\n")
     msg = one(problems(mini), "host mini-rac01", "duplicate hostname")
-    assert msg.startswith("inventory/lot_6_10.yml:52: host mini-rac01: hostname:") and "already at line 4" in msg
+    assert msg.startswith("inventory/lot_6_10.yml:54: host mini-rac01: hostname:") and "already at line 4" in msg
 
 
 def test_duplicate_hostname_in_two_yaml_files(mini):

@@ -11,6 +11,7 @@ from .common import guard_collection
 from .inspect import inspect_ns
 from .inventory import check, export, inventory_ns
 from .lab import lab_ns
+from .patch import patch
 from .report import evidence_ns, report_ns
 
 
@@ -221,7 +222,7 @@ def test(c, args=""):
     c.run(f"{sys.executable} -m pytest {args}", pty=False)
 
 
-ns = Collection(demo, test, lint)
+ns = Collection(demo, test, lint, patch)
 ns.add_collection(inventory_ns)
 ns.add_collection(lab_ns)
 ns.add_collection(inspect_ns)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..errors import EXIT_FINDINGS, EXIT_UNINSPECTED
 from ..inventory.model import Host, Inventory
+from ..patch.record import active_changes
 from ..timeutil import now
 from ..transport.audit import AuditLog
 from ..transport.base import TransportConfig
@@ -93,7 +94,14 @@ def inspect(inv: Inventory, hosts: list[Host], *, cadence: str | None, selection
         t0 = time.monotonic()
         tally = runner.Tally(hosts_total=len(covered))
         try:
-            tally, values = runner.run(hosts, plan, config, run_id, results.write, store.load(), workers=workers,
+            under_change = active_changes(reports)  # findings on a host being changed are the change's, not new faults
+
+            def write(row: dict) -> None:
+                if row.get("host") in under_change:
+                    row = {**row, "during_change": under_change[row["host"]]}
+                results.write(row)
+
+            tally, values = runner.run(hosts, plan, config, run_id, write, store.load(), workers=workers,
                                        host_timeout=host_timeout, progress=progress,
                                        waive=lambda r: waivers.apply(r, active), reports=reports)
             store.update(values)

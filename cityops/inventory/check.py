@@ -23,6 +23,7 @@ from .schema import (
     CREDENTIAL_FIELDS,
     FIELDS,
     HOSTNAME,
+    PATCH_ROUTES,
     PYTHON_VERSION,
     REQUIRED,
     SERVER_PLATFORMS,
@@ -102,6 +103,19 @@ class _Checker:
         elif python in (None, "") and merged.get("platform") in SERVER_PLATFORMS:
             self.add(h, "python", "a server needs python: the interpreter its OS carries ('none', '2.6', '2.7' ...), "
                                   "which decides how it can be patched")
+        if merged.get("change_window") not in (None, "", []):
+            from ..errors import BadInput
+            from ..patch.windows import windows_of
+
+            try:
+                windows_of(h)
+            except BadInput as exc:
+                self.add(h, "change_window", str(exc).split(": ", 1)[-1])
+        route = merged.get("patch_route")
+        if route not in (None, "") and route not in PATCH_ROUTES:
+            self.add(h, "patch_route", f"{route!r}: one of {', '.join(PATCH_ROUTES)}")
+        elif route in (None, "") and merged.get("platform") in SERVER_PLATFORMS:
+            self.add(h, "patch_route", "a server needs patch_route: how it is patched (pyinfra_yum, wsus ...)")
         mirror = merged.get("package_mirror")
         if mirror not in (None, ""):
             parts = urlsplit(str(mirror))

@@ -48,6 +48,8 @@ FIELDS: tuple[Field, ...] = (
     Field("credential", "凭据名称", "text", True),
     Field("source", "数据来源", "text", True),
     Field("os", "操作系统", "text"),
+    Field("patch_route", "补丁途径", "text",
+          note="how the host is patched: pyinfra_yum, pyinfra_aix, pyinfra_esxi, wsus, playbook_rac, playbook_mssql"),
     Field("python", "Python 版本", "text",
           note="the interpreter the host's own OS carries (none, 2.6, 2.7, 3.6 ...): which patch route can run there"),
     Field("stack_members", "堆叠成员数", "number", note="switches stacked (iStack/IRF) into one device"),
@@ -79,6 +81,11 @@ BMC_PROTOCOLS = ("redfish", "ipmi")
 # A server's own Python: 'none' or major.minor. ansible-core 2.19 runs modules only on 3.8 and later.
 PYTHON_VERSION = re.compile(r"none|[23]\.\d{1,2}")
 SERVER_PLATFORMS = ("linux", "windows", "aix", "vmware_esxi")  # hosts with an OS of their own to patch
+# The patch route of each kind of server, fitted to the host as it is: pyinfra needs only a shell (RHEL 6's
+# Python 2.6 and AIX's none are enough); Windows 2008 R2/2012 R2 through WSUS; clusters by their rolling playbooks.
+PATCH_ROUTES = {"pyinfra_yum": "pyinfra + yum", "pyinfra_aix": "pyinfra + installp/emgr",
+                "pyinfra_esxi": "pyinfra + esxcli software", "wsus": "WSUS 审批 + 远程安装",
+                "playbook_rac": "ansible raw 滚动补丁（Oracle RAC）", "playbook_mssql": "ansible 滚动补丁（SQL Server 群集）"}
 # Variable names that would hold a secret: never allowed in the inventory. A name is split into words
 # (ansible_ssh_pass -> ansible, ssh, pass); any of SECRET_WORDS, or a marker anywhere in it, makes it a secret's name.
 SECRET_NAME_MARKERS = ("password", "passwd", "secret", "community", "token", "private_key", "passphrase")

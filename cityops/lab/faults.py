@@ -75,6 +75,9 @@ KINDS: dict[str, FaultKind] = {f.kind: f for f in (
     FaultKind("patch_old", "补丁长期未更新", _SRV, {"days": 400}),
     # the host as first installed: the base packages of its distribution, every update of its mirror pending
     FaultKind("updates_pending", "软件源更新未安装", _SRV, {}, ("linux",)),
+    # the next reboot does not come back (a kernel that panics, a root disk not found): sshd stays down until
+    # the fault is cleared, which powers the host on again
+    FaultKind("no_boot", "重启后未恢复", _SRV, {}),
     # files backups: the bytes themselves (cityops/lab/servers/datafiles.py)
     FaultKind("backup_corrupt", "备份文件损坏（一个字节被改动）", _SRV, {"match": ""}),
     FaultKind("file_locked", "待备份文件无法读取（权限被锁定）", _SRV, {}),

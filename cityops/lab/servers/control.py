@@ -40,6 +40,8 @@ def apply(lab: LabDir, entry: dict, faults: dict, entries: list[dict] | None = N
     keys = host_dir(lab, name) / f"home/{host['username']}/.ssh/authorized_keys"
     pub = (lab.path / "id_ed25519.pub").read_text()
     keys.write_text("" if locked else pub)  # the key must not get around a changed password either
+    if "no_boot" not in faults:
+        power_on(host_dir(lab, name))
     want = "refused" if "refused" in faults else "unreachable" if "unreachable" in faults else "sshd"
     procs = supervisor.running(lab)
     have = "sshd" if f"sshd:{name}" in procs else "unreachable" if f"blackhole:{name}" in procs else "refused"
@@ -57,3 +59,20 @@ def apply(lab: LabDir, entry: dict, faults: dict, entries: list[dict] | None = N
         ready.unlink(missing_ok=True)
         argv = [sys.executable, "-m", "cityops.lab.blackhole", address, "--ready", str(ready)]
         supervisor.start_many(lab, [(f"blackhole:{name}", argv, ready.exists)])
+
+
+def power_on(d) -> None:
+    """Press the power button of a host that hung at boot (its init ignores it when the host is up)."""
+    import errno
+    import os
+
+    try:
+        fd = os.open(d / "run" / "power", os.O_WRONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        if exc.errno in (errno.ENXIO, errno.ENOENT):  # no init listening: the host is not running at all
+            return
+        raise
+    try:
+        os.write(fd, b"power-on\n")
+    finally:
+        os.close(fd)

@@ -248,12 +248,13 @@ boot() {{
     cat /proc/sys/kernel/random/uuid > $L/boot_id
     umount /proc/sys/kernel/random/boot_id 2>/dev/null
     mount --bind $L/boot_id /proc/sys/kernel/random/boot_id
-    if [ -f /var/lib/rpm/cityops-lab.tsv ]; then
-        awk -F'\t' '$1=="kernel"{{print $3"-"$4"."$5}}' /var/lib/rpm/cityops-lab.tsv | sort -V | tail -n 1 > $L/running_kernel
-    fi
+    DB=/var/lib/rpm/cityops-lab.tsv
+    [ -f $DB ] && PYTHONHOME=/usr PYTHONPATH={REPO} {ENGINE} -m cityops.lab.servers.packages $DB > $L/running_kernel
+    if [ -s $L/no_boot ]; then up=; return; fi  # the no_boot fault: it hangs until powered on again
     if [ -s $L/up_since ]; then cp $L/up_since $L/booted; : > $L/up_since; else date +%s > $L/booted; fi
     echo "$(date '+%b %d %H:%M:%S') {name} kernel: Linux version $(cat $L/running_kernel 2>/dev/null) booted" >> /var/log/messages
     /usr/sbin/sshd -D -e -f {d}/ssh/sshd_config &
+    up=1
 }}
 boot
 while :; do
@@ -261,9 +262,10 @@ while :; do
     case "$cmd" in
         reboot)
             echo "$(date '+%b %d %H:%M:%S') {name} shutdown[1]: system is going down for reboot NOW" >> /var/log/messages
-            kill -TERM -1 2>/dev/null; sleep 1; kill -KILL -1 2>/dev/null; wait
+            kill -TERM -1 2>/dev/null; sleep 1; kill -KILL -1 2>/dev/null; wait; up=
             sleep "$(cat $L/boot_seconds 2>/dev/null || echo 2)"
             boot ;;
+        power-on) [ -n "$up" ] || boot ;;
     esac
 done
 """
@@ -315,7 +317,7 @@ def sync_packages(d: Path, host: dict, days: int, behind: bool) -> None:
         rows = packages.seed_rows(dist, str(host.get("python") or ""), days, now(), behind=behind)
         packages.write_db(db, rows, now().tzinfo)
         kernel = packages.newest_kernel(rows)
-        (d / "run" / "running_kernel").write_text(f"{kernel.nvra.removeprefix('kernel-')}\n" if kernel else "")
+        (d / "run" / "running_kernel").write_text(f"{kernel.version}-{kernel.release}.{kernel.arch}\n" if kernel else "")
         if behind:
             marker.touch()
         else:

@@ -327,3 +327,10 @@ def repo_config(dist: str, mirror: str) -> str:
     base = mirror.rstrip("/")
     return "".join(f"[{repo}]\nname=cityops lab {dist} {repo}\nbaseurl={base}/{dist}/{repo}/\nenabled=1\n"
                    f"gpgcheck=0\ntimeout=5\n\n" for repo in ("base", "updates"))
+
+
+if __name__ == "__main__":  # a host's init at boot: the kernel it boots is the newest one installed
+    import sys
+
+    newest = newest_kernel(read_db(Path(sys.argv[1])))
+    print(f"{newest.version}-{newest.release}.{newest.arch}" if newest else "")

@@ -173,4 +173,5 @@ def render(host: dict, faults: dict, now: dt.datetime | None = None) -> dict[str
     # -- connection-adjacent faults the shims apply
     files["slow"] = str(float(faults["slow"].get("seconds", 20))) if "slow" in faults else ""
     files["garbage"] = "1" if "garbage" in faults else ""
+    files["no_boot"] = "1" if "no_boot" in faults else ""
     return files

@@ -124,7 +124,8 @@ class Yum:
             if key in newest and evr_cmp(a.pkg, newest[key]) > 0 and (
                     key not in best or evr_cmp(a.pkg, best[key].pkg) > 0):
                 best[key] = a
-        out = [a for k, a in sorted(best.items()) if not names or k[0] in names or a.pkg.nvra in names]
+        out = [a for k, a in sorted(best.items())
+               if not names or k[0] in names or f"{k[0]}.{k[1]}" in names or a.pkg.nvra in names]
         if security:
             out = [a for a in out if self.notices.get(a.pkg.nvra, {}).get("type") == "security"]
         return out

@@ -1,0 +1,88 @@
+"""Change records (变更记录): one directory per change, one chained register of every change's steps.
+
+reports/changes/<change-id>/change.json holds the whole record — who, what, why, the plan, the targets, the
+window, the inspections before and after each batch, what was applied, the result, what was left untouched —
+rewritten aside-and-renamed at each step, so a change killed at any moment leaves its last whole state. Each
+step is also a line of reports/changes/register.jsonl, chained by hash (hashchain.py): a record edited, removed
+or inserted afterwards breaks the chain. While a change runs, reports/changes/active/<change-id>.json names its
+hosts and its process; an inspection marks its findings on those hosts as found during that change. A marker
+whose process is gone belongs to a change that died: it marks nothing, and its record says `running` — which a
+reader takes as unfinished, never as done.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+
+from ..files import write_atomic
+from ..hashchain import HashChain
+from ..timeutil import now
+
+RESULTS = {"rehearsed": "检查模式（未变更）", "completed": "已完成", "stopped": "已中止（批次复核未通过）",
+           "refused": "已拒绝（未变更）", "running": "进行中或中断"}
+
+
+def changes_dir(reports: Path) -> Path:
+    return reports / "changes"
+
+
+def new_id(kind: str) -> str:
+    return f"CHG-{now():%Y%m%d-%H%M%S}-{kind}-{secrets.token_hex(2)}"
+
+
+class ChangeRecord:
+    def __init__(self, reports: Path, change_id: str, record: dict):
+        self.dir = changes_dir(reports) / change_id
+        self.register = HashChain(changes_dir(reports) / "register.jsonl", "变更登记簿")
+        self.active = changes_dir(reports) / "active" / f"{change_id}.json"
+        self.id, self.data = change_id, {"change_id": change_id, **record}
+
+    def save(self, step: str, **update) -> None:
+        """The record as it now stands, in place; the step on the register."""
+        self.data.update(update)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(self.data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+        write_atomic(self.dir / "change.json", text.encode(), 0o644)
+        self.register.append({"change_id": self.id, "step": step, "time": now().isoformat(timespec="seconds"),
+                              "result": self.data.get("result", ""), "record_sha256": _sha(text)})
+
+    def mark(self, hosts: list[str]) -> None:
+        self.active.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(self.active, json.dumps({"change_id": self.id, "hosts": hosts, "pid": os.getpid(),
+                                              "started": now().isoformat(timespec="seconds")}).encode(), 0o644)
+
+    def unmark(self) -> None:
+        self.active.unlink(missing_ok=True)
+
+
+def _sha(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def active_changes(reports: Path) -> dict[str, str]:
+    """host -> the change under way on it, from markers whose process still runs."""
+    out = {}
+    for path in sorted((changes_dir(reports) / "active").glob("*.json")):
+        try:
+            marker = json.loads(path.read_text())
+            pid, hosts, change = int(marker["pid"]), list(marker["hosts"]), str(marker["change_id"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # a torn or foreign file vouches for nothing
+        if _alive(pid):
+            out.update({str(h): change for h in hosts})
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -1,0 +1,136 @@
+"""`invoke patch` against the lab: RHEL 6, Oracle Linux 7 and Kylin V10 hosts behind their zone's mirror, patched
+through pyinfra (these hosts' Python 2.6, 2.7 and 3.7 cannot run ansible-core 2.19's modules), checked first,
+windowed, rehearsed, batched, verified and recorded."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+
+import pytest
+
+from cityops.hashchain import HashChain
+from cityops.patch.flow import PatchRequest, run
+from cityops.timeutil import BEIJING
+
+from .conftest import lab_ssh, run_invoke, ssh_run
+
+TARGETS = ("lab-linux-app", "lab-linux-ora", "lab-kylin")  # RHEL 6.9, Oracle Linux 7.9, Kylin V10
+
+
+def tonight(hour: int) -> dt.datetime:
+    """A moment of the coming night; the test lab's lot 6-10 may change daily 01:00-05:00."""
+    return (dt.datetime.now(BEIJING) + dt.timedelta(days=1)).replace(hour=hour, minute=30, second=0, microsecond=0)
+
+
+def sh(lab, name: str, cmd: str) -> str:
+    client = lab_ssh(lab, name)
+    try:
+        return ssh_run(client, cmd)[1].strip()
+    finally:
+        client.close()
+
+
+@pytest.fixture
+def reports(files_ledger, tmp_path):
+    """A reports directory whose backup ledger holds the lab's files backup (BAK-FILE-001 is a daily check)."""
+    target = tmp_path / "reports" / "backups" / "ledger.jsonl"
+    target.parent.mkdir(parents=True)
+    shutil.copyfile(files_ledger, target)
+    return tmp_path / "reports"
+
+
+@pytest.fixture
+def behind(lab, lab_fault):
+    """The targets as first installed: every update of their mirror pending."""
+    for name in TARGETS:
+        lab_fault(name, "updates_pending")
+    return lab_fault
+
+
+def request(lab, reports, hosts=TARGETS, **kw) -> PatchRequest:
+    inv, state = lab
+    return PatchRequest([inv.hosts[h] for h in hosts], kw.pop("reason", "月度安全补丁（测试）"), reports=reports,
+                        lab_dir=state.path, operator="测试", at=kw.pop("at", tonight(2)), boot_wait=kw.pop("boot_wait", 20),
+                        **kw)
+
+
+def test_check_mode_reports_what_would_change_and_changes_nothing(lab, behind, reports):
+    before = {h: sh(lab, h, "rpm -qa | sort | md5sum") for h in TARGETS}
+    out = run(lab[0], request(lab, reports))
+    assert out.result == "rehearsed", out.lines
+    plan = out.record["plan"]
+    assert len(plan["lab-linux-app"]["updates"]) == 12 and len(plan["lab-linux-ora"]["updates"]) == 13
+    assert "kernel.x86_64 2.6.32-754.35.1.el6 (updates)" in plan["lab-linux-app"]["updates"]
+    assert any(u.startswith("openssl.x86_64 1:1.1.1f-15.ky10") for u in plan["lab-kylin"]["updates"])
+    assert {h: sh(lab, h, "rpm -qa | sort | md5sum") for h in TARGETS} == before
+    assert out.record["before"]["not_passing"] == [] and out.record["mode"] == "check"
+    steps = HashChain(reports / "changes" / "register.jsonl").read()
+    assert not steps.problems and [e["step"] for e in steps.entries] == ["rehearsed"]
+    audit = [json.loads(line) for line in next((reports / "audit").glob("*.jsonl")).read_text().splitlines()]
+    sent = [a["command"] for a in audit if a["run_id"] == out.change_id]
+    assert sum("yum check-update" in c for c in sent) == 3 and not any("update -y" in c or "-y update" in c for c in sent)
+
+
+def test_applied_one_host_at_a_time_the_next_inspection_sees_the_new_versions(lab, behind, reports):
+    out = run(lab[0], request(lab, reports, hosts=("lab-linux-app", "lab-kylin"), apply=True, reboot=True))
+    assert out.result == "completed", out.lines
+    assert [b["hosts"] for b in out.record["batches"]] == [["lab-linux-app"], ["lab-kylin"]]
+    assert sh(lab, "lab-linux-app", "rpm -q openssl") == "openssl-1.0.1e-58.el6_10.x86_64"
+    assert sh(lab, "lab-linux-app", "uname -r") == "2.6.32-754.35.1.el6.x86_64"  # rebooted into the new kernel
+    assert sh(lab, "lab-kylin", "rpm -q sudo") == "sudo-1.9.2-7.ky10.x86_64"
+    for batch in out.record["batches"]:
+        assert batch["ok"] and batch["after"]["not_passing"] == [] and batch["applied"][0]["updated"]
+    first = out.record["batches"][0]["applied"][0]
+    assert first["rebooted"] and first["running_kernel"] == "2.6.32-754.35.1.el6.x86_64"
+    rows = [json.loads(line) for line in (reports / "runs" / out.record["batches"][0]["after"]["run_id"]
+                                          / "results.jsonl").read_text().splitlines()]
+    patch_check = next(r for r in rows if r["check_id"] == "LNX-PATCH-002")
+    assert patch_check["status"] == "pass" and patch_check["during_change"] == out.change_id
+    steps = [e["step"] for e in HashChain(reports / "changes" / "register.jsonl").read().entries]
+    assert steps == ["started", "batch 1", "batch 2", "completed"]
+    assert not list((reports / "changes" / "active").glob("*.json"))  # no host left marked as under change
+
+
+def test_a_node_that_does_not_come_back_stops_the_change_and_the_rest_stay_untouched(lab, behind, reports):
+    behind("lab-linux-app", "no_boot")
+    untouched = {h: sh(lab, h, "rpm -qa | sort | md5sum") for h in ("lab-linux-ora", "lab-kylin")}
+    out = run(lab[0], request(lab, reports, apply=True, reboot=True, boot_wait=6))
+    assert out.result == "stopped", out.lines
+    assert out.record["untouched"] == ["lab-linux-ora", "lab-kylin"]
+    assert "未恢复连接" in out.record["batches"][0]["applied"][0]["detail"]
+    assert {h: sh(lab, h, "rpm -qa | sort | md5sum") for h in untouched} == untouched
+    record = json.loads((reports / "changes" / out.change_id / "change.json").read_text())
+    assert record["result"] == "stopped" and len(record["batches"]) == 1
+
+
+def test_outside_the_window_refused_unless_forced_with_a_reason(lab, behind, reports):
+    out = run(lab[0], request(lab, reports, hosts=("lab-kylin",), at=tonight(10)))
+    assert out.result == "refused" and "不在变更窗口内" in out.record["refused_because"]
+    assert "before" not in out.record  # refused before anything was sent
+    forced = run(lab[0], request(lab, reports, hosts=("lab-kylin",), at=tonight(10), force_window="紧急漏洞修复，局方同意"))
+    assert forced.result == "rehearsed" and forced.record["window"]["forced_because"] == "紧急漏洞修复，局方同意"
+
+
+def test_a_target_already_failing_is_refused(lab, behind, reports):
+    behind("lab-kylin", "disk_full", mount="/data", percent="98")
+    out = run(lab[0], request(lab, reports, hosts=("lab-kylin",)))
+    assert out.result == "refused" and "变更前巡检未通过：lab-kylin" in out.record["refused_because"]
+    assert "plan" not in out.record
+
+
+def test_a_host_without_a_route_of_this_command_is_named(lab, reports):
+    out = run(lab[0], request(lab, reports, hosts=("lab-kylin", "lab-aix")))
+    assert out.result == "refused" and "lab-aix（pyinfra_aix）" in out.record["refused_because"]
+
+
+def test_the_command_line(lab, behind, reports, tmp_path):
+    _inv, state = lab
+    common = ["patch", "--inventory", "tests/fixtures/lab_inventory", "--lab", str(state.path), "--reports", str(reports),
+              "--host", "lab-kylin"]
+    r = run_invoke(*common)
+    assert r.returncode == 4 and "--reason is required" in r.stderr
+    r = run_invoke(*common, "--reason", "测试", "--force-window", "测试窗口外检查")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "lab-kylin: 9 个更新待安装" in r.stdout and "检查模式，未改动任何主机" in r.stdout

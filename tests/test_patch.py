@@ -103,6 +103,10 @@ def test_a_node_that_does_not_come_back_stops_the_change_and_the_rest_stay_untou
     assert {h: sh(lab, h, "rpm -qa | sort | md5sum") for h in untouched} == untouched
     record = json.loads((reports / "changes" / out.change_id / "change.json").read_text())
     assert record["result"] == "stopped" and len(record["batches"]) == 1
+    from cityops.report.build import make_report  # the host that did not come back: the change's, not a new fault
+
+    made = make_report(reports, lab[0], run_ids=[record["batches"][0]["after"]["run_id"]])
+    assert f"变更 {out.change_id} 实施期间发现" in made.html.read_text(encoding="utf-8")
 
 
 def test_outside_the_window_refused_unless_forced_with_a_reason(lab, behind, reports):
@@ -134,3 +138,24 @@ def test_the_command_line(lab, behind, reports, tmp_path):
     r = run_invoke(*common, "--reason", "测试", "--force-window", "测试窗口外检查")
     assert r.returncode == 0, r.stdout + r.stderr
     assert "lab-kylin: 9 个更新待安装" in r.stdout and "检查模式，未改动任何主机" in r.stdout
+
+
+def test_change_records_go_into_the_lots_evidence_pack_and_an_edited_one_is_refused(lab, reports):
+    import zipfile
+
+    from cityops.report.evidence import pack
+    from cityops.report.runs import ReportError, parse_period
+
+    inv = lab[0]
+    out = run(inv, request(lab, reports, hosts=("lab-kylin",)))  # a rehearsal: the record of a change all the same
+    assert out.result == "rehearsed"
+    period = parse_period(dt.datetime.now(BEIJING).strftime("%Y-%m"))
+    sealed = pack(reports, inv, "6_10", period)
+    name = f"changes/{out.change_id}/change.json"
+    with zipfile.ZipFile(sealed.path) as z:
+        assert json.loads(z.read(name))["targets"] == ["lab-kylin"]
+    assert name in sealed.files
+    record = reports / "changes" / out.change_id / "change.json"
+    record.write_text(record.read_text().replace("lab-kylin", "lab-linux-app"))
+    with pytest.raises(ReportError, match=f"变更记录 {out.change_id} 与登记簿最后一步不符"):
+        pack(reports, inv, "6_10", period)

@@ -12,6 +12,7 @@ reader takes as unfinished, never as done.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import secrets
@@ -76,6 +77,42 @@ def active_changes(reports: Path) -> dict[str, str]:
         if _alive(pid):
             out.update({str(h): change for h in hosts})
     return out
+
+
+def lot_changes(reports: Path, lot: str, start, end) -> tuple[dict[str, bytes], list[str]]:
+    """The change records of a lot requested in [start, end), each as its change.json bytes, for an evidence pack;
+    and the problems that forbid vouching for them: a broken register, a record edited since its last step, a
+    change still running or dead mid-way."""
+    chain = HashChain(changes_dir(reports) / "register.jsonl", "变更登记簿").read()
+    problems = list(chain.problems)
+    last: dict[str, dict] = {}
+    for entry in chain.entries:
+        last[str(entry.get("change_id", ""))] = entry
+    out = {}
+    for change_id, step in sorted(last.items()):
+        path = changes_dir(reports) / change_id / "change.json"
+        try:
+            raw = path.read_bytes()
+            record = json.loads(raw)
+        except (OSError, ValueError):
+            problems.append(f"变更记录 {change_id} 缺失或不可读")
+            continue
+        if lot not in record.get("lots", []):
+            continue
+        try:
+            requested = dt.datetime.fromisoformat(str(record.get("requested")))
+        except ValueError:
+            problems.append(f"变更记录 {change_id} 的申请时间不可读")
+            continue
+        if not (start <= requested < end):
+            continue
+        if _sha(raw.decode("utf-8", "replace")) != step.get("record_sha256"):
+            problems.append(f"变更记录 {change_id} 与登记簿最后一步不符（被改动）")
+        elif record.get("result") == "running":
+            problems.append(f"变更 {change_id} 尚未结束或中途中断")
+        else:
+            out[f"changes/{change_id}/change.json"] = raw
+    return out, problems
 
 
 def _alive(pid: int) -> bool:

@@ -1,5 +1,6 @@
 """Evidence packs: a lot's reports, raw results and run manifests (inspections and configuration backups) and its
-lines of the backup ledger (database and file backups, drills) in one ZIP, hashed, and registered.
+lines of the backup ledger (database and file backups, drills) and its change records (变更记录) in one ZIP,
+hashed, and registered.
 
 A pack holds only the lot's own results (a run that also inspected other bureaus'
 hosts is filtered, and its manifest says so). MANIFEST.json lists every file's
@@ -28,6 +29,7 @@ from ..backup.ledger import lot_lines
 from ..hashchain import HashChain
 from ..inspect.record import sha256_file
 from ..inventory.model import Inventory
+from ..patch.record import lot_changes
 from ..timeutil import BEIJING, now
 from .build import make_report, report_directory
 from .runs import Period, ReportError, Run, find_runs, scan_runs
@@ -119,6 +121,9 @@ def pack(reports: Path, inv: Inventory | None, lot: str, period: Period) -> Pack
     ledger_bytes, ledger_problems = lot_lines(reports, owners, start,
                                               dt.datetime.combine(period.end, dt.time(), tzinfo=BEIJING))
     doubtful += [f"备份记录登记簿：{p}" for p in ledger_problems]
+    change_files, change_problems = lot_changes(reports, lot, start,
+                                                dt.datetime.combine(period.end, dt.time(), tzinfo=BEIJING))
+    doubtful += change_problems
     if doubtful:  # sealing is vouching: a run that cannot be verified, or is still being written, is not sealed
         raise ReportError(f"evidence pack of lot {lot} {period.label} refused: {len(doubtful)} run(s) cannot be sealed: "
                           + "；".join(doubtful[:5]))
@@ -137,6 +142,10 @@ def pack(reports: Path, inv: Inventory | None, lot: str, period: Period) -> Pack
             (stage / "backups").mkdir(parents=True, exist_ok=True)
             (stage / name).write_bytes(ledger_bytes)
             raw[name] = sha256(ledger_bytes)
+        for name, data in change_files.items():  # the lot's change records (变更记录) of the period
+            (stage / name).parent.mkdir(parents=True, exist_ok=True)
+            (stage / name).write_bytes(data)
+            raw[name] = sha256(data)
         root = root_of(raw)
         made = make_report(reports, inv, lot=lot, period=period, root_hash=root, runs=runs)
         documents = [made.html, made.xlsx, made.docx]

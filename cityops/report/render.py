@@ -79,6 +79,7 @@ def finding_rows(data: ReportData) -> list[dict]:
                "display_name": r.get("display_name") or "", "address": r.get("address") or "",
                "checks": [(r["check_id"], r["title"])], "value": short_value(r), "threshold": r.get("threshold") or "",
                "message": r["message"], "times": f.times, "modelled": bool(r.get("modelled")),
+               "during_change": r.get("during_change") or "",
                "remedy": r.get("remedy") or (UNREACHABLE_ADVICE if r["status"] == "error" else "")}
         if r["status"] == "error":
             merged[key] = row
@@ -87,6 +88,8 @@ def finding_rows(data: ReportData) -> list[dict]:
     for row in rows:
         if len(row["checks"]) > 1:
             row["message"] = f"{len(row['checks'])} 项检查均无法完成：{row['cause']}"
+        if row["during_change"]:  # found while a change was under way on the host: the change's, not a new fault
+            row["message"] = f"（变更 {row['during_change']} 实施期间发现，属变更过程，非新增故障）{row['message']}"
     return rows
 
 

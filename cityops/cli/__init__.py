@@ -54,6 +54,7 @@ def demo(c):
                 print(f"finding on {r['host']}: {r['check_id']} {r['message']} — 整改建议：{r['remedy']}")
         print(control.set_fault(lab, inv, victim, "", clear=True))
         backups(inv, every, victim)
+        patch_rehearsal(inv, lab)
         files_backups_and_drill(inv, lab)
         replayed_month(inv, lab, "24")
         from .backup import database_and_file_jobs  # where each declared database and file backup stands
@@ -103,6 +104,27 @@ def backups(inv, every: list, victim: str) -> None:
     second = backup(inv, [h], selection={"host": victim})
     print(f"after a change on {victim}: {summary(second)}")
     print(diff(h, Paths(), None, None), end="")
+
+
+def patch_rehearsal(inv, lab) -> None:
+    """Two servers of the 金保 zone left behind their mirror (a RHEL 6.9 with Python 2.6, a CentOS 7.6 with 2.7):
+    `invoke patch` in check mode — pre-inspection, plan through pyinfra, the record — and nothing changes."""
+    from pathlib import Path
+
+    from ..lab import control
+    from ..patch.flow import PatchRequest, run
+
+    names = ("rsj-jb-ibm01", "rsj-jb-isc01")
+    for name in names:
+        control.set_fault(lab, inv, name, "updates_pending")
+    try:
+        out = run(inv, PatchRequest([inv.hosts[n] for n in names], "演示：月度补丁检查", reports=Path("reports"),
+                                    force_window="演示在变更窗口（周六 22:00-06:00）外以检查模式运行，不改动主机"))
+        for line in out.lines:
+            print(f"patch (check mode): {line}")
+    finally:
+        for name in names:
+            control.set_fault(lab, inv, name, "", clear=True)
 
 
 def files_backups_and_drill(inv, lab) -> None:

@@ -66,6 +66,13 @@ def test_check_mode_reports_what_would_change_and_changes_nothing(lab, behind, r
     assert any(u.startswith("openssl.x86_64 1:1.1.1f-15.ky10") for u in plan["lab-kylin"]["updates"])
     assert {h: sh(lab, h, "rpm -qa | sort | md5sum") for h in TARGETS} == before
     assert out.record["before"]["not_passing"] == [] and out.record["mode"] == "check"
+    from docx import Document  # the 变更方案, written before anything changes
+
+    plan_doc = reports / "changes" / out.change_id / out.record["plan_document"]["file"]
+    text = "\n".join(p.text for p in Document(plan_doc).paragraphs)
+    assert "变更方案" in text and "月度安全补丁（测试）" in text and "yum history undo" in text
+    cells = [c.text for t in Document(plan_doc).tables for row in t.rows for c in row.cells]
+    assert "lab-linux-app" in cells and "12 个" in cells and "pyinfra_yum" in cells
     steps = HashChain(reports / "changes" / "register.jsonl").read()
     assert not steps.problems and [e["step"] for e in steps.entries] == ["rehearsed"]
     audit = [json.loads(line) for line in next((reports / "audit").glob("*.jsonl")).read_text().splitlines()]
@@ -154,6 +161,7 @@ def test_change_records_go_into_the_lots_evidence_pack_and_an_edited_one_is_refu
     name = f"changes/{out.change_id}/change.json"
     with zipfile.ZipFile(sealed.path) as z:
         assert json.loads(z.read(name))["targets"] == ["lab-kylin"]
+        assert f"changes/{out.change_id}/变更方案.docx" in z.namelist()
     assert name in sealed.files
     record = reports / "changes" / out.change_id / "change.json"
     record.write_text(record.read_text().replace("lab-kylin", "lab-linux-app"))

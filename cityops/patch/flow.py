@@ -26,6 +26,7 @@ from ..inspect.catalogue import load_catalogue
 from ..inventory.model import Host, Inventory
 from ..timeutil import now
 from . import windows, yum_route
+from .plan_doc import write_plan
 from .record import RESULTS, ChangeRecord, new_id
 
 ROUTES = {yum_route.ROUTE: yum_route}
@@ -59,20 +60,15 @@ class PatchOutcome:
 def _inspection(inv: Inventory, hosts: list[Host], req: PatchRequest, change_id: str, extra: tuple[str, ...] = ()):
     """The daily checks (and `extra`) on the hosts; (run id, counts, [(host, check, status, message)] not passing)."""
     from ..inspect.session import inspect
+    from ..report.runs import load_run
 
     daily = {c.id for c in load_catalogue().values() if "daily" in c.cadences}
     outcome = inspect(inv, hosts, cadence=None, selection={"change": change_id}, reports=req.reports,
                       lab_dir=req.lab_dir, inspector=req.operator, only=daily | set(extra), workers=16)
-    rows = [_row(line) for line in (outcome.run_dir / "results.jsonl").read_text().splitlines() if line.strip()]
+    rows = list(load_run(outcome.run_dir.parent, outcome.run_id).all_results())  # read back through the verification
     counts = {s: sum(r["status"] == s for r in rows) for s in ("pass", "warn", "fail", "error", "waived")}
     bad = [(r["host"], r["check_id"], r["status"], r["message"]) for r in rows if r["status"] in ("fail", "error")]
     return {"run_id": outcome.run_id, "counts": counts, "not_passing": [list(b) for b in bad]}
-
-
-def _row(line: str) -> dict:
-    import json
-
-    return json.loads(line)
 
 
 def run(inv: Inventory, req: PatchRequest) -> PatchOutcome:
@@ -120,6 +116,8 @@ def run(inv: Inventory, req: PatchRequest) -> PatchOutcome:
     broken = [p for p in plans if p.error]
     if broken:
         return refuse("无法读取更新计划：" + "；".join(f"{p.host} {p.error}" for p in broken))
+    record.data["plan_document"] = write_plan(record.dir, record.data, inv)  # 变更方案, before anything changes
+    lines.append(f"变更方案：{record.dir / record.data['plan_document']['file']}")
     for p in plans:
         lines.append(f"{p.host}: {len(p.updates)} 个更新待安装" + (
             "：" + "，".join(f"{u.name} {u.evr}" for u in p.updates[:8]) + (" …" if len(p.updates) > 8 else "")

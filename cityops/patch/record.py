@@ -13,6 +13,7 @@ reader takes as unfinished, never as done.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import secrets
@@ -60,8 +61,6 @@ class ChangeRecord:
 
 
 def _sha(text: str) -> str:
-    import hashlib
-
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -112,6 +111,16 @@ def lot_changes(reports: Path, lot: str, start, end) -> tuple[dict[str, bytes], 
             problems.append(f"变更 {change_id} 尚未结束或中途中断")
         else:
             out[f"changes/{change_id}/change.json"] = raw
+            doc = record.get("plan_document") or {}
+            if doc.get("file"):  # the 变更方案, vouched for by the sha256 the record holds
+                try:
+                    data = (path.parent / doc["file"]).read_bytes()
+                except OSError:
+                    data = b""
+                if hashlib.sha256(data).hexdigest() != doc.get("sha256"):
+                    problems.append(f"变更 {change_id} 的变更方案缺失或被改动")
+                else:
+                    out[f"changes/{change_id}/{doc['file']}"] = data
     return out, problems
 
 

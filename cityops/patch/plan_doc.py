@@ -1,0 +1,68 @@
+"""The change's plan (变更方案) as an editable Word document, from templates/report/change_plan.yml.j2.
+
+Lots 20 and 21 deduct a point for a change with large impact made without a written plan; cityops writes one
+for every patch, before anything changes, from what the change record already holds: why, which hosts by
+which route, the window, the steps, the risk and the way back, how it is verified and the inspection before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from ..inventory.model import Inventory
+from ..report.render import wording
+from ..report.summary import vocabulary
+from ..report.word import Word
+
+STEPS = ["核对变更窗口与审批，确认变更原因", "对目标主机执行变更前日常巡检，有异常的主机不予变更",
+         "读取各主机软件源待安装更新，形成更新清单（检查模式，不改动主机）",
+         "按批次实施：以 sudo 执行 yum 更新（如允许，安装新内核的主机重启并确认运行新内核）",
+         "每批完成后复核更新结果并执行日常巡检及待安装补丁检查，未通过即停止，其余主机不作改动",
+         "形成变更记录并纳入当期证据包"]
+
+
+def write_plan(directory: Path, record: dict, inv: Inventory) -> dict:
+    """变更方案.docx in the change's directory; returns its name and sha256 for the record."""
+    names = vocabulary(inv)
+    lots = record.get("lots", [])
+    lot_names = "、".join(f"标项{x}（{names.get('lot', {}).get(x, x)}）" for x in lots) or "—"
+    bureaus = sorted({str(inv.hosts[h].get("bureau")) for h in record["targets"] if h in inv.hosts})
+    bureau_names = "、".join(str(names.get("bureau", {}).get(b, b)) for b in bureaus)
+    rows = []
+    for name in record["targets"]:
+        h = inv.hosts.get(name)
+        plan = record.get("plan", {}).get(name, {})
+        rows.append([name, str(h.get("display_name") or "") if h else "", str(h.get("os") or "") if h else "",
+                     str(h.get("patch_route") or "") if h else "", f"{len(plan.get('updates', []))} 个"])
+    window = record.get("window", {})
+    declared = sorted({w for ws in window.get("declared", {}).values() for w in ws})
+    window_text = ("所属标项变更窗口：" + "；".join(declared) if declared else "所属标项未规定变更窗口") + (
+        f"。窗口外实施理由：{window['forced_because']}" if window.get("forced_because") else "")
+    w = wording(None, {"r": record, "hosts": rows, "lot_names": lot_names, "bureau_names": bureau_names or "甲方",
+                       "checks": record.get("before", {"run_id": "—", "counts": {}}), "window_text": window_text,
+                       "steps": STEPS}, "change_plan.yml.j2")
+    doc = Word()
+    doc.cover(f"{lot_names} {w['title']}", w["cover_subtitle"],
+              [("变更编号", record["change_id"]), ("标项", lot_names), ("委办局", bureau_names or "—"),
+               ("申请人", record.get("operator", "")), ("申请时间", record.get("requested", ""))])
+    doc.heading(w["purpose_title"])
+    doc.para(w["purpose_text"])
+    doc.heading(w["scope_title"])
+    doc.para(w["scope_text"])
+    doc.table(w["scope_headers"], rows, [30, 45, 45, 30, 20])
+    for key in ("window", "steps", "risk", "verify"):
+        doc.heading(w[f"{key}_title"])
+        if key == "steps":
+            for i, step in enumerate(w["steps"], 1):
+                doc.para(f"{i}. {step}")
+        else:
+            doc.para(w[f"{key}_text"])
+    doc.para(w["record_note"])
+    doc.signoff(w["signoff_title"], w["signoff_rows"])
+    path = directory / "变更方案.docx"
+    directory.mkdir(parents=True, exist_ok=True)
+    tmp = directory / ".变更方案.docx.tmp"
+    doc.save(tmp)
+    tmp.replace(path)
+    return {"file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}

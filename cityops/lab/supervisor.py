@@ -17,25 +17,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from ..processes import alive
 from .statedir import LabDir
 
 
 class LabError(RuntimeError):
     pass
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie counts as dead
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 def running(lab: LabDir) -> dict:

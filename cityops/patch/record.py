@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ..files import write_atomic
 from ..hashchain import HashChain
+from ..processes import alive
 from ..timeutil import now
 
 RESULTS = {"rehearsed": "检查模式（未变更）", "completed": "已完成", "stopped": "已中止（批次复核未通过）",
@@ -73,7 +74,7 @@ def active_changes(reports: Path) -> dict[str, str]:
             pid, hosts, change = int(marker["pid"]), list(marker["hosts"]), str(marker["change_id"])
         except (OSError, ValueError, KeyError, TypeError):
             continue  # a torn or foreign file vouches for nothing
-        if _alive(pid):
+        if alive(pid):
             out.update({str(h): change for h in hosts})
     return out
 
@@ -122,13 +123,3 @@ def lot_changes(reports: Path, lot: str, start, end) -> tuple[dict[str, bytes], 
                 else:
                     out[f"changes/{change_id}/{doc['file']}"] = data
     return out, problems
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -62,62 +62,56 @@ class Update:
     summary: str
 
 
-# name, arch, epoch, base version-release, update version-release (or ''), advisory kind, severity, summary
+# name, arch, epoch, base version-release, update version-release (or ''), advisory kind, severity
 _EL6 = (
-    ("kernel", "x86_64", "0", "2.6.32-696.el6", "2.6.32-754.35.1.el6", "security", "Important", "kernel security update"),
-    ("glibc", "x86_64", "0", "2.12-1.209.el6", "2.12-1.212.el6_10.3", "security", "Important", "glibc security update"),
-    ("openssl", "x86_64", "0", "1.0.1e-57.el6", "1.0.1e-58.el6_10", "security", "Important", "openssl security update"),
-    ("openssh", "x86_64", "0", "5.3p1-122.el6", "5.3p1-124.el6_10", "security", "Moderate", "openssh security update"),
-    ("openssh-server", "x86_64", "0", "5.3p1-122.el6", "5.3p1-124.el6_10", "security", "Moderate",
-     "openssh security update"),
-    ("bash", "x86_64", "0", "4.1.2-48.el6", "", "", "", ""),
-    ("sudo", "x86_64", "0", "1.8.6p3-28.el6", "1.8.6p3-29.el6_10.4", "security", "Important", "sudo security update"),
-    ("tzdata", "noarch", "0", "2017b-1.el6", "2020a-1.el6", "enhancement", "", "tzdata enhancement update"),
-    ("python", "x86_64", "0", "2.6.6-66.el6_8", "2.6.6-68.el6_10", "security", "Moderate", "python security update"),
-    ("yum", "noarch", "0", "3.2.29-81.el6", "", "", "", ""),
-    ("rpm", "x86_64", "0", "4.8.0-55.el6", "4.8.0-59.el6", "bugfix", "", "rpm bug fix update"),
-    ("ntp", "x86_64", "0", "4.2.6p5-12.el6_9", "4.2.6p5-15.el6_10", "security", "Moderate", "ntp security update"),
-    ("nss", "x86_64", "0", "3.28.4-1.el6_9", "3.44.0-7.el6_10", "security", "Moderate", "nss security update"),
-    ("curl", "x86_64", "0", "7.19.7-53.el6_9", "7.19.7-54.el6_10", "security", "Moderate", "curl security update"),
+    ("kernel", "x86_64", "0", "2.6.32-696.el6", "2.6.32-754.35.1.el6", "security", "Important"),
+    ("glibc", "x86_64", "0", "2.12-1.209.el6", "2.12-1.212.el6_10.3", "security", "Important"),
+    ("openssl", "x86_64", "0", "1.0.1e-57.el6", "1.0.1e-58.el6_10", "security", "Important"),
+    ("openssh", "x86_64", "0", "5.3p1-122.el6", "5.3p1-124.el6_10", "security", "Moderate"),
+    ("openssh-server", "x86_64", "0", "5.3p1-122.el6", "5.3p1-124.el6_10", "security", "Moderate"),
+    ("bash", "x86_64", "0", "4.1.2-48.el6", "", "", ""),
+    ("sudo", "x86_64", "0", "1.8.6p3-28.el6", "1.8.6p3-29.el6_10.4", "security", "Important"),
+    ("tzdata", "noarch", "0", "2017b-1.el6", "2020a-1.el6", "enhancement", ""),
+    ("python", "x86_64", "0", "2.6.6-66.el6_8", "2.6.6-68.el6_10", "security", "Moderate"),
+    ("yum", "noarch", "0", "3.2.29-81.el6", "", "", ""),
+    ("rpm", "x86_64", "0", "4.8.0-55.el6", "4.8.0-59.el6", "bugfix", ""),
+    ("ntp", "x86_64", "0", "4.2.6p5-12.el6_9", "4.2.6p5-15.el6_10", "security", "Moderate"),
+    ("nss", "x86_64", "0", "3.28.4-1.el6_9", "3.44.0-7.el6_10", "security", "Moderate"),
+    ("curl", "x86_64", "0", "7.19.7-53.el6_9", "7.19.7-54.el6_10", "security", "Moderate"),
 )
 _EL7 = (
-    ("kernel", "x86_64", "0", "3.10.0-1160.el7", "3.10.0-1160.119.1.el7", "security", "Important",
-     "kernel security update"),
-    ("glibc", "x86_64", "0", "2.17-317.el7", "2.17-326.el7_9", "security", "Moderate", "glibc security update"),
-    ("openssl", "x86_64", "1", "1.0.2k-19.el7", "1.0.2k-26.el7_9", "security", "Important", "openssl security update"),
-    ("openssh", "x86_64", "0", "7.4p1-21.el7", "7.4p1-23.el7_9", "security", "Moderate", "openssh security update"),
-    ("openssh-server", "x86_64", "0", "7.4p1-21.el7", "7.4p1-23.el7_9", "security", "Moderate",
-     "openssh security update"),
-    ("bash", "x86_64", "0", "4.2.46-34.el7", "4.2.46-35.el7_9", "bugfix", "", "bash bug fix update"),
-    ("sudo", "x86_64", "0", "1.8.23-10.el7", "1.8.23-10.el7_9.3", "security", "Important", "sudo security update"),
-    ("tzdata", "noarch", "0", "2020a-1.el7", "2024a-1.el7", "enhancement", "", "tzdata enhancement update"),
-    ("python", "x86_64", "0", "2.7.5-89.el7", "2.7.5-94.el7_9", "security", "Moderate", "python security update"),
-    ("yum", "noarch", "0", "3.4.3-168.el7.centos", "", "", "", ""),
-    ("rpm", "x86_64", "0", "4.11.3-45.el7", "4.11.3-48.el7_9", "security", "Moderate", "rpm security update"),
-    ("systemd", "x86_64", "0", "219-78.el7", "219-78.el7_9.9", "security", "Moderate", "systemd security update"),
-    ("chrony", "x86_64", "0", "3.4-1.el7", "", "", "", ""),
-    ("nss", "x86_64", "0", "3.53.1-3.el7_9", "3.90.0-2.el7_9", "security", "Moderate", "nss security update"),
-    ("curl", "x86_64", "0", "7.29.0-59.el7", "7.29.0-59.el7_9.2", "security", "Moderate", "curl security update"),
+    ("kernel", "x86_64", "0", "3.10.0-1160.el7", "3.10.0-1160.119.1.el7", "security", "Important"),
+    ("glibc", "x86_64", "0", "2.17-317.el7", "2.17-326.el7_9", "security", "Moderate"),
+    ("openssl", "x86_64", "1", "1.0.2k-19.el7", "1.0.2k-26.el7_9", "security", "Important"),
+    ("openssh", "x86_64", "0", "7.4p1-21.el7", "7.4p1-23.el7_9", "security", "Moderate"),
+    ("openssh-server", "x86_64", "0", "7.4p1-21.el7", "7.4p1-23.el7_9", "security", "Moderate"),
+    ("bash", "x86_64", "0", "4.2.46-34.el7", "4.2.46-35.el7_9", "bugfix", ""),
+    ("sudo", "x86_64", "0", "1.8.23-10.el7", "1.8.23-10.el7_9.3", "security", "Important"),
+    ("tzdata", "noarch", "0", "2020a-1.el7", "2024a-1.el7", "enhancement", ""),
+    ("python", "x86_64", "0", "2.7.5-89.el7", "2.7.5-94.el7_9", "security", "Moderate"),
+    ("yum", "noarch", "0", "3.4.3-168.el7.centos", "", "", ""),
+    ("rpm", "x86_64", "0", "4.11.3-45.el7", "4.11.3-48.el7_9", "security", "Moderate"),
+    ("systemd", "x86_64", "0", "219-78.el7", "219-78.el7_9.9", "security", "Moderate"),
+    ("chrony", "x86_64", "0", "3.4-1.el7", "", "", ""),
+    ("nss", "x86_64", "0", "3.53.1-3.el7_9", "3.90.0-2.el7_9", "security", "Moderate"),
+    ("curl", "x86_64", "0", "7.29.0-59.el7", "7.29.0-59.el7_9.2", "security", "Moderate"),
 )
-_EL7_PY36 = (("python3", "x86_64", "0", "3.6.8-18.el7", "3.6.8-21.el7_9", "security", "Moderate",
-              "python3 security update"),)
+_EL7_PY36 = (("python3", "x86_64", "0", "3.6.8-18.el7", "3.6.8-21.el7_9", "security", "Moderate"),)
 _KY10 = (
-    ("kernel", "x86_64", "0", "4.19.90-23.8.v2101.ky10", "4.19.90-24.4.v2101.ky10", "security", "Important",
-     "kernel security update"),
-    ("glibc", "x86_64", "0", "2.28-49.ky10", "2.28-84.ky10", "security", "Moderate", "glibc security update"),
-    ("openssl", "x86_64", "1", "1.1.1f-7.ky10", "1.1.1f-15.ky10", "security", "Important", "openssl security update"),
-    ("openssh", "x86_64", "0", "8.2p1-9.ky10", "8.2p1-15.ky10", "security", "Moderate", "openssh security update"),
-    ("openssh-server", "x86_64", "0", "8.2p1-9.ky10", "8.2p1-15.ky10", "security", "Moderate",
-     "openssh security update"),
-    ("bash", "x86_64", "0", "5.0-13.ky10", "", "", "", ""),
-    ("sudo", "x86_64", "0", "1.9.2-1.ky10", "1.9.2-7.ky10", "security", "Important", "sudo security update"),
-    ("tzdata", "noarch", "0", "2020a-1.ky10", "2024a-1.ky10", "enhancement", "", "tzdata enhancement update"),
-    ("python3", "x86_64", "0", "3.7.9-7.ky10", "3.7.9-28.ky10", "security", "Moderate", "python3 security update"),
-    ("dnf", "noarch", "0", "4.2.23-4.ky10", "", "", "", ""),
-    ("yum", "noarch", "0", "4.2.23-4.ky10", "", "", "", ""),
-    ("rpm", "x86_64", "0", "4.15.1-17.ky10", "", "", "", ""),
-    ("systemd", "x86_64", "0", "243-32.ky10", "243-62.ky10", "security", "Moderate", "systemd security update"),
-    ("chrony", "x86_64", "0", "3.5-1.ky10", "", "", "", ""),
+    ("kernel", "x86_64", "0", "4.19.90-23.8.v2101.ky10", "4.19.90-24.4.v2101.ky10", "security", "Important"),
+    ("glibc", "x86_64", "0", "2.28-49.ky10", "2.28-84.ky10", "security", "Moderate"),
+    ("openssl", "x86_64", "1", "1.1.1f-7.ky10", "1.1.1f-15.ky10", "security", "Important"),
+    ("openssh", "x86_64", "0", "8.2p1-9.ky10", "8.2p1-15.ky10", "security", "Moderate"),
+    ("openssh-server", "x86_64", "0", "8.2p1-9.ky10", "8.2p1-15.ky10", "security", "Moderate"),
+    ("bash", "x86_64", "0", "5.0-13.ky10", "", "", ""),
+    ("sudo", "x86_64", "0", "1.9.2-1.ky10", "1.9.2-7.ky10", "security", "Important"),
+    ("tzdata", "noarch", "0", "2020a-1.ky10", "2024a-1.ky10", "enhancement", ""),
+    ("python3", "x86_64", "0", "3.7.9-7.ky10", "3.7.9-28.ky10", "security", "Moderate"),
+    ("dnf", "noarch", "0", "4.2.23-4.ky10", "", "", ""),
+    ("yum", "noarch", "0", "4.2.23-4.ky10", "", "", ""),
+    ("rpm", "x86_64", "0", "4.15.1-17.ky10", "", "", ""),
+    ("systemd", "x86_64", "0", "243-32.ky10", "243-62.ky10", "security", "Moderate"),
+    ("chrony", "x86_64", "0", "3.5-1.ky10", "", "", ""),
 )
 CATALOGUE = {"el6": _EL6, "el7": _EL7 + _EL7_PY36, "ky10": _KY10}
 ADVISORY_PREFIX = {"el6": "RHSA", "el7": "CESA", "ky10": "KYSA"}
@@ -172,7 +166,8 @@ def advisories(dist: str) -> list[Update]:
     for i, r in enumerate(row for row in CATALOGUE[dist] if row[4]):
         prefix = ADVISORY_PREFIX[dist] if r[5] == "security" else BUGFIX_PREFIX[dist]
         issued = (dt.date(2024, 1, 9) + dt.timedelta(days=23 * i)).isoformat()
-        out.append(Update(_pkg(r, 4), f"{prefix}-{issued[:4]}:{1000 + 37 * i}", r[5], r[6], issued, r[7]))
+        title = f"{r[0]} {'bug fix' if r[5] == 'bugfix' else r[5]} update"
+        out.append(Update(_pkg(r, 4), f"{prefix}-{issued[:4]}:{1000 + 37 * i}", r[5], r[6], issued, title))
     return out
 
 

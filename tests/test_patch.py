@@ -167,3 +167,22 @@ def test_change_records_go_into_the_lots_evidence_pack_and_an_edited_one_is_refu
     record.write_text(record.read_text().replace("lab-kylin", "lab-linux-app"))
     with pytest.raises(ReportError, match=f"变更记录 {out.change_id} 与登记簿最后一步不符"):
         pack(reports, inv, "6_10", period)
+
+
+def test_a_host_under_another_change_is_not_taken_and_a_dead_changes_marker_holds_nothing(lab, reports):
+    import os
+    import subprocess
+
+    active = reports / "changes" / "active"
+    active.mkdir(parents=True)
+    (active / "CHG-other.json").write_text(json.dumps({"change_id": "CHG-other", "hosts": ["lab-kylin"],
+                                                       "pid": os.getpid()}))
+    out = run(lab[0], request(lab, reports, hosts=("lab-kylin",), apply=True))
+    assert out.result == "refused" and "lab-kylin（CHG-other）" in out.record["refused_because"]
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    (active / "CHG-other.json").write_text(json.dumps({"change_id": "CHG-other", "hosts": ["lab-kylin"],
+                                                       "pid": gone.pid}))
+    out = run(lab[0], request(lab, reports, hosts=("lab-kylin",), apply=True))
+    assert out.result == "completed", out.lines  # nothing pending on a patched host: a change with nothing to do
+    assert out.record["batches"][0]["applied"][0]["detail"] == "无待安装更新"

@@ -128,8 +128,10 @@ def run(inv: Inventory, req: PatchRequest) -> PatchOutcome:
         return PatchOutcome(change_id, "rehearsed", record.data, lines)
     by_name = {p.host: p for p in plans}
     batches = [req.hosts[i:i + max(1, req.batch_size)] for i in range(0, len(req.hosts), max(1, req.batch_size))]
+    held = record.mark([h.name for h in req.hosts])
+    if held:
+        return refuse("以下主机正在另一变更中：" + "；".join(f"{h}（{c}）" for h, c in sorted(held.items())))
     record.save("started", started=now().isoformat(timespec="seconds"), batches=[])
-    record.mark([h.name for h in req.hosts])
     result, done = "completed", 0
     try:
         for n, batch in enumerate(batches, 1):

@@ -13,6 +13,7 @@ reader takes as unfinished, never as done.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import os
@@ -38,6 +39,7 @@ def new_id(kind: str) -> str:
 
 class ChangeRecord:
     def __init__(self, reports: Path, change_id: str, record: dict):
+        self.reports = reports
         self.dir = changes_dir(reports) / change_id
         self.register = HashChain(changes_dir(reports) / "register.jsonl", "变更登记簿")
         self.active = changes_dir(reports) / "active" / f"{change_id}.json"
@@ -52,10 +54,18 @@ class ChangeRecord:
         self.register.append({"change_id": self.id, "step": step, "time": now().isoformat(timespec="seconds"),
                               "result": self.data.get("result", ""), "record_sha256": _sha(text)})
 
-    def mark(self, hosts: list[str]) -> None:
+    def mark(self, hosts: list[str]) -> dict[str, str]:
+        """Mark the hosts as under this change — unless another change still under way holds any of them: then
+        nothing is marked and those hosts are returned with the change that holds them. The check and the mark
+        are one step under a lock, so two changes started at once cannot both take a host."""
         self.active.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(self.active, json.dumps({"change_id": self.id, "hosts": hosts, "pid": os.getpid(),
-                                              "started": now().isoformat(timespec="seconds")}).encode(), 0o644)
+        with open(self.active.parent / ".lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            held = {h: c for h, c in active_changes(self.reports).items() if h in hosts}
+            if not held:
+                write_atomic(self.active, json.dumps({"change_id": self.id, "hosts": hosts, "pid": os.getpid(),
+                                                      "started": now().isoformat(timespec="seconds")}).encode(), 0o644)
+            return held
 
     def unmark(self) -> None:
         self.active.unlink(missing_ok=True)

@@ -317,3 +317,33 @@ def test_invoke_check_exit_status_and_output(mini):
     assert len(lines) == 2
     assert "host mini-core01: warranty_end:" in lines[0] or "host mini-core01: warranty_end:" in lines[1]
     assert "2 problem(s)" in bad.stderr
+
+
+@pytest.mark.parametrize(("old", "new", "needle"), [
+    ("python: '2.6'", "python: 2.6", "'2.6'"),  # unquoted YAML: the number 2.6
+    ("python: '2.6'", "python: '3.11.4'", "quoted major.minor"),
+    ("      python: '2.6'\n", "", "a server needs python"),
+    ("patch_route: playbook_rac", "patch_route: yum", "one of pyinfra_yum"),
+    ("patch_route: playbook_rac", "patch_route: wsus", "wsus patches windows hosts, not platform linux"),
+    ("      patch_route: playbook_rac\n", "", "a server needs patch_route"),
+])
+def test_a_servers_python_and_patch_route_are_checked(mini, old, new, needle):
+    edit(mini / "lot_6_10.yml", old, new)
+    msg = one(problems(mini), "host mini-rac01", needle)
+    assert ": python:" in msg or ": patch_route:" in msg
+
+
+@pytest.mark.parametrize(("value", "needle"), [
+    ("['sat 22:00-06:00', 'nightly 01:00-05:00']", "is not 'daily HH:MM-HH:MM'"),
+    ("['sun 03:00-03:00']", "opens and closes at the same minute"),
+])
+def test_a_lots_change_window_is_checked(mini, value, needle):
+    edit(mini / "estate.yml", "lot_bureau: gxj}", f"lot_bureau: gxj, change_window: {value}}}")
+    found = [p for p in problems(mini) if "change_window" in p]
+    assert found and all(needle in p for p in found), found
+
+
+def test_a_package_mirror_outside_loopback_is_refused(mini):
+    edit(mini / "estate.yml", "zone_name: 电子政务外网", "zone_name: 电子政务外网, package_mirror: 'http://10.1.2.3/'")
+    found = [p for p in problems(mini) if "package_mirror" in p]
+    assert found and all("outside the allowed range" in p for p in found), found

@@ -26,6 +26,7 @@ from .schema import (
     PATCH_ROUTES,
     PYTHON_VERSION,
     REQUIRED,
+    ROUTE_PLATFORMS,
     SERVER_PLATFORMS,
     SOURCES,
     credential_name_problem,
@@ -114,6 +115,9 @@ class _Checker:
         route = merged.get("patch_route")
         if route not in (None, "") and route not in PATCH_ROUTES:
             self.add(h, "patch_route", f"{route!r}: one of {', '.join(PATCH_ROUTES)}")
+        elif route and merged.get("platform") not in ROUTE_PLATFORMS[route]:
+            self.add(h, "patch_route", f"{route} patches {' or '.join(ROUTE_PLATFORMS[route])} hosts, not platform "
+                                       f"{merged.get('platform')}")
         elif route in (None, "") and merged.get("platform") in SERVER_PLATFORMS:
             self.add(h, "patch_route", "a server needs patch_route: how it is patched (pyinfra_yum, wsus ...)")
         mirror = merged.get("package_mirror")

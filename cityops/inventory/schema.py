@@ -86,6 +86,9 @@ SERVER_PLATFORMS = ("linux", "windows", "aix", "vmware_esxi")  # hosts with an O
 PATCH_ROUTES = {"pyinfra_yum": "pyinfra + yum", "pyinfra_aix": "pyinfra + installp/emgr",
                 "pyinfra_esxi": "pyinfra + esxcli software", "wsus": "WSUS 审批 + 远程安装",
                 "playbook_rac": "ansible raw 滚动补丁（Oracle RAC）", "playbook_mssql": "ansible 滚动补丁（SQL Server 群集）"}
+# The platform a route can patch: a route named for the wrong kind of host is an inventory error, not a 3 a.m. one.
+ROUTE_PLATFORMS = {"pyinfra_yum": ("linux",), "pyinfra_aix": ("aix",), "pyinfra_esxi": ("vmware_esxi",),
+                   "wsus": ("windows",), "playbook_rac": ("linux",), "playbook_mssql": ("windows",)}
 # Variable names that would hold a secret: never allowed in the inventory. A name is split into words
 # (ansible_ssh_pass -> ansible, ssh, pass); any of SECRET_WORDS, or a marker anywhere in it, makes it a secret's name.
 SECRET_NAME_MARKERS = ("password", "passwd", "secret", "community", "token", "private_key", "passphrase")

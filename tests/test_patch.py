@@ -186,3 +186,11 @@ def test_a_host_under_another_change_is_not_taken_and_a_dead_changes_marker_hold
     out = run(lab[0], request(lab, reports, hosts=("lab-kylin",), apply=True))
     assert out.result == "completed", out.lines  # nothing pending on a patched host: a change with nothing to do
     assert out.record["batches"][0]["applied"][0]["detail"] == "无待安装更新"
+
+
+def test_security_only_plans_the_advisories_marked_security(lab, behind, reports):
+    out = run(lab[0], request(lab, reports, hosts=("lab-linux-app",), security=True))
+    assert out.result == "rehearsed", out.lines
+    planned = {u.split()[0] for u in out.record["plan"]["lab-linux-app"]["updates"]}
+    assert {"kernel.x86_64", "openssl.x86_64", "sudo.x86_64"} <= planned
+    assert not planned & {"tzdata.noarch", "rpm.x86_64"}  # an enhancement and a bug fix: not security updates

@@ -344,6 +344,6 @@ def test_a_lots_change_window_is_checked(mini, value, needle):
 
 
 def test_a_package_mirror_outside_loopback_is_refused(mini):
-    edit(mini / "estate.yml", "zone_name: 电子政务外网", "zone_name: 电子政务外网, package_mirror: 'http://10.1.2.3/'")
+    edit(mini / "estate.yml", "zone_name: 电子政务外网", "zone_name: 电子政务外网, package_mirror: 'http://203.0.113.10/'")
     found = [p for p in problems(mini) if "package_mirror" in p]
     assert found and all("outside the allowed range" in p for p in found), found

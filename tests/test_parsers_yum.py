@@ -66,3 +66,12 @@ def test_nothing_pending_is_an_empty_list():
     assert check_update("Loaded plugins: fastestmirror, security\nLoading mirror speeds from cached hostfile\n") == []
     with pytest.raises(ParseError, match="empty"):
         check_update("")
+
+
+def test_a_row_carrying_shell_characters_is_not_a_package():
+    """A mirror's answer is untrusted: a 'package' named with ; $ or ` would be written back into the update's
+    command line, so it is refused, never read."""
+    for row in ("evil;reboot.x86_64     1.0-1     updates", "x$(id).noarch    1.0-1    updates",
+                "curl.x86_64     7.29.0-59.el7_9.2     updates;reboot"):
+        with pytest.raises(ParseError, match="not understood"):
+            check_update(f"Loaded plugins: fastestmirror\n\n{row}\n")

@@ -19,10 +19,14 @@ from dataclasses import dataclass
 
 from . import ParseError
 
-ROW = re.compile(r"^(?P<name>\S+)\.(?P<arch>[A-Za-z0-9_]+)\s+(?P<evr>(?:\d+:)?[^\s:]+-[^\s:]+)\s+(?P<repo>\S+)\s*$")
-NAME_ONLY = re.compile(r"^(?P<name>\S+)\.(?P<arch>[A-Za-z0-9_]+)\s*$")
-NAME_VERSION = re.compile(r"^(?P<name>\S+)\.(?P<arch>[A-Za-z0-9_]+)\s+(?P<evr>(?:\d+:)?[^\s:]+-[^\s:]+)\s*$")
-CONTINUED = re.compile(r"^\s+(?P<evr>(?:\d+:)?[^\s:]+-[^\s:]+)(?:\s+(?P<repo>\S+))?\s*$")
+# RPM names and versions are letters, digits and . _ + - ~ ^: a row with anything else (a shell's ; $ ` |) is not
+# a package, and a name cityops will write back into a command line must never carry one
+NAME = r"(?P<name>[A-Za-z0-9_+][A-Za-z0-9._+-]*)"
+EVR = r"(?P<evr>(?:\d+:)?[A-Za-z0-9._+~^]+-[A-Za-z0-9._+~^]+)"
+ROW = re.compile(rf"^{NAME}\.(?P<arch>[A-Za-z0-9_]+)\s+{EVR}\s+(?P<repo>[A-Za-z0-9_.@-]+)\s*$")
+NAME_ONLY = re.compile(rf"^{NAME}\.(?P<arch>[A-Za-z0-9_]+)\s*$")
+NAME_VERSION = re.compile(rf"^{NAME}\.(?P<arch>[A-Za-z0-9_]+)\s+{EVR}\s*$")
+CONTINUED = re.compile(rf"^\s+{EVR}(?:\s+(?P<repo>[A-Za-z0-9_.@-]+))?\s*$")
 REPO_ONLY = re.compile(r"^\s+(?P<repo>[A-Za-z0-9_.@-]+)\s*$")
 PREAMBLE = (
     re.compile(r"^Loaded plugins:"), re.compile(r"^Loading mirror speeds"), re.compile(r"^Determining fastest mirrors"),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import shlex
 import socket
 import time
 from dataclasses import dataclass, field
@@ -149,7 +150,7 @@ def _apply_one(state, host, config: TransportConfig, want: HostPlan, security: b
                boot_wait: float) -> HostResult:
     if not want.updates:
         return HostResult(host.name, True, "无待安装更新", running_kernel=want.running_kernel)
-    names = " ".join(f"{u.name}.{u.arch}" for u in want.updates)
+    names = " ".join(shlex.quote(f"{u.name}.{u.arch}") for u in want.updates)  # the parser admits RPM names only
     ok, text = _run(state, host, f"yum -y update{' --security' if security else ''} {names}", config, sudo=True)
     if not ok or "Complete!" not in text:
         return HostResult(host.name, False, f"yum update 失败：{text.strip()[-300:] or '无输出'}")

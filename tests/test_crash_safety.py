@@ -73,11 +73,11 @@ def test_a_report_killed_9_at_any_moment_leaves_the_whole_directory_or_nothing(l
     month = f"{now():%Y-%m}"
     args = ("report", "--lot", "6_10", "--period", month, "--reports", str(reports), "--inventory", str(LAB_INV))
     whole = {"report.html", "report.xlsx", "report.docx"}
-    for after in (0.6, 1.2, 1.8, 2.4, 3.0, 3.6):
+    for after in (0.8, 1.6, 2.4, 3.2):  # across a report's making: start, collecting, writing, renaming
         kill9(start(*args), after)
         for directory in visible(reports / "out"):
             assert {p.name for p in directory.iterdir()} == whole, (after, directory)
-    assert len(visible(reports / "out")) < 6  # some kills did land while a report was being made
+    assert len(visible(reports / "out")) < 4  # some kills did land while a report was being made
     finished = subprocess.run([str(BIN / "invoke"), *args], cwd=REPO, capture_output=True, text=True)
     assert finished.returncode == 0, finished.stderr
     assert not list((reports / "out").glob(f"{PARTIAL}*"))  # the next report swept what the killed ones left

@@ -103,7 +103,7 @@ def test_applied_one_host_at_a_time_the_next_inspection_sees_the_new_versions(la
 def test_a_node_that_does_not_come_back_stops_the_change_and_the_rest_stay_untouched(lab, behind, reports):
     behind("lab-linux-app", "no_boot")
     untouched = {h: sh(lab, h, "rpm -qa | sort | md5sum") for h in ("lab-linux-ora", "lab-kylin")}
-    out = run(lab[0], request(lab, reports, apply=True, reboot=True, boot_wait=6))
+    out = run(lab[0], request(lab, reports, apply=True, reboot=True, boot_wait=3))
     assert out.result == "stopped", out.lines
     assert out.record["untouched"] == ["lab-linux-ora", "lab-kylin"]
     assert "未恢复连接" in out.record["batches"][0]["applied"][0]["detail"]

@@ -187,7 +187,7 @@ def _answers_ssh(address: str) -> bool:
 def _wait_back(state, host, seconds: float) -> bool:
     """After the reboot: wait until the host's SSH answers again, then reconnect pyinfra's session to it."""
     deadline = time.monotonic() + seconds
-    time.sleep(1.0)
+    time.sleep(0.5)  # the host has not yet gone: its sshd still answers for a moment after `shutdown -r`
     while time.monotonic() < deadline:
         if _answers_ssh(str(host.data.ssh_hostname)):
             with contextlib.suppress(Exception):  # the old session died with the reboot
@@ -198,5 +198,5 @@ def _wait_back(state, host, seconds: float) -> bool:
                 return True
             except Exception:  # nosec B110  # sshd is up but not yet taking logins: try again
                 pass
-        time.sleep(1.0)
+        time.sleep(0.5)
     return False

@@ -41,7 +41,7 @@ HIDDEN_SBIN = ("reboot", "shutdown", "halt", "poweroff", "init", "telinit", "run
 INTERPRETERS = {"2.6": ("python2.6", "python2", "python"), "2.7": ("python2.7", "python2", "python"),
                 "3.5": ("python3.5", "python3", "python"), "3.6": ("python3.6", "python3"),
                 "3.7": ("python3.7", "python3")}
-BOOT_SECONDS = 2  # how long a rebooting lab host stays away
+BOOT_SECONDS = 1  # how long a rebooting lab host stays away
 REPO = Path(__file__).resolve().parents[3]  # the checkout the lab's own tools run from
 
 
@@ -262,8 +262,8 @@ while :; do
     case "$cmd" in
         reboot)
             echo "$(date '+%b %d %H:%M:%S') {name} shutdown[1]: system is going down for reboot NOW" >> /var/log/messages
-            kill -TERM -1 2>/dev/null; sleep 1; kill -KILL -1 2>/dev/null; wait; up=
-            sleep "$(cat $L/boot_seconds 2>/dev/null || echo 2)"
+            kill -TERM -1 2>/dev/null; sleep 0.5; kill -KILL -1 2>/dev/null; wait; up=
+            sleep "$(cat $L/boot_seconds 2>/dev/null || echo 1)"
             boot ;;
         power-on) [ -n "$up" ] || boot ;;
     esac

@@ -71,6 +71,7 @@ def test_check_mode_reports_what_would_change_and_changes_nothing(lab, behind, r
     plan_doc = reports / "changes" / out.change_id / out.record["plan_document"]["file"]
     text = "\n".join(p.text for p in Document(plan_doc).paragraphs)
     assert "变更方案" in text and "月度安全补丁（测试）" in text and "yum history undo" in text
+    assert "2. 对目标主机执行变更前日常巡检，有异常的主机不予变更" in text  # the steps, as the template words them
     cells = [c.text for t in Document(plan_doc).tables for row in t.rows for c in row.cells]
     assert "lab-linux-app" in cells and "12 个" in cells and "pyinfra_yum" in cells
     steps = HashChain(reports / "changes" / "register.jsonl").read()

@@ -15,12 +15,6 @@ from ..report.render import wording
 from ..report.summary import vocabulary
 from ..report.word import Word
 
-STEPS = ["核对变更窗口与审批，确认变更原因", "对目标主机执行变更前日常巡检，有异常的主机不予变更",
-         "读取各主机软件源待安装更新，形成更新清单（检查模式，不改动主机）",
-         "按批次实施：以 sudo 执行 yum 更新（如允许，安装新内核的主机重启并确认运行新内核）",
-         "每批完成后复核更新结果并执行日常巡检及待安装补丁检查，未通过即停止，其余主机不作改动",
-         "形成变更记录并纳入当期证据包"]
-
 
 def write_plan(directory: Path, record: dict, inv: Inventory) -> dict:
     """变更方案.docx in the change's directory; returns its name and sha256 for the record."""
@@ -40,8 +34,8 @@ def write_plan(directory: Path, record: dict, inv: Inventory) -> dict:
     window_text = ("所属标项变更窗口：" + "；".join(declared) if declared else "所属标项未规定变更窗口") + (
         f"。窗口外实施理由：{window['forced_because']}" if window.get("forced_because") else "")
     w = wording(None, {"r": record, "hosts": rows, "lot_names": lot_names, "bureau_names": bureau_names or "甲方",
-                       "checks": record.get("before", {"run_id": "—", "counts": {}}), "window_text": window_text,
-                       "steps": STEPS}, "change_plan.yml.j2")
+                       "checks": record.get("before", {"run_id": "—", "counts": {}}), "window_text": window_text},
+                "change_plan.yml.j2")
     doc = Word()
     doc.cover(f"{lot_names} {w['title']}", w["cover_subtitle"],
               [("变更编号", record["change_id"]), ("标项", lot_names), ("委办局", bureau_names or "—"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+from urllib.parse import urlsplit
 
 DEFAULT_ALLOWED = ("127.0.0.0/8", "::1/128")
 ENV_VAR = "CITYOPS_ALLOWED_NETWORKS"
@@ -55,6 +56,14 @@ def refusal(address: object, networks: tuple[Network, ...] | None = None) -> str
         return None
     shown = ", ".join(str(n) for n in nets)
     return f"address {address} is outside the allowed range ({shown})"
+
+
+def url_refusal(url: object, scheme: str = "http") -> str | None:
+    """Why `url` may not be fetched from (not a `scheme`:// URL, or its host outside the allowed networks), or None."""
+    parts = urlsplit(str(url))
+    if parts.scheme != scheme or not parts.hostname:
+        return f"must be a {scheme}:// URL"
+    return refusal(parts.hostname)
 
 
 def is_allowed(address: str, networks: tuple[Network, ...] | None = None) -> bool:

@@ -195,3 +195,16 @@ def test_security_only_plans_the_advisories_marked_security(lab, behind, reports
     planned = {u.split()[0] for u in out.record["plan"]["lab-linux-app"]["updates"]}
     assert {"kernel.x86_64", "openssl.x86_64", "sudo.x86_64"} <= planned
     assert not planned & {"tzdata.noarch", "rpm.x86_64"}  # an enhancement and a bug fix: not security updates
+
+
+@pytest.mark.parametrize(("at", "open_"), [
+    ("2026-12-05T21:59", False), ("2026-12-05T22:00", True),  # Saturday evening
+    ("2026-12-06T05:59", True), ("2026-12-06T06:00", False),  # past midnight, on Sunday
+    ("2026-12-06T23:00", False), ("2026-12-02T03:00", False),  # Sunday night, a Wednesday
+])
+def test_a_window_past_midnight_is_open_from_its_start_day_into_the_next(at, open_):
+    from cityops.patch.windows import parse
+
+    window = parse("sat 22:00-06:00", "test")
+    assert window.open_at(dt.datetime.fromisoformat(at).replace(tzinfo=BEIJING)) is open_
+    assert parse("daily 00:00-24:00", "test").open_at(dt.datetime.fromisoformat(at).replace(tzinfo=BEIJING))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from urllib.parse import urlsplit
 
 from .. import gbt28181, netguard, platforms, timeutil
 from .model import Host, Inventory
@@ -122,9 +121,7 @@ class _Checker:
             self.add(h, "patch_route", "a server needs patch_route: how it is patched (pyinfra_yum, wsus ...)")
         mirror = merged.get("package_mirror")
         if mirror not in (None, ""):
-            parts = urlsplit(str(mirror))
-            why = ("must be an http:// URL (an internal yum mirror)" if parts.scheme != "http" or not parts.hostname
-                   else netguard.refusal(parts.hostname))
+            why = netguard.url_refusal(mirror)  # an internal yum mirror on an allowed address
             if why:
                 self.add(h, "package_mirror", f"{mirror!r}: {why}")
         if merged.get("gb_code") not in (None, "") or merged.get("device_class") == "camera":

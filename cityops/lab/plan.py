@@ -43,7 +43,6 @@ def parse_latency(spec: str | None) -> dict[str, float]:
     return out
 
 
-# Windows roles are served over SSH (PowerShell, sqlcmd), not WinRM
 SNMP_KINDS = {"snmp_ups": "ups", "snmp_ac": "ac", "snmp_printer": "printer"}  # AIX, ESXi and Windows roles are not served yet
 
 
@@ -132,7 +131,7 @@ def build_plan(hosts: list[Host], lab: LabDir, latency: dict[str, float] | None 
                 "max_sessions": getattr(drivers.get(platform.id), "max_sessions", None) or 16,
                 "stack_members": int(h.get("stack_members") or 1),
             }})
-        elif platform.id in SERVER_PLATFORMS:
+        elif platform.id in SERVER_PLATFORMS:  # Windows roles too, over SSH (PowerShell, sqlcmd), not WinRM
             cred = creds[h.get("credential")]
             plan.servers.append({"name": h.name, "host": {
                 "name": h.name, "address": address, "username": cred["username"], "password": cred["password"],
@@ -155,12 +154,9 @@ def build_plan(hosts: list[Host], lab: LabDir, latency: dict[str, float] | None 
 
 
 def mirror_url(h) -> str:
-    """The package mirror of a server's zone (the zone's `package_mirror`), if it is a loopback http URL."""
+    """The package mirror of a server's zone (the zone's `package_mirror`), if cityops may reach it."""
     url = str(h.get("package_mirror") or "")
-    parts = urlsplit(url)
-    if parts.scheme != "http" or not parts.hostname or netguard.refusal(parts.hostname):
-        return ""
-    return url
+    return "" if not url or netguard.url_refusal(url) else url
 
 
 def load_or_make_credentials(lab: LabDir, hosts: list[Host]) -> dict:

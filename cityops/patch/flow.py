@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import os
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..inspect.catalogue import load_catalogue
@@ -127,7 +127,8 @@ def run(inv: Inventory, req: PatchRequest) -> PatchOutcome:
         lines.append(f"变更 {change_id}：检查模式，未改动任何主机（加 --apply 实施）")
         return PatchOutcome(change_id, "rehearsed", record.data, lines)
     by_name = {p.host: p for p in plans}
-    batches = [req.hosts[i:i + max(1, req.batch_size)] for i in range(0, len(req.hosts), max(1, req.batch_size))]
+    size = max(1, req.batch_size)
+    batches = [req.hosts[i:i + size] for i in range(0, len(req.hosts), size)]
     held = record.mark([h.name for h in req.hosts])
     if held:
         return refuse("以下主机正在另一变更中：" + "；".join(f"{h}（{c}）" for h, c in sorted(held.items())))
@@ -140,8 +141,7 @@ def run(inv: Inventory, req: PatchRequest) -> PatchOutcome:
             ok = all(r.ok for r in applied) and not after["not_passing"]
             record.data["batches"].append({
                 "batch": n, "hosts": [h.name for h in batch], "ok": ok, "after": after,
-                "applied": [{"host": r.host, "ok": r.ok, "detail": r.detail, "updated": r.updated,
-                             "rebooted": r.rebooted, "running_kernel": r.running_kernel} for r in applied]})
+                "applied": [asdict(r) for r in applied]})
             done += len(batch)
             for r in applied:
                 lines.append(f"第 {n} 批 {r.host}: {'成功' if r.ok else '失败'}，{r.detail}")

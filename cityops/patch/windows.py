@@ -14,10 +14,11 @@ from dataclasses import dataclass
 
 from ..errors import BadInput
 from ..inventory.model import Host
+from ..timeutil import BEIJING
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WINDOW = re.compile(r"^(?P<days>daily|(?:mon|tue|wed|thu|fri|sat|sun)(?:-(?:mon|tue|wed|thu|fri|sat|sun))?) "
-                    r"(?P<start>[01]\d|2[0-3]):(?P<smin>[0-5]\d)-(?P<end>[01]\d|2[0-4]):(?P<emin>[0-5]\d)$")
+                    r"(?P<start>[01]\d|2[0-3]):(?P<smin>[0-5]\d)-(?:(?P<end>[01]\d|2[0-3]):(?P<emin>[0-5]\d)|(?P<midnight>24:00))$")
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class Window:
     end: int
 
     def open_at(self, t: dt.datetime) -> bool:
+        t = t.astimezone(BEIJING)  # the lots' windows are Beijing time, whatever clock asked
         minute = t.hour * 60 + t.minute
         if self.start < self.end:
             return t.weekday() in self.days and self.start <= minute < self.end
@@ -48,7 +50,8 @@ def parse(text: object, where: str) -> Window:
         first, _, last = days.partition("-")
         a, b = DAYS.index(first), DAYS.index(last or first)
         chosen = frozenset((a + i) % 7 for i in range((b - a) % 7 + 1))
-    start, end = int(m["start"]) * 60 + int(m["smin"]), int(m["end"]) * 60 + int(m["emin"])
+    start = int(m["start"]) * 60 + int(m["smin"])
+    end = 24 * 60 if m["midnight"] else int(m["end"]) * 60 + int(m["emin"])
     if start == end:
         raise BadInput(f"{where}: change_window {text!r} opens and closes at the same minute")
     return Window(str(text), chosen, start, end)

@@ -17,6 +17,7 @@ import socket
 import time
 from dataclasses import dataclass, field
 
+from ..drivers.linux import Linux
 from ..errors import one_line
 from ..inventory.model import Host
 from ..netguard import refusal
@@ -26,7 +27,7 @@ from ..transport.base import TransportConfig
 from ..transport.credentials import CredentialError
 
 ROUTE = "pyinfra_yum"
-CHECK = "yum check-update{security}; rc=$?; [ $rc -eq 100 ] && rc=0; exit $rc"  # 100: updates pending
+PENDING = Linux.getters["pending_updates"]  # the inspection's own command: `yum check-update`, exit 100 a reading
 
 
 @dataclass
@@ -71,16 +72,17 @@ def _state(hosts: list[Host], config: TransportConfig):
     return state, refused
 
 
-def _run(state, host, command: str, config: TransportConfig, sudo: bool = False) -> tuple[bool, str]:
-    """One command through pyinfra's connector, written to the audit log."""
+def _run(state, host, command: str, config: TransportConfig, sudo: bool = False,
+         ok_status: tuple[int, ...] = (0,)) -> tuple[bool, str, str]:
+    """One command through pyinfra's connector, written to the audit log: (succeeded, stdout, stderr)."""
     from pyinfra.api import StringCommand
 
     t0 = time.monotonic()
-    ok, output = host.run_shell_command(StringCommand(command), _sudo=sudo, _timeout=int(config.command_timeout * 20))
-    text = "\n".join(line.line for line in output.combined_lines)
+    ok, output = host.run_shell_command(StringCommand(command), _sudo=sudo, _timeout=int(config.command_timeout * 20),
+                                        _success_exit_codes=list(ok_status))
     config.audit.record(host.name, str(host.data.ssh_hostname), str(host.data.ssh_user), "ssh/pyinfra",
                         ("sudo " if sudo else "") + command, 0 if ok else "failed", time.monotonic() - t0)
-    return ok, text
+    return ok, output.stdout, output.stderr
 
 
 def _connect(state) -> dict[str, str]:
@@ -113,14 +115,15 @@ def plan(hosts: list[Host], config: TransportConfig, security: bool = False) -> 
 
 
 def _plan_one(state, host, config: TransportConfig, security: bool) -> HostPlan:
-    ok, text = _run(state, host, CHECK.format(security=" --security" if security else ""), config)
+    ok, text, err = _run(state, host, PENDING.command + (" --security" if security else ""), config,
+                         ok_status=PENDING.ok_status)
     if not ok:
-        return HostPlan(host.name, error=f"yum check-update failed: {text.strip()[-300:] or 'no output'}")
+        return HostPlan(host.name, error=f"yum check-update failed: {(err or text).strip()[-300:] or 'no output'}")
     try:
         updates = check_update(text)
     except ParseError as exc:
         return HostPlan(host.name, error=str(exc))
-    _ok, kernel = _run(state, host, "uname -r", config)
+    _ok, kernel, _err = _run(state, host, "uname -r", config)
     return HostPlan(host.name, updates, running_kernel=kernel.strip())
 
 
@@ -151,9 +154,9 @@ def _apply_one(state, host, config: TransportConfig, want: HostPlan, security: b
     if not want.updates:
         return HostResult(host.name, True, "无待安装更新", running_kernel=want.running_kernel)
     names = " ".join(shlex.quote(f"{u.name}.{u.arch}") for u in want.updates)  # the parser admits RPM names only
-    ok, text = _run(state, host, f"yum -y update{' --security' if security else ''} {names}", config, sudo=True)
+    ok, text, err = _run(state, host, f"yum -y update{' --security' if security else ''} {names}", config, sudo=True)
     if not ok or "Complete!" not in text:
-        return HostResult(host.name, False, f"yum update 失败：{text.strip()[-300:] or '无输出'}")
+        return HostResult(host.name, False, f"yum update 失败：{(err + text).strip()[-300:] or '无输出'}")
     rebooted = False
     new_kernel = next((u for u in want.updates if u.name == "kernel"), None)
     if new_kernel and reboot:

@@ -1,8 +1,8 @@
 """A zone's package mirror (内网软件源): the yum repositories of each distribution the zone's servers run.
 
 Serves /<dist>/<repo>/repodata/… and /<dist>/<repo>/Packages/… as packages.py builds them, over the endpoint's
-plain HTTP port, as an internal mirror does. Faults of its zone's name apply: `refused` and `unreachable`
-through the HTTP lab, `slow` delays each answer.
+plain HTTP port, as an internal mirror does. A mirror is lab infrastructure, not an inventory host: no fault
+applies to it yet (a host's own repository file can point it at an address nothing answers on).
 """
 
 from __future__ import annotations

@@ -161,17 +161,21 @@ def own_usr(d: Path, host: dict, el6: bool) -> None:
             path.symlink_to(names[0])
 
 
+def package_db(d: Path) -> Path:
+    """The host's package database in its lab directory (its varlib/ is the host's /var/lib)."""
+    return d / "varlib" / Path(packages.DB).relative_to("/var/lib")
+
+
 def own_packages(d: Path, host: dict) -> None:
     """The host's package database (seeded once: a host keeps what was installed on it across lab restarts) and
     its yum repositories at its zone's mirror."""
     dist = packages.dist_of(host.get("os", ""))
-    rpmdir = d / "varlib" / "rpm"
     repos = d / "etc" / "yum.repos.d"
     if dist is None:
         return
-    rpmdir.mkdir(parents=True, exist_ok=True)
-    os.chown(rpmdir, LAB_UID, LAB_UID)
-    db = d / "varlib" / "rpm" / "cityops-lab.tsv"
+    db = package_db(d)
+    db.parent.mkdir(parents=True, exist_ok=True)
+    os.chown(db.parent, LAB_UID, LAB_UID)  # yum, run by the lab user under the lab's sudo, replaces it
     if not db.exists():
         packages.write_db(db, packages.seed_rows(dist, str(host.get("python") or ""), 30, now()), now().tzinfo)
     repos.mkdir(parents=True, exist_ok=True)
@@ -248,7 +252,7 @@ boot() {{
     cat /proc/sys/kernel/random/uuid > $L/boot_id
     umount /proc/sys/kernel/random/boot_id 2>/dev/null
     mount --bind $L/boot_id /proc/sys/kernel/random/boot_id
-    DB=/var/lib/rpm/cityops-lab.tsv
+    DB={packages.DB}
     [ -f $DB ] && PYTHONHOME=/usr PYTHONPATH={REPO} {ENGINE} -m cityops.lab.servers.packages $DB > $L/running_kernel
     if [ -s $L/no_boot ]; then up=; return; fi  # the no_boot fault: it hangs until powered on again
     if [ -s $L/up_since ]; then cp $L/up_since $L/booted; : > $L/up_since; else date +%s > $L/booted; fi
@@ -308,7 +312,7 @@ def sync_packages(d: Path, host: dict, days: int, behind: bool) -> None:
     """The host's package database under the current faults: `updates_pending` puts it back to its distribution's
     base packages (and its running kernel with them), clearing it patches it up to its mirror again; `patch_old`
     (or its clearing) moves the install times of what the host came with. What yum installed keeps its time."""
-    db = d / "varlib" / packages.DB_RELATIVE.removeprefix("var/lib/")
+    db = package_db(d)
     dist = packages.dist_of(host.get("os", ""))
     if not db.exists() or dist is None:
         return
@@ -317,7 +321,7 @@ def sync_packages(d: Path, host: dict, days: int, behind: bool) -> None:
         rows = packages.seed_rows(dist, str(host.get("python") or ""), days, now(), behind=behind)
         packages.write_db(db, rows, now().tzinfo)
         kernel = packages.newest_kernel(rows)
-        (d / "run" / "running_kernel").write_text(f"{kernel.version}-{kernel.release}.{kernel.arch}\n" if kernel else "")
+        (d / "run" / "running_kernel").write_text(f"{packages.kernel_release(kernel)}\n" if kernel else "")
         if behind:
             marker.touch()
         else:

@@ -16,6 +16,7 @@ formats.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gzip
 import hashlib
 import os
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
-DB_RELATIVE = "var/lib/rpm/cityops-lab.tsv"  # in a host's directory; /var/lib/rpm/cityops-lab.tsv on the host
+DB = "/var/lib/rpm/cityops-lab.tsv"  # on the host; its varlib/ directory in the lab is the host's /var/lib
 INSTALL_ONLY = ("kernel",)  # yum installs these beside the old ones (installonly_limit 3), never over them
 INSTALL_ONLY_LIMIT = 3
 
@@ -195,11 +196,15 @@ def vercmp(a: str, b: str) -> int:
 
 
 def evr_cmp(a: Pkg, b: Pkg) -> int:
+    """Epoch, then version, then release, each compared as rpm does."""
     for x, y in ((a.epoch or "0", b.epoch or "0"), (a.version, b.version), (a.release, b.release)):
-        c = (int(x) > int(y)) - (int(x) < int(y)) if x.isdigit() and y.isdigit() and x != y else vercmp(x, y)
+        c = vercmp(x, y)
         if c:
             return c
     return 0
+
+
+NEWEST = functools.cmp_to_key(evr_cmp)  # max(pkgs, key=NEWEST): the newest by rpm's order
 
 
 # -- the host's package database
@@ -239,28 +244,32 @@ def write_db(path: Path, rows: list[Installed], tz: dt.tzinfo) -> None:
     os.replace(tmp, path)
 
 
+def _seeded_at(installed_days_ago: int, now: dt.datetime) -> int:
+    return int((now - dt.timedelta(days=installed_days_ago)).replace(hour=10, minute=10, second=0).timestamp())
+
+
 def seed_rows(dist: str, python: str, installed_days_ago: int, now: dt.datetime, behind: bool = False) -> list[Installed]:
     """A host as the lab finds it: patched up to its mirror (or, `behind`, as first installed), the packages'
     install times `installed_days_ago` before now, a minute apart (the `patch_old` fault moves them)."""
-    t0 = int((now - dt.timedelta(days=installed_days_ago)).replace(hour=10, minute=10, second=0).timestamp())
+    t0 = _seeded_at(installed_days_ago, now)
     pkgs = installed_base(dist, python) if behind else installed_current(dist, python)
     return [Installed(p, t0 + 60 * i, "seed") for i, p in enumerate(pkgs)]
 
 
 def reseed_times(rows: list[Installed], installed_days_ago: int, now: dt.datetime) -> list[Installed]:
     """The seed packages moved to `installed_days_ago`; what yum installed keeps its real time."""
-    t0 = int((now - dt.timedelta(days=installed_days_ago)).replace(hour=10, minute=10, second=0).timestamp())
+    t0 = _seeded_at(installed_days_ago, now)
     seeds = [r for r in rows if r.origin == "seed"]
     return [Installed(r.pkg, t0 + 60 * seeds.index(r), "seed") if r.origin == "seed" else r for r in rows]
 
 
 def newest_kernel(rows: list[Installed]) -> Pkg | None:
-    kernels = [r.pkg for r in rows if r.pkg.name == "kernel"]
-    best = None
-    for k in kernels:
-        if best is None or evr_cmp(k, best) > 0:
-            best = k
-    return best
+    return max((r.pkg for r in rows if r.pkg.name == "kernel"), key=NEWEST, default=None)
+
+
+def kernel_release(pkg: Pkg) -> str:
+    """A kernel package as `uname -r` names it when it runs: 2.6.32-754.35.1.el6.x86_64."""
+    return f"{pkg.version}-{pkg.release}.{pkg.arch}"
 
 
 # -- the repositories as files
@@ -271,10 +280,10 @@ def payload(pkg: Pkg) -> bytes:
     return b"\xed\xab\xee\xdb" + pkg.nvra.encode() + bytes(rng.getrandbits(8) for _ in range(4096))
 
 
-def _primary(pkgs: list[Pkg]) -> bytes:
+def _primary(pkgs: list[Pkg], bodies: dict[Pkg, bytes]) -> bytes:
     rows = []
     for p in pkgs:
-        body = payload(p)
+        body = bodies[p]
         rows.append(
             f'<package type="rpm"><name>{escape(p.name)}</name><arch>{p.arch}</arch>'
             f'<version epoch="{p.epoch or 0}" ver="{escape(p.version)}" rel="{escape(p.release)}"/>'
@@ -303,7 +312,8 @@ def _updateinfo(updates: list[Update]) -> bytes:
 def repo_files(dist: str, repo: str) -> dict[str, bytes]:
     """Every file of one repository by its path under the repository's URL: repodata and packages."""
     pkgs = repositories(dist)[repo]
-    meta = {"primary": gzip.compress(_primary(pkgs), mtime=0)}
+    bodies = {p: payload(p) for p in pkgs}
+    meta = {"primary": gzip.compress(_primary(pkgs, bodies), mtime=0)}
     if repo == "updates":
         meta["updateinfo"] = gzip.compress(_updateinfo(advisories(dist)), mtime=0)
     files = {f"repodata/{kind}.xml.gz": data for kind, data in meta.items()}
@@ -313,7 +323,7 @@ def repo_files(dist: str, repo: str) -> dict[str, bytes]:
     files["repodata/repomd.xml"] = (f'<?xml version="1.0" encoding="UTF-8"?>\n<repomd xmlns="http://linux.duke.edu/'
                                     f'metadata/repo"><revision>1</revision>{entries}</repomd>\n').encode()
     for p in pkgs:
-        files[f"Packages/{p.filename}"] = payload(p)
+        files[f"Packages/{p.filename}"] = bodies[p]
     return files
 
 
@@ -328,4 +338,4 @@ if __name__ == "__main__":  # a host's init at boot: the kernel it boots is the 
     import sys
 
     newest = newest_kernel(read_db(Path(sys.argv[1])))
-    print(f"{newest.version}-{newest.release}.{newest.arch}" if newest else "")
+    print(kernel_release(newest) if newest else "")

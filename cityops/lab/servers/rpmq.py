@@ -11,9 +11,10 @@ import re
 import sys
 from pathlib import Path
 
+from . import packages
 from .packages import read_db
 
-DB = Path("/var/lib/rpm/cityops-lab.tsv")
+DB = Path(packages.DB)
 
 
 def render(fmt: str, row) -> str:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .packages import DB
+
 PRELUDE = """#!/bin/sh
 # cityops lab shim: answers from the host's rendered state (see cityops/lab/servers/state.py)
 L=/run/cityops-lab
@@ -34,11 +36,11 @@ SHIMS = {
                 '  *) echo "Usage: service < option > | --status-all | [ service_name [ command | --full-restart ] ]";'
                 ' exit 1 ;; esac\n'),
     # the host's own package database (packages.py); `rpm -qa --last` here, every other query by rpmq.py
-    "rpm": ('D=/var/lib/rpm/cityops-lab.tsv; [ -f "$D" ] || { echo "bash: rpm: command not found" >&2; exit 127; }\n'
+    "rpm": ('D=@DB@; [ -f "$D" ] || { echo "bash: rpm: command not found" >&2; exit 127; }\n'
             'case "$*" in "-qa --last"|"--last -qa"|"-qa --last "*)\n'
             '  awk -F"\\t" \'!/^#/{printf "%s\\t%-45s %s\\n", $6, $1"-"$3"-"$4"."$5, $8}\' "$D" | sort -rn | cut -f2- ;;\n'
             '  *) @RPMQ@ ;; esac\n'),
-    "yum": ('[ -f /var/lib/rpm/cityops-lab.tsv ] || { echo "bash: yum: command not found" >&2; exit 127; }\n@YUM@\n'),
+    "yum": ('[ -f @DB@ ] || { echo "bash: yum: command not found" >&2; exit 127; }\n@YUM@\n'),
     "dnf": ('[ -s "$L/dnf" ] || { echo "bash: dnf: command not found" >&2; exit 127; }\nexport CITYOPS_LAB_YUM=dnf\n'
             '@YUM@\n'),
     # the running kernel is the newest one installed at the host's last boot (its init writes it)
@@ -228,7 +230,7 @@ def write_shims(directory: Path, el6: bool = False) -> None:
         '|*"restore log"*|*"drop database"*|*count_big*) '
         + lab_tool("sqlbackup") + " ;; esac  # real backups of the lab database (sqlbackup.py)")
     directory.mkdir(parents=True, exist_ok=True)
-    tools = {"@RPMQ@": lab_tool("rpmq"), "@YUM@": lab_tool("yum"), "@REBOOT@": REBOOT}
+    tools = {"@RPMQ@": lab_tool("rpmq"), "@YUM@": lab_tool("yum"), "@REBOOT@": REBOOT, "@DB@": DB}
     linux = {k: v for k, v in SHIMS.items() if not (el6 and k in NOT_ON_EL6)} | (EL6_SHIMS if el6 else {})
     for table, prelude in ((linux, PRELUDE), (AIX_SHIMS, PRELUDE), (ESXI_SHIMS, PRELUDE), (WINDOWS_SHIMS, PRELUDE),
                            (ORACLE_SHIMS, PRELUDE + ORACLE_PRELUDE)):

@@ -22,9 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ...timeutil import now
+from . import packages
 from .packages import INSTALL_ONLY, INSTALL_ONLY_LIMIT, Installed, Pkg, evr_cmp, read_db, write_db
 
-DB = Path("/var/lib/rpm/cityops-lab.tsv")
+DB = Path(packages.DB)
 REPOS = Path("/etc/yum.repos.d")
 LOG = Path("/var/log/yum.log")
 NS = {"c": "http://linux.duke.edu/metadata/common", "r": "http://linux.duke.edu/metadata/repo"}
@@ -230,7 +231,7 @@ class Yum:
         ups = self.updates(have, False)
         for n in have:
             if not any(a.pkg.name == n for a in ups):
-                p = max((r.pkg for r in self.installed if r.pkg.name == n), key=lambda p: (p.version, p.release))
+                p = max((r.pkg for r in self.installed if r.pkg.name == n), key=packages.NEWEST)
                 print(f"Package {p.name}-{p.evr}.{p.arch} already installed and latest version")
         if missing and not have:
             print("Error: Nothing to do")

@@ -112,6 +112,9 @@ KINDS: dict[str, FaultKind] = {f.kind: f for f in (
     FaultKind("empty_config", "配置输出为空", _NET, {}),
     FaultKind("truncated_config", "配置输出被截断", _NET, {}),
     FaultKind("desync_prompt", "长输出中途出现提示符（会话失步）", ("network_cli",), {}),
+    # a change that breaks something beyond the device (a peer, a neighbour, a service): a critical alarm while a
+    # running configuration change holds a line containing `match` (cityops/lab/netdev/cli.py configured())
+    FaultKind("alarm_on_change", "配置变更后对端中断（告警）", ("network_cli",), {"match": ""}),
 )}
 
 

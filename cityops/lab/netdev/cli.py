@@ -12,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from .device import Device, Health, health
+from ...configtext import parse
+from .device import Device, Health, health, now_text
 
 
 class Disconnect(Exception):
@@ -31,7 +32,7 @@ class Session:
     @property
     def health(self) -> Health:
         if "_health" not in self.state:
-            self.state["_health"] = health(self.dev, self.faults)
+            self.state["_health"] = configured(health(self.dev, self.faults), self)
         return self.state["_health"]
 
     def ports(self, args: list[str]) -> list:
@@ -47,6 +48,29 @@ class Session:
 
 
 Handler = Callable[[Session, list[str]], str]
+
+
+def configured(h: Health, s: Session) -> Health:
+    """The device's state as its running configuration changes it: a port `shutdown` in its interface section is
+    down, one whose `shutdown` was taken out is up; and the fault `alarm_on_change` (a change that breaks a
+    neighbour, a peer, a service) raises a critical alarm while a running change matches it."""
+    config = s.state.get("config_state")
+    if config is None:
+        return h
+    changes = config.changes(s.dev.name)
+    for p in h.ports:
+        section = f"interface {p.name}"
+        if (section, "shutdown") in changes.add:
+            p.up = False
+        elif changes.dropped((section, "shutdown")):
+            p.up = True
+    fault = s.faults.get("alarm_on_change")
+    if fault is not None:
+        want = str(fault.get("match", ""))
+        hit = next((line for _ctx, line in changes.add if want in line), None)
+        if hit is not None:
+            h.alarms.append(("Critical", now_text(), f"The peer went down after a configuration change ({hit})."))
+    return h
 
 
 class Platform:
@@ -74,7 +98,8 @@ class Platform:
         return ""
 
     def prompt(self, s: Session) -> str:
-        return f"<{s.dev.name}>" if s.mode == "user" else f"[{s.dev.name}]"
+        context = s.state.get("context")
+        return f"<{s.dev.name}>" if s.mode == "user" else f"[{s.dev.name}{'-' + view_name(context) if context else ''}]"
 
     def exit_status(self, out: str) -> int:
         """The exit status of a command run over an exec channel: a device CLI says 0 whatever it printed."""
@@ -82,6 +107,53 @@ class Platform:
 
     def unknown(self, s: Session, line: str, position: int) -> str:
         return f"{' ' * (len(self.prompt(s)) + position)}^\nError: Unrecognized command found at '^' position."
+
+    # -- configuration mode -------------------------------------------------------
+    # the lines that open a section (its lines are typed after it, in its own view/sub-mode)
+    section_openers: ClassVar[tuple[str, ...]] = (
+        "interface ", "aaa", "acl ", "ospf", "bgp ", "user-interface ", "rip", "isis", "ip vpn-instance ",
+        "route-policy ", "vlan ", "line ", "router ", "ip access-list ", "route-map ", "policy-map ", "class-map ")
+    separator = "#"
+
+    def opens_section(self, line: str) -> bool:
+        return any(line == o.strip() or line.startswith(o) for o in self.section_openers) and not (
+            line.startswith("vlan ") and not line[5:].strip().isdigit())  # `vlan batch 10 20` is one line
+
+    listing_command = "display current-configuration"
+
+    def base_listing(self, s: Session) -> str | None:
+        """The configuration the device renders before any change (None: a device with no such listing)."""
+        found = self.match(s, self.listing_command.split())
+        if found is None:
+            return None
+        s.state["config_raw"] = True
+        try:
+            return found[1](s, [])
+        finally:
+            s.state.pop("config_raw", None)
+
+    def base_entries(self, s: Session) -> frozenset:
+        text = self.base_listing(s)
+        return frozenset(parse(text)) if text else frozenset()
+
+    def configure_line(self, s: Session, text: str) -> str:
+        """A line typed in configuration mode: a section's opening line enters that section."""
+        context = s.state.get("context", "")
+        if self.opens_section(text):
+            context, s.state["context"] = "", text
+        self.take_line(s, context, text)
+        return ""
+
+    def take_line(self, s: Session, context: str, text: str) -> None:
+        """Where a typed line goes: straight into the running configuration (VRP8 keeps it for `commit`)."""
+        s.state["config_state"].enter(s.dev.name, text, context, self.base_entries(s))
+
+    def leave_section(self, s: Session) -> bool:
+        """`quit`/`exit` inside a section: back to the configuration mode's top level."""
+        if s.state.get("context"):
+            s.state["context"] = ""
+            return True
+        return False
 
     # handlers most platforms share
     def no_paging(self, s: Session, args) -> str:
@@ -160,8 +232,7 @@ class Platform:
         if found is None:
             config = s.state.get("config_state")
             if s.mode == "system" and config is not None:  # configuration mode: a configuration line
-                config.enter(s.dev.name, text)
-                return ""
+                return self.configure_line(s, text)
             position = _first_bad_position(self, s, text)
             return self.unknown(s, text, position)
         words, handler = found
@@ -174,6 +245,21 @@ class Platform:
         if not s.paging or len(lines) <= self.page_lines:
             return [text]
         return ["\n".join(lines[i:i + self.page_lines]) for i in range(0, len(lines), self.page_lines)]
+
+
+def view_name(section: str) -> str:
+    """How VRP names a section's view in its prompt: `[sw-GigabitEthernet0/0/1]`, `[sw-aaa]`, `[sw-acl-basic-2000]`,
+    `[sw-ui-vty0-4]`, `[sw-ospf-1]`."""
+    words = section.split()
+    if words[0] == "interface" and len(words) > 1:
+        return "".join(words[1:])
+    if words[0] == "acl":
+        number = words[-1]
+        kind = "basic" if number.isdigit() and 2000 <= int(number) < 3000 else "adv"
+        return f"acl-{kind}-{number}"
+    if words[0] == "user-interface":
+        return "ui-" + "".join(words[1:2]) + "-".join(words[2:])
+    return "-".join(words)
 
 
 def _first_bad_position(platform: Platform, s: Session, text: str) -> int:

@@ -61,11 +61,14 @@ class Comware(Platform):
     def quit(self, s, a):
         if s.mode == "user":
             raise Disconnect()
+        if self.leave_section(s):
+            return ""
         s.mode = "user"
         return ""
 
     def to_user(self, s, a):
         s.mode = "user"
+        s.state["context"] = ""
         return ""
 
 

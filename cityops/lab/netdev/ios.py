@@ -1,9 +1,20 @@
-"""Cisco IOS (ISR routers) and NX-OS (MDS 9148 FC switches): `name#`, `terminal length 0`."""
+"""Cisco IOS (ISR routers) and NX-OS (MDS 9148 FC switches): `name#`, `terminal length 0`.
+
+The ISR has a file system (`bootflash:`, a directory per device under the lab's state, written by SCP and by
+`copy`) and the commands napalm's ios driver drives a configuration change with: `dir`, `verify /md5`, `copy FILE
+running-config` (a merge), `copy running-config FILE`, `configure replace FILE force`, `show archive config
+incremental-diffs`, `more`; `file prompt quiet` silences copy's questions as on the device.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import re
+import time
+from pathlib import Path
 from typing import ClassVar
 
+from ...configtext import parse
 from .cli import Disconnect, Platform, Session
 from .device import now_text, uptime_text
 from .planted import cipher, plain, type7
@@ -43,15 +54,29 @@ class Ios(Platform):
         add("terminal width", lambda s, a: "", modes)
         add("enable", lambda s, a: "", modes)
         add("configure terminal", self.configure, ("user",))
+        add("configure replace", self.configure_replace, ("user",))
         add("end", self.end, ("system",))
         add("exit", self.exit, modes)
+        add("dir", self.dir, ("user",))
+        add("verify /md5", self.verify_md5, ("user",))
+        add("more", self.more_file, ("user",))
+        add("copy", self.copy, ("user",))
+        add("delete", self.delete, ("user",))
+        add("show archive", lambda s, a: "Archive feature not enabled", ("user",))
+        add("show archive config incremental-diffs", self.incremental_diffs, ("user",))
+
+    listing_command = "show running-config"
+    separator = "!"
+    file_system = "bootflash:"
+    disk_bytes = 7_341_236_224
 
     def prompt(self, s: Session) -> str:
-        return f"{s.dev.name}#" if s.mode == "user" else f"{s.dev.name}(config)#"
+        if s.mode == "user":
+            return f"{s.dev.name}#"
+        return f"{s.dev.name}({sub_mode(s.state.get('context', ''))})#"
 
     def unknown(self, s: Session, line: str, position: int) -> str:
         return f"{' ' * (len(self.prompt(s)) + position)}^\n% Invalid input detected at '^' marker."
-
 
     def configure(self, s, a):
         s.mode = "system"
@@ -59,13 +84,132 @@ class Ios(Platform):
 
     def end(self, s, a):
         s.mode = "user"
+        s.state["context"] = ""
         return ""
 
     def exit(self, s, a):
         if s.mode == "user":
             raise Disconnect()
-        s.mode = "user"
+        if not self.leave_section(s):
+            s.mode = "user"
         return ""
+
+    # -- the file system ----------------------------------------------------------
+    def flash(self, s: Session) -> Path:
+        return flash_dir(s.state["config_state"].lab.path, s.dev.name)
+
+    def file_of(self, s: Session, name: str) -> Path | None:
+        """`bootflash:/merge_config.txt` (or `flash:`, the ISR's alias) as a file of the device's flash; None for a
+        name on another file system."""
+        m = re.fullmatch(r"(?:bootflash|flash):/?([\w.-]*)", name)
+        return None if m is None else self.flash(s) / m.group(1) if m.group(1) else self.flash(s)
+
+    def dir(self, s: Session, args) -> str:
+        target = self.file_of(s, args[0]) if args else self.flash(s)
+        if target is None:
+            return f"%Error opening {args[0]} (Invalid argument)"
+        if not target.exists():
+            return f"%Error opening {args[0]} (No such file or directory)"
+        files = sorted(target.iterdir()) if target.is_dir() else [target]
+        shown = f"{self.file_system}/" + ("" if target.is_dir() else target.name)
+        rows = [f"{i:>6}  -rw-  {f.stat().st_size:>12}  {time.strftime('%b %d %Y %H:%M:%S', time.localtime(f.stat().st_mtime))}"
+                f" +08:00  {f.name}" for i, f in enumerate(files, 12)]
+        used = sum(f.stat().st_size for f in self.flash(s).iterdir()) + 511_705_100
+        return (f"Directory of {shown}\n\n" + "\n".join(rows) + "\n\n"
+                f"{self.disk_bytes} bytes total ({self.disk_bytes - used} bytes free)")
+
+    def verify_md5(self, s: Session, args) -> str:
+        target = self.file_of(s, args[0]) if args else None
+        if target is None or not target.is_file():
+            return f"%Error opening {args[0] if args else ''} (No such file or directory)"
+        return f"........Done!\nverify /md5 ({args[0]}) = {hashlib.md5(target.read_bytes()).hexdigest()}"  # nosec B324  # IOS's own md5
+
+    def more_file(self, s: Session, args) -> str:
+        target = self.file_of(s, args[0]) if args else None
+        if target is None or not target.is_file():
+            return f"%Error opening {args[0] if args else ''} (No such file or directory)"
+        return target.read_text(encoding="utf-8", errors="replace").rstrip("\n")
+
+    def delete(self, s: Session, args) -> str:
+        names = [a for a in args if not a.startswith("/")]
+        target = self.file_of(s, names[0]) if names else None
+        if target is None or not target.is_file():
+            return f"%Error deleting {names[0] if names else ''} (No such file or directory)"
+        target.unlink()
+        return ""
+
+    def quiet(self, s: Session) -> bool:
+        return ("", "file prompt quiet") in s.state["config_state"].changes(s.dev.name).add
+
+    def copy(self, s: Session, args) -> str:
+        """`copy SRC DST`: running-config to a file, a file (or null:) to a file, a file into running-config (a
+        merge: its lines as if typed in configuration mode), running-config to startup-config (a save)."""
+        if len(args) != 2:
+            return "% Incomplete command."
+        src, dst = args
+        if src == "running-config" and dst == "startup-config":
+            return self.save(s, [])
+
+        def done() -> str:
+            if dst == "running-config":
+                source = self.file_of(s, src)
+                if source is None or not source.is_file():
+                    return f"%Error opening {src} (No such file or directory)"
+                text = source.read_text(encoding="utf-8", errors="replace")
+                entries = merge_entries(text)
+                s.state["config_state"].apply(s.dev.name, entries, self.base_entries(s))
+                return f"{len(text.encode())} bytes copied in 0.112 secs ({len(text.encode()) * 9} bytes/sec)"
+            target = self.file_of(s, dst)
+            if target is None:
+                return f"%Error opening {dst} (Invalid argument)"
+            if src == "running-config":
+                data = self.config(s, []) + "\n"
+            elif src == "null:":
+                data = ""
+            else:
+                source = self.file_of(s, src)
+                if source is None or not source.is_file():
+                    return f"%Error opening {src} (No such file or directory)"
+                data = source.read_text(encoding="utf-8", errors="replace")
+            target.write_text(data, encoding="utf-8")
+            return f"{len(data.encode())} bytes copied in 0.095 secs ({len(data.encode()) * 10} bytes/sec)"
+
+        if self.quiet(s):
+            return done()
+        name = dst.rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+        return self.ask(s, [(f"Destination filename [{name}]? ", ("", name.lower()))], done)
+
+    def configure_replace(self, s: Session, args) -> str:
+        """`configure replace FILE force`: the running configuration becomes the file's."""
+        source = self.file_of(s, args[0]) if args else None
+        if source is None or not source.is_file():
+            return f"%Error opening {args[0] if args else ''} (No such file or directory)"
+        wanted = listing_entries(source.read_text(encoding="utf-8", errors="replace"))
+        if not any(line == "end" for _c, line in wanted):
+            return f"%Error: {args[0]} is not a valid config file.\nRollback aborted"
+        base = listing_entries(self.base_listing(s) or "")
+        s.state["config_state"].replace(s.dev.name, [e for e in wanted if e[1] != "end"],
+                                        [e for e in base if e[1] != "end"])
+        return "Total number of passes: 1\nRollback Done"
+
+    def incremental_diffs(self, s: Session, args) -> str:
+        """What of a merge file the running configuration lacks, section headers with their lines, as IOS lists
+        it (`!List of Commands:` … `end`, or `!No changes were found`)."""
+        source = self.file_of(s, args[0]) if args else None
+        if source is None or not source.is_file():
+            return f"%Error opening {args[0] if args else ''} (No such file or directory)"
+        have = set(listing_entries(self.config(s, [])))
+        out, shown = [], set()
+        for ctx, line in merge_entries(source.read_text(encoding="utf-8", errors="replace")):
+            if (ctx, line) in have:
+                continue
+            if ctx and ctx not in shown:
+                out.append(ctx)
+                shown.add(ctx)
+            out.append(f" {line}" if ctx else line)
+        if not out:
+            return "!No changes were found"
+        return "!List of Commands:\n" + "\n".join(out) + "\nend"
 
     def version(self, s: Session, a) -> str:
         return ("Cisco IOS XE Software, Version 16.09.05\n"
@@ -97,8 +241,9 @@ class Ios(Platform):
             lines.append(f" ip address {d.address} 255.255.0.0" if p.name.endswith("/0") else " no ip address")
             lines += [" shutdown" if not p.up else " negotiation auto", "!"]
         lines += [f"snmp-server community {cipher(d.name, 'snmp')[4:20]} RO", "ntp server 127.0.0.1",
-                  "logging host 127.0.0.1", "!", "line vty 0 4", " login local", " transport input ssh", "!", "end"]
-        return config_answer(s, "\n".join(lines))
+                  "logging host 127.0.0.1", "ip scp server enable", "!", "line vty 0 4", " login local",
+                  " transport input ssh", "!", "end"]
+        return config_answer(s, "\n".join(lines), "!")
 
     def cpu(self, s: Session, a) -> str:
         c = s.health.cpu
@@ -164,6 +309,42 @@ class Ios(Platform):
                 f"PID: {s.dev.model}         , VID: V03  , SN: {s.dev.serial}")
 
 
+def flash_dir(lab: Path, device: str) -> Path:
+    """A lab device's flash file system: a directory of the lab's state (SCP writes here too, server.py)."""
+    path = lab / "flash" / device
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+VOLATILE = re.compile(r"^(?:Building configuration|Current configuration|! (?:Last configuration change|NVRAM config)|"
+                      r"Using \d+ out of)")
+
+
+def listing_entries(text: str) -> list[tuple[str, str]]:
+    """A configuration listing's entries without the lines that change by themselves (times, sizes)."""
+    return [e for e in parse(text) if not VOLATILE.match(e[1]) and e[1] not in ("!",)]
+
+
+def merge_entries(text: str) -> list[tuple[str, str]]:
+    """A merge file's lines as configuration mode takes them, up to its `end`."""
+    out = []
+    for ctx, line in listing_entries(text):
+        if line == "end" and not ctx:
+            break
+        out.append((ctx, line))
+    return out
+
+
+def sub_mode(section: str) -> str:
+    """IOS's configuration sub-mode for a section: `(config-if)`, `(config-line)`, `(config-router)`."""
+    if not section:
+        return "config"
+    word = section.split()[0]
+    return {"interface": "config-if", "line": "config-line", "router": "config-router",
+            "ip": "config-ext-nacl", "route-map": "config-route-map", "policy-map": "config-pmap",
+            "class-map": "config-cmap", "vlan": "config-vlan"}.get(word, f"config-{word}")
+
+
 class Nxos(Ios):
     """NX-OS on the MDS 9148 FC switches."""
 
@@ -195,7 +376,7 @@ class Nxos(Ios):
         for p in s.health.ports:
             lines += [f"interface {p.name}", "  no shutdown" if p.up else "  shutdown", ""]
         lines += ["line console", "line vty", "logging server 127.0.0.1 6"]
-        return config_answer(s, "\n".join(lines))
+        return config_answer(s, "\n".join(lines), "")
 
     def prompt(self, s: Session) -> str:
         return f"{s.dev.name}#" if s.mode == "user" else f"{s.dev.name}(config)#"

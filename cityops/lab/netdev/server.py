@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import logging
 import os
+import re
 import signal
 import sys
 from collections import defaultdict
@@ -30,7 +31,7 @@ from .cli import Disconnect, Platform, Session
 from .comware import Comware
 from .configstate import ConfigState
 from .device import Device
-from .ios import Ios, Nxos
+from .ios import Ios, Nxos, flash_dir
 from .storage import DsStation, HdsStation, InspurStorage, MgmtStation, OceanStor, VmaxStation
 from .vrp import Ce, Vrp, VrpV8
 
@@ -78,6 +79,18 @@ class _DeviceSSH(asyncssh.SSHServer):
         return username == self.dev.username and password == self.dev.password
 
 
+class _Flash(asyncssh.SFTPServer):
+    """A device's flash over SCP (`scp file sw1:bootflash:/merge_config.txt`, netmiko's file transfer): every path
+    is a name in its flash directory, whatever file system it is prefixed with."""
+
+    def __init__(self, chan, root: Path):
+        super().__init__(chan, chroot=str(root).encode())
+
+    def map_path(self, path: bytes) -> bytes:
+        name = re.sub(rb"^[A-Za-z]+:", b"", path).rstrip(b"/").rsplit(b"/", 1)[-1]
+        return super().map_path(b"/" + name)
+
+
 class NetdevServer:
     def __init__(self, lab: LabDir, plan: dict):
         self.lab = lab
@@ -119,6 +132,7 @@ class NetdevServer:
         dev = self.devices[name]
         if how == "ssh":
             old = dev.era == "old"
+            flash = flash_dir(self.lab.path, dev.name) if isinstance(PLATFORMS[dev.platform], Ios) else None
             server = await asyncssh.create_server(
                 lambda: _DeviceSSH(self, dev), dev.address, 22,
                 server_host_keys=[self.keys[name]],
@@ -126,6 +140,7 @@ class NetdevServer:
                 encoding=dev.encoding, line_editor=True, reuse_address=True,
                 kex_algs=OLD_KEX if old else (),
                 login_timeout=30, keepalive_interval=0,
+                sftp_factory=(lambda chan, root=flash: _Flash(chan, root)) if flash else None, allow_scp=bool(flash),
             )
             self.listeners[name] = ("ssh", server)
         elif how == "blackhole":

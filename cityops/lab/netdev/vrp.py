@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import hashlib
 
-from .cli import Disconnect, Platform, Session
+from .cli import Disconnect, Platform, Session, view_name
+from .configstate import render
 from .device import now_text, uptime_text
 from .planted import cipher
 
@@ -79,16 +80,15 @@ def vrp_config(s: Session) -> str:
     return "\n".join(lines)
 
 
-def config_answer(s: Session, text: str) -> str:
-    """A configuration listing with the lines entered in configuration mode (the running ones, or the saved ones
-    for the startup listing) before its end marker; then the faults that damage a dump: empty, or cut off
-    mid-way (no `return`)."""
+def config_answer(s: Session, text: str, separator: str = "#") -> str:
+    """A configuration listing with the changes made in configuration mode (the running ones, or the saved ones
+    for the startup listing) in their sections (configstate.render); then the faults that damage a dump: empty,
+    or cut off mid-way (no `return`)."""
+    if s.state.get("config_raw"):
+        return text
     config = s.state.get("config_state")
-    extra = config.lines(s.dev.name, s.state.get("config_which", "running")) if config is not None else []
-    if extra:
-        lines = text.split("\n")
-        at = len(lines) - 1 if lines[-1].strip() in ("return", "end") else len(lines)
-        text = "\n".join(lines[:at] + extra + lines[at:])
+    if config is not None:
+        text = render(text, config.changes(s.dev.name, s.state.get("config_which", "running")), separator)
     if "empty_config" in s.faults:
         return ""
     if "truncated_config" in s.faults:
@@ -143,7 +143,10 @@ class Vrp(Platform):
                 f"      The current login time is {now_text()}+08:00.\n")
 
     def prompt(self, s: Session) -> str:
-        return f"<{s.dev.name}>" if s.mode == "user" else self.system_prompt.format(name=s.dev.name)
+        if s.mode == "user":
+            return f"<{s.dev.name}>"
+        context = s.state.get("context")
+        return self.system_prompt.format(name=s.dev.name + (f"-{view_name(context)}" if context else ""))
 
     # -- modes -------------------------------------------------------------------
     def system_view(self, s: Session, args) -> str:
@@ -153,11 +156,13 @@ class Vrp(Platform):
     def quit(self, s: Session, args) -> str:
         if s.mode == "user":
             raise Disconnect()
-        s.mode = "user"
+        if not self.leave_section(s):
+            s.mode = "user"
         return ""
 
     def to_user(self, s: Session, args) -> str:
         s.mode = "user"
+        s.state["context"] = ""
         return ""
 
     def no_paging(self, s: Session, args) -> str:
@@ -328,14 +333,58 @@ class Vrp(Platform):
 
 
 class VrpV8(Vrp):
-    """VRP8 (S6730, S12708, CE): two-stage commit, `[~name]` in system view."""
+    """VRP8 (S6730, S12708, CE): two-stage configuration. Lines typed in the system view wait in the session's
+    candidate (the prompt turns from `[~name]` to `[*name]`) until `commit` applies them all at once; leaving with
+    lines uncommitted asks whether to commit them, as the device does."""
 
     name = "huawei_vrpv8"
     system_prompt = "[~{name}]"
+    uncommitted_question = ("Warning: Uncommitted configurations found. Are you sure to commit them before exiting? "
+                            "[Y(yes)/N(no)/C(cancel)]:")
 
     def register(self) -> None:
         super().register()
-        self.add("commit", lambda s, a: "", ("system",))
+        self.add("commit", self.commit, ("system",))
+        self.add("abort", self.abort, ("system",))
+
+    def prompt(self, s: Session) -> str:
+        text = super().prompt(s)
+        return text.replace("[~", "[*", 1) if s.mode == "system" and s.state.get("candidate") else text
+
+    def take_line(self, s: Session, context: str, text: str) -> None:
+        s.state.setdefault("candidate", []).append((context, text))
+
+    def commit(self, s: Session, args) -> str:
+        candidate = s.state.pop("candidate", [])
+        if candidate:
+            s.state["config_state"].apply(s.dev.name, candidate, self.base_entries(s))
+        return ""
+
+    def abort(self, s: Session, args) -> str:
+        """Leave the system view, dropping what was not committed."""
+        s.state.pop("candidate", None)
+        return super().to_user(s, args)
+
+    def to_user(self, s: Session, args) -> str:
+        if not s.state.get("candidate"):
+            return super().to_user(s, args)
+
+        def done() -> str:
+            if s.state.pop("answer", "n").startswith("y"):
+                self.commit(s, [])
+            s.state.pop("candidate", None)
+            return super(VrpV8, self).to_user(s, args)
+
+        return self.ask(s, [(self.uncommitted_question, ("y", "yes", "n", "no"))], done)
+
+    def quit(self, s: Session, args) -> str:
+        if s.mode == "system" and not s.state.get("context") and s.state.get("candidate"):
+            return self.to_user(s, args)
+        return super().quit(s, args)
+
+    def answer_dialog(self, s: Session, line: str) -> str:
+        s.state["answer"] = line.strip().lower()
+        return super().answer_dialog(s, line)
 
 
 class Ce(VrpV8):

@@ -10,8 +10,8 @@ import shutil
 
 import pytest
 
+from cityops.change.flow import PatchRequest, run
 from cityops.hashchain import HashChain
-from cityops.patch.flow import PatchRequest, run
 from cityops.timeutil import BEIJING
 
 from .conftest import lab_ssh, run_invoke, ssh_run
@@ -203,7 +203,7 @@ def test_security_only_plans_the_advisories_marked_security(lab, behind, reports
     ("2026-12-06T23:00", False), ("2026-12-02T03:00", False),  # Sunday night, a Wednesday
 ])
 def test_a_window_past_midnight_is_open_from_its_start_day_into_the_next(at, open_):
-    from cityops.patch.windows import parse
+    from cityops.change.windows import parse
 
     window = parse("sat 22:00-06:00", "test")
     assert window.open_at(dt.datetime.fromisoformat(at).replace(tzinfo=BEIJING)) is open_

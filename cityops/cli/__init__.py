@@ -7,11 +7,11 @@ import sys
 from invoke import Collection, task
 
 from .backup import backup_ns
+from .change import change, patch
 from .common import guard_collection
 from .inspect import inspect_ns
 from .inventory import check, export, inventory_ns
 from .lab import lab_ns
-from .patch import patch
 from .report import evidence_ns, report_ns
 
 
@@ -111,8 +111,8 @@ def patch_rehearsal(inv, lab) -> None:
     `invoke patch` in check mode — pre-inspection, plan through pyinfra, the record — and nothing changes."""
     from pathlib import Path
 
+    from ..change.flow import PatchRequest, run
     from ..lab import control
-    from ..patch.flow import PatchRequest, run
 
     names = ("rsj-jb-ibm01", "rsj-jb-isc01")
     for name in names:
@@ -244,7 +244,7 @@ def test(c, args=""):
     c.run(f"{sys.executable} -m pytest {args}", pty=False)
 
 
-ns = Collection(demo, test, lint, patch)
+ns = Collection(demo, test, lint, patch, change)
 ns.add_collection(inventory_ns)
 ns.add_collection(lab_ns)
 ns.add_collection(inspect_ns)

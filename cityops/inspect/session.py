@@ -14,9 +14,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..change.record import active_changes
 from ..errors import EXIT_FINDINGS, EXIT_UNINSPECTED
 from ..inventory.model import Host, Inventory
-from ..patch.record import active_changes
 from ..timeutil import now
 from ..transport.audit import AuditLog
 from ..transport.base import TransportConfig

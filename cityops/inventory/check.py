@@ -104,8 +104,8 @@ class _Checker:
             self.add(h, "python", "a server needs python: the interpreter its OS carries ('none', '2.6', '2.7' ...), "
                                   "which decides how it can be patched")
         if merged.get("change_window") not in (None, "", []):
+            from ..change.windows import windows_of
             from ..errors import BadInput
-            from ..patch.windows import windows_of
 
             try:
                 windows_of(h)

@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..backup.ledger import lot_lines
+from ..change.record import lot_changes
 from ..hashchain import HashChain
 from ..inspect.record import sha256_file
 from ..inventory.model import Inventory
-from ..patch.record import lot_changes
 from ..timeutil import BEIJING, now
 from .build import make_report, report_directory
 from .runs import Period, ReportError, Run, find_runs, scan_runs

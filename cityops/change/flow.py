@@ -1,17 +1,18 @@
-"""The change flow `invoke patch` follows (and `invoke change` will): checked, windowed, rehearsed, batched, recorded.
+"""The change flow `invoke patch` and `invoke change` share: checked, windowed, rehearsed, batched, recorded.
 
-1. Each target's route comes from the inventory (`patch_route`); a host whose route this flow does not carry
-   out is refused by name, never skipped in silence.
+1. The route (route.py) names the targets it does not change — a host without a patch route it carries out, a
+   device whose platform takes no configuration change — and the change is refused by name, never skipped.
 2. The change window of each target's lot (windows.py); outside it the change is refused unless forced with a
    reason, which the record keeps.
 3. An inspection of the targets first (the daily checks): a target already failing is refused — a change is
    not made on a host that is already broken.
-4. The plan: what each host would take from its own repositories. Check mode (the default) stops here and
-   records the rehearsal; nothing on any host changes.
+4. The plan: what each host would take (its pending packages; a device's configuration diff, after a backup).
+   Check mode (the default) stops here and records the rehearsal; nothing on any host changes.
 5. With apply: the targets are marked as under change, then taken in batches; after each batch its hosts are
-   verified by the route and inspected again (the daily checks and LNX-PATCH-002). The first batch that fails
-   stops the change; the hosts after it are left untouched and named.
-6. The record (record.py) holds every step.
+   verified by the route and inspected again (the daily checks and the route's own). The first batch that
+   fails is undone where the route can (a network change replays its backup) and inspected once more; the
+   change stops there, and the hosts after it are left untouched and named.
+6. The record (record.py) holds every step; the 变更方案 (plan_doc.py) is written before anything changes.
 """
 
 from __future__ import annotations
@@ -19,45 +20,80 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..inspect.catalogue import load_catalogue
 from ..inventory.model import Host, Inventory
 from ..timeutil import now
-from . import windows, yum_route
+from . import windows
 from .plan_doc import write_plan
 from .record import RESULTS, ChangeRecord, new_id
-
-ROUTES = {yum_route.ROUTE: yum_route}
-VERIFY_CHECKS = ("LNX-PATCH-002",)  # what the next inspection must see after a patch: nothing left pending
+from .route import Route
 
 
 @dataclass
-class PatchRequest:
+class ChangeRequest:
     hosts: list[Host]
     reason: str
     apply: bool = False
-    security: bool = False
-    reboot: bool = False
     batch_size: int = 1
     force_window: str = ""  # the reason for changing outside the window
     operator: str = ""
     reports: Path = Path("reports")
     lab_dir: Path | None = None
-    boot_wait: float = 300.0
     at: dt.datetime | None = None  # the moment the change window is judged at (now; a test names its moment)
+
+    def route(self, inv: Inventory) -> Route:  # pragma: no cover - each request names its route
+        raise NotImplementedError
+
+    def record_fields(self) -> dict:
+        """What this kind of change adds to its record."""
+        return {}
 
 
 @dataclass
-class PatchOutcome:
+class PatchRequest(ChangeRequest):
+    security: bool = False
+    reboot: bool = False
+    boot_wait: float = 300.0
+
+    def route(self, inv: Inventory) -> Route:
+        from .yum_route import YumRoute
+
+        return YumRoute(self.security, self.reboot, self.boot_wait)
+
+    def record_fields(self) -> dict:
+        return {"security_only": self.security, "reboot_allowed": self.reboot}
+
+
+@dataclass
+class NetChangeRequest(ChangeRequest):
+    change_file: Path = Path()
+    backups: Path = Path("backups")  # the backup taken before the change goes to this store
+
+    def route(self, inv: Inventory) -> Route:
+        from .netconfig import NetConfigRoute, load_change
+
+        self._change = load_change(self.change_file)
+        return NetConfigRoute(inv, self._change, self.backups, self.reports, self.lab_dir)
+
+    def record_fields(self) -> dict:
+        return {"change_file": self._change.record()}
+
+
+@dataclass
+class ChangeOutcome:
     change_id: str
     result: str  # rehearsed | completed | stopped | refused
     record: dict
     lines: list[str] = field(default_factory=list)  # what the command line prints (Chinese)
 
 
-def _inspection(inv: Inventory, hosts: list[Host], req: PatchRequest, change_id: str, extra: tuple[str, ...] = ()):
+PatchOutcome = ChangeOutcome
+
+
+def _inspection(inv: Inventory, hosts: list[Host], req: ChangeRequest, change_id: str, extra: tuple[str, ...] = ()):
     """The daily checks (and `extra`) on the hosts; (run id, counts, [(host, check, status, message)] not passing)."""
     from ..inspect.session import inspect
     from ..report.runs import load_run
@@ -71,31 +107,31 @@ def _inspection(inv: Inventory, hosts: list[Host], req: PatchRequest, change_id:
     return {"run_id": outcome.run_id, "counts": counts, "not_passing": [list(b) for b in bad]}
 
 
-def run(inv: Inventory, req: PatchRequest) -> PatchOutcome:
+def run(inv: Inventory, req: ChangeRequest) -> ChangeOutcome:
     at = req.at or now()
-    change_id = new_id("patch")
+    route = req.route(inv)
+    change_id = route.change_id = new_id(route.kind)
     record = ChangeRecord(req.reports, change_id, {
-        "kind": "patch", "title": "操作系统补丁更新" + ("（仅安全更新）" if req.security else ""),
+        "kind": route.kind, "title": route.title,
         "operator": req.operator or os.environ.get("CITYOPS_INSPECTOR", "") or getpass.getuser(),
         "os_user": getpass.getuser(), "reason": req.reason, "requested": at.isoformat(timespec="seconds"),
         "mode": "apply" if req.apply else "check", "targets": [h.name for h in req.hosts],
-        "lots": sorted({lot for h in req.hosts for lot in h.lots}), "security_only": req.security,
-        "reboot_allowed": req.reboot, "batch_size": req.batch_size, "result": "running"})
+        "lots": sorted({lot for h in req.hosts for lot in h.lots}), **req.record_fields(),
+        "batch_size": req.batch_size, "result": "running"})
     lines: list[str] = []
 
-    def refuse(why: str, **details) -> PatchOutcome:
+    def refuse(why: str, **details) -> ChangeOutcome:
         record.save("refused", result="refused", refused_because=why, ended=now().isoformat(timespec="seconds"),
                     **details)
         lines.append(f"变更 {change_id} 已拒绝：{why}")
-        return PatchOutcome(change_id, "refused", record.data, lines)
+        return ChangeOutcome(change_id, "refused", record.data, lines)
 
     if not req.hosts:
         return refuse("未选中任何主机")
-    routes = {h.name: str(h.get("patch_route") or "") for h in req.hosts}
-    unrouted = {n: r for n, r in routes.items() if r not in ROUTES}
-    if unrouted:
-        return refuse("以下主机的补丁途径不由本命令执行：" + "；".join(
-            f"{n}（{r or '未在清单中登记 patch_route'}）" for n, r in sorted(unrouted.items())), routes=routes)
+    unsupported = route.unsupported(req.hosts)
+    if unsupported:
+        return refuse("以下主机的变更途径不由本命令执行：" + "；".join(
+            f"{n}（{why}）" for n, why in sorted(unsupported.items())), unsupported=unsupported)
     closed = windows.closed(req.hosts, at)
     window = {"checked_at": at.isoformat(timespec="seconds"),
               "declared": {h.name: [w.text for w in windows.windows_of(h)] for h in req.hosts},
@@ -110,22 +146,18 @@ def run(inv: Inventory, req: PatchRequest) -> PatchOutcome:
         failing = sorted({b[0] for b in before["not_passing"]})
         return refuse(f"变更前巡检未通过：{', '.join(failing)}（巡检 {before['run_id']}），先处理故障再变更")
     config = _config(req, change_id)
-    plans = yum_route.plan(req.hosts, config, req.security)
-    record.data["plan"] = {p.host: {"updates": [f"{u.name}.{u.arch} {u.evr} ({u.repo})" for u in p.updates],
-                                    "running_kernel": p.running_kernel, "error": p.error} for p in plans}
+    plans = route.plan(req.hosts, config)
+    record.data["plan"] = {p.host: route.plan_record(p) for p in plans}
     broken = [p for p in plans if p.error]
     if broken:
-        return refuse("无法读取更新计划：" + "；".join(f"{p.host} {p.error}" for p in broken))
-    record.data["plan_document"] = write_plan(record.dir, record.data, inv)  # 变更方案, before anything changes
+        return refuse("无法形成变更计划：" + "；".join(f"{p.host} {p.error}" for p in broken))
+    record.data["plan_document"] = write_plan(record.dir, record.data, inv, route)  # 变更方案, before any change
     lines.append(f"变更方案：{record.dir / record.data['plan_document']['file']}")
-    for p in plans:
-        lines.append(f"{p.host}: {len(p.updates)} 个更新待安装" + (
-            "：" + "，".join(f"{u.name} {u.evr}" for u in p.updates[:8]) + (" …" if len(p.updates) > 8 else "")
-            if p.updates else ""))
+    lines += [route.describe(p) for p in plans]
     if not req.apply:
         record.save("rehearsed", result="rehearsed", ended=now().isoformat(timespec="seconds"))
         lines.append(f"变更 {change_id}：检查模式，未改动任何主机（加 --apply 实施）")
-        return PatchOutcome(change_id, "rehearsed", record.data, lines)
+        return ChangeOutcome(change_id, "rehearsed", record.data, lines)
     by_name = {p.host: p for p in plans}
     size = max(1, req.batch_size)
     batches = [req.hosts[i:i + size] for i in range(0, len(req.hosts), size)]
@@ -133,34 +165,45 @@ def run(inv: Inventory, req: PatchRequest) -> PatchOutcome:
     if held:
         return refuse("以下主机正在另一变更中：" + "；".join(f"{h}（{c}）" for h, c in sorted(held.items())))
     record.save("started", started=now().isoformat(timespec="seconds"), batches=[])
-    result, done = "completed", 0
+    result, done, rollback = "completed", 0, ""
     try:
         for n, batch in enumerate(batches, 1):
-            applied = yum_route.apply(batch, config, by_name, req.security, req.reboot, req.boot_wait)
-            after = _inspection(inv, batch, req, change_id, VERIFY_CHECKS)
+            applied = route.apply(batch, config, by_name)
+            after = _inspection(inv, batch, req, change_id, route.verify_checks)
             ok = all(r.ok for r in applied) and not after["not_passing"]
-            record.data["batches"].append({
-                "batch": n, "hosts": [h.name for h in batch], "ok": ok, "after": after,
-                "applied": [asdict(r) for r in applied]})
+            entry = {"batch": n, "hosts": [h.name for h in batch], "ok": ok, "after": after,
+                     "applied": [route.result_record(r) for r in applied]}
+            record.data["batches"].append(entry)
             done += len(batch)
             for r in applied:
                 lines.append(f"第 {n} 批 {r.host}: {'成功' if r.ok else '失败'}，{r.detail}")
             for host, check, status, message in after["not_passing"]:
                 lines.append(f"第 {n} 批复核 {host} {check} {status}: {message}")
             record.save(f"batch {n}")
-            if not ok:
-                result = "stopped"
-                break
+            if ok:
+                continue
+            result = "stopped"
+            undone = route.rollback(batch, config, by_name)
+            if undone is not None:
+                entry["rollback"] = [route.result_record(r) for r in undone]
+                entry["after_rollback"] = _inspection(inv, batch, req, change_id, route.verify_checks)
+                restored = all(r.ok for r in undone) and not entry["after_rollback"]["not_passing"]
+                rollback = (f"第 {n} 批已回退" + ("，回退后复核通过" if restored else "，回退后复核仍未通过，需人工处置"))
+                for r in undone:
+                    lines.append(f"第 {n} 批回退 {r.host}: {'成功' if r.ok else '失败'}，{r.detail}")
+                record.save(f"rollback {n}")
+            break
     finally:
         record.unmark()
     untouched = [h.name for h in req.hosts[done:]]
     record.save(result, result=result, untouched=untouched, ended=now().isoformat(timespec="seconds"),
-                rollback="未回退：yum 更新不自动回退；已停止后续批次，失败主机按复核结果处置")
-    lines.append(f"变更 {change_id}：{RESULTS[result]}" + (f"；未触及：{', '.join(untouched)}" if untouched else ""))
-    return PatchOutcome(change_id, result, record.data, lines)
+                rollback=rollback or (route.rollback_note if result == "stopped" else ""))
+    lines.append(f"变更 {change_id}：{RESULTS[result]}" + (f"；{rollback}" if rollback else "")
+                 + (f"；未触及：{', '.join(untouched)}" if untouched else ""))
+    return ChangeOutcome(change_id, result, record.data, lines)
 
 
-def _config(req: PatchRequest, change_id: str):
+def _config(req: ChangeRequest, change_id: str):
     """The transport configuration, its audit lines under the change's id."""
     from ..inspect.session import transport_config
     from ..transport.audit import AuditLog

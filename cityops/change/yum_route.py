@@ -25,13 +25,14 @@ from ..parsers import ParseError
 from ..parsers.yum import PendingUpdate, check_update
 from ..transport.base import TransportConfig
 from ..transport.credentials import CredentialError
+from .route import HostPlan, HostResult, Route
 
 ROUTE = "pyinfra_yum"
 PENDING = Linux.getters["pending_updates"]  # the inspection's own command: `yum check-update`, exit 100 a reading
 
 
 @dataclass
-class HostPlan:
+class YumPlan:
     host: str
     updates: list[PendingUpdate] = field(default_factory=list)
     error: str = ""
@@ -39,13 +40,52 @@ class HostPlan:
 
 
 @dataclass
-class HostResult:
+class YumResult:
     host: str
     ok: bool
     detail: str
     updated: list[str] = field(default_factory=list)  # name.arch evr now installed
     rebooted: bool = False
     running_kernel: str = ""
+
+
+class YumRoute(Route):
+    """`invoke patch` on the hosts whose inventory route is pyinfra_yum."""
+
+    kind = "patch"
+    items_word, items_unit = "待安装更新", "个"
+    verify_checks = ("LNX-PATCH-002",)  # what the next inspection must see after a patch: nothing left pending
+    rollback_note = "未回退：yum 更新不自动回退；已停止后续批次，失败主机按复核结果处置"
+
+    def __init__(self, security: bool = False, reboot: bool = False, boot_wait: float = 300.0):
+        self.security, self.reboot, self.boot_wait = security, reboot, boot_wait
+        self.title = "操作系统补丁更新" + ("（仅安全更新）" if security else "")
+
+    def unsupported(self, hosts: list[Host]) -> dict[str, str]:
+        routes = {h.name: str(h.get("patch_route") or "") for h in hosts}
+        return {n: r or "未在清单中登记 patch_route" for n, r in routes.items() if r != ROUTE}
+
+    def plan(self, hosts: list[Host], config: TransportConfig) -> list[HostPlan]:
+        return [HostPlan(p.host, [f"{u.name}.{u.arch} {u.evr} ({u.repo})" for u in p.updates], p.error,
+                         {"running_kernel": p.running_kernel}, p) for p in plan(hosts, config, self.security)]
+
+    def apply(self, batch: list[Host], config: TransportConfig, plans: dict[str, HostPlan]) -> list[HostResult]:
+        done = apply(batch, config, {n: p.payload for n, p in plans.items()}, self.security, self.reboot,
+                     self.boot_wait)
+        return [HostResult(r.host, r.ok, r.detail, r.updated, {"rebooted": r.rebooted,
+                                                              "running_kernel": r.running_kernel}) for r in done]
+
+    def describe(self, p: HostPlan) -> str:
+        return f"{p.host}: {len(p.items)} 个更新待安装" + (
+            "：" + "，".join(f"{u.name} {u.evr}" for u in p.payload.updates[:8]) + (" …" if len(p.items) > 8 else "")
+            if p.items else "")
+
+    def plan_record(self, p: HostPlan) -> dict:
+        return {"updates": p.items, "running_kernel": p.facts.get("running_kernel", ""), "error": p.error}
+
+    @staticmethod
+    def result_record(r: HostResult) -> dict:
+        return {"host": r.host, "ok": r.ok, "detail": r.detail, "updated": r.changed, **r.facts}
 
 
 def _state(hosts: list[Host], config: TransportConfig):
@@ -99,14 +139,14 @@ def _connect(state) -> dict[str, str]:
     return failed
 
 
-def plan(hosts: list[Host], config: TransportConfig, security: bool = False) -> list[HostPlan]:
+def plan(hosts: list[Host], config: TransportConfig, security: bool = False) -> list[YumPlan]:
     """What each host would take from its repositories: nothing on the host changes."""
     state, refused = _state(hosts, config)
-    out = [HostPlan(name, error=why) for name, why in refused.items()]
+    out = [YumPlan(name, error=why) for name, why in refused.items()]
     failed = _connect(state) if state.inventory.hosts else {}
     for host in state.inventory:
         if host.name in failed:
-            out.append(HostPlan(host.name, error=failed[host.name]))
+            out.append(YumPlan(host.name, error=failed[host.name]))
             continue
         out.append(_plan_one(state, host, config, security))
     _disconnect(state)
@@ -114,17 +154,17 @@ def plan(hosts: list[Host], config: TransportConfig, security: bool = False) -> 
     return sorted(out, key=lambda p: order.get(p.host, 0))
 
 
-def _plan_one(state, host, config: TransportConfig, security: bool) -> HostPlan:
+def _plan_one(state, host, config: TransportConfig, security: bool) -> YumPlan:
     ok, text, err = _run(state, host, PENDING.command + (" --security" if security else ""), config,
                          ok_status=PENDING.ok_status)
     if not ok:
-        return HostPlan(host.name, error=f"yum check-update failed: {(err or text).strip()[-300:] or 'no output'}")
+        return YumPlan(host.name, error=f"yum check-update failed: {(err or text).strip()[-300:] or 'no output'}")
     try:
         updates = check_update(text)
     except ParseError as exc:
-        return HostPlan(host.name, error=str(exc))
+        return YumPlan(host.name, error=str(exc))
     _ok, kernel, _err = _run(state, host, "uname -r", config)
-    return HostPlan(host.name, updates, running_kernel=kernel.strip())
+    return YumPlan(host.name, updates, running_kernel=kernel.strip())
 
 
 def _disconnect(state) -> None:
@@ -134,47 +174,47 @@ def _disconnect(state) -> None:
         disconnect_all(state)
 
 
-def apply(hosts: list[Host], config: TransportConfig, plans: dict[str, HostPlan], security: bool = False,
-          reboot: bool = False, boot_wait: float = 300.0) -> list[HostResult]:
+def apply(hosts: list[Host], config: TransportConfig, plans: dict[str, YumPlan], security: bool = False,
+          reboot: bool = False, boot_wait: float = 300.0) -> list[YumResult]:
     """Update each host of the batch as its plan says, reboot it into a new kernel if allowed, and verify."""
     state, refused = _state(hosts, config)
-    results = [HostResult(name, False, why) for name, why in refused.items()]
+    results = [YumResult(name, False, why) for name, why in refused.items()]
     failed = _connect(state) if state.inventory.hosts else {}
     for host in state.inventory:
         if host.name in failed:
-            results.append(HostResult(host.name, False, failed[host.name]))
+            results.append(YumResult(host.name, False, failed[host.name]))
             continue
         results.append(_apply_one(state, host, config, plans[host.name], security, reboot, boot_wait))
     _disconnect(state)
     return results
 
 
-def _apply_one(state, host, config: TransportConfig, want: HostPlan, security: bool, reboot: bool,
-               boot_wait: float) -> HostResult:
+def _apply_one(state, host, config: TransportConfig, want: YumPlan, security: bool, reboot: bool,
+               boot_wait: float) -> YumResult:
     if not want.updates:
-        return HostResult(host.name, True, "无待安装更新", running_kernel=want.running_kernel)
+        return YumResult(host.name, True, "无待安装更新", running_kernel=want.running_kernel)
     names = " ".join(shlex.quote(f"{u.name}.{u.arch}") for u in want.updates)  # the parser admits RPM names only
     ok, text, err = _run(state, host, f"yum -y update{' --security' if security else ''} {names}", config, sudo=True)
     if not ok or "Complete!" not in text:
-        return HostResult(host.name, False, f"yum update 失败：{(err + text).strip()[-300:] or '无输出'}")
+        return YumResult(host.name, False, f"yum update 失败：{(err + text).strip()[-300:] or '无输出'}")
     rebooted = False
     new_kernel = next((u for u in want.updates if u.name == "kernel"), None)
     if new_kernel and reboot:
         _run(state, host, "shutdown -r now", config, sudo=True)
         if not _wait_back(state, host, boot_wait):
-            return HostResult(host.name, False, f"重启后 {boot_wait:.0f} 秒内未恢复连接", rebooted=True)
+            return YumResult(host.name, False, f"重启后 {boot_wait:.0f} 秒内未恢复连接", rebooted=True)
         rebooted = True
     after = _plan_one(state, host, config, security)
     if after.error:
-        return HostResult(host.name, False, f"更新后复核失败：{after.error}", rebooted=rebooted)
+        return YumResult(host.name, False, f"更新后复核失败：{after.error}", rebooted=rebooted)
     still = {(u.name, u.arch) for u in after.updates} & {(u.name, u.arch) for u in want.updates}
     if still:
-        return HostResult(host.name, False, f"更新后仍待安装：{', '.join(f'{n}.{a}' for n, a in sorted(still))}",
+        return YumResult(host.name, False, f"更新后仍待安装：{', '.join(f'{n}.{a}' for n, a in sorted(still))}",
                           rebooted=rebooted, running_kernel=after.running_kernel)
     if new_kernel and rebooted and not after.running_kernel.startswith(new_kernel.version):
-        return HostResult(host.name, False, f"重启后运行内核仍为 {after.running_kernel}，应为 {new_kernel.version}",
+        return YumResult(host.name, False, f"重启后运行内核仍为 {after.running_kernel}，应为 {new_kernel.version}",
                           rebooted=True, running_kernel=after.running_kernel)
-    return HostResult(host.name, True, f"已更新 {len(want.updates)} 个软件包" + ("，已重启" if rebooted else ""),
+    return YumResult(host.name, True, f"已更新 {len(want.updates)} 个软件包" + ("，已重启" if rebooted else ""),
                       [f"{u.name}.{u.arch} {u.evr}" for u in want.updates], rebooted, after.running_kernel)
 
 

@@ -1,7 +1,7 @@
 """The change's plan (变更方案) as an editable Word document, from templates/report/change_plan.yml.j2.
 
 Lots 20 and 21 deduct a point for a change with large impact made without a written plan; cityops writes one
-for every patch, before anything changes, from what the change record already holds: why, which hosts by
+for every patch and configuration change, before anything changes, from what the change record already holds: why, which hosts by
 which route, the window, the steps, the risk and the way back, how it is verified and the inspection before.
 """
 
@@ -16,7 +16,7 @@ from ..report.summary import vocabulary
 from ..report.word import Word
 
 
-def write_plan(directory: Path, record: dict, inv: Inventory) -> dict:
+def write_plan(directory: Path, record: dict, inv: Inventory, route) -> dict:
     """变更方案.docx in the change's directory; returns its name and sha256 for the record."""
     names = vocabulary(inv)
     lots = record.get("lots", [])
@@ -27,13 +27,16 @@ def write_plan(directory: Path, record: dict, inv: Inventory) -> dict:
     for name in record["targets"]:
         h = inv.hosts.get(name)
         plan = record.get("plan", {}).get(name, {})
-        rows.append([name, str(h.get("display_name") or "") if h else "", str(h.get("os") or "") if h else "",
-                     str(h.get("patch_route") or "") if h else "", f"{len(plan.get('updates', []))} 个"])
+        items = plan.get("updates", plan.get("items", []))
+        what = str(h.get("os") or h.get("model") or "") if h else ""
+        how = str(h.get("patch_route") or "") if route.kind == "patch" else str(plan.get("method", ""))
+        rows.append([name, str(h.get("display_name") or "") if h else "", what, how if h else "", f"{len(items)} {route.items_unit}"])
     window = record.get("window", {})
     declared = sorted({w for ws in window.get("declared", {}).values() for w in ws})
     window_text = ("所属标项变更窗口：" + "；".join(declared) if declared else "所属标项未规定变更窗口") + (
         f"。窗口外实施理由：{window['forced_because']}" if window.get("forced_because") else "")
-    w = wording(None, {"r": record, "hosts": rows, "lot_names": lot_names, "bureau_names": bureau_names or "甲方",
+    w = wording(None, {"r": record, "hosts": rows, "items_word": route.items_word, "lot_names": lot_names,
+                       "bureau_names": bureau_names or "甲方",
                        "checks": record.get("before", {"run_id": "—", "counts": {}}), "window_text": window_text},
                 "change_plan.yml.j2")
     doc = Word()

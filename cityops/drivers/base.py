@@ -90,6 +90,37 @@ class FactSet:
         return self.getter(name).read(text)
 
 
+@dataclass(frozen=True)
+class ChangeMethod:
+    """How a platform takes a reviewed configuration change (`invoke change`), and how it is undone.
+
+    `napalm`: napalm's driver of that name — load_merge_candidate, compare_config, commit_config, rollback (its
+    own rollback file). Otherwise netmiko's configuration mode: `enter` and `leave` it, `commit` where the
+    platform keeps a candidate (VRP8), the platform's own save; undone by replaying the backup taken first.
+    `negate` is the platform's word that takes a line back out (`undo `, `no `); `up` leaves a section, one of
+    those `sections` opens (a line that opens one is followed by `up` when its lines are done); `discard` leaves
+    configuration mode dropping an uncommitted candidate (VRP8 `abort`)."""
+
+    enter: str = ""
+    leave: str = ""
+    up: str = "quit"
+    negate: str = "undo "
+    commit: str = ""
+    discard: str = ""
+    napalm: str = ""
+    sections: tuple[str, ...] = ()
+
+    def opens(self, line: str) -> bool:
+        return any(line == s.strip() or line.startswith(s) for s in self.sections)
+
+
+# the lines that open a section (a view, a sub-mode) on VRP and Comware, and on IOS
+VRP_SECTIONS = ("interface ", "aaa", "acl ", "ospf", "bgp ", "user-interface ", "rip", "isis", "ip vpn-instance ",
+                "route-policy ", "vlan ", "traffic classifier ", "traffic behavior ", "traffic policy ")
+IOS_SECTIONS = ("interface ", "line ", "router ", "ip access-list ", "route-map ", "policy-map ", "class-map ",
+                "vlan ")
+
+
 class Driver(FactSet):
     """A platform reached through an interactive device CLI: the getters, and the session's own knowledge."""
 
@@ -104,6 +135,8 @@ class Driver(FactSet):
     # lines of a configuration listing that name the listing itself (NX-OS's '!Command: show running-config'):
     # left out when the running and the startup configurations are compared for unsaved changes
     listing_headers: ClassVar[tuple[str, ...]] = ()
+    # how it takes a configuration change (None: cityops makes no configuration change on it)
+    change: ClassVar[ChangeMethod | None] = None
 
     def prompt_pattern(self, base: str) -> str:
         """The device's prompt once netmiko has learned its base (`sw1`): 'sw1#', 'sw1>', 'sw1(config)#'."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from ..parsers import textfsm
-from .base import Driver, Getter, config_reader, first_percent, nonempty, refuse
+from .base import IOS_SECTIONS, ChangeMethod, Driver, Getter, config_reader, first_percent, nonempty, refuse
 from .models import Facts, Module, Part, Temperature
 
 PLATFORM = "cisco_ios"
@@ -262,6 +262,10 @@ class CiscoIos(Driver):
     platform = PLATFORM
     kind = "network"
     netmiko = "cisco_ios"
+    # napalm's ios driver: the merge file over SCP, `show archive config incremental-diffs`, `copy … running-config`,
+    # `configure replace` of its own rollback file
+    change = ChangeMethod(enter="configure terminal", leave="end", up="exit", negate="no ", napalm="ios",
+                          sections=IOS_SECTIONS)
     sync = ("show clock", r"\d{2}:\d{2}:\d{2}\.\d{3}")
     getters: ClassVar[dict[str, Getter]] = {
         "facts": Getter("show version", facts),

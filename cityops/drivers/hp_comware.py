@@ -10,7 +10,18 @@ import re
 from typing import ClassVar
 
 from ..parsers import textfsm
-from .base import Driver, Getter, config_reader, fan_table, first_percent, nonempty, power_table, refuse
+from .base import (
+    VRP_SECTIONS,
+    ChangeMethod,
+    Driver,
+    Getter,
+    config_reader,
+    fan_table,
+    first_percent,
+    nonempty,
+    power_table,
+    refuse,
+)
 from .models import Facts, Module, Temperature
 
 PLATFORM = "hp_comware"
@@ -124,6 +135,7 @@ class HpComware(Driver):
     platform = PLATFORM
     kind = "network"
     netmiko = "hp_comware"
+    change = ChangeMethod(enter="system-view", leave="return", sections=VRP_SECTIONS)
     # Comware 7 prints the time line alone unless a time zone is configured ('10:07:58.370 UTC Thu 01/05/2017')
     sync = ("display clock", r"\d{2}:\d{2}:\d{2}(?:\.\d+)? \S+ \w{3} \d{2}/\d{2}/\d{4}")
     error_markers = ("% Unrecognized command", "% Too many parameters", "% Incomplete command", "% Wrong parameter")

@@ -10,7 +10,18 @@ import re
 from typing import ClassVar
 
 from ..parsers import textfsm
-from .base import Driver, Getter, config_reader, fan_table, first_percent, nonempty, power_table, refuse
+from .base import (
+    VRP_SECTIONS,
+    ChangeMethod,
+    Driver,
+    Getter,
+    config_reader,
+    fan_table,
+    first_percent,
+    nonempty,
+    power_table,
+    refuse,
+)
 from .models import Board, Facts, Temperature
 
 PLATFORM = "huawei_vrp"
@@ -127,6 +138,8 @@ class HuaweiVrp(Driver):
     platform = PLATFORM
     kind = "network"
     netmiko = "huawei"
+    # VRP5 applies each line as it is typed; a change is undone by replaying the backup taken before it
+    change = ChangeMethod(enter="system-view", leave="return", sections=VRP_SECTIONS)
     max_sessions = 5  # user-interface vty 0 4
     sync = ("display clock", r"Time Zone")
     error_markers = ("Error: Unrecognized command", "Error: Wrong parameter", "Error: Incomplete command",

@@ -8,9 +8,13 @@ estate: a CE would need a driver of its own, written on CE captures.
 
 from __future__ import annotations
 
+from .base import VRP_SECTIONS, ChangeMethod
 from .huawei_vrp import HuaweiVrp
 
 
 class HuaweiVrpV8(HuaweiVrp):
     platform = "huawei_vrpv8"
     netmiko = "huawei_vrpv8"
+    # VRP8 keeps the typed lines as a candidate until `commit` (netmiko's commit() reads its errors)
+    change = ChangeMethod(enter="system-view", leave="return", commit="commit", discard="abort",
+                          sections=VRP_SECTIONS)

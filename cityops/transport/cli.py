@@ -120,6 +120,44 @@ class CliSession(Session):
                 raise ConnectFailure(self.name, "closed", f"the device closed the session during '{command}'")
             buf += decoder.decode(data)
 
+    def driven(self):
+        """The session's netmiko connection, logged in, for a library that drives it itself (napalm's drivers,
+        netmiko's own save and commit dialogs). Every command it sends is written to the audit log under this
+        session; a second SSH connection it opens (napalm's SCP) gets a socket of its own through the same
+        target guard and the same pinned host keys."""
+        if self.fatal is not None:
+            raise self.fatal
+        if not self._open:
+            self.connect()
+            self._open = True
+        conn = self.conn
+        if not getattr(conn, "_cityops_audited", False):
+            for name in ("send_command", "send_command_timing", "send_config_set", "save_config", "commit"):
+                if hasattr(conn, name):
+                    setattr(conn, name, self._audited(getattr(conn, name), name))
+            params = conn._connect_params_dict
+            conn._connect_params_dict = lambda: {**params(), "sock": self.tcp()}
+            conn._cityops_audited = True
+        return conn
+
+    def _audited(self, method, name: str):
+        def call(*args, **kwargs):
+            what = args[0] if args else kwargs.get("command_string", kwargs.get("config_commands", ""))
+            if name == "send_config_set":
+                what = "; ".join(str(x) for x in (what or []))
+            elif name in ("save_config", "commit"):
+                what = f"<netmiko {name}>"
+            t0 = time.monotonic()
+            try:
+                out = method(*args, **kwargs)
+            except Exception as exc:
+                self.audit(str(what), f"failed: {type(exc).__name__}", time.monotonic() - t0)
+                raise
+            self.audit(str(what), 1 if isinstance(out, str) and self.driver.failed(out) else 0, time.monotonic() - t0)
+            return out
+
+        return call
+
     def _prompt_pattern(self) -> str:
         return self.driver.prompt_pattern(self.conn.base_prompt)
 

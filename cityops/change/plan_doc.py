@@ -30,7 +30,8 @@ def write_plan(directory: Path, record: dict, inv: Inventory, route) -> dict:
         items = plan.get("updates", plan.get("items", []))
         what = str(h.get("os") or h.get("model") or "") if h else ""
         how = str(h.get("patch_route") or "") if route.kind == "patch" else str(plan.get("method", ""))
-        rows.append([name, str(h.get("display_name") or "") if h else "", what, how if h else "", f"{len(items)} {route.items_unit}"])
+        rows.append([name, str(h.get("display_name") or "") if h else "", what, how if h else "",
+                     f"{len(items)} {route.items_unit}"])
     window = record.get("window", {})
     declared = sorted({w for ws in window.get("declared", {}).values() for w in ws})
     window_text = ("所属标项变更窗口：" + "；".join(declared) if declared else "所属标项未规定变更窗口") + (

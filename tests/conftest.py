@@ -18,6 +18,14 @@ BIN = Path(sys.executable).parent
 MINI = REPO / "tests" / "fixtures" / "mini_inventory"
 
 
+def pytest_collection_modifyitems(config, items):
+    """Every test that uses the lab runs in one xdist worker (`--dist loadgroup`): the lab holds 127.98/16 and
+    its servers' state, so a second worker may not start another; the tests without it run beside them."""
+    for item in items:
+        if "lab" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("lab"))
+
+
 def ansible_env(tmp: Path | None = None) -> dict:
     env = dict(os.environ)
     env["ANSIBLE_CONFIG"] = str(REPO / "ansible.cfg")
@@ -88,7 +96,10 @@ def lab(tmp_path_factory):
 
     # A run killed before its teardown leaves its lab holding 127.98/16: stop those (by their lab.json), but
     # only when the test process that owned them is gone, never a lab another running session still uses.
-    for stale in tmp_path_factory.getbasetemp().parent.glob("*/lab*/owner.pid"):
+    root = tmp_path_factory.getbasetemp()
+    while root.parent != root and not root.name.startswith("pytest-of-"):
+        root = root.parent  # under xdist the base is pytest-N/popen-gwK: look from pytest-of-<user>
+    for stale in [*root.glob("*/lab*/owner.pid"), *root.glob("*/*/lab*/owner.pid")]:
         if not supervisor.alive(int(stale.read_text() or 0)):
             control.down(LabDir(stale.parent))
     inv = load_inventory(LAB_INV)

@@ -237,11 +237,12 @@ def lint(c):
     print("bandit: no unjustified finding")
 
 
-@task(help={"args": "extra pytest arguments"})
-def test(c, args=""):
-    """Lint, then run the test suite (what CI runs)."""
+@task(help={"args": "extra pytest arguments", "workers": "pytest-xdist workers (default 2; 0 runs in this process)"})
+def test(c, args="", workers=2):
+    """Lint, then run the test suite (what CI runs): the lab's tests in one worker, the others beside them."""
     lint(c)
-    c.run(f"{sys.executable} -m pytest {args}", pty=False)
+    spread = f"-n {int(workers)} --dist loadgroup " if int(workers) > 0 else ""
+    c.run(f"{sys.executable} -m pytest {spread}{args}", pty=False)
 
 
 ns = Collection(demo, test, lint, patch, change)

@@ -18,6 +18,7 @@ BIN = Path(sys.executable).parent
 MINI = REPO / "tests" / "fixtures" / "mini_inventory"
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     """Every test that uses the lab runs in one xdist worker (`--dist loadgroup`): the lab holds 127.98/16 and
     its servers' state, so a second worker may not start another; the tests without it run beside them."""

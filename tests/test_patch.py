@@ -133,8 +133,37 @@ def test_a_target_already_failing_is_refused(lab, behind, reports):
 
 
 def test_a_host_without_a_route_of_this_command_is_named(lab, reports):
-    out = run(lab[0], request(lab, reports, hosts=("lab-kylin", "lab-aix")))
-    assert out.result == "refused" and "lab-aix（pyinfra_aix）" in out.record["refused_because"]
+    out = run(lab[0], request(lab, reports, hosts=("lab-kylin", "lab-esx")))
+    assert out.result == "refused" and "lab-esx（pyinfra_esxi）" in out.record["refused_because"]
+
+
+def test_the_aix_host_without_python_takes_its_interim_fixes_from_the_mirror(lab, behind, reports):
+    """AIX 7.1 has no Python at all: pyinfra plans from `oslevel -s`, `emgr -l` and the mirror's SHA256SUMS for that
+    level, puts each package over SFTP, previews and installs it with emgr under sudo, and the next listing shows
+    it; a RHEL host of the same change goes its own way (yum) in the same record."""
+    assert sh(lab, "lab-aix", "command -v python python2 python3 || echo none") == "none"
+    assert sh(lab, "lab-aix", "emgr -l") == "There is no efix data on this system."
+    rehearsed = run(lab[0], request(lab, reports, hosts=("lab-aix",)))
+    assert rehearsed.result == "rehearsed", rehearsed.lines
+    plan = rehearsed.record["plan"]["lab-aix"]
+    assert plan["level"] == "7100-05-06" and [u.split()[0] for u in plan["updates"]] == [
+        "IJ29229s6a", "IJ30301s6a", "IJ31368s6a"]
+    assert sh(lab, "lab-aix", "emgr -l") == "There is no efix data on this system."  # check mode changed nothing
+    out = run(lab[0], request(lab, reports, hosts=("lab-aix", "lab-linux-app"), apply=True))
+    assert out.result == "completed", "\n".join(out.lines)
+    aix = out.record["batches"][0]["applied"][0]
+    assert aix["updated"] == ["IJ29229s6a", "IJ30301s6a", "IJ31368s6a"] and aix["reboot_required"] == ["IJ31368s6a"]
+    listing = sh(lab, "lab-aix", "emgr -l")
+    from cityops.parsers.aix import efixes
+
+    assert {f.label: f.state for f in efixes(listing)} == {"IJ29229s6a": "S", "IJ30301s6a": "S", "IJ31368s6a": "Q"}
+    assert sh(lab, "lab-aix", "ls /tmp/cityops-ifix") == ""  # the staged packages are gone
+    assert out.record["batches"][1]["applied"][0]["updated"]  # the RHEL host, by yum, in the same change
+    sent = [json.loads(line)["command"] for line in (reports / "audit").glob("*.jsonl").__next__().read_text()
+            .splitlines() if '"lab-aix"' in line]
+    assert "sudo emgr -X -e /tmp/cityops-ifix/IJ31368s6a.201119.epkg.Z" in sent
+    again = run(lab[0], request(lab, reports, hosts=("lab-aix",)))
+    assert again.record["plan"]["lab-aix"]["updates"] == []  # the next plan finds nothing left
 
 
 def test_the_command_line(lab, behind, reports, tmp_path):

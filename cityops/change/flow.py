@@ -59,9 +59,12 @@ class PatchRequest(ChangeRequest):
     boot_wait: float = 300.0
 
     def route(self, inv: Inventory) -> Route:
-        from .yum_route import YumRoute
+        from . import aix_route, yum_route
+        from .route import RouteByHost
 
-        return YumRoute(self.security, self.reboot, self.boot_wait)
+        return RouteByHost({yum_route.ROUTE: yum_route.YumRoute(self.security, self.reboot, self.boot_wait),
+                            aix_route.ROUTE: aix_route.AixRoute()},
+                           "patch_route", "操作系统补丁更新" + ("（仅安全更新）" if self.security else ""))
 
     def record_fields(self) -> dict:
         return {"security_only": self.security, "reboot_allowed": self.reboot}

@@ -346,17 +346,11 @@ class ChangeError(Exception):
 
 
 def _backup_rows(run_dir: Path) -> dict[str, dict]:
-    import json
+    """The backup run's running-configuration rows by host, read back through the run's verification."""
+    from ..report.runs import load_run
 
-    rows = {}
-    for line in (run_dir / "results.jsonl").read_text(encoding="utf-8").splitlines():
-        try:
-            row = json.loads(line)
-        except ValueError:
-            continue
-        if row.get("kind") == "running":
-            rows[str(row.get("host"))] = row
-    return rows
+    return {str(r.get("host")): r for r in load_run(run_dir.parent, run_dir.name).all_results()
+            if r.get("kind") == "running"}
 
 
 def _running(session):

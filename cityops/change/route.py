@@ -68,3 +68,54 @@ class Route:
     def result_record(result: HostResult) -> dict:
         return {"host": result.host, "ok": result.ok, "detail": result.detail, "changed": result.changed,
                 **result.facts}
+
+
+class RouteByHost(Route):
+    """Several routes under one change, each host taking the one its inventory names (`patch_route`): a patch of a
+    lot's RHEL and AIX servers is one change, one window, one record, each host patched its own way."""
+
+    def __init__(self, routes: dict[str, Route], field_name: str, title: str):
+        self.routes, self.field_name, self.title = routes, field_name, title
+        first = next(iter(routes.values()))
+        self.kind, self.items_word, self.items_unit = first.kind, first.items_word, first.items_unit
+        self.verify_checks = tuple(dict.fromkeys(c for r in routes.values() for c in r.verify_checks))
+        self.rollback_note = "；".join(dict.fromkeys(r.rollback_note for r in routes.values()))
+        self._of: dict[str, Route] = {}
+
+    def route_of(self, h: Host) -> Route | None:
+        return self.routes.get(str(h.get(self.field_name) or ""))
+
+    def unsupported(self, hosts: list[Host]) -> dict[str, str]:
+        return {h.name: str(h.get(self.field_name) or f"未在清单中登记 {self.field_name}") for h in hosts
+                if self.route_of(h) is None}
+
+    def _split(self, hosts: list[Host]) -> dict[int, tuple[Route, list[Host]]]:
+        groups: dict[int, tuple[Route, list[Host]]] = {}
+        for h in hosts:
+            route = self.route_of(h)
+            self._of[h.name] = route
+            route.change_id = self.change_id
+            groups.setdefault(id(route), (route, []))[1].append(h)
+        return groups
+
+    def plan(self, hosts: list[Host], config: TransportConfig) -> list[HostPlan]:
+        plans = {p.host: p for route, group in self._split(hosts).values() for p in route.plan(group, config)}
+        return [plans[h.name] for h in hosts if h.name in plans]
+
+    def apply(self, batch: list[Host], config: TransportConfig, plans: dict[str, HostPlan]) -> list[HostResult]:
+        done = {r.host: r for route, group in self._split(batch).values() for r in route.apply(group, config, plans)}
+        return [done[h.name] for h in batch if h.name in done]
+
+    def rollback(self, batch: list[Host], config: TransportConfig,
+                 plans: dict[str, HostPlan]) -> list[HostResult] | None:
+        undone = [route.rollback(group, config, plans) for route, group in self._split(batch).values()]
+        return None if all(u is None for u in undone) else [r for u in undone if u for r in u]
+
+    def describe(self, plan: HostPlan) -> str:
+        return self._of[plan.host].describe(plan)
+
+    def plan_record(self, plan: HostPlan) -> dict:
+        return self._of[plan.host].plan_record(plan)
+
+    def result_record(self, result: HostResult) -> dict:  # type: ignore[override]  # per host, not static
+        return self._of[result.host].result_record(result)

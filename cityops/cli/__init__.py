@@ -55,6 +55,7 @@ def demo(c):
         print(control.set_fault(lab, inv, victim, "", clear=True))
         backups(inv, every, victim)
         patch_rehearsal(inv, lab)
+        change_rehearsal(inv)
         files_backups_and_drill(inv, lab)
         replayed_month(inv, lab, "24")
         from .backup import database_and_file_jobs  # where each declared database and file backup stands
@@ -125,6 +126,22 @@ def patch_rehearsal(inv, lab) -> None:
     finally:
         for name in names:
             control.set_fault(lab, inv, name, "", clear=True)
+
+
+def change_rehearsal(inv) -> None:
+    """A reviewed network change (changes/2026-12-ntp-second-server.yml) on the 电子政务 core switch (VRP) and its
+    Cisco router (napalm): `invoke change` in check mode — pre-inspection, a backup first, each device's diff (the
+    router's from the router itself) — and nothing changes."""
+    from pathlib import Path
+
+    from ..change.flow import NetChangeRequest, run
+
+    names = ("gxj-dzzw-core01", "gxj-dzzw-rt01")
+    out = run(inv, NetChangeRequest([inv.hosts[n] for n in names], "演示：增加第二台 NTP 时钟源", reports=Path("reports"),
+                                    change_file=Path("changes/2026-12-ntp-second-server.yml"),
+                                    force_window="演示在变更窗口（周六 22:00-06:00）外以检查模式运行，不改动设备"))
+    for line in out.lines:
+        print(f"change (check mode): {line}")
 
 
 def files_backups_and_drill(inv, lab) -> None:

@@ -1,5 +1,5 @@
 """IBM AIX (the Power minicomputers, AIX 7.1) over SSH: filesystems and inodes (AIX's own `df -k` columns), the
-hardware error log, physical volumes and the SRC subsystems. Readers: cityops/parsers/aix.py."""
+hardware error log, physical volumes, the SRC subsystems and the interim fixes (emgr). Readers: cityops/parsers/aix.py."""
 
 from __future__ import annotations
 
@@ -18,4 +18,6 @@ class Aix(FactSet):
         "hardware_errors": Getter("errpt -d H", aix.errpt),
         "physical_volumes": Getter("lspv", aix.lspv),
         "subsystems": Getter("lssrc -a", aix.lssrc),
+        # the interim fixes installed (label -> state): what the AIX patch route plans against
+        "interim_fixes": Getter("emgr -l", lambda text: {f.label: f.state for f in aix.efixes(text)}),
     }

@@ -73,8 +73,9 @@ KINDS: dict[str, FaultKind] = {f.kind: f for f in (
     FaultKind("ntp_drift", "时间偏差过大", _SRV, {"seconds": 4.5}),
     FaultKind("io_errors", "内核日志出现 I/O 错误", _SRV, {}),
     FaultKind("patch_old", "补丁长期未更新", _SRV, {"days": 400}),
-    # the host as first installed: the base packages of its distribution, every update of its mirror pending
-    FaultKind("updates_pending", "软件源更新未安装", _SRV, {}, ("linux",)),
+    # the host as first installed: the base packages of its distribution (an AIX host: no interim fix), every
+    # update of its mirror pending
+    FaultKind("updates_pending", "软件源更新未安装", _SRV, {}, ("linux", "aix")),
     # the next reboot does not come back (a kernel that panics, a root disk not found): sshd stays down until
     # the fault is cleared, which powers the host on again
     FaultKind("no_boot", "重启后未恢复", _SRV, {}),

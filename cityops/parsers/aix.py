@@ -1,4 +1,4 @@
-"""IBM AIX output: df -k (AIX columns), errpt, lspv, lssrc -a."""
+"""IBM AIX output: df -k (AIX columns), errpt, lspv, lssrc -a, emgr -l."""
 
 from __future__ import annotations
 
@@ -72,3 +72,43 @@ def lssrc(text: str) -> dict[str, str]:
         if len(p) >= 2 and p[-1] in ("active", "inoperative", "stopping"):
             out[p[0]] = p[-1]
     return out
+
+
+@dataclass(frozen=True)
+class Efix:
+    """An interim fix as `emgr -l` lists it; `state` without the asterisks emgr puts around a reboot-required Q."""
+
+    label: str
+    state: str
+    installed: str
+    abstract: str
+
+
+EFIX_HEADER = re.compile(r"^ID\s+STATE\s+LABEL\s+INSTALL TIME\s+UPDATED BY\s+ABSTRACT\s*$")
+EFIX_ROW = re.compile(r"^\s*(\d+)\s+(\*?[A-Z]{1,2}\*?)\s+(\S+)\s+(\d\d/\d\d/\d\d \d\d:\d\d:\d\d)\s*(.*?)\s*$")
+EFIX_STATES = frozenset({"S", "M", "U", "Q", "B", "I", "R", "T", "P", "N", "SP", "SN", "QP", "QN", "RQ"})
+
+
+def efixes(text: str) -> list[Efix]:
+    """`emgr -l`: the header, a rule of `=`, one row per fix, then the STATE codes legend (IBM's ansible-power-aix
+    captures of AIX 7.2 and 7.3); "There is no efix data on this system." is none. A row or line not of that
+    layout is an error with the line, never skipped."""
+    lines = [ln.rstrip() for ln in text.replace("\r\n", "\n").split("\n")]
+    body = [ln for ln in lines if ln.strip()]
+    if len(body) == 1 and body[0].strip() == "There is no efix data on this system.":
+        return []
+    if not body or not EFIX_HEADER.match(body[0].strip()):
+        raise ParseError(f"emgr -l: not its header (ID STATE LABEL INSTALL TIME UPDATED BY ABSTRACT): "
+                         f"'{(body[0] if body else '')[:80]}'")
+    if len(body) < 2 or set(body[1].replace(" ", "")) != {"="}:
+        raise ParseError("emgr -l: the rule under the header is missing")
+    out = []
+    for ln in body[2:]:
+        if ln.strip() == "STATE codes:":
+            return out
+        m = EFIX_ROW.match(ln)
+        state = m.group(2).strip("*") if m else ""
+        if m is None or state not in EFIX_STATES:
+            raise ParseError(f"emgr -l: unreadable line '{ln[:80]}'")
+        out.append(Efix(m.group(3), state, m.group(4), m.group(5)))
+    raise ParseError("emgr -l: the listing ends before its STATE codes legend (cut short)")

@@ -27,7 +27,7 @@ from ...drivers.linux import is_el6
 from ...files import write_atomic
 from ...timeutil import now
 from ..statedir import LabDir
-from . import aix, datafiles, esxi, oracle, packages, windows
+from . import aix, datafiles, efixes, esxi, oracle, packages, windows
 from .shims import ENGINE, write_shims
 from .state import os_release, render
 
@@ -312,6 +312,9 @@ def sync_packages(d: Path, host: dict, days: int, behind: bool) -> None:
     """The host's package database under the current faults: `updates_pending` puts it back to its distribution's
     base packages (and its running kernel with them), clearing it patches it up to its mirror again; `patch_old`
     (or its clearing) moves the install times of what the host came with. What yum installed keeps its time."""
+    if aix.is_aix(host):
+        sync_efixes(d, behind)
+        return
     db = package_db(d)
     dist = packages.dist_of(host.get("os", ""))
     if not db.exists() or dist is None:
@@ -331,6 +334,23 @@ def sync_packages(d: Path, host: dict, days: int, behind: bool) -> None:
     moved = packages.reseed_times(rows, days, now())
     if moved != rows:
         packages.write_db(db, moved, now().tzinfo)
+
+
+def sync_efixes(d: Path, behind: bool) -> None:
+    """An AIX host's efix database: every fix of its level when healthy, none under `updates_pending`; seeded once
+    and again only when the fault comes or goes, so what emgr installed meanwhile stays."""
+    db = d / "varlib" / Path(efixes.DB).relative_to("/var/lib")
+    marker = d / "run" / "behind"
+    if db.exists() and behind == marker.exists():
+        return
+    level = efixes.level_of((d / "aix" / "oslevel").read_text()) if (d / "aix" / "oslevel").exists() else ""
+    efixes.seed(db, level, behind, now().strftime("%m/%d/%y %H:%M:%S"))
+    os.chown(db.parent, LAB_UID, LAB_UID)  # emgr, run by the lab user under the lab's sudo, replaces it
+    os.chown(db, LAB_UID, LAB_UID)
+    if behind:
+        marker.touch()
+    else:
+        marker.unlink(missing_ok=True)
 
 
 def identity(host: dict) -> dict[str, str]:

@@ -182,6 +182,8 @@ WINDOWS_SHIMS = {
 
 AIX_SHIMS = {name: (f'[ -f "$L/aix/{name}" ] || {{ echo "bash: {name}: command not found" >&2; exit 127; }}\n'
                     f'cat "$L/aix/{name}"\n') for name in ("oslevel", "prtconf", "lsvg", "lspv", "errpt", "lssrc")}
+# the interim fix manager works on the host's own efix database (efixes.py, emgr.py)
+AIX_SHIMS["emgr"] = '[ -f "$L/aix/oslevel" ] || { echo "bash: emgr: command not found" >&2; exit 127; }\n@EMGR@\n'
 
 
 ESXI_SHIMS = {
@@ -230,7 +232,8 @@ def write_shims(directory: Path, el6: bool = False) -> None:
         '|*"restore log"*|*"drop database"*|*count_big*) '
         + lab_tool("sqlbackup") + " ;; esac  # real backups of the lab database (sqlbackup.py)")
     directory.mkdir(parents=True, exist_ok=True)
-    tools = {"@RPMQ@": lab_tool("rpmq"), "@YUM@": lab_tool("yum"), "@REBOOT@": REBOOT, "@DB@": DB}
+    tools = {"@RPMQ@": lab_tool("rpmq"), "@YUM@": lab_tool("yum"), "@REBOOT@": REBOOT, "@DB@": DB,
+             "@EMGR@": lab_tool("emgr")}
     linux = {k: v for k, v in SHIMS.items() if not (el6 and k in NOT_ON_EL6)} | (EL6_SHIMS if el6 else {})
     for table, prelude in ((linux, PRELUDE), (AIX_SHIMS, PRELUDE), (ESXI_SHIMS, PRELUDE), (WINDOWS_SHIMS, PRELUDE),
                            (ORACLE_SHIMS, PRELUDE + ORACLE_PRELUDE)):

@@ -18,13 +18,12 @@ BIN = Path(sys.executable).parent
 MINI = REPO / "tests" / "fixtures" / "mini_inventory"
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config, items):
+def pytest_itemcollected(item):
     """Every test that uses the lab runs in one xdist worker (`--dist loadgroup`): the lab holds 127.98/16 and
-    its servers' state, so a second worker may not start another; the tests without it run beside them."""
-    for item in items:
-        if "lab" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("lab"))
+    its servers' state, so a second worker may not start another; the tests without it run beside them. (Marked
+    as each test is collected: xdist names the groups in its own collection hook, before a conftest's runs.)"""
+    if "lab" in getattr(item, "fixturenames", ()):
+        item.add_marker(pytest.mark.xdist_group("lab"))
 
 
 def ansible_env(tmp: Path | None = None) -> dict:

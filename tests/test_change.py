@@ -193,6 +193,16 @@ def test_a_vrp5_change_that_breaks_a_peer_is_rolled_back_by_replaying_the_backup
     paths = Paths(root=reports.parent / "backups", reports=reports)
     again = backup(inv, [inv.hosts["lab-vrp-core"]], selection={"test": True}, paths=paths, lab_dir=lab[1].path)
     assert again.tally.counts["unchanged"] == 2  # running and startup: as they were before the change
+    from openpyxl import load_workbook
+
+    from cityops.report.ledger import make_ledger
+    from cityops.report.runs import parse_period
+
+    made = make_ledger(reports, inv, "6_10", parse_period(f"{tonight():%Y-%m}"))  # the month's 运维台账
+    rows = list(load_workbook(made.xlsx, read_only=True)["变更记录"].iter_rows(values_only=True))
+    mine = next(r for r in rows if r[0] == out.change_id)
+    assert mine[2] == "网络配置变更" and mine[7] == "实施" and mine[8].startswith("已中止")
+    assert "回退后复核通过" in mine[9] and mine[10] == "lab-ne80e" and mine[11].endswith("变更方案.docx")
 
 
 def test_invoke_change_refuses_a_bad_file_and_a_device_it_cannot_change(lab, reports, tmp_path):

@@ -13,8 +13,9 @@ runs themselves:
   - 数据库及文件备份记录: the backup ledger's entries of the lot's hosts and clusters in the month (the files
     backups cityops ran, verified or failed or cut short, and the engineer's manual entries), with a broken
     chain said, not hidden; 恢复演练记录: the restore drills of the month.
-Database backups, changes and faults join it as those records come to exist; a ledger never
-prints a section for records that are not kept.
+  - 变更记录: each change of the lot requested in the month (patches and network changes: who, why, what, how it
+    ended, what was rolled back or left untouched, its 变更方案), read through the change register.
+Faults join it as those records come to exist; a ledger never prints a section for records that are not kept.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..backup.ledger import DRILL_HEADERS, LEDGER_HEADERS, drill_rows, ledger_rows
+from ..change.record import CHANGE_HEADERS, change_rows
 from ..inventory.model import Inventory
 from ..terms import cadence_name, severity_name
 from ..timeutil import BEIJING
@@ -50,6 +52,8 @@ class LedgerFiles:
     ledger_rows: list[tuple] | None = None  # 数据库及文件备份记录 (the backup ledger's entries in the period)
     ledger_problems: list[str] | None = None
     drill_rows: list[tuple] | None = None  # 恢复演练记录
+    change_rows: list[tuple] | None = None  # 变更记录
+    change_problems: list[str] | None = None
 
 
 def problem_state(p: Problem) -> str:
@@ -150,11 +154,19 @@ def make_ledger(reports: Path, inv: Inventory, lot: str, period: Period, out: Pa
             sheet = book.sheet("恢复演练记录", DRILL_HEADERS, [17, 20, 14, 40, 12, 30, 30, 8, 60])
             for r in drilled:
                 sheet.row(r)
+        changes, change_problems = change_rows(reports, lot, start, end)
+        if changes or change_problems:
+            applied = sum(r[7] == "实施" for r in changes)
+            head.row(("变更", f"本期变更 {len(changes)} 项，其中实施 {applied} 项" + (
+                f"；变更登记簿校验异常：{'；'.join(change_problems)}" if change_problems else "")))
+            sheet = book.sheet("变更记录", CHANGE_HEADERS, [30, 17, 12, 30, 10, 30, 40, 14, 30, 40, 20, 40])
+            for r in changes:
+                sheet.row(r)
         hosts_sheet(book, data.by_host, inv, names)
         checks_sheet(book, detail.checks)
         book.close()
         files = LedgerFiles(directory, book.path, directory / "ledger.docx", data, compliance, backups, ledger,
-                            ledger_problems, drilled)
+                            ledger_problems, drilled, changes, change_problems)
         ledger_docx(files, w, facts)
         box.result = files
     return box.result
@@ -227,6 +239,13 @@ def ledger_docx(files: LedgerFiles, w: dict, facts: list[tuple[str, str]]) -> No
         doc.table(["演练时间", "设备/群集", "所用备份", "恢复用时（秒）", "数据核对", "结果", "说明"],
                   [(r[0], r[1], r[3], r[4], r[6], r[7], r[8]) for r in files.drill_rows[:100]],
                   [24, 26, 34, 14, 30, 10, 50])
+    if files.change_rows or files.change_problems:
+        doc.heading("变更记录")
+        for problem in files.change_problems or []:
+            doc.para(f"变更登记簿校验异常：{problem}", bold=True)
+        doc.table(["变更编号", "申请时间", "变更名称", "实施人", "变更对象", "结果", "回退情况"],
+                  [(r[0], r[1], r[3], r[4], r[6], f"{r[7]}；{r[8]}", r[9]) for r in (files.change_rows or [])[:100]],
+                  [30, 20, 30, 12, 30, 30, 28])
     doc.para(w["detail_note"])
     doc.signoff(w["signoff_title"], w["signoff_rows"])
     doc.save(files.docx)

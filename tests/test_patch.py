@@ -237,3 +237,58 @@ def test_a_window_past_midnight_is_open_from_its_start_day_into_the_next(at, ope
     window = parse("sat 22:00-06:00", "test")
     assert window.open_at(dt.datetime.fromisoformat(at).replace(tzinfo=BEIJING)) is open_
     assert parse("daily 00:00-24:00", "test").open_at(dt.datetime.fromisoformat(at).replace(tzinfo=BEIJING))
+
+
+OPATCH = "/opt/oracle/product/11.2.0/dbhome_1/OPatch/opatch"
+PSU = "35574075"  # the October 2023 Database PSU of 11.2.0.4, staged on the lab RAC's nodes
+
+
+@pytest.fixture
+def rac_as_installed(lab):
+    """The lab RAC as installed: every instance running, each home at its October 2020 PSUs; put back after."""
+    from cityops.lab.servers.hosts import shared_dir
+
+    path = shared_dir(lab[1], {"cluster": "lab_rac"}) / ".cityops-rac.json"
+    path.unlink(missing_ok=True)
+    yield path
+    path.unlink(missing_ok=True)
+
+
+def test_the_rac_is_patched_one_node_at_a_time_by_its_playbook(lab, reports, rac_as_installed):
+    """The RAC nodes' Python 2.6 runs no ansible module: the playbook's raw tasks stop each node's instance, apply
+    the staged PSU to its home with OPatch (-local), start it and wait until every instance runs, one node per
+    batch, with cityops' inspection between them."""
+    rehearsed = run(lab[0], request(lab, reports, hosts=("lab-rac1", "lab-rac2")))
+    assert rehearsed.result == "rehearsed", "\n".join(rehearsed.lines)
+    assert rehearsed.record["plan"]["lab-rac1"]["updates"] == [
+        f"{PSU} Database Patch Set Update : 11.2.0.4.231017 ({PSU})"]
+    assert not sh(lab, "lab-rac1", f"{OPATCH} lspatches").startswith(f"{PSU};")  # check mode changed nothing
+    out = run(lab[0], request(lab, reports, hosts=("lab-rac1", "lab-rac2"), apply=True))
+    assert out.result == "completed", "\n".join(out.lines)
+    assert [b["hosts"] for b in out.record["batches"]] == [["lab-rac1"], ["lab-rac2"]]
+    first = out.record["batches"][0]["applied"][0]
+    assert first["updated"] == [PSU] and "Apply the patch to this node's home only (rolling)" in first["tasks"]
+    for node in ("lab-rac1", "lab-rac2"):
+        assert sh(lab, node, f"{OPATCH} lspatches").splitlines()[0].startswith(f"{PSU};Database Patch Set Update")
+    assert "is not running" not in sh(lab, "lab-rac2", "srvctl status database -d labdb")
+    sent = [json.loads(line)["command"] for path in (reports / "audit").glob("*.jsonl")
+            for line in path.read_text().splitlines() if '"lab-rac1"' in line]
+    assert "oracle_rac_rolling_patch.yml: Stop this node's instance" in sent
+    again = run(lab[0], request(lab, reports, hosts=("lab-rac1", "lab-rac2")))
+    assert all(p["updates"] == [] for p in again.record["plan"].values())  # nothing left to apply
+
+
+def test_the_rolling_patch_stops_at_the_first_node_that_fails_and_leaves_the_next_untouched(
+        lab, lab_fault, reports, rac_as_installed):
+    """Node 1's instance does not start on the patched home: the playbook's rescue tries once more and stops, the
+    batch's inspection finds the instance down, the change stops — node 2 keeps its home and its instance."""
+    lab_fault("lab-rac1", "patch_breaks_start")
+    out = run(lab[0], request(lab, reports, hosts=("lab-rac1", "lab-rac2"), apply=True))
+    assert out.result == "stopped", "\n".join(out.lines)
+    batch = out.record["batches"][0]
+    assert batch["hosts"] == ["lab-rac1"] and not batch["ok"]
+    assert "Start this node's instance" in batch["applied"][0]["detail"] and "PRCR-1013" in batch["applied"][0]["detail"]
+    assert any(h == "lab-rac1" for h, _c, _s, _m in batch["after"]["not_passing"])  # the instance is down
+    assert out.record["untouched"] == ["lab-rac2"]
+    assert not sh(lab, "lab-rac2", f"{OPATCH} lspatches").startswith(f"{PSU};")
+    assert "Instance labdb2 is running on node lab-rac2" in sh(lab, "lab-rac2", "srvctl status database -d labdb")

@@ -59,11 +59,11 @@ class PatchRequest(ChangeRequest):
     boot_wait: float = 300.0
 
     def route(self, inv: Inventory) -> Route:
-        from . import aix_route, yum_route
+        from . import aix_route, rac_route, yum_route
         from .route import RouteByHost
 
         return RouteByHost({yum_route.ROUTE: yum_route.YumRoute(self.security, self.reboot, self.boot_wait),
-                            aix_route.ROUTE: aix_route.AixRoute()},
+                            aix_route.ROUTE: aix_route.AixRoute(), rac_route.ROUTE: rac_route.RacRoute(inv)},
                            "patch_route", "操作系统补丁更新" + ("（仅安全更新）" if self.security else ""))
 
     def record_fields(self) -> dict:

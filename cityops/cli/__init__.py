@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from invoke import Collection, task
 
@@ -239,8 +240,8 @@ def periodic(inv, lot: str) -> None:
 
 @task
 def lint(c):
-    """ruff over the code, then bandit (security) over what ships; each remaining bandit finding is justified in
-    place with `# nosec <id>  # why`."""
+    """ruff over the code, bandit (security) over what ships — each remaining bandit finding is justified in
+    place with `# nosec <id>  # why` — and ansible-lint's production profile over every playbook."""
     from invoke import Exit
 
     c.run(f"{sys.executable} -m ruff check cityops checks tests plugins bench tasks.py")
@@ -252,6 +253,8 @@ def lint(c):
     if result.exited:
         raise Exit("bandit: findings above (justify each in place with `# nosec <id>  # why`, or fix it)", code=1)
     print("bandit: no unjustified finding")
+    lint_bin = Path(sys.executable).parent / "ansible-lint"
+    c.run(f"{lint_bin} --profile production --offline --nocolor playbooks/", env={"ANSIBLE_CONFIG": "ansible.cfg"})
 
 
 @task(help={"args": "extra pytest arguments", "workers": "pytest-xdist workers (default 2; 0 runs in this process)"})

@@ -88,6 +88,8 @@ KINDS: dict[str, FaultKind] = {f.kind: f for f in (
     # Oracle 11g (single instance and RAC; a RAC fault shows on every node's view)
     FaultKind("ora_errors", "告警日志出现 ORA- 错误", _SRV, {}),
     FaultKind("rac_instance_down", "RAC 实例宕机", _SRV, {}),
+    # a patch that goes wrong on this node: once its home took one, its instance does not start (lab/servers/rac.py)
+    FaultKind("patch_breaks_start", "打补丁后实例无法启动", _SRV, {}),
     FaultKind("rac_resource_offline", "集群资源离线", _SRV, {"resource": "ora.cvu"}),
     FaultKind("listener_down", "监听停止", _SRV, {}),
     FaultKind("scan_offline", "SCAN 监听离线", _SRV, {}),

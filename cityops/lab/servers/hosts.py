@@ -99,6 +99,8 @@ def prepare(lab: LabDir, entry: dict) -> None:
         "MaxStartups 200:30:400\nMaxSessions 64\nSubsystem sftp internal-sftp\nLogLevel INFO\n"
         "AcceptEnv LANG LC_*\n")
     (d / "run/opt").mkdir(exist_ok=True)
+    if oracle.is_oracle(dev) and dev.get("cluster"):
+        oracle_home(d, dev)
     (d / "srv/backup").mkdir(parents=True, exist_ok=True)
     for data in ("oradata", "sqldata"):  # the database's files belong to its owner, not root
         (d / "srv" / data).mkdir(parents=True, exist_ok=True)
@@ -120,6 +122,29 @@ def prepare(lab: LabDir, entry: dict) -> None:
     (d / "run/.engine/python3").touch()  # this machine's Python is bound here for the lab's own tools
     (d / "run/boot_seconds").write_text(f"{BOOT_SECONDS}\n")
     (d / "start.sh").write_text(start_script(lab, name, is_el6(dev.get("os", "")), dev))
+
+
+def oracle_home(d: Path, dev: dict) -> None:
+    """A RAC node's Oracle home as OPatch sees it (its /opt is the host's run/opt): `OPatch/opatch`, answered from
+    the cluster's shared state (rac.py), and the patch staged for the next rolling patch (the October 2023
+    Database PSU of 11.2.0.4, by its real id)."""
+    from .rac import HOME
+    from .shims import lab_tool
+
+    home = str(dev.get("oracle_home") or HOME)
+    patch = dev.get("rac_patch") if isinstance(dev.get("rac_patch"), dict) else {}
+    staged = str(patch.get("dir") or "/opt/oracle/stage/35574075")
+    if not (home.startswith("/opt/") and staged.startswith("/opt/")):
+        return  # only the host's /opt is its own in the lab; the inventory puts the home there
+    tool = d / "run/opt" / home.removeprefix("/opt/") / "OPatch" / "opatch"
+    tool.parent.mkdir(parents=True, exist_ok=True)
+    tool.write_text(f'#!/bin/sh\nL=/run/cityops-lab\nset -- opatch "$@"\n{lab_tool("rac")}\n')
+    tool.chmod(0o755)
+    stage = d / "run/opt" / staged.removeprefix("/opt/")
+    stage.mkdir(parents=True, exist_ok=True)
+    (stage / "patch.txt").write_text(f"id={patch.get('id', '35574075')}\ndescription="
+                                     f"{patch.get('description', 'Database Patch Set Update : 11.2.0.4.231017 (35574075)')}\n"
+                                     "rolling=yes\n")
 
 
 def _whiteout(path: Path) -> None:

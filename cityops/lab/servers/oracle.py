@@ -81,6 +81,8 @@ def render(host: dict, members: list[dict], faults: dict[str, dict], now: dt.dat
             for i in (1, 2, 3))
         out["oracle/srvctl_status_scan_listener"] = scans
         out["oracle/olsnodes_s"] = "".join(f"{n}\tActive\n" for n in nodes)
+        # the nodes whose instance will not start once their home took a patch (rac.py reads it)
+        out["oracle/breaks_after_patch"] = "".join(f"{n}\n" for n in nodes if "patch_breaks_start" in faults.get(n, {}))
         out["oracle/ocrcheck"] = ("Status of Oracle Cluster Registry is as follows :\n\t Version                  :"
                                   "          3\n\t Total space (kbytes)     :     262120\n"
                                   "\t Used space (kbytes)      :       3044\n\t Available space (kbytes) :     259076\n"

@@ -103,11 +103,12 @@ if [ ! -f "$O/env" ]; then echo "bash: $(basename "$0"): command not found" >&2;
 ORACLE_SHIMS = {
     "crsctl": ('[ -f "$O/crsctl_check_crs" ] || { echo "bash: crsctl: command not found" >&2; exit 127; }\n'
                'case "$*" in "check crs"*) cat "$O/crsctl_check_crs" ;;\n'
-               '  "stat res -t"*|"status res -t"*) cat "$O/crsctl_stat_res_t" ;;\n'
+               '  "stat res -t"*|"status res -t"*) set -- crsctl; @RAC@ ;;\n'
                '  "query css votedisk"*) cat "$O/votedisk" ;;\n'
                '  *) echo "CRS-4000: Command $1 failed, or completed with errors."; exit 1 ;; esac\n'),
     "srvctl": ('[ -f "$O/srvctl_status_database" ] || { echo "bash: srvctl: command not found" >&2; exit 127; }\n'
-               'case "$*" in "status database"*) cat "$O/srvctl_status_database" ;;\n'
+               '# the cluster\'s own operations and the status they change: the RAC\'s shared state (rac.py)\n'
+               'case "$*" in "status database"*|"stop instance"*|"start instance"*) set -- srvctl "$@"; @RAC@ ;;\n'
                '  "config database"*) sed -n "s/^DB=//p" "$O/env" ;;\n'
                '  "status listener"*) cat "$O/srvctl_status_listener" ;;\n'
                '  "status scan_listener"*) cat "$O/srvctl_status_scan_listener" ;;\n'
@@ -233,7 +234,7 @@ def write_shims(directory: Path, el6: bool = False) -> None:
         + lab_tool("sqlbackup") + " ;; esac  # real backups of the lab database (sqlbackup.py)")
     directory.mkdir(parents=True, exist_ok=True)
     tools = {"@RPMQ@": lab_tool("rpmq"), "@YUM@": lab_tool("yum"), "@REBOOT@": REBOOT, "@DB@": DB,
-             "@EMGR@": lab_tool("emgr")}
+             "@EMGR@": lab_tool("emgr"), "@RAC@": lab_tool("rac")}
     linux = {k: v for k, v in SHIMS.items() if not (el6 and k in NOT_ON_EL6)} | (EL6_SHIMS if el6 else {})
     for table, prelude in ((linux, PRELUDE), (AIX_SHIMS, PRELUDE), (ESXI_SHIMS, PRELUDE), (WINDOWS_SHIMS, PRELUDE),
                            (ORACLE_SHIMS, PRELUDE + ORACLE_PRELUDE)):

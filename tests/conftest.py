@@ -228,3 +228,13 @@ def files_ledger(lab, tmp_path_factory):
                          operator="测试")
     assert taken.status == "verified", taken.error
     return reports / "backups" / "ledger.jsonl"
+
+
+@pytest.fixture
+def reports_with_files_ledger(files_ledger, tmp_path):
+    """A reports directory whose backup ledger holds the lab's files backup (BAK-FILE-001 is a daily check, so a
+    change's inspection before it passes)."""
+    target = tmp_path / "reports" / "backups" / "ledger.jsonl"
+    target.parent.mkdir(parents=True)
+    shutil.copyfile(files_ledger, target)
+    return tmp_path / "reports"

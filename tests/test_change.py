@@ -35,12 +35,8 @@ def tonight() -> dt.datetime:
 
 
 @pytest.fixture
-def reports(files_ledger, tmp_path):
-    """A reports directory whose backup ledger holds the lab's files backup (BAK-FILE-001 is a daily check)."""
-    target = tmp_path / "reports" / "backups" / "ledger.jsonl"
-    target.parent.mkdir(parents=True)
-    shutil.copyfile(files_ledger, target)
-    return tmp_path / "reports"
+def reports(reports_with_files_ledger):
+    return reports_with_files_ledger
 
 
 @pytest.fixture
@@ -159,17 +155,24 @@ def test_an_ios_change_through_napalm_is_rehearsed_then_applied_saved_and_in_the
     assert "+ntp server 127.0.0.2" in diff(inv.hosts["lab-ios-rt"], paths).splitlines()
 
 
-def test_a_vrp8_change_is_committed_and_saved(lab, reports, devices):
+@pytest.mark.parametrize(("host", "method"), [("lab-vrp8-agg", "netmiko commit"), ("lab-h3c-fl", "netmiko")])
+def test_a_vrp8_change_is_committed_and_a_comware_one_typed_then_saved(lab, reports, devices, host, method):
+    """VRP8 keeps the typed lines as a candidate until `commit`; Comware takes each line as typed. Both are saved
+    (their own save dialogs, through netmiko), and the next backup's diff shows the line."""
     inv, _state = lab
-    devices.append("lab-vrp8-agg")
-    out = run(inv, request(lab, reports, ["lab-vrp8-agg"], apply=True))
+    devices.append(host)
+    out = run(inv, request(lab, reports, [host], apply=True))
     assert out.result == "completed", out.lines
-    assert out.record["plan"]["lab-vrp8-agg"]["method"] == "netmiko commit"
+    assert out.record["plan"][host]["method"] == method
     for which in ("running_config", "startup_config"):
-        assert "ntp-service unicast-server 127.0.0.2" in listing(lab, "lab-vrp8-agg", which)
-    sent = [a["command"] for a in audit_lines(reports) if a["host"] == "lab-vrp8-agg"]
+        assert "ntp-service unicast-server 127.0.0.2" in listing(lab, host, which)
+    sent = [a["command"] for a in audit_lines(reports) if a["host"] == host]
     at = sent.index("ntp-service unicast-server 127.0.0.2")
-    assert sent[at - 1] == "system-view" and sent[at + 1] == "commit" and sent[at + 2] == "return"
+    assert sent[at - 1] == "system-view" and sent[at + 1:at + 3] == (
+        ["commit", "return"] if method.endswith("commit") else ["return", "save force"])  # Comware: netmiko saves so
+    paths = Paths(root=reports.parent / "backups", reports=reports)
+    backup(inv, [inv.hosts[host]], selection={"test": True}, paths=paths, lab_dir=lab[1].path)
+    assert "+ntp-service unicast-server 127.0.0.2" in diff(inv.hosts[host], paths).splitlines()
 
 
 def test_a_vrp5_change_that_breaks_a_peer_is_rolled_back_by_replaying_the_backup(lab, lab_fault, reports, devices):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 
 import pytest
 
@@ -33,12 +32,8 @@ def sh(lab, name: str, cmd: str) -> str:
 
 
 @pytest.fixture
-def reports(files_ledger, tmp_path):
-    """A reports directory whose backup ledger holds the lab's files backup (BAK-FILE-001 is a daily check)."""
-    target = tmp_path / "reports" / "backups" / "ledger.jsonl"
-    target.parent.mkdir(parents=True)
-    shutil.copyfile(files_ledger, target)
-    return tmp_path / "reports"
+def reports(reports_with_files_ledger):
+    return reports_with_files_ledger
 
 
 @pytest.fixture

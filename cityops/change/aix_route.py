@@ -24,7 +24,7 @@ from ..inventory.model import Host
 from ..netguard import url_refusal
 from ..parsers import ParseError
 from ..transport.base import TransportConfig
-from .pyinfra_hosts import connect_all, disconnect_all, pyinfra_state, run_command
+from .pyinfra_hosts import each_host, run_command
 from .route import HostPlan, HostResult, Route
 
 ROUTE = "pyinfra_aix"
@@ -59,18 +59,9 @@ class AixRoute(Route):
         self.title = title
 
     def plan(self, hosts: list[Host], config: TransportConfig) -> list[HostPlan]:
-        state, refused = pyinfra_state(hosts, config)
-        out = [HostPlan(name, error=why) for name, why in refused.items()]
-        failed = connect_all(state) if state.inventory.hosts else {}
         by_name = {h.name: h for h in hosts}
-        for host in state.inventory:
-            if host.name in failed:
-                out.append(HostPlan(host.name, error=failed[host.name]))
-                continue
-            out.append(self._plan_one(state, host, by_name[host.name], config))
-        disconnect_all(state)
-        order = {h.name: i for i, h in enumerate(hosts)}
-        return sorted(out, key=lambda p: order.get(p.host, 0))
+        return each_host(hosts, config, lambda state, host: self._plan_one(state, host, by_name[host.name], config),
+                         lambda name, why: HostPlan(name, error=why))
 
     def _plan_one(self, state, host, h: Host, config: TransportConfig) -> HostPlan:
         ok, level_text, err = run_command(state, host, "oslevel -s", config)
@@ -95,16 +86,8 @@ class AixRoute(Route):
         return HostPlan(host.name, [f"{f.label} ({f.filename})" for f in fixes], facts={"level": level}, payload=payload)
 
     def apply(self, batch: list[Host], config: TransportConfig, plans: dict[str, HostPlan]) -> list[HostResult]:
-        state, refused = pyinfra_state(batch, config)
-        results = [HostResult(name, False, why) for name, why in refused.items()]
-        failed = connect_all(state) if state.inventory.hosts else {}
-        for host in state.inventory:
-            if host.name in failed:
-                results.append(HostResult(host.name, False, failed[host.name]))
-                continue
-            results.append(self._apply_one(state, host, config, plans[host.name].payload))
-        disconnect_all(state)
-        return results
+        return each_host(batch, config, lambda state, host: self._apply_one(state, host, config, plans[host.name].payload),
+                         lambda name, why: HostResult(name, False, why))
 
     def _apply_one(self, state, host, config: TransportConfig, want: AixPlan) -> HostResult:
         if not want.fixes:

@@ -103,3 +103,15 @@ def wait_back(state, host, seconds: float) -> bool:
                 pass
         time.sleep(0.5)
     return False
+
+
+def each_host(hosts: list[Host], config: TransportConfig, one, failed_as) -> list:
+    """Connect the hosts and call `one(state, host)` for each that connected; a host refused by the target guard or
+    its credential, or not reached, comes back as `failed_as(name, why)`. Results in the hosts' order."""
+    state, refused = pyinfra_state(hosts, config)
+    out = {name: failed_as(name, why) for name, why in refused.items()}
+    failed = connect_all(state) if state.inventory.hosts else {}
+    for host in state.inventory:
+        out[host.name] = failed_as(host.name, failed[host.name]) if host.name in failed else one(state, host)
+    disconnect_all(state)
+    return [out[h.name] for h in hosts if h.name in out]

@@ -18,7 +18,7 @@ from ..inventory.model import Host
 from ..parsers import ParseError
 from ..parsers.yum import PendingUpdate, check_update
 from ..transport.base import TransportConfig
-from .pyinfra_hosts import connect_all, disconnect_all, pyinfra_state, run_command, wait_back
+from .pyinfra_hosts import each_host, run_command, wait_back
 from .route import HostPlan, HostResult, Route
 
 ROUTE = "pyinfra_yum"
@@ -84,17 +84,8 @@ class YumRoute(Route):
 
 def plan(hosts: list[Host], config: TransportConfig, security: bool = False) -> list[YumPlan]:
     """What each host would take from its repositories: nothing on the host changes."""
-    state, refused = pyinfra_state(hosts, config)
-    out = [YumPlan(name, error=why) for name, why in refused.items()]
-    failed = connect_all(state) if state.inventory.hosts else {}
-    for host in state.inventory:
-        if host.name in failed:
-            out.append(YumPlan(host.name, error=failed[host.name]))
-            continue
-        out.append(_plan_one(state, host, config, security))
-    disconnect_all(state)
-    order = {h.name: i for i, h in enumerate(hosts)}
-    return sorted(out, key=lambda p: order.get(p.host, 0))
+    return each_host(hosts, config, lambda state, host: _plan_one(state, host, config, security),
+                     lambda name, why: YumPlan(name, error=why))
 
 
 def _plan_one(state, host, config: TransportConfig, security: bool) -> YumPlan:
@@ -113,16 +104,9 @@ def _plan_one(state, host, config: TransportConfig, security: bool) -> YumPlan:
 def apply(hosts: list[Host], config: TransportConfig, plans: dict[str, YumPlan], security: bool = False,
           reboot: bool = False, boot_wait: float = 300.0) -> list[YumResult]:
     """Update each host of the batch as its plan says, reboot it into a new kernel if allowed, and verify."""
-    state, refused = pyinfra_state(hosts, config)
-    results = [YumResult(name, False, why) for name, why in refused.items()]
-    failed = connect_all(state) if state.inventory.hosts else {}
-    for host in state.inventory:
-        if host.name in failed:
-            results.append(YumResult(host.name, False, failed[host.name]))
-            continue
-        results.append(_apply_one(state, host, config, plans[host.name], security, reboot, boot_wait))
-    disconnect_all(state)
-    return results
+    return each_host(hosts, config,
+                     lambda state, host: _apply_one(state, host, config, plans[host.name], security, reboot, boot_wait),
+                     lambda name, why: YumResult(name, False, why))
 
 
 def _apply_one(state, host, config: TransportConfig, want: YumPlan, security: bool, reboot: bool,

@@ -266,3 +266,30 @@ def test_the_labs_configuration_mode_keeps_sections_and_vrp8s_candidate(lab, dev
         assert s.run("return").ok
     finally:
         s.close()
+
+
+def test_an_overdue_signature_library_becomes_a_planned_change_and_is_updated(lab, lab_fault, reports, devices):
+    """SEC-SIG-001 stays the source of truth: its failing finding does not refuse the change that puts it right; the
+    plan names each overdue library, the appliance's own online update applies it, and the libraries read back new."""
+    from cityops.change.flow import SignatureRequest
+
+    inv, state = lab
+    devices.append("lab-topsec")
+    lab_fault("lab-topsec", "signature_outdated", days="45")
+
+    def request_signatures(**kw):
+        return SignatureRequest([inv.hosts["lab-topsec"]], "特征库超期（测试）", reports=reports, lab_dir=state.path,
+                                operator="测试", at=tonight(), **kw)
+
+    rehearsed = run(inv, request_signatures())
+    assert rehearsed.result == "rehearsed", rehearsed.lines
+    assert [b[1] for b in rehearsed.record["before"]["not_passing"]] == ["SEC-SIG-001"]  # what the change is for
+    planned = rehearsed.record["plan"]["lab-topsec"]["updates"]
+    assert len(planned) == 2 and all("45 天未更新" in p for p in planned), planned
+    out = run(inv, request_signatures(apply=True))
+    assert out.result == "completed", out.lines
+    assert out.record["batches"][0]["after"]["not_passing"] == []  # SEC-SIG-001 passes after the update
+    sent = [a["command"] for a in audit_lines(reports) if a["host"] == "lab-topsec"]
+    assert "ips signature update online" in sent and "av signature update online" in sent
+    again = run(inv, request_signatures())
+    assert again.record["plan"]["lab-topsec"]["updates"] == []

@@ -5,7 +5,8 @@
 2. The change window of each target's lot (windows.py); outside it the change is refused unless forced with a
    reason, which the record keeps.
 3. An inspection of the targets first (the daily checks): a target already failing is refused — a change is
-   not made on a host that is already broken.
+   not made on a host that is already broken — except on the checks the change itself puts right (an overdue
+   signature library is what its update is for).
 4. The plan: what each host would take (its pending packages; a device's configuration diff, after a backup).
    Check mode (the default) stops here and records the rehearsal; nothing on any host changes.
 5. With apply: the targets are marked as under change, then taken in batches; after each batch its hosts are
@@ -86,6 +87,14 @@ class NetChangeRequest(ChangeRequest):
 
 
 @dataclass
+class SignatureRequest(ChangeRequest):
+    def route(self, inv: Inventory) -> Route:
+        from .signature_route import SignatureRoute
+
+        return SignatureRoute()
+
+
+@dataclass
 class ChangeOutcome:
     change_id: str
     result: str  # rehearsed | completed | stopped | refused
@@ -145,8 +154,9 @@ def run(inv: Inventory, req: ChangeRequest) -> ChangeOutcome:
                       + "（确需变更请以 --force-window 说明理由）")
     before = _inspection(inv, req.hosts, req, change_id)
     record.data["before"] = before
-    if before["not_passing"]:
-        failing = sorted({b[0] for b in before["not_passing"]})
+    blocking = [b for b in before["not_passing"] if b[1] not in route.fixes]  # what the change is for does not block
+    if blocking:
+        failing = sorted({b[0] for b in blocking})
         return refuse(f"变更前巡检未通过：{', '.join(failing)}（巡检 {before['run_id']}），先处理故障再变更")
     config = _config(req, change_id)
     plans = route.plan(req.hosts, config)

@@ -29,7 +29,8 @@ def write_plan(directory: Path, record: dict, inv: Inventory, route) -> dict:
         plan = record.get("plan", {}).get(name, {})
         items = plan.get("updates", plan.get("items", []))
         what = str(h.get("os") or h.get("model") or "") if h else ""
-        how = str(h.get("patch_route") or "") if route.kind == "patch" else str(plan.get("method", ""))
+        how = (str(h.get("patch_route") or "") if route.kind == "patch" else
+               "设备在线升级" if route.kind == "signature" else str(plan.get("method", "")))
         rows.append([name, str(h.get("display_name") or "") if h else "", what, how if h else "",
                      f"{len(items)} {route.items_unit}"])
     window = record.get("window", {})

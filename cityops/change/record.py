@@ -137,7 +137,7 @@ def lot_changes(reports: Path, lot: str, start, end) -> tuple[dict[str, bytes], 
 
 CHANGE_HEADERS = ["变更编号", "申请时间", "类型", "变更名称", "实施人", "变更原因", "变更对象", "方式", "结果", "回退情况",
                   "未触及", "变更方案"]
-KINDS = {"patch": "补丁更新", "network": "网络配置变更"}
+KINDS = {"patch": "补丁更新", "network": "网络配置变更", "signature": "特征库升级"}
 
 
 def change_rows(reports: Path, lot: str, start, end) -> tuple[list[tuple], list[str]]:

@@ -39,6 +39,7 @@ class Route:
     items_word = "变更项"  # what the plan's items are called in the 变更方案's scope table, and their unit
     items_unit = "项"
     verify_checks: tuple[str, ...] = ()  # checks run after each batch beside the daily ones
+    fixes: tuple[str, ...] = ()  # checks this change puts right: failing before it does not refuse it
     rollback_note = "未回退"  # what the record says of a failed batch when the route cannot undo it
     change_id = ""  # set by the flow: the route's own runs (a backup first) are filed under it
 
@@ -79,6 +80,7 @@ class RouteByHost(Route):
         first = next(iter(routes.values()))
         self.kind, self.items_word, self.items_unit = first.kind, first.items_word, first.items_unit
         self.verify_checks = tuple(dict.fromkeys(c for r in routes.values() for c in r.verify_checks))
+        self.fixes = tuple(dict.fromkeys(c for r in routes.values() for c in r.fixes))
         self.rollback_note = "；".join(dict.fromkeys(r.rollback_note for r in routes.values()))
         self._of: dict[str, Route] = {}
 

@@ -49,6 +49,7 @@ class YumRoute(Route):
     kind = "patch"
     items_word, items_unit = "待安装更新", "个"
     verify_checks = ("LNX-PATCH-002",)  # what the next inspection must see after a patch: nothing left pending
+    fixes = ("LNX-PATCH-002",)
     rollback_note = "未回退：yum 更新不自动回退；已停止后续批次，失败主机按复核结果处置"
 
     def __init__(self, security: bool = False, reboot: bool = False, boot_wait: float = 300.0):

@@ -8,7 +8,7 @@ from pathlib import Path
 from invoke import Collection, task
 
 from .backup import backup_ns
-from .change import change, patch
+from .change import change, patch, signatures
 from .common import guard_collection
 from .inspect import inspect_ns
 from .inventory import check, export, inventory_ns
@@ -265,7 +265,7 @@ def test(c, args="", workers=2):
     c.run(f"{sys.executable} -m pytest {spread}{args}", pty=False)
 
 
-ns = Collection(demo, test, lint, patch, change)
+ns = Collection(demo, test, lint, patch, change, signatures)
 ns.add_collection(inventory_ns)
 ns.add_collection(lab_ns)
 ns.add_collection(inspect_ns)

@@ -1,4 +1,4 @@
-"""`invoke patch` and `invoke change`: the change flow (cityops/change/flow.py), check mode first.
+"""`invoke patch`, `invoke change` and `invoke signatures`: the change flow (cityops/change/flow.py), check mode first.
 
 Both take the shared selection flags, a required --reason, --apply, --batch-size and --force-window; both exit
 0 when rehearsed or completed, 1 when stopped at a failed batch, 5 when refused, 4 for bad input."""
@@ -83,4 +83,22 @@ def change(c, file, bureau=None, lot=None, site=None, zone=None, class_=None, su
                                 lab_dir=Path(lab) if lab else None, change_file=Path(file), backups=Path(backups))
 
     _carry_out("change", request, reason, batch_size, inventory, reports, bureau=bureau, lot=lot, site=site,
+               zone=zone, class_=class_, subsystem=subsystem, host=host, limit=limit)
+
+
+@selection_task(name="signatures", help=FLOW_HELP)
+def signatures(c, bureau=None, lot=None, site=None, zone=None, class_=None, subsystem=None, host=None, limit=None,
+               reason="", apply=False, batch_size=1, force_window="", reports="reports", lab=None, operator="",
+               inventory=None):
+    """Update the selected security appliances' overdue signature libraries (SEC-SIG-001's age, from its warning
+    on) as a planned change: pre-inspect, window, the plan per library; with --apply, the appliance's own online
+    update, read back. Exit 0 rehearsed or completed, 1 stopped, 5 refused."""
+    from ..change.flow import SignatureRequest
+
+    def request(hosts, why):
+        return SignatureRequest(hosts, why, apply=apply, batch_size=int(batch_size),
+                                force_window=one_line(force_window, 300), operator=operator, reports=Path(reports),
+                                lab_dir=Path(lab) if lab else None)
+
+    _carry_out("signatures", request, reason, batch_size, inventory, reports, bureau=bureau, lot=lot, site=site,
                zone=zone, class_=class_, subsystem=subsystem, host=host, limit=limit)

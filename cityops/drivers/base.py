@@ -137,6 +137,9 @@ class Driver(FactSet):
     listing_headers: ClassVar[tuple[str, ...]] = ()
     # how it takes a configuration change (None: cityops makes no configuration change on it)
     change: ClassVar[ChangeMethod | None] = None
+    # the commands that update its signature libraries online, and what each prints when it did (a security
+    # appliance's planned signature change, cityops/change/signature_route.py); () when cityops does not
+    signature_update: ClassVar[tuple[tuple[str, str], ...]] = ()
 
     def prompt_pattern(self, base: str) -> str:
         """The device's prompt once netmiko has learned its base (`sw1`): 'sw1#', 'sw1>', 'sw1(config)#'."""

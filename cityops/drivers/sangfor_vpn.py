@@ -17,6 +17,7 @@ class SangforVpn(Driver):
     kind = "appliance"
     netmiko = "generic"
     sync = ("show version", r"Software version")
+    signature_update = (("update signature online", "Update succeeded"),)  # modelled
     getters: ClassVar[dict[str, Getter]] = {
         "health": Getter("show system status", topsec_tos.health),
         "signatures": Getter("show signature", topsec_tos.signatures),

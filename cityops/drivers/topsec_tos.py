@@ -71,6 +71,8 @@ class TopsecTos(Driver):
     encoding = "gbk"
     sync = ("system version show", r"TopsecOS version")
     error_markers = ("error -",)
+    # online update of both libraries from the vendor's update server (modelled, like the rest of this driver)
+    signature_update = (("ips signature update online", "升级成功"), ("av signature update online", "升级成功"))
     getters: ClassVar[dict[str, Getter]] = {
         "health": Getter("system status show", health),
         "signatures": Getter("ips signature show", signatures),

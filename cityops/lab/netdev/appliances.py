@@ -12,6 +12,7 @@ output layouts.
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 from ...timeutil import today as now_date
 from .cli import Platform, Session
@@ -39,6 +40,8 @@ class Topsec(Platform):
         add("system status show", self.status, modes)
         add("ips signature show", lambda s, a: self.signature(s, "IPS"), modes)
         add("av signature show", lambda s, a: self.signature(s, "AV"), modes)
+        add("ips signature update online", lambda s, a: self.update(s, "IPS"), modes)
+        add("av signature update online", lambda s, a: self.update(s, "AV"), modes)
         add("system alarm show", self.alarms, modes)
         add("pager off", self.no_paging, modes)
         add("exit", self.exit, modes)
@@ -83,6 +86,16 @@ class Topsec(Platform):
     def alarms(self, s: Session, a) -> str:
         return "\n".join(f"{t} {sev} {text}" for sev, t, text in s.health.alarms) or "无告警"
 
+    updated_message = "{kind} 特征库升级成功，当前版本 3.0.2026.1122"
+
+    def update(self, s: Session, kind: str) -> str:
+        """Online signature update from the vendor's server; the lab's update server always has today's."""
+        config = s.state.get("config_state")
+        if config is not None:
+            config.update_signatures(s.dev.name, time.time())
+            s.state.pop("_health", None)
+        return self.updated_message.format(kind=kind)
+
 
 class Sangfor(Topsec):
     name = "sangfor_vpn"
@@ -96,9 +109,12 @@ class Sangfor(Topsec):
         add("show interface", self.interfaces, modes)
         add("show system status", self.status, modes)
         add("show signature", lambda s, a: self.signature(s, "应用识别/漏洞特征"), modes)
+        add("update signature online", lambda s, a: self.update(s, "应用识别/漏洞特征"), modes)
         add("show alarm", self.alarms, modes)
         add("terminal length 0", self.no_paging, modes)
         add("exit", self.exit, modes)
+
+    updated_message = "Update succeeded: {kind} library 3.0.2026.1122"
 
     def prompt(self, s: Session) -> str:
         return f"{s.dev.name}> "

@@ -64,6 +64,10 @@ def configured(h: Health, s: Session) -> Health:
             p.up = False
         elif changes.dropped((section, "shutdown")):
             p.up = True
+    updated = config.signatures_updated(s.dev.name)
+    outdated = s.faults.get("signature_outdated")
+    if updated is not None and (outdated is None or updated >= float(outdated.get("since", 0))):
+        h.signature_age_days = 0  # updated online since the libraries fell behind
     fault = s.faults.get("alarm_on_change")
     if fault is not None:
         want = str(fault.get("match", ""))

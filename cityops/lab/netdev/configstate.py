@@ -132,7 +132,7 @@ class ConfigState:
             running = Changes.from_json(entry.get("running", []))
             startup = Changes.from_json(entry.get("startup", []))
             change(running, startup)
-            data[device] = {"running": running.to_json(), "startup": startup.to_json()}
+            entry.update(running=running.to_json(), startup=startup.to_json())
             self.lab.write_json(self.path, data)
         self._cache = None
 
@@ -166,11 +166,28 @@ class ConfigState:
         self._change(device, change)
 
     def clear(self, device: str) -> None:
-        """Forget a device's changes: its configuration as `lab.up` first rendered it."""
+        """Forget a device's changes: its configuration as `lab.up` first rendered it, its signatures as installed."""
         def change(running: Changes, startup: Changes) -> None:
             running.add, running.drop, startup.add, startup.drop = [], [], [], []
 
         self._change(device, change)
+        with self.lab.locked():
+            data = self.lab.read_json(self.path, {})
+            data.get(device, {}).pop("signatures_updated", None)
+            self.lab.write_json(self.path, data)
+        self._cache = None
+
+    def update_signatures(self, device: str, when: float) -> None:
+        """A security appliance updated its signature libraries online at `when`."""
+        with self.lab.locked():
+            data = self.lab.read_json(self.path, {})
+            data.setdefault(device, {})["signatures_updated"] = when
+            self.lab.write_json(self.path, data)
+        self._cache = None
+
+    def signatures_updated(self, device: str) -> float | None:
+        value = self._load().get(device, {}).get("signatures_updated")
+        return float(value) if isinstance(value, (int, float)) else None
 
 
 def enter(changes: Changes, ctx: str, line: str, base: frozenset[Entry]) -> None:

@@ -27,3 +27,14 @@ def parse(text: str) -> list[Entry]:
         else:
             out.append((ctx, line.strip()))
     return out
+
+
+def covers(prefix: str, line: str) -> bool:
+    """Does a negation of `prefix` take `line` out? The line itself, or the line it begins as whole words
+    (`undo ntp-service unicast-server` takes out `ntp-service unicast-server 127.0.0.2`)."""
+    return line == prefix or line.startswith(prefix + " ")
+
+
+def matching(entries: list[Entry], ctx: str, prefix: str) -> list[str]:
+    """The lines of section `ctx` that a negation of `prefix` takes out."""
+    return [x for c, x in entries if c == ctx and covers(prefix, x)]

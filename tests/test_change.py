@@ -53,7 +53,7 @@ def devices(lab):
 def request(lab, reports, hosts, change=CHANGE, **kw) -> NetChangeRequest:
     inv, state = lab
     return NetChangeRequest([inv.hosts[h] for h in hosts], kw.pop("reason", "第二台时钟源（测试）"), reports=reports,
-                            lab_dir=state.path, operator="测试", at=tonight(), change_file=change,
+                            lab_dir=state.path, operator="测试", at=tonight(), change=load_change(change),
                             backups=reports.parent / "backups", **kw)
 
 

@@ -23,6 +23,7 @@ import getpass
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..inspect.catalogue import load_catalogue
 from ..inventory.model import Host, Inventory
@@ -31,6 +32,9 @@ from . import windows
 from .plan_doc import write_plan
 from .record import RESULTS, ChangeRecord, new_id
 from .route import Route
+
+if TYPE_CHECKING:
+    from .netconfig import ChangeFile
 
 
 @dataclass
@@ -73,17 +77,16 @@ class PatchRequest(ChangeRequest):
 
 @dataclass
 class NetChangeRequest(ChangeRequest):
-    change_file: Path = Path()
+    change: ChangeFile | None = None  # the reviewed change file, as load_change validated it
     backups: Path = Path("backups")  # the backup taken before the change goes to this store
 
     def route(self, inv: Inventory) -> Route:
-        from .netconfig import NetConfigRoute, load_change
+        from .netconfig import NetConfigRoute
 
-        self._change = load_change(self.change_file)
-        return NetConfigRoute(inv, self._change, self.backups, self.reports, self.lab_dir)
+        return NetConfigRoute(inv, self.change, self.backups, self.reports, self.lab_dir)
 
     def record_fields(self) -> dict:
-        return {"change_file": self._change.record()}
+        return {"change_file": self.change.record()}
 
 
 @dataclass
@@ -100,9 +103,6 @@ class ChangeOutcome:
     result: str  # rehearsed | completed | stopped | refused
     record: dict
     lines: list[str] = field(default_factory=list)  # what the command line prints (Chinese)
-
-
-PatchOutcome = ChangeOutcome
 
 
 def _inspection(inv: Inventory, hosts: list[Host], req: ChangeRequest, change_id: str, extra: tuple[str, ...] = ()):

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import drivers, platforms, safeyaml
-from ..configtext import Entry, parse
+from ..configtext import Entry, matching, parse
 from ..drivers.base import ChangeMethod
 from ..errors import BadInput, one_line
 from ..inventory.model import Host, Inventory
@@ -89,12 +89,12 @@ def load_change(path: Path) -> ChangeFile:
             raise BadInput(f"{where}: not a platform cityops changes the configuration of ({takes})")
         if not isinstance(lines, str) or not lines.strip():
             raise BadInput(f"{where}: the configuration lines, as a block of text")
-        out[str(platform)] = _checked_lines(lines, where, driver.change)
+        out[str(platform)] = _checked_lines(lines, where)
     return ChangeFile(str(path), hashlib.sha256(text.encode()).hexdigest(), one_line(title, 120),
                       description.strip(), out)
 
 
-def _checked_lines(text: str, where: str, method: ChangeMethod) -> str:
+def _checked_lines(text: str, where: str) -> str:
     lines = [ln.rstrip() for ln in text.replace("\r\n", "\n").split("\n") if ln.strip()]
     if len(lines) > MAX_LINES:
         raise BadInput(f"{where}: {len(lines)} lines, more than the {MAX_LINES} one change may have")
@@ -132,19 +132,12 @@ def negated(line: str, method: ChangeMethod) -> str | None:
     return line[len(method.negate):].strip() if line.startswith(method.negate) else None
 
 
-def present(entries: list[Entry], ctx: str, line: str) -> bool:
-    return any(c == ctx and (x == line or x.startswith(line + " ")) for c, x in entries)
-
-
 def missing(change: str, running: list[Entry], method: ChangeMethod) -> list[str]:
     """The change's lines the running configuration does not show as the change wants (empty: all landed)."""
     out = []
     for ctx, line in parse(change):
         target = negated(line, method)
-        if target is not None:
-            if present(running, ctx, target):
-                out.append(f"{ctx + ' / ' if ctx else ''}{line}")
-        elif (ctx, line) not in running:
+        if (matching(running, ctx, target) if target is not None else (ctx, line) not in running):
             out.append(f"{ctx + ' / ' if ctx else ''}{line}")
     return out
 
@@ -156,7 +149,7 @@ def preview(change: str, running: list[Entry], method: ChangeMethod) -> list[str
         where = f"[{ctx}] " if ctx else ""
         target = negated(line, method)
         if target is not None:
-            out += [f"-{where}{x}" for c, x in running if c == ctx and (x == target or x.startswith(target + " "))]
+            out += [f"-{where}{x}" for x in matching(running, ctx, target)]
         elif (ctx, line) not in running:
             out.append(f"+{where}{line}")
     return out
@@ -201,12 +194,10 @@ def _same_setting(a: str, b: str) -> bool:
 class NetConfigRoute(Route):
     kind = "network"
     items_word, items_unit = "配置差异", "行"
-    rollback_note = "未回退"
 
     def __init__(self, inv: Inventory, change: ChangeFile, backups: Path, reports: Path, lab_dir: Path | None):
         self.inv, self.change, self.backups, self.reports, self.lab_dir = inv, change, backups, reports, lab_dir
         self.title = f"网络设备配置变更：{change.title}"
-        self.change_id = ""
 
     def method(self, h: Host) -> ChangeMethod | None:
         driver = drivers.cli_driver(str(h.get("platform")))
@@ -394,9 +385,7 @@ def _napalm(session, method: ChangeMethod, work, saves: bool = False):
     device.device = session.driven()
     try:
         return work(device)
-    except NapalmException as exc:
-        raise ChangeError(f"napalm {method.napalm}: {type(exc).__name__}: {exc}") from None
-    except (OSError, ValueError) as exc:
+    except (NapalmException, OSError, ValueError) as exc:
         raise ChangeError(f"napalm {method.napalm}: {type(exc).__name__}: {exc}") from None
     finally:
         if device.prompt_quiet_changed:

@@ -80,7 +80,7 @@ class SignatureRoute(Route):
     def apply(self, batch: list[Host], config: TransportConfig, plans: dict[str, HostPlan]) -> list[HostResult]:
         from ..transport.registry import open_session
 
-        results = []
+        results, limit = [], warn_days()
         for h in batch:
             if not plans[h.name].items:
                 results.append(HostResult(h.name, True, "特征库均在时效内，未升级"))
@@ -101,7 +101,7 @@ class SignatureRoute(Route):
                 continue
             finally:
                 session.close()
-            stale = [f"{lib} {days} 天" for lib, _v, days in libs if days >= warn_days()]
+            stale = [f"{lib} {days} 天" for lib, _v, days in libs if days >= limit]
             if stale:
                 results.append(HostResult(h.name, False, "升级后仍未更新：" + "，".join(stale)))
             else:

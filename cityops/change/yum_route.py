@@ -56,10 +56,6 @@ class YumRoute(Route):
         self.security, self.reboot, self.boot_wait = security, reboot, boot_wait
         self.title = "操作系统补丁更新" + ("（仅安全更新）" if security else "")
 
-    def unsupported(self, hosts: list[Host]) -> dict[str, str]:
-        routes = {h.name: str(h.get("patch_route") or "") for h in hosts}
-        return {n: r or "未在清单中登记 patch_route" for n, r in routes.items() if r != ROUTE}
-
     def plan(self, hosts: list[Host], config: TransportConfig) -> list[HostPlan]:
         return [HostPlan(p.host, [f"{u.name}.{u.arch} {u.evr} ({u.repo})" for u in p.updates], p.error,
                          {"running_kernel": p.running_kernel}, p) for p in plan(hosts, config, self.security)]

@@ -136,10 +136,11 @@ def change_rehearsal(inv) -> None:
     from pathlib import Path
 
     from ..change.flow import NetChangeRequest, run
+    from ..change.netconfig import load_change
 
     names = ("gxj-dzzw-core01", "gxj-dzzw-rt01")
     out = run(inv, NetChangeRequest([inv.hosts[n] for n in names], "演示：增加第二台 NTP 时钟源", reports=Path("reports"),
-                                    change_file=Path("changes/2026-12-ntp-second-server.yml"),
+                                    change=load_change(Path("changes/2026-12-ntp-second-server.yml")),
                                     force_window="演示在变更窗口（周六 22:00-06:00）外以检查模式运行，不改动设备"))
     for line in out.lines:
         print(f"change (check mode): {line}")

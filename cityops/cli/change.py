@@ -75,12 +75,12 @@ def change(c, file, bureau=None, lot=None, site=None, zone=None, class_=None, su
     from ..change.flow import NetChangeRequest
     from ..change.netconfig import load_change
 
-    load_change(Path(file))  # a bad file is refused before anything is selected or sent
+    reviewed = load_change(Path(file))  # a bad file is refused before anything is selected or sent
 
     def request(hosts, why):
         return NetChangeRequest(hosts, why, apply=apply, batch_size=int(batch_size),
                                 force_window=one_line(force_window, 300), operator=operator, reports=Path(reports),
-                                lab_dir=Path(lab) if lab else None, change_file=Path(file), backups=Path(backups))
+                                lab_dir=Path(lab) if lab else None, change=reviewed, backups=Path(backups))
 
     _carry_out("change", request, reason, batch_size, inventory, reports, bureau=bureau, lot=lot, site=site,
                zone=zone, class_=class_, subsystem=subsystem, host=host, limit=limit)

@@ -117,7 +117,6 @@ class Platform:
     section_openers: ClassVar[tuple[str, ...]] = (
         "interface ", "aaa", "acl ", "ospf", "bgp ", "user-interface ", "rip", "isis", "ip vpn-instance ",
         "route-policy ", "vlan ", "line ", "router ", "ip access-list ", "route-map ", "policy-map ", "class-map ")
-    separator = "#"
 
     def opens_section(self, line: str) -> bool:
         return any(line == o.strip() or line.startswith(o) for o in self.section_openers) and not (

@@ -20,7 +20,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ...configtext import SEPARATORS, Entry
+from ...configtext import SEPARATORS, Entry, covers, matching
 from ..statedir import LabDir
 
 FILE = "netdev-config.json"
@@ -49,7 +49,7 @@ class Changes:
 
     def dropped(self, entry: Entry) -> bool:
         ctx, line = entry
-        return any(c == ctx and (line == x or line.startswith(x + " ")) for c, x in self.drop)
+        return any(c == ctx and covers(x, line) for c, x in self.drop)
 
 
 def key_of(line: str) -> str | None:
@@ -195,10 +195,10 @@ def enter(changes: Changes, ctx: str, line: str, base: frozenset[Entry]) -> None
         if line.startswith(neg):
             target = line[len(neg):].strip()
             changes.add = [(c, x) for c, x in changes.add
-                           if not (c == ctx and (x == target or x.startswith(target + " ")))]
+                           if not (c == ctx and covers(target, x))]
             if not ctx:  # a section taken out takes its lines with it
                 changes.add = [(c, x) for c, x in changes.add if c != target]
-            shown = any(c == ctx and (x == target or x.startswith(target + " ")) for c, x in base)
+            shown = bool(matching(list(base), ctx, target))
             if shown and (ctx, target) not in changes.drop:  # a rendered line taken out
                 changes.drop.append((ctx, target))
             return
@@ -213,6 +213,6 @@ def enter(changes: Changes, ctx: str, line: str, base: frozenset[Entry]) -> None
             changes.drop.append(drop)
         changes.add.append((ctx, line))
         return
-    changes.drop = [(c, x) for c, x in changes.drop if not (c == ctx and (line == x or line.startswith(x + " ")))]
+    changes.drop = [(c, x) for c, x in changes.drop if not (c == ctx and covers(x, line))]
     if (ctx, line) not in base and (ctx, line) not in changes.add:
         changes.add.append((ctx, line))

@@ -66,7 +66,6 @@ class Ios(Platform):
         add("show archive config incremental-diffs", self.incremental_diffs, ("user",))
 
     listing_command = "show running-config"
-    separator = "!"
     file_system = "bootflash:"
     disk_bytes = 7_341_236_224
 

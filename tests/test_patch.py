@@ -287,3 +287,68 @@ def test_the_rolling_patch_stops_at_the_first_node_that_fails_and_leaves_the_nex
     assert out.record["untouched"] == ["lab-rac2"]
     assert not sh(lab, "lab-rac2", f"{OPATCH} lspatches").startswith(f"{PSU};")
     assert "Instance labdb2 is running on node lab-rac2" in sh(lab, "lab-rac2", "srvctl status database -d labdb")
+
+
+GDR, GDR_LEVEL, SP4 = "KB5021123", "11.0.7512.11", "11.0.7001.0"  # SQL Server 2012 SP4 and its February 2023 GDR
+LEVEL = ("powershell -NoProfile -NonInteractive -Command \"(Get-ItemProperty 'HKLM:\\SOFTWARE\\Microsoft\\"
+         "Microsoft SQL Server\\MSSQL11.MSSQLSERVER\\Setup').PatchLevel\"")
+GROUPS = "powershell -NoProfile -NonInteractive -Command \"Get-ClusterGroup\""
+NODES = "powershell -NoProfile -NonInteractive -Command \"Get-ClusterNode\""
+BOOTED = "powershell -NoProfile -NonInteractive -Command \"(Get-WmiObject Win32_OperatingSystem).LastBootUpTime\""
+
+
+@pytest.fixture
+def sql_as_installed(lab):
+    """The lab SQL Server cluster as installed: both nodes up at SQL Server 2012 SP4, node A running the role."""
+    from cityops.lab.servers.hosts import shared_dir
+
+    path = shared_dir(lab[1], {"cluster": "lab_sql"}, "sqldata") / ".cityops-wsfc.json"
+    path.unlink(missing_ok=True)
+    yield path
+    path.unlink(missing_ok=True)
+
+
+def test_the_sql_server_cluster_is_patched_passive_node_first_drained_restarted_and_failed_back(
+        lab, reports, sql_as_installed):
+    """Windows 2012 R2 runs no current Windows module: the playbook's raw command lines drain each node, run the
+    staged GDR installer, restart the node, wait until the cluster has it back, resume it and fail its role back —
+    the node that does not run the SQL Server role first, so the instance moves once, onto a patched node."""
+    booted = {n: sh(lab, n, BOOTED) for n in ("lab-sqla", "lab-sqlb")}
+    rehearsed = run(lab[0], request(lab, reports, hosts=("lab-sqla", "lab-sqlb")))
+    assert rehearsed.result == "rehearsed", "\n".join(rehearsed.lines)
+    assert rehearsed.record["order"] == ["lab-sqlb", "lab-sqla"]  # the role's node last
+    assert rehearsed.record["plan"]["lab-sqla"]["runs_role"] is True
+    assert rehearsed.record["plan"]["lab-sqlb"]["updates"] == [
+        f"{GDR} SQL Server 2012 SP4 GDR 安全更新（2023 年 2 月）（{SP4} → {GDR_LEVEL}）"]
+    assert sh(lab, "lab-sqlb", LEVEL) == SP4  # check mode changed nothing
+    out = run(lab[0], request(lab, reports, hosts=("lab-sqla", "lab-sqlb"), apply=True))
+    assert out.result == "completed", "\n".join(out.lines)
+    assert [b["hosts"] for b in out.record["batches"]] == [["lab-sqlb"], ["lab-sqla"]]
+    first = out.record["batches"][0]["applied"][0]
+    assert first["updated"] == [GDR] and "Drain this node (its roles move to another node, it is paused)" in first["tasks"]
+    for node in ("lab-sqla", "lab-sqlb"):
+        assert sh(lab, node, LEVEL) == GDR_LEVEL
+        assert sh(lab, node, BOOTED) != booted[node]  # each node restarted
+    assert sh(lab, "lab-sqlb", GROUPS).splitlines()[0] == "SQL Server (MSSQLSERVER)|lab-sqla|Online"  # failed back
+    assert sorted(sh(lab, "lab-sqlb", NODES).splitlines()) == ["lab-sqla|Up", "lab-sqlb|Up"]
+    sent = [json.loads(line)["command"] for path in (reports / "audit").glob("*.jsonl")
+            for line in path.read_text().splitlines() if '"lab-sqla"' in line]
+    assert "sqlserver_rolling_patch.yml: Resume this node and fail back its roles" in sent
+    again = run(lab[0], request(lab, reports, hosts=("lab-sqla", "lab-sqlb")))
+    assert all(p["updates"] == [] for p in again.record["plan"].values())  # nothing left to apply
+
+
+def test_the_sql_server_rolling_patch_stops_when_a_node_does_not_come_back(lab, lab_fault, reports, sql_as_installed):
+    """Node B does not boot again after its update: the playbook's wait ends at the cluster's reboot timeout, the
+    change stops, node A keeps its level and runs the role; the cluster shows B down."""
+    lab_fault("lab-sqlb", "no_boot")
+    out = run(lab[0], request(lab, reports, hosts=("lab-sqla", "lab-sqlb"), apply=True))
+    assert out.result == "stopped", "\n".join(out.lines)
+    batch = out.record["batches"][0]
+    assert batch["hosts"] == ["lab-sqlb"] and not batch["ok"]
+    assert "节点重启后未恢复连接" in batch["applied"][0]["detail"]
+    assert "Wait for this node to come back" in batch["applied"][0]["detail"]
+    assert out.record["untouched"] == ["lab-sqla"]
+    assert sh(lab, "lab-sqla", LEVEL) == SP4
+    assert sh(lab, "lab-sqla", GROUPS).splitlines()[0] == "SQL Server (MSSQLSERVER)|lab-sqla|Online"
+    assert "lab-sqlb|Down" in sh(lab, "lab-sqla", NODES).splitlines()

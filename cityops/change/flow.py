@@ -64,11 +64,12 @@ class PatchRequest(ChangeRequest):
     boot_wait: float = 300.0
 
     def route(self, inv: Inventory) -> Route:
-        from . import aix_route, rac_route, yum_route
+        from . import aix_route, mssql_route, rac_route, yum_route
         from .route import RouteByHost
 
         return RouteByHost({yum_route.ROUTE: yum_route.YumRoute(self.security, self.reboot, self.boot_wait),
-                            aix_route.ROUTE: aix_route.AixRoute(), rac_route.ROUTE: rac_route.RacRoute(inv)},
+                            aix_route.ROUTE: aix_route.AixRoute(), rac_route.ROUTE: rac_route.RacRoute(inv),
+                            mssql_route.ROUTE: mssql_route.MssqlRoute(inv)},
                            "patch_route", "操作系统补丁更新" + ("（仅安全更新）" if self.security else ""))
 
     def record_fields(self) -> dict:
@@ -164,6 +165,9 @@ def run(inv: Inventory, req: ChangeRequest) -> ChangeOutcome:
     broken = [p for p in plans if p.error]
     if broken:
         return refuse("无法形成变更计划：" + "；".join(f"{p.host} {p.error}" for p in broken))
+    by_name = {p.host: p for p in plans}
+    hosts = route.order(req.hosts, by_name)  # the order the batches take them in
+    record.data["order"] = [h.name for h in hosts]
     record.data["plan_document"] = write_plan(record.dir, record.data, inv, route)  # 变更方案, before any change
     lines.append(f"变更方案：{record.dir / record.data['plan_document']['file']}")
     lines += [route.describe(p) for p in plans]
@@ -171,10 +175,9 @@ def run(inv: Inventory, req: ChangeRequest) -> ChangeOutcome:
         record.save("rehearsed", result="rehearsed", ended=now().isoformat(timespec="seconds"))
         lines.append(f"变更 {change_id}：检查模式，未改动任何主机（加 --apply 实施）")
         return ChangeOutcome(change_id, "rehearsed", record.data, lines)
-    by_name = {p.host: p for p in plans}
     size = max(1, req.batch_size)
-    batches = [req.hosts[i:i + size] for i in range(0, len(req.hosts), size)]
-    held = record.mark([h.name for h in req.hosts])
+    batches = [hosts[i:i + size] for i in range(0, len(hosts), size)]
+    held = record.mark([h.name for h in hosts])
     if held:
         return refuse("以下主机正在另一变更中：" + "；".join(f"{h}（{c}）" for h, c in sorted(held.items())))
     record.save("started", started=now().isoformat(timespec="seconds"), batches=[])
@@ -208,7 +211,7 @@ def run(inv: Inventory, req: ChangeRequest) -> ChangeOutcome:
             break
     finally:
         record.unmark()
-    untouched = [h.name for h in req.hosts[done:]]
+    untouched = [h.name for h in hosts[done:]]
     record.save(result, result=result, untouched=untouched, ended=now().isoformat(timespec="seconds"),
                 rollback=rollback or (route.rollback_note if result == "stopped" else ""))
     lines.append(f"变更 {change_id}：{RESULTS[result]}" + (f"；{rollback}" if rollback else "")

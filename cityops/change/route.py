@@ -50,6 +50,10 @@ class Route:
     def plan(self, hosts: list[Host], config: TransportConfig) -> list[HostPlan]:
         raise NotImplementedError
 
+    def order(self, hosts: list[Host], plans: dict[str, HostPlan]) -> list[Host]:
+        """The order the hosts are changed in, from their plans (a cluster's node that runs its role goes last)."""
+        return hosts
+
     def apply(self, batch: list[Host], config: TransportConfig, plans: dict[str, HostPlan]) -> list[HostResult]:
         raise NotImplementedError
 
@@ -103,6 +107,9 @@ class RouteByHost(Route):
     def plan(self, hosts: list[Host], config: TransportConfig) -> list[HostPlan]:
         plans = {p.host: p for route, group in self._split(hosts).values() for p in route.plan(group, config)}
         return [plans[h.name] for h in hosts if h.name in plans]
+
+    def order(self, hosts: list[Host], plans: dict[str, HostPlan]) -> list[Host]:
+        return [h for route, group in self._split(hosts).values() for h in route.order(group, plans)]
 
     def apply(self, batch: list[Host], config: TransportConfig, plans: dict[str, HostPlan]) -> list[HostResult]:
         done = {r.host: r for route, group in self._split(batch).values() for r in route.apply(group, config, plans)}

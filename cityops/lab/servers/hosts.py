@@ -28,7 +28,7 @@ from ...files import write_atomic
 from ...timeutil import now
 from ..statedir import LabDir
 from . import aix, datafiles, efixes, esxi, oracle, packages, windows
-from .shims import ENGINE, write_shims
+from .shims import ENGINE, lab_tool, write_shims
 from .state import os_release, render
 
 LAB_UID = 2000
@@ -42,6 +42,7 @@ INTERPRETERS = {"2.6": ("python2.6", "python2", "python"), "2.7": ("python2.7", 
                 "3.5": ("python3.5", "python3", "python"), "3.6": ("python3.6", "python3"),
                 "3.7": ("python3.7", "python3")}
 BOOT_SECONDS = 1  # how long a rebooting lab host stays away
+WINDOWS_BOOT_SECONDS = 4  # a Windows node stays away longer: a watcher polling its port each second sees it gone
 REPO = Path(__file__).resolve().parents[3]  # the checkout the lab's own tools run from
 
 
@@ -101,6 +102,8 @@ def prepare(lab: LabDir, entry: dict) -> None:
     (d / "run/opt").mkdir(exist_ok=True)
     if oracle.is_oracle(dev) and dev.get("cluster"):
         oracle_home(d, dev)
+    if windows.is_windows(dev):
+        stage_sql_patch(d, dev)
     (d / "srv/backup").mkdir(parents=True, exist_ok=True)
     for data in ("oradata", "sqldata"):  # the database's files belong to its owner, not root
         (d / "srv" / data).mkdir(parents=True, exist_ok=True)
@@ -120,8 +123,22 @@ def prepare(lab: LabDir, entry: dict) -> None:
         os.mkfifo(power, 0o622)  # the host's own `reboot` writes here; its init reads
     power.chmod(0o622)
     (d / "run/.engine/python3").touch()  # this machine's Python is bound here for the lab's own tools
-    (d / "run/boot_seconds").write_text(f"{BOOT_SECONDS}\n")
+    (d / "run/boot_seconds").write_text(f"{WINDOWS_BOOT_SECONDS if windows.is_windows(dev) else BOOT_SECONDS}\n")
     (d / "start.sh").write_text(start_script(lab, name, is_el6(dev.get("os", "")), dev))
+
+
+def stage_sql_patch(d: Path, dev: dict) -> None:
+    """The SQL Server update a cluster node's rolling patch installs, staged where the inventory's `mssql_patch.file`
+    says (C:\\ is the node's /srv/winc): the lab's installer is a note of the KB and the level it installs."""
+    from .wsfc import windows_path
+
+    patch = dev.get("mssql_patch") if isinstance(dev.get("mssql_patch"), dict) else {}
+    rel = windows_path(str(patch.get("file") or ""))
+    if rel is None:
+        return
+    path = d / "srv" / rel.relative_to("/srv")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"kb={patch.get('kb', '')}\nversion={patch.get('version', '')}\n")
 
 
 def oracle_home(d: Path, dev: dict) -> None:
@@ -129,7 +146,6 @@ def oracle_home(d: Path, dev: dict) -> None:
     the cluster's shared state (rac.py), and the patch staged for the next rolling patch (the October 2023
     Database PSU of 11.2.0.4, by its real id)."""
     from .rac import HOME
-    from .shims import lab_tool
 
     home = str(dev.get("oracle_home") or HOME)
     patch = dev.get("rac_patch") if isinstance(dev.get("rac_patch"), dict) else {}
@@ -280,6 +296,7 @@ boot() {{
     DB={packages.DB}
     [ -f $DB ] && PYTHONHOME=/usr PYTHONPATH={REPO} {ENGINE} -m cityops.lab.servers.packages $DB > $L/running_kernel
     if [ -s $L/no_boot ]; then up=; return; fi  # the no_boot fault: it hangs until powered on again
+    [ -f /srv/sqldata/.cityops-wsfc.json ] && ( set -- booted; {lab_tool("wsfc")} )  # back in its failover cluster
     if [ -s $L/up_since ]; then cp $L/up_since $L/booted; : > $L/up_since; else date +%s > $L/booted; fi
     echo "$(date '+%b %d %H:%M:%S') {name} kernel: Linux version $(cat $L/running_kernel 2>/dev/null) booted" >> /var/log/messages
     /usr/sbin/sshd -D -e -f {d}/ssh/sshd_config &

@@ -76,7 +76,8 @@ SHIMS = {
            'else exec /usr/bin/id "$@"; fi\n'),
     "whoami": '[ "$CITYOPS_LAB_ROOT" = 1 ] && echo root || exec /usr/bin/whoami\n',
     "reboot": '@REBOOT@',
-    "shutdown": ('case " $* " in *" -r "*) ;; *) echo "shutdown: the lab models reboot (shutdown -r) only; a halted'
+    "shutdown": ('if [ -f "$L/win/services" ]; then @WINSHUTDOWN@; fi\n'
+                 'case " $* " in *" -r "*) ;; *) echo "shutdown: the lab models reboot (shutdown -r) only; a halted'
                  ' host would need hands in the machine room" >&2; exit 1 ;; esac\n@REBOOT@'),
     "init": 'case "$1" in 6) ;; *) echo "init: the lab models runlevel 6 (reboot) only" >&2; exit 1 ;; esac\n@REBOOT@',
     "systemctl": (
@@ -147,6 +148,10 @@ WINDOWS_SHIMS = {
     "powershell": (
         'W="$L/win"; [ -f "$W/services" ] || { echo "bash: powershell: command not found" >&2; exit 127; }\n'
         'cmd=$(printf "%s " "$@" | tr "A-Z" "a-z")\n'
+        '# the failover cluster\'s own operations, and its state once one has run (wsfc.py)\n'
+        'if [ -f /srv/sqldata/.cityops-wsfc.json ] || case "$cmd" in *suspend-clusternode*|*resume-clusternode*|'
+        '*start-process*|*patchlevel*|*test-path*) true ;; *) false ;; esac; then\n'
+        '  ( set -- powershell "$@"; @WSFC@ ); rc=$?; [ $rc -eq 2 ] || exit $rc; fi\n'
         'case "$cmd" in  # PowerShell 2.0 (2008 R2) loads no module by itself\n'
         '  *get-cluster*) [ "$(cat "$W/psversion")" -ge 3 ] || case "$cmd" in *"import-module failoverclusters"*) ;;\n'
         '    *) echo "The term \'Get-ClusterNode\' is not recognized as the name of a cmdlet, function, script file," \\\n'
@@ -157,6 +162,7 @@ WINDOWS_SHIMS = {
         '  *get-service*) cat "$W/get_service" ;;\n'
         '  *win32_logicaldisk*|*get-volume*) cat "$W/volumes" ;;\n'
         '  *get-hotfix*) cat "$W/hotfix" ;;\n'
+        '  *lastbootuptime*) TZ=Asia/Shanghai date -d "@$(cat "$L/booted")" +%Y%m%d%H%M%S.000000+480 ;;\n'
         '  *get-clusternode*) [ -f "$W/cluster_nodes" ] && cat "$W/cluster_nodes" ||\n'
         '    { echo "Get-ClusterNode : The cluster service is not running" >&2; exit 1; } ;;\n'
         '  *get-clustergroup*) [ -f "$W/cluster_groups" ] && cat "$W/cluster_groups" || exit 1 ;;\n'
@@ -167,7 +173,9 @@ WINDOWS_SHIMS = {
     "sqlcmd": (
         'S="$L/sql"; [ -d "$S" ] || { echo "bash: sqlcmd: command not found" >&2; exit 127; }\n'
         'q=$(printf "%s " "$@" | tr "A-Z" "a-z")\n'
-        'if [ ! -s "$S/up" ]; then\n'
+        'if [ -f /srv/sqldata/.cityops-wsfc.json ]; then  # the cluster\'s own state says where the role runs\n'
+        '  [ -s "$S/service_ok" ] && ( set -- instance; @WSFC@ ) || : > "$S/.down"; else rm -f "$S/.down"; fi\n'
+        'if [ ! -s "$S/up" ] && [ ! -f /srv/sqldata/.cityops-wsfc.json ] || [ -f "$S/.down" ]; then\n'
         '  echo "Sqlcmd: Error: Microsoft ODBC Driver 17 for SQL Server : Login timeout expired."; exit 1; fi\n'
         '# @SQLBACKUP@\n'
         'case "$q" in\n'
@@ -213,6 +221,17 @@ REBOOT = ('if [ "$CITYOPS_LAB_ROOT" != 1 ]; then if [ -s "$L/el6" ]; then echo "
           'printf "reboot\\n" > "$L/power"; exit 0\n')
 
 
+# Windows' shutdown.exe, as an administrator's session runs it: /r after /t seconds (default 30), in the background
+# as Windows does it — the node leaves its cluster (wsfc.py), then its init reboots it; a halt is not modelled
+WINSHUTDOWN = ('if [ "$1" = --lab-going-down ]; then sleep "$2"; ( set -- going_down; @WSFC@ )\n'
+               '  printf "reboot\\n" > "$L/power"; exit 0; fi\n'
+               'case " $* " in *" /r "*) ;; *) echo "The lab models a restart (shutdown /r) only." >&2; exit 1 ;; esac\n'
+               't=30; prev=; for a in "$@"; do [ "$prev" = /t ] && t=$a; prev=$a; done\n'
+               'case "$t" in ""|*[!0-9]*) echo "Invalid time value: $t" >&2; exit 87 ;; esac\n'
+               '# its own session from the start (setsid -f): closing the caller\'s session must not end it\n'
+               'setsid -f "$0" --lab-going-down "$t" </dev/null >/dev/null 2>&1\nexit 0')
+
+
 def lab_tool(module: str) -> str:
     """The command line of one of the lab's own tools (lab.servers.<module>), under the lab clock when it is set,
     run by this machine's Python, bound into the host at ENGINE — the host's own interpreter is never involved
@@ -234,7 +253,8 @@ def write_shims(directory: Path, el6: bool = False) -> None:
         + lab_tool("sqlbackup") + " ;; esac  # real backups of the lab database (sqlbackup.py)")
     directory.mkdir(parents=True, exist_ok=True)
     tools = {"@RPMQ@": lab_tool("rpmq"), "@YUM@": lab_tool("yum"), "@REBOOT@": REBOOT, "@DB@": DB,
-             "@EMGR@": lab_tool("emgr"), "@RAC@": lab_tool("rac")}
+             "@EMGR@": lab_tool("emgr"), "@RAC@": lab_tool("rac"), "@WINSHUTDOWN@": WINSHUTDOWN,
+             "@WSFC@": lab_tool("wsfc")}
     linux = {k: v for k, v in SHIMS.items() if not (el6 and k in NOT_ON_EL6)} | (EL6_SHIMS if el6 else {})
     for table, prelude in ((linux, PRELUDE), (AIX_SHIMS, PRELUDE), (ESXI_SHIMS, PRELUDE), (WINDOWS_SHIMS, PRELUDE),
                            (ORACLE_SHIMS, PRELUDE + ORACLE_PRELUDE)):

@@ -84,8 +84,13 @@ def render(host: dict, members: list[dict], faults: dict[str, dict], now: dt.dat
         out["win/cluster_groups"] = (f"SQL Server (MSSQLSERVER)|{owner or nodes[0]}|{'Online' if owner else 'Failed'}\n"
                                      f"Cluster Group|{owner or nodes[0]}|{'Online' if owner else 'Failed'}\n")
     if sql:
+        from .wsfc import release
+
+        out["win/sql_key"], out["win/sql_level"] = release(host.get("os", ""))  # the registry's Setup key, PatchLevel
         active = name == owner or len(nodes) == 1
-        out["sql/up"] = "1" if active and not ({"service_down"} & set(f) and stopped == "MSSQLSERVER") else ""
+        service_ok = not ({"service_down"} & set(f) and stopped == "MSSQLSERVER")
+        out["sql/up"] = "1" if active and service_ok else ""
+        out["sql/service_ok"] = "1" if service_ok else ""  # where the cluster's own state says who runs the role
         out["sql/nodes"] = "".join(f"{n}|{'down' if n in down else 'up'}|{int(n == owner)}\n" for n in nodes) \
             if len(nodes) > 1 else ""
         cluster_faults = {k: v for n in nodes for k, v in faults.get(n, {}).items()}  # the instance's, wherever noted

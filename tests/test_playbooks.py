@@ -1,0 +1,32 @@
+"""Every playbook in playbooks/ passes ansible-playbook's own syntax check (CI also runs ansible-lint's production
+profile over them, in `invoke lint`), and each names what it needs from the inventory."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from .conftest import BIN, REPO, ansible_env
+
+PLAYBOOKS = sorted((REPO / "playbooks").glob("*.yml"))
+
+
+def test_there_are_playbooks():
+    assert {p.name for p in PLAYBOOKS} >= {"oracle_rac_rolling_patch.yml", "sqlserver_rolling_patch.yml"}
+
+
+@pytest.mark.parametrize("playbook", PLAYBOOKS, ids=lambda p: p.name)
+def test_syntax_check(playbook, tmp_path):
+    out = subprocess.run([str(BIN / "ansible-playbook"), "--syntax-check", "-i", str(REPO / "tests" / "fixtures" / "lab_inventory"),
+                          str(playbook)],
+                         cwd=REPO, env=ansible_env(tmp_path), capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+@pytest.mark.parametrize("playbook", PLAYBOOKS, ids=lambda p: p.name)
+def test_a_playbook_without_its_targets_touches_nothing(playbook, tmp_path):
+    """Run with no target named, a rolling patch matches no host: never the whole inventory by default."""
+    out = subprocess.run([str(BIN / "ansible-playbook"), "--list-hosts", "-i", str(REPO / "inventory"), str(playbook)],
+                         cwd=REPO, env=ansible_env(tmp_path), capture_output=True, text=True, timeout=300)
+    assert "hosts (0)" in out.stdout, out.stdout + out.stderr

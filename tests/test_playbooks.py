@@ -19,7 +19,8 @@ def test_there_are_playbooks():
 @pytest.mark.parametrize("playbook", PLAYBOOKS, ids=lambda p: p.name)
 def test_syntax_check(playbook, tmp_path):
     inventory = REPO / "tests" / "fixtures" / "lab_inventory"
-    out = subprocess.run([str(BIN / "ansible-playbook"), "--syntax-check", "-i", str(inventory), str(playbook)], cwd=REPO, env=ansible_env(tmp_path), capture_output=True, text=True, timeout=120)
+    out = subprocess.run([str(BIN / "ansible-playbook"), "--syntax-check", "-i", str(inventory), str(playbook)], cwd=REPO,
+                         env=ansible_env(tmp_path), capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stdout + out.stderr
 
 

@@ -18,12 +18,30 @@ BIN = Path(sys.executable).parent
 MINI = REPO / "tests" / "fixtures" / "mini_inventory"
 
 
+# The lab tests run in two labs at once, one per xdist worker (`--dist loadgroup`, whose default reordering hands
+# the two largest groups — these — to the two workers first): each lab holds its own /16 and its servers' state,
+# so a worker never starts a second lab of a block another worker serves. The modules that name 127.98 addresses
+# themselves stay on the fixture inventory's own block, and so does test_inspect, whose IPv6 portal holds ::1 (the
+# one IPv6 loopback: the second lab has no IPv6 site); the second lab serves the same inventory moved to 127.97.
+SECOND_LAB = frozenset({"test_backup", "test_patch", "test_backup_rman", "test_change", "test_crash_safety",
+                        "test_report", "test_backup_replay", "test_backup_files", "test_backup_sqlserver"})
+LAB_BLOCKS = ("127.98", "127.97")
+
+
+def pytest_generate_tests(metafunc):
+    """Every test that uses the lab (itself or through a fixture) gets its module's lab block, as a session-scoped
+    parameter: one lab per block per worker."""
+    if "lab" in metafunc.fixturenames:
+        block = LAB_BLOCKS[1] if metafunc.module.__name__.rsplit(".", 1)[-1] in SECOND_LAB else LAB_BLOCKS[0]
+        metafunc.parametrize("lab", [block], indirect=True, scope="session", ids=[f"lab{block}"])
+
+
 def pytest_itemcollected(item):
-    """Every test that uses the lab runs in one xdist worker (`--dist loadgroup`): the lab holds 127.98/16 and
-    its servers' state, so a second worker may not start another; the tests without it run beside them. (Marked
-    as each test is collected: xdist names the groups in its own collection hook, before a conftest's runs.)"""
-    if "lab" in getattr(item, "fixturenames", ()):
-        item.add_marker(pytest.mark.xdist_group("lab"))
+    """The tests of one lab block run in one xdist worker. (Marked as each test is collected: xdist names the
+    groups in its own collection hook, before a conftest's runs.)"""
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None and "lab" in callspec.params:
+        item.add_marker(pytest.mark.xdist_group(f"lab{callspec.params['lab']}"))
 
 
 def ansible_env(tmp: Path | None = None) -> dict:
@@ -88,13 +106,28 @@ def run_invoke(*args: str, cwd: Path = REPO, env: dict | None = None) -> subproc
 LAB_INV = REPO / "tests" / "fixtures" / "lab_inventory"
 
 
+def lab_inventory_on(block: str, tmp: Path) -> Path:
+    """The fixture inventory, its addresses moved from 127.98/16 to `block`/16 (a copy under `tmp`)."""
+    if block == LAB_BLOCKS[0]:
+        return LAB_INV
+    dest = tmp / "lab_inventory"
+    shutil.copytree(LAB_INV, dest)
+    for path in dest.iterdir():
+        text = path.read_text(encoding="utf-8").replace(f"{LAB_BLOCKS[0]}.", f"{block}.")
+        lines = [line for line in text.splitlines(keepends=True) if "ipv6_address:" not in line]  # ::1 is the first's
+        path.write_text("".join(lines), encoding="utf-8")
+    return dest
+
+
 @pytest.fixture(scope="session")
-def lab(tmp_path_factory):
-    """A lab of tests/fixtures/lab_inventory on its own block (127.98/16) and its own state dir."""
+def lab(request, tmp_path_factory):
+    """A lab of tests/fixtures/lab_inventory on its own block (127.98/16, or the same estate on 127.97/16: the test
+    module's, see pytest_generate_tests) and its own state dir. `lab[0].root` is the inventory it serves."""
     from cityops.lab import control, supervisor
     from cityops.lab.statedir import LabDir
 
-    # A run killed before its teardown leaves its lab holding 127.98/16: stop those (by their lab.json), but
+    block = getattr(request, "param", LAB_BLOCKS[0])
+    # A run killed before its teardown leaves its lab holding its block: stop those (by their lab.json), but
     # only when the test process that owned them is gone, never a lab another running session still uses.
     root = tmp_path_factory.getbasetemp()
     while root.parent != root and not root.name.startswith("pytest-of-"):
@@ -102,7 +135,7 @@ def lab(tmp_path_factory):
     for stale in [*root.glob("*/lab*/owner.pid"), *root.glob("*/*/lab*/owner.pid")]:
         if not supervisor.alive(int(stale.read_text() or 0)):
             control.down(LabDir(stale.parent))
-    inv = load_inventory(LAB_INV)
+    inv = load_inventory(lab_inventory_on(block, tmp_path_factory.mktemp("inventory")))
     state = LabDir(tmp_path_factory.mktemp("lab"))
     state.ensure()
     (state.path / "owner.pid").write_text(str(os.getpid()))

@@ -28,7 +28,7 @@ from cityops.lab.netdev.planted import planted, type7
 from cityops.transport.audit import AuditLog
 from cityops.transport.registry import open_session
 
-from .conftest import BIN, LAB_INV, REPO, wait_for
+from .conftest import BIN, REPO, wait_for
 
 CONFIG_MODE = {"huawei_vrp": ("system-view", "return"), "huawei_vrpv8": ("system-view", "return"),
                "huawei_ce": ("system-view", "return"), "hp_comware": ("system-view", "return"),
@@ -257,7 +257,7 @@ def test_kill_9_mid_run_leaves_the_store_whole(lab, paths, lab_fault):
     before = {f: store.read(f) for f in store.files()}
     for name in ("lab-vrp-core", "lab-ce", "lab-h3c-fl"):
         lab_fault(name, "slow", seconds=1.0)
-    cmd = [str(BIN / "invoke"), "backup", "--inventory", str(LAB_INV), "--lab", str(state.path), "--backups",
+    cmd = [str(BIN / "invoke"), "backup", "--inventory", str(lab[0].root), "--lab", str(state.path), "--backups",
            str(paths.root), "--reports", str(paths.reports)]
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
@@ -282,7 +282,7 @@ def test_the_command_line(lab, tmp_path, lab_fault):
     from .conftest import run_invoke
 
     _inv, state = lab
-    common = ["--inventory", str(LAB_INV), "--backups", str(tmp_path / "b"), "--reports", str(tmp_path / "r")]
+    common = ["--inventory", str(lab[0].root), "--backups", str(tmp_path / "b"), "--reports", str(tmp_path / "r")]
     never = run_invoke("backup.status", *common, "--host", "lab-ios-rt")
     assert never.returncode == 1 and "从未备份" in never.stdout
     ok = run_invoke("backup", *common, "--lab", str(state.path), "--host", "lab-ios-rt,lab-h3c-fl,lab-vnx")

@@ -24,7 +24,7 @@ from cityops.backup.runner import due
 from cityops.lab import control
 from cityops.parsers.checksums import digests
 
-from .conftest import BIN, LAB_INV, REPO, run_invoke, wait_for
+from .conftest import BIN, REPO, run_invoke, wait_for
 
 SOURCE, TARGET = "lab-linux-app", "lab-linux-ora"
 
@@ -141,7 +141,7 @@ def test_kill_9_during_a_backup_leaves_an_incomplete_entry_and_never_a_verified_
     big = source_dir(lab) / "attachments" / "大文件.bin"
     big.write_bytes(os.urandom(48 * 1024 * 1024))  # random bytes: gzip cannot make it quick
     try:
-        cmd = [str(BIN / "invoke"), "backup", "--kind", "files", "--force", "--inventory", str(LAB_INV),
+        cmd = [str(BIN / "invoke"), "backup", "--kind", "files", "--force", "--inventory", str(lab[0].root),
                "--lab", str(state.path), "--reports", str(reports), "--host", SOURCE]
         proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                 start_new_session=True)
@@ -163,7 +163,7 @@ def test_kill_9_during_a_backup_leaves_an_incomplete_entry_and_never_a_verified_
         assert rows[0][4] == "未完成（进程中断）"
     finally:
         big.unlink()
-    done = run_invoke("backup", "--kind", "files", "--inventory", str(LAB_INV), "--lab", str(state.path),
+    done = run_invoke("backup", "--kind", "files", "--inventory", str(lab[0].root), "--lab", str(state.path),
                       "--reports", str(reports), "--host", SOURCE)
     assert done.returncode == 0, done.stdout + done.stderr
     runs, _ = ledger.runs(reports)
@@ -173,7 +173,7 @@ def test_kill_9_during_a_backup_leaves_an_incomplete_entry_and_never_a_verified_
 
 def test_the_command_line(lab, tmp_path, lab_fault):
     _inv, state = lab
-    common = ["--inventory", str(LAB_INV), "--reports", str(tmp_path / "r"), "--lab", str(state.path)]
+    common = ["--inventory", str(lab[0].root), "--reports", str(tmp_path / "r"), "--lab", str(state.path)]
     first = run_invoke("backup", "--kind", "files", *common, "--host", SOURCE)
     assert first.returncode == 0, first.stderr
     assert "已校验" in first.stdout and "database and files backups: 1 run (1 verified, 0 failed), 0 not due" in first.stdout

@@ -17,7 +17,7 @@ from cityops.backup import ledger
 from cityops.backup.jobstatus import job_states
 from cityops.backup.rman import backup_rman, verify_rman
 
-from .conftest import LAB_INV, backups_under_clock, run_invoke
+from .conftest import backups_under_clock, run_invoke
 
 
 @pytest.fixture
@@ -174,7 +174,7 @@ def test_a_drill_restores_level_0_level_1_and_logs_into_a_scratch_instance_and_f
     assert not any(node_dir.rglob("db-*/control.json"))  # the scratch directory is gone
     [drill] = ledger.drills(reports)
     assert drill["ok"] and drill["id"] == runs[2].id and drill["rows_restored"] == points[2]["rows"]
-    cli = run_invoke("backup.drill", "--host", runs[0].node, "--kind", "db", "--inventory", str(LAB_INV),
+    cli = run_invoke("backup.drill", "--host", runs[0].node, "--kind", "db", "--inventory", str(lab[0].root),
                      "--reports", str(reports), "--lab", str(state.path))
     assert cli.returncode == 0 and "恢复成功" in cli.stdout and "备份链 3 次备份" in cli.stdout, cli.stdout + cli.stderr
 

@@ -15,7 +15,7 @@ from cityops.report.build import PARTIAL
 from cityops.report.runs import find_runs, parse_period
 from cityops.timeutil import now
 
-from .conftest import BIN, LAB_INV, REPO, wait_for
+from .conftest import BIN, REPO, wait_for
 
 HOSTS = "lab-ios-rt,lab-vrp-core,lab-h3c-fl,lab-linux-app,lab-rac1"
 
@@ -35,11 +35,11 @@ def kill9(proc: subprocess.Popen, after: float) -> None:
 def test_an_inspection_killed_9_is_incomplete_and_the_month_still_reports_it(lab, lab_fault, tmp_path, after):
     _inv, state = lab
     reports = tmp_path / "r"
-    done = subprocess.run([str(BIN / "invoke"), "inspect", "--inventory", str(LAB_INV), "--lab", str(state.path),
+    done = subprocess.run([str(BIN / "invoke"), "inspect", "--inventory", str(lab[0].root), "--lab", str(state.path),
                            "--reports", str(reports), "--host", "lab-rac1"], cwd=REPO, capture_output=True, text=True)
     assert done.returncode in (0, 1), done.stderr
     lab_fault("lab-ios-rt", "slow", seconds="30")  # keeps the run going while it is killed
-    proc = start("inspect", "--inventory", str(LAB_INV), "--lab", str(state.path), "--reports", str(reports),
+    proc = start("inspect", "--inventory", str(lab[0].root), "--lab", str(state.path), "--reports", str(reports),
                  "--host", HOSTS)
     # `after` seconds into the run, counted from its manifest: a loaded machine (a fresh clone compiling its
     # bytecode) may take longer than that just to start, and a process killed before its run exists proves nothing
@@ -52,7 +52,7 @@ def test_an_inspection_killed_9_is_incomplete_and_the_month_still_reports_it(lab
     assert killed[0].verify() == "incomplete" and killed[0].manifest["status"] == "incomplete"
     assert all(r["host"] for r in killed[0].all_results())  # whatever was written is whole
     out = subprocess.run([str(BIN / "invoke"), "report", "--lot", "6_10", "--period", month.label, "--reports",
-                          str(reports), "--inventory", str(LAB_INV)], cwd=REPO, capture_output=True, text=True)
+                          str(reports), "--inventory", str(lab[0].root)], cwd=REPO, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     html = next((reports / "out").glob("lot6_10-*/report.html")).read_text(encoding="utf-8")
     assert killed[0].run_id in html and "未完成：进程已终止" in html
@@ -66,12 +66,12 @@ def test_a_report_killed_9_at_any_moment_leaves_the_whole_directory_or_nothing(l
     _inv, state = lab
     reports = tmp_path / "r"
     for _ in range(2):
-        done = subprocess.run([str(BIN / "invoke"), "inspect", "--inventory", str(LAB_INV), "--lab", str(state.path),
+        done = subprocess.run([str(BIN / "invoke"), "inspect", "--inventory", str(lab[0].root), "--lab", str(state.path),
                                "--reports", str(reports), "--host", "lab-rac1,lab-linux-app,lab-vrp-core"],
                               cwd=REPO, capture_output=True, text=True)
         assert done.returncode in (0, 1), done.stderr
     month = f"{now():%Y-%m}"
-    args = ("report", "--lot", "6_10", "--period", month, "--reports", str(reports), "--inventory", str(LAB_INV))
+    args = ("report", "--lot", "6_10", "--period", month, "--reports", str(reports), "--inventory", str(lab[0].root))
     whole = {"report.html", "report.xlsx", "report.docx"}
     for after in (0.8, 1.6, 2.4, 3.2):  # across a report's making: start, collecting, writing, renaming
         kill9(start(*args), after)

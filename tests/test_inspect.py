@@ -16,7 +16,7 @@ from cityops.inspect import record
 from cityops.inspect.catalogue import CHECKS_DIR, check, load_catalogue
 from cityops.inspect.session import inspect
 
-from .conftest import BIN, LAB_INV, REPO
+from .conftest import BIN, REPO
 
 # Every check, the lab host and fault that must make it fail (kwargs are the fault's parameters).
 FAULT_FOR = {
@@ -336,7 +336,7 @@ def test_pytest_mode_gives_the_same_results_as_the_runner(lab, tmp_path):
                     tmp_path / "pytest-reports" / "backups" / "ledger.jsonl")
     proc = subprocess.run(
         [str(BIN / "pytest"), str(CHECKS_DIR), "-q", "-p", "no:cacheprovider", "-o", "addopts=",
-         f"--rootdir={CHECKS_DIR}", "--cityops-inventory", str(LAB_INV), "--cityops-lab", str(state.path),
+         f"--rootdir={CHECKS_DIR}", "--cityops-inventory", str(lab[0].root), "--cityops-lab", str(state.path),
          "--cityops-reports", str(tmp_path / "pytest-reports"), "--cityops-results", str(out),
          "--hosts=" + ",".join(f"cityops://{h}" for h in hosts)], cwd=REPO, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout[-2000:]
@@ -348,7 +348,7 @@ def test_pytest_mode_gives_the_same_results_as_the_runner(lab, tmp_path):
 
 def test_invoke_inspect_exit_status_and_interruption(lab, lab_fault, tmp_path):
     _inv, state = lab
-    base = [str(BIN / "invoke"), "inspect", "--inventory", str(LAB_INV), "--lab", str(state.path),
+    base = [str(BIN / "invoke"), "inspect", "--inventory", str(lab[0].root), "--lab", str(state.path),
             "--reports", str(tmp_path / "r")]
     ok = subprocess.run([*base, "--host", "lab-rac1", "--cadence", "daily"], cwd=REPO, capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr
@@ -404,14 +404,14 @@ def test_waivers_turn_known_findings_into_waived_until_they_expire(lab, lab_faul
 def test_manual_items_join_a_run_with_who_and_when(lab, tmp_path):
     form = tmp_path / "form.yml"
     tpl = subprocess.run([str(BIN / "invoke"), "inspect.manual", "--template", "--site", "dzzw", "--inventory",
-                          str(LAB_INV)], cwd=REPO, capture_output=True, text=True)
+                          str(lab[0].root)], cwd=REPO, capture_output=True, text=True)
     assert tpl.returncode == 0 and "MAN-LED-001" in tpl.stdout and "lab-vrp-core" in tpl.stdout
     outcome, rows = run(lab, tmp_path, ["lab-rac1"], {"LNX-FS-001"})
     form.write_text("inspector: 张工\ntime: '2026-11-24T09:30:00+08:00'\nsite: dzzw\nitems:\n"
                     "  - {check: MAN-LED-001, host: lab-vrp-core, status: fail, note: 电源2指示灯红色}\n"
                     "  - {check: MAN-ENV-001, status: pass, value: 23.5, note: 温度 23.5℃ 湿度 45%}\n")
     base = [str(BIN / "invoke"), "inspect.manual", "--run", outcome.run_id, "--file", str(form), "--inventory",
-            str(LAB_INV), "--reports", str(tmp_path / "reports")]
+            str(lab[0].root), "--reports", str(tmp_path / "reports")]
     joined = subprocess.run(base, cwd=REPO, capture_output=True, text=True)
     assert joined.returncode == 0, joined.stderr
     rows = record.read_results(outcome.run_dir / "results.jsonl")

@@ -128,8 +128,8 @@ def test_a_target_already_failing_is_refused(lab, behind, reports):
 
 
 def test_a_host_without_a_route_of_this_command_is_named(lab, reports):
-    out = run(lab[0], request(lab, reports, hosts=("lab-kylin", "lab-esx")))
-    assert out.result == "refused" and "lab-esx（pyinfra_esxi）" in out.record["refused_because"]
+    out = run(lab[0], request(lab, reports, hosts=("lab-kylin", "lab-vrp-core")))
+    assert out.result == "refused" and "lab-vrp-core（未在清单中登记 patch_route）" in out.record["refused_because"]
 
 
 def test_the_aix_host_without_python_takes_its_interim_fixes_from_the_mirror(lab, behind, reports):
@@ -163,7 +163,7 @@ def test_the_aix_host_without_python_takes_its_interim_fixes_from_the_mirror(lab
 
 def test_the_command_line(lab, behind, reports, tmp_path):
     _inv, state = lab
-    common = ["patch", "--inventory", "tests/fixtures/lab_inventory", "--lab", str(state.path), "--reports", str(reports),
+    common = ["patch", "--inventory", str(lab[0].root), "--lab", str(state.path), "--reports", str(reports),
               "--host", "lab-kylin"]
     r = run_invoke(*common)
     assert r.returncode == 4 and "--reason is required" in r.stderr
@@ -263,6 +263,13 @@ def test_the_rac_is_patched_one_node_at_a_time_by_its_playbook(lab, reports, rac
     assert [b["hosts"] for b in out.record["batches"]] == [["lab-rac1"], ["lab-rac2"]]
     first = out.record["batches"][0]["applied"][0]
     assert first["updated"] == [PSU] and "Apply the patch to this node's home only (rolling)" in first["tasks"]
+    # a database change takes a database backup first (lot 6-3): the RAC's level 0, verified, once for the cluster
+    assert rehearsed.record["plan"]["lab-rac1"]["db_backup_job"] == "cluster_lab_rac/level0"
+    assert first["db_backup"]["job"] == "cluster_lab_rac/level0" and first["db_backup"]["status"] == "verified"
+    assert "db_backup" not in out.record["batches"][1]["applied"][0]
+    from cityops.backup.ledger import runs
+
+    assert [r.id for r in runs(reports)[0] if r.job == "level0" and r.status == "verified"] == [first["db_backup"]["run"]]
     for node in ("lab-rac1", "lab-rac2"):
         assert sh(lab, node, f"{OPATCH} lspatches").splitlines()[0].startswith(f"{PSU};Database Patch Set Update")
     assert "is not running" not in sh(lab, "lab-rac2", "srvctl status database -d labdb")
@@ -326,6 +333,7 @@ def test_the_sql_server_cluster_is_patched_passive_node_first_drained_restarted_
     assert [b["hosts"] for b in out.record["batches"]] == [["lab-sqlb"], ["lab-sqla"]]
     first = out.record["batches"][0]["applied"][0]
     assert first["updated"] == [GDR] and "Drain this node (its roles move to another node, it is paused)" in first["tasks"]
+    assert first["db_backup"]["job"] == "cluster_lab_sql/full" and first["db_backup"]["status"] == "verified"
     for node in ("lab-sqla", "lab-sqlb"):
         assert sh(lab, node, LEVEL) == GDR_LEVEL
         assert sh(lab, node, BOOTED) != booted[node]  # each node restarted
@@ -352,3 +360,63 @@ def test_the_sql_server_rolling_patch_stops_when_a_node_does_not_come_back(lab, 
     assert sh(lab, "lab-sqla", LEVEL) == SP4
     assert sh(lab, "lab-sqla", GROUPS).splitlines()[0] == "SQL Server (MSSQLSERVER)|lab-sqla|Online"
     assert "lab-sqlb|Down" in sh(lab, "lab-sqla", NODES).splitlines()
+
+
+def test_a_database_change_whose_backup_fails_changes_nothing(lab, lab_fault, reports, rac_as_installed):
+    """The backup server's disk is full: the RAC's level 0 before the patch fails its verification, the first node
+    is refused before any step of the playbook, and the change stops with both homes as they were."""
+    lab_fault("lab-rac1", "backup_disk_full")
+    out = run(lab[0], request(lab, reports, hosts=("lab-rac1", "lab-rac2"), apply=True))
+    assert out.result == "stopped", "\n".join(out.lines)
+    first = out.record["batches"][0]["applied"][0]
+    assert not first["ok"] and first["detail"].startswith("变更前数据库备份 cluster_lab_rac/level0 未通过校验，未做任何变更")
+    assert "tasks" not in first  # the playbook never ran
+    assert out.record["untouched"] == ["lab-rac2"]
+    for node in ("lab-rac1", "lab-rac2"):
+        assert not sh(lab, node, f"{OPATCH} lspatches").startswith(f"{PSU};")
+
+
+U3, P09 = "13932383", "20502893"  # ESXi 6.5 Update 3 and its patch ESXi650-202210001
+P09_PROFILE = "ESXi-6.5.0-20221004001-standard"
+
+
+@pytest.fixture
+def esx_as_installed(lab):
+    """The lab ESXi host as installed (6.5 U3, out of maintenance mode); put back after."""
+    from cityops.lab.servers.hosts import host_dir
+
+    path = host_dir(lab[1], "lab-esx") / "run" / "esxi-sw" / "software.json"
+    path.unlink(missing_ok=True)
+    yield path
+    path.unlink(missing_ok=True)
+
+
+def test_the_esxi_host_takes_its_image_profile_in_maintenance_mode_and_restarts_into_the_new_build(
+        lab, reports, esx_as_installed):
+    """No Python for cityops on ESXi: pyinfra's shell runs esxcli — maintenance mode, the profile from the bundle
+    staged on the datastore, a reboot, the new build, maintenance mode off."""
+    rehearsed = run(lab[0], request(lab, reports, hosts=("lab-esx",)))
+    assert rehearsed.result == "rehearsed", "\n".join(rehearsed.lines)
+    assert rehearsed.record["plan"]["lab-esx"]["updates"] == [f"{P09_PROFILE}（build {U3} → {P09}）"]
+    assert sh(lab, "lab-esx", "vmware -v") == f"VMware ESXi 6.5.0 build-{U3}"  # check mode changed nothing
+    out = run(lab[0], request(lab, reports, hosts=("lab-esx",), apply=True))
+    assert out.result == "completed", "\n".join(out.lines)
+    assert sh(lab, "lab-esx", "vmware -v") == f"VMware ESXi 6.5.0 build-{P09}"
+    assert sh(lab, "lab-esx", "esxcli software profile get").splitlines()[0] == P09_PROFILE
+    assert sh(lab, "lab-esx", "esxcli system maintenanceMode get") == "Disabled"
+    sent = [json.loads(line)["command"] for path in (reports / "audit").glob("*.jsonl")
+            for line in path.read_text().splitlines() if '"lab-esx"' in line]
+    assert sent.index("esxcli system maintenanceMode set --enable true") < sent.index(
+        f"esxcli software profile update -d /vmfs/volumes/datastore1/patches/ESXi650-202210001.zip -p {P09_PROFILE}")
+    assert any(c.startswith("esxcli system shutdown reboot -r") for c in sent)
+    again = run(lab[0], request(lab, reports, hosts=("lab-esx",)))
+    assert again.record["plan"]["lab-esx"]["updates"] == []
+
+
+def test_an_esxi_update_without_maintenance_mode_is_refused_by_the_host(lab, esx_as_installed):
+    """The lab host answers as ESXi does: the profile update needs maintenance mode, and takes effect at boot."""
+    update = f"esxcli software profile update -d /vmfs/volumes/datastore1/patches/ESXi650-202210001.zip -p {P09_PROFILE}"
+    assert "[MaintenanceModeError]" in sh(lab, "lab-esx", update)
+    sh(lab, "lab-esx", "esxcli system maintenanceMode set --enable true")
+    assert "Reboot Required: true" in sh(lab, "lab-esx", update)
+    assert sh(lab, "lab-esx", "vmware -v") == f"VMware ESXi 6.5.0 build-{U3}"  # until it boots

@@ -13,6 +13,7 @@ does not come back, or fails a step, stops the change; the nodes after it are un
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from ..drivers.windows import CLUSTER, powershell
 from ..errors import one_line
@@ -56,8 +57,9 @@ class MssqlRoute(PlaybookRoute):
     rollback_note = ("未回退：已更新的节点可在维护窗口内经“程序和功能 - 查看已安装的更新”卸载该 SQL Server 更新；"
                      "已停止后续节点，未触及的节点保持原版本；未恢复的节点须到场处置后再继续")
 
-    def __init__(self, inv: Inventory, title: str = "SQL Server 群集更新（逐节点滚动）"):
-        super().__init__(inv)
+    def __init__(self, inv: Inventory, reports: Path = Path("reports"), operator: str = "",
+                 title: str = "SQL Server 群集更新（逐节点滚动）"):
+        super().__init__(inv, reports, operator)
         self.title = title
 
     # -- plan -------------------------------------------------------------------------

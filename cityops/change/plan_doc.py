@@ -16,6 +16,12 @@ from ..report.summary import vocabulary
 from ..report.word import Word
 
 
+def routes_used(route, names: list[str]) -> list:
+    """The routes of the targets (a patch's per-host routes), or the change's one route."""
+    by_name = getattr(route, "routes", {})
+    return [by_name[n] for n in names if n in by_name] or [route]
+
+
 def write_plan(directory: Path, record: dict, inv: Inventory, route) -> dict:
     """变更方案.docx in the change's directory; returns its name and sha256 for the record."""
     names = vocabulary(inv)
@@ -37,7 +43,11 @@ def write_plan(directory: Path, record: dict, inv: Inventory, route) -> dict:
     declared = sorted({w for ws in window.get("declared", {}).values() for w in ws})
     window_text = ("所属标项变更窗口：" + "；".join(declared) if declared else "所属标项未规定变更窗口") + (
         f"。窗口外实施理由：{window['forced_because']}" if window.get("forced_because") else "")
+    routes = sorted({str(inv.hosts[h].get("patch_route") or "") for h in record["targets"] if h in inv.hosts})
+    db_backups = sorted({str(p["db_backup_job"]) for p in record.get("plan", {}).values() if p.get("db_backup_job")})
     w = wording(None, {"r": record, "hosts": rows, "items_word": route.items_word, "lot_names": lot_names,
+                       "routes": routes, "db_backups": db_backups, "rollback_note": "；".join(
+                           dict.fromkeys(r.rollback_note for r in routes_used(route, routes))),
                        "bureau_names": bureau_names or "甲方",
                        "checks": record.get("before", {"run_id": "—", "counts": {}}), "window_text": window_text},
                 "change_plan.yml.j2")

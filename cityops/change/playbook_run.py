@@ -27,6 +27,7 @@ from ..transport.credentials import CredentialError
 from .route import HostPlan, HostResult, Route
 
 REPO = Path(__file__).resolve().parents[2]
+FULL_LEVELS = {"rman": "0", "sqlserver": "full"}  # the backup a database change takes first, per kind
 RUN_LIMIT = 3600.0  # one node: drain or stop, patch, restart, wait for the cluster
 LIMIT = 600
 
@@ -103,15 +104,35 @@ def _tasks(events: Path, host: str) -> list[tuple[str, dict]]:
 
 class PlaybookRoute(Route):
     """A cluster's rolling patch by its playbook: each node planned on its own, applied one after another, the first
-    that fails stopping the batch (the flow then stops the change)."""
+    that fails stopping the batch (the flow then stops the change).
+
+    A database change takes a database backup first (标项6-3): before the first node of a cluster is touched, the
+    cluster's declared full backup (RMAN level 0, SQL Server full) runs through the backup collector — verified,
+    on the backup ledger — and a node whose cluster has none declared, or whose backup fails, is not patched."""
 
     kind = "patch"
 
-    def __init__(self, inv: Inventory):
-        self.inv = inv
+    def __init__(self, inv: Inventory, reports: Path = Path("reports"), operator: str = ""):
+        self.inv, self.reports, self.operator = inv, Path(reports), operator
+        self.backed_up: dict[str, dict] = {}  # backup job owner -> what its run before the change left
+        self.took: dict[str, dict] = {}  # node -> the backup taken just before it changed
+
+    def full_backup(self, h: Host):
+        """The full database backup the node's cluster (or the node) declares, or None."""
+        from ..backup.schedule import jobs
+
+        full = [j for j in jobs(self.inv)[0] if h.name in j.hosts and FULL_LEVELS.get(j.kind) == j.level]
+        return full[0] if full else None
 
     def plan(self, hosts: list[Host], config: TransportConfig) -> list[HostPlan]:
-        return [self.plan_node(h, config) for h in hosts]
+        plans = [self.plan_node(h, config) for h in hosts]
+        for h, p in zip(hosts, plans, strict=True):
+            job = self.full_backup(h)
+            if p.items and not p.error and job is None:
+                p.error = "未登记全量数据库备份（backup_jobs 中 rman 0 级或 sqlserver full），数据库变更前须先备份（标项6-3）"
+            elif job is not None:
+                p.facts["db_backup_job"] = f"{job.owner}/{job.name}"
+        return plans
 
     def plan_node(self, h: Host, config: TransportConfig) -> HostPlan:
         raise NotImplementedError
@@ -119,11 +140,36 @@ class PlaybookRoute(Route):
     def apply(self, batch: list[Host], config: TransportConfig, plans: dict[str, HostPlan]) -> list[HostResult]:
         results = []
         for h in batch:
-            results.append(self.apply_node(h, config, plans[h.name]))
+            refused = self.backup_first(h, config, plans[h.name])
+            results.append(refused or self.apply_node(h, config, plans[h.name]))
+            if h.name in self.took:
+                results[-1].facts["db_backup"] = self.took[h.name]
             if not results[-1].ok:
                 results += [HostResult(n.name, False, "同批次前一节点失败，未执行") for n in batch[len(results):]]
                 break
         return results
+
+    def backup_first(self, h: Host, config: TransportConfig, plan: HostPlan) -> HostResult | None:
+        """Take the cluster's full database backup once, before its first node changes; a failure refuses the node."""
+        from ..backup.ledger import LedgerError
+        from ..backup.runner import run_one
+
+        job = self.full_backup(h)
+        if not plan.items or job is None or job.owner in self.backed_up:
+            return None
+        try:
+            run = run_one(self.inv, job, config, self.reports, operator=self.operator or config.audit.operator)
+        except LedgerError as exc:
+            run = None
+            error = str(exc)
+        taken = {"job": f"{job.owner}/{job.name}", "run": run.id if run else "", "status": run.status if run else "failed",
+                 "sha256": run.sha256 if run else "", "location": run.location if run else ""}
+        if run is None or run.status != "verified":
+            why = error if run is None else run.error
+            return HostResult(h.name, False, f"变更前数据库备份 {taken['job']} 未通过校验，未做任何变更："
+                              f"{one_line(why, 200)}", facts={"db_backup": taken})
+        self.backed_up[job.owner] = self.took[h.name] = taken
+        return None
 
     def apply_node(self, h: Host, config: TransportConfig, plan: HostPlan) -> HostResult:
         raise NotImplementedError

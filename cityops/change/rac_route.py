@@ -13,6 +13,7 @@ nodes after it are untouched.
 from __future__ import annotations
 
 import shlex
+from pathlib import Path
 
 from ..errors import one_line
 from ..inventory.model import Host, Inventory
@@ -33,8 +34,9 @@ class RacRoute(PlaybookRoute):
     rollback_note = ("未回退：已打补丁的节点可在实例停止后以 opatch rollback -id <补丁号> -local 回退；已停止后续节点，"
                      "未触及的节点保持原补丁")
 
-    def __init__(self, inv: Inventory, title: str = "Oracle RAC 数据库补丁（逐节点滚动）"):
-        super().__init__(inv)
+    def __init__(self, inv: Inventory, reports: Path = Path("reports"), operator: str = "",
+                 title: str = "Oracle RAC 数据库补丁（逐节点滚动）"):
+        super().__init__(inv, reports, operator)
         self.title = title
 
     # -- plan -------------------------------------------------------------------------

@@ -50,7 +50,8 @@ class YumRoute(Route):
     items_word, items_unit = "待安装更新", "个"
     verify_checks = ("LNX-PATCH-002",)  # what the next inspection must see after a patch: nothing left pending
     fixes = ("LNX-PATCH-002",)
-    rollback_note = "未回退：yum 更新不自动回退；已停止后续批次，失败主机按复核结果处置"
+    rollback_note = ("未回退：yum 更新不自动回退，如需回退按变更记录中的软件包清单以 yum history undo 或从备份恢复；"
+                     "已停止后续批次，失败主机按复核结果处置")
 
     def __init__(self, security: bool = False, reboot: bool = False, boot_wait: float = 300.0):
         self.security, self.reboot, self.boot_wait = security, reboot, boot_wait

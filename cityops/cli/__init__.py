@@ -109,8 +109,9 @@ def backups(inv, every: list, victim: str) -> None:
 
 
 def patch_rehearsal(inv, lab) -> None:
-    """Two servers of the 金保 zone left behind their mirror (a RHEL 6.9 with Python 2.6, a CentOS 7.6 with 2.7):
-    `invoke patch` in check mode — pre-inspection, plan through pyinfra, the record — and nothing changes."""
+    """Two servers of the 金保 zone left behind their mirror (a RHEL 6.9 with Python 2.6, a CentOS 7.6 with 2.7),
+    then a SQL Server cluster and an ESXi host: `invoke patch` in check mode — pre-inspection, plan (pyinfra, the
+    cluster's own reading), the record — and nothing changes."""
     from pathlib import Path
 
     from ..change.flow import PatchRequest, run
@@ -127,6 +128,13 @@ def patch_rehearsal(inv, lab) -> None:
     finally:
         for name in names:
             control.set_fault(lab, inv, name, "", clear=True)
+    # the 电子政务 SQL Server cluster 1 (its rolling playbook: the node without the role first, a full database
+    # backup before any node) and an ESXi 6.5 host (its image profile from the bundle on its datastore)
+    names = ("gxj-dzzw-sql1a", "gxj-dzzw-sql1b", "gxj-dzzw-esx01")
+    out = run(inv, PatchRequest([inv.hosts[n] for n in names], "演示：数据库群集与虚拟化主机补丁检查", reports=Path("reports"),
+                                force_window="演示在变更窗口外以检查模式运行，不改动主机"))
+    for line in out.lines:
+        print(f"patch (check mode): {line}")
 
 
 def change_rehearsal(inv) -> None:

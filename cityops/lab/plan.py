@@ -140,8 +140,8 @@ def build_plan(hosts: list[Host], lab: LabDir, latency: dict[str, float] | None 
                 "cluster": str(h.get("cluster", "") or ""), "vendor": str(h.get("vendor", "")),
                 "backup_jobs": h.get("backup_jobs") if isinstance(h.get("backup_jobs"), list) else [],
                 "python": str(h.get("python") or "none"), "package_mirror": mirror_url(h),
-                # what a cluster's rolling patch finds staged on each node (hosts.oracle_home, stage_sql_patch)
-                **{k: h.get(k) for k in ("rac_patch", "mssql_patch") if isinstance(h.get(k), dict)},
+                # what a patch finds staged on the host (hosts.oracle_home, stage_sql_patch, esxi.stage_bundle)
+                **{k: h.get(k) for k in ("rac_patch", "mssql_patch", "esxi_patch") if isinstance(h.get(k), dict)},
                 **({"oracle_home": str(h.get("oracle_home"))} if h.get("oracle_home") else {}),
             }})
         else:

@@ -10,6 +10,26 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from pathlib import Path
+
+# the image profile each release's build above came with: 6.0 U2, 6.5 U3, 6.7 P03
+BASE_PROFILES = {"6.0": "ESXi-6.0.0-20160302001-standard", "6.5": "ESXi-6.5.0-20190702001-standard",
+                 "6.7": "ESXi-6.7.0-20201104001-standard"}
+
+
+def stage_bundle(srv: Path, host: dict) -> None:
+    """The offline bundle the host's `esxi_patch` names, staged on its datastore (/vmfs/volumes is the host's
+    /srv/vmfs/volumes): the lab's bundle is a note of the image profile and build it brings."""
+    from .esxcli import datastore_path
+
+    patch = host.get("esxi_patch") if isinstance(host.get("esxi_patch"), dict) else {}
+    where = datastore_path(str(patch.get("bundle") or ""))
+    if where is None:
+        return
+    path = srv / where.relative_to("/srv")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"profile={patch.get('profile', '')}\nbuild={patch.get('build', '')}\n"
+                    f"created={patch.get('released', '')}T00:00:00\n")
 
 
 def is_esxi(host: dict) -> bool:
@@ -20,12 +40,14 @@ def render(host: dict, faults: dict, now: dt.datetime) -> dict[str, str]:
     seed = int(hashlib.sha256(host["name"].encode()).hexdigest()[:8], 16)
     version = host["os"].split()[-1]
     build = {"6.0": "3620759", "6.5": "13932383", "6.7": "17167734"}.get(version, "17167734")
+    profile = BASE_PROFILES.get(version, BASE_PROFILES["6.7"])
     full = faults.get("disk_full")
     used = int(full.get("percent", 97)) if full else 40 + seed % 35
     size = 4 * 1024**4
     dead = "io_errors" in faults
     out = {
         "esxi/version": f"VMware ESXi {version}.0 build-{build}\n",
+        "esxi/profile": f"(Updated) {profile}\n",  # the image profile of that build (esxcli.py: what updates it)
         "esxi/system_version": (f"   Product: VMware ESXi\n   Version: {version}.0\n   Build: Releasebuild-{build}\n"
                                 "   Update: 3\n   Patch: 135\n"),
         "esxi/hardware_platform": (f"Platform Information\n   UUID: 0x{seed:08x} 0x12 0x34\n"

@@ -104,6 +104,10 @@ def prepare(lab: LabDir, entry: dict) -> None:
         oracle_home(d, dev)
     if windows.is_windows(dev):
         stage_sql_patch(d, dev)
+    if esxi.is_esxi(dev):
+        esxi.stage_bundle(d / "srv", dev)
+        (d / "run/esxi-sw").mkdir(exist_ok=True)  # its software state (esxcli.py), its login's to write
+        os.chown(d / "run/esxi-sw", LAB_UID, LAB_UID)
     (d / "srv/backup").mkdir(parents=True, exist_ok=True)
     for data in ("oradata", "sqldata"):  # the database's files belong to its owner, not root
         (d / "srv" / data).mkdir(parents=True, exist_ok=True)
@@ -306,7 +310,8 @@ boot
 while :; do
     read -r cmd < $L/power || continue
     case "$cmd" in
-        reboot)
+        reboot|"reboot "*)  # `reboot <seconds>`: Windows' shutdown /r /t, timed by the host itself
+            delay=${{cmd#reboot}}; [ -n "$delay" ] && sleep $delay
             echo "$(date '+%b %d %H:%M:%S') {name} shutdown[1]: system is going down for reboot NOW" >> /var/log/messages
             kill -TERM -1 2>/dev/null; sleep 0.5; kill -KILL -1 2>/dev/null; wait; up=
             sleep "$(cat $L/boot_seconds 2>/dev/null || echo 1)"

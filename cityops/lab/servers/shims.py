@@ -196,8 +196,13 @@ AIX_SHIMS["emgr"] = '[ -f "$L/aix/oslevel" ] || { echo "bash: emgr: command not 
 
 
 ESXI_SHIMS = {
-    "vmware": '[ -f "$L/esxi/version" ] || { echo "bash: vmware: command not found" >&2; exit 127; }\ncat "$L/esxi/version"\n',
+    "vmware": ('[ -f "$L/esxi/version" ] || { echo "bash: vmware: command not found" >&2; exit 127; }\n'
+               '[ -f "$L/esxi-sw/software.json" ] && { set -- vmware "$@"; @ESXCLI@; }\ncat "$L/esxi/version"\n'),
+    # the software, maintenance-mode and power namespaces work on the host's own state (esxcli.py)
     "esxcli": ('E="$L/esxi"; [ -d "$E" ] || { echo "bash: esxcli: command not found" >&2; exit 127; }\n'
+               'case "$*" in "software "*|"system maintenanceMode "*|"system shutdown "*|"system stats "*)\n'
+               '  set -- esxcli "$@"; @ESXCLI@ ;; esac\n'
+               '[ -f "$L/esxi-sw/software.json" ] && case "$*" in "system version get"*) set -- esxcli "$@"; @ESXCLI@ ;; esac\n'
                'case "$*" in "system version get"*) cat "$E/system_version" ;;\n'
                '  "hardware platform get"*) cat "$E/hardware_platform" ;;\n'
                '  "storage filesystem list"*) cat "$E/filesystem_list" ;;\n'
@@ -221,15 +226,13 @@ REBOOT = ('if [ "$CITYOPS_LAB_ROOT" != 1 ]; then if [ -s "$L/el6" ]; then echo "
           'printf "reboot\\n" > "$L/power"; exit 0\n')
 
 
-# Windows' shutdown.exe, as an administrator's session runs it: /r after /t seconds (default 30), in the background
-# as Windows does it — the node leaves its cluster (wsfc.py), then its init reboots it; a halt is not modelled
-WINSHUTDOWN = ('if [ "$1" = --lab-going-down ]; then sleep "$2"; ( set -- going_down; @WSFC@ )\n'
-               '  printf "reboot\\n" > "$L/power"; exit 0; fi\n'
-               'case " $* " in *" /r "*) ;; *) echo "The lab models a restart (shutdown /r) only." >&2; exit 1 ;; esac\n'
+# Windows' shutdown.exe, as an administrator's session runs it: a restart (/r) after /t seconds (default 30), which
+# the host's init times (the session that asked has long ended by then); the node leaves its cluster at once
+# (wsfc.py: it is being shut down). A halt is not modelled.
+WINSHUTDOWN = ('case " $* " in *" /r "*) ;; *) echo "The lab models a restart (shutdown /r) only." >&2; exit 1 ;; esac\n'
                't=30; prev=; for a in "$@"; do [ "$prev" = /t ] && t=$a; prev=$a; done\n'
                'case "$t" in ""|*[!0-9]*) echo "Invalid time value: $t" >&2; exit 87 ;; esac\n'
-               '# its own session from the start (setsid -f): closing the caller\'s session must not end it\n'
-               'setsid -f "$0" --lab-going-down "$t" </dev/null >/dev/null 2>&1\nexit 0')
+               '( set -- going_down; @WSFC@ ); printf "reboot %s\\n" "$t" > "$L/power"; exit 0')
 
 
 def lab_tool(module: str) -> str:
@@ -254,7 +257,7 @@ def write_shims(directory: Path, el6: bool = False) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     tools = {"@RPMQ@": lab_tool("rpmq"), "@YUM@": lab_tool("yum"), "@REBOOT@": REBOOT, "@DB@": DB,
              "@EMGR@": lab_tool("emgr"), "@RAC@": lab_tool("rac"), "@WINSHUTDOWN@": WINSHUTDOWN,
-             "@WSFC@": lab_tool("wsfc")}
+             "@WSFC@": lab_tool("wsfc"), "@ESXCLI@": lab_tool("esxcli")}
     linux = {k: v for k, v in SHIMS.items() if not (el6 and k in NOT_ON_EL6)} | (EL6_SHIMS if el6 else {})
     for table, prelude in ((linux, PRELUDE), (AIX_SHIMS, PRELUDE), (ESXI_SHIMS, PRELUDE), (WINDOWS_SHIMS, PRELUDE),
                            (ORACLE_SHIMS, PRELUDE + ORACLE_PRELUDE)):

@@ -328,6 +328,12 @@ def test_the_sql_server_cluster_is_patched_passive_node_first_drained_restarted_
     assert rehearsed.record["plan"]["lab-sqlb"]["updates"] == [
         f"{GDR} SQL Server 2012 SP4 GDR 安全更新（2023 年 2 月）（{SP4} → {GDR_LEVEL}）"]
     assert sh(lab, "lab-sqlb", LEVEL) == SP4  # check mode changed nothing
+    from docx import Document  # the 变更方案 words this route's steps, the backup first and the order
+
+    plan_doc = reports / "changes" / rehearsed.change_id / rehearsed.record["plan_document"]["file"]
+    text = "\n".join(p.text for p in Document(plan_doc).paragraphs)
+    assert "全量数据库备份（cluster_lab_sql/full）" in text and "逐节点排空角色、安装更新、重启" in text
+    assert "实施顺序：lab-sqlb → lab-sqla" in text and "“程序和功能 - 查看已安装的更新”卸载" in text
     out = run(lab[0], request(lab, reports, hosts=("lab-sqla", "lab-sqlb"), apply=True))
     assert out.result == "completed", "\n".join(out.lines)
     assert [b["hosts"] for b in out.record["batches"]] == [["lab-sqlb"], ["lab-sqla"]]

@@ -172,6 +172,8 @@ def run(inv: Inventory, req: ChangeRequest) -> ChangeOutcome:
     record.data["plan_document"] = write_plan(record.dir, record.data, inv, route)  # 变更方案, before any change
     lines.append(f"变更方案：{record.dir / record.data['plan_document']['file']}")
     lines += [route.describe(p) for p in plans]
+    if [h.name for h in hosts] != [h.name for h in req.hosts]:
+        lines.append("实施顺序：" + " → ".join(h.name for h in hosts))
     if not req.apply:
         record.save("rehearsed", result="rehearsed", ended=now().isoformat(timespec="seconds"))
         lines.append(f"变更 {change_id}：检查模式，未改动任何主机（加 --apply 实施）")

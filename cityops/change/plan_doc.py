@@ -47,7 +47,7 @@ def write_plan(directory: Path, record: dict, inv: Inventory, route) -> dict:
     db_backups = sorted({str(p["db_backup_job"]) for p in record.get("plan", {}).values() if p.get("db_backup_job")})
     w = wording(None, {"r": record, "hosts": rows, "items_word": route.items_word, "lot_names": lot_names,
                        "routes": routes, "db_backups": db_backups, "rollback_note": "；".join(
-                           dict.fromkeys(r.rollback_note for r in routes_used(route, routes))),
+                           dict.fromkeys(r.rollback_note.removeprefix("未回退：") for r in routes_used(route, routes))),
                        "bureau_names": bureau_names or "甲方",
                        "checks": record.get("before", {"run_id": "—", "counts": {}}), "window_text": window_text},
                 "change_plan.yml.j2")

@@ -21,7 +21,7 @@ from ..errors import one_line
 from ..inventory.model import Host
 from ..transport.base import TransportConfig
 from .pyinfra_hosts import each_host, run_command, wait_back
-from .route import HostPlan, HostResult, Route
+from .route import HostPlan, HostResult, Route, declared
 
 ROUTE = "pyinfra_esxi"
 BUILD = re.compile(r"^VMware ESXi \S+ build-(\d+)\s*$")
@@ -29,16 +29,11 @@ BUNDLE = re.compile(r"^/vmfs/volumes/[^/\s'\"]+/[^\s'\"]+\.zip$")
 PROFILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,80}$")
 
 
-def patch_of(h: Host) -> dict:
-    patch = h.get("esxi_patch")
-    return patch if isinstance(patch, dict) else {}
-
-
 def inventory_problem(h: Host) -> str:
-    patch = patch_of(h)
-    missing = [k for k in ("bundle", "profile", "build") if not str(patch.get(k) or "")]
+    """What the inventory lacks for this host's update, or ''."""
+    patch, missing = declared(h, "esxi_patch", ("bundle", "profile", "build"))
     if missing:
-        return "清单未登记 ESXi 补丁所需的 " + ", ".join(f"esxi_patch.{k}" for k in missing)
+        return "清单未登记 ESXi 补丁所需的 " + ", ".join(missing)
     if not BUNDLE.match(str(patch["bundle"])):
         return f"esxi_patch.bundle 须为数据存储上的 .zip 离线包路径：{str(patch['bundle'])[:80]!r}"
     if not PROFILE.match(str(patch["profile"])) or not str(patch["build"]).isdigit():
@@ -66,7 +61,7 @@ class EsxiRoute(Route):
         problem = inventory_problem(h)
         if problem:
             return HostPlan(host.name, error=problem)
-        patch = patch_of(h)
+        patch = declared(h, "esxi_patch", ())[0]
         build, err = _build(state, host, config)
         if build is None:
             return HostPlan(host.name, error=err)

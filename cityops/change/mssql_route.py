@@ -13,15 +13,14 @@ does not come back, or fails a step, stops the change; the nodes after it are un
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from ..drivers.windows import CLUSTER, powershell
 from ..errors import one_line
-from ..inventory.model import Host, Inventory
+from ..inventory.model import Host
 from ..transport.base import TransportConfig
 from ..transport.errors import ConnectFailure
 from .playbook_run import REPO, PlaybookRoute, run_playbook
-from .route import HostPlan, HostResult
+from .route import HostPlan, HostResult, declared
 
 ROUTE = "playbook_mssql"
 PLAYBOOK = REPO / "playbooks" / "sqlserver_rolling_patch.yml"
@@ -29,18 +28,11 @@ VERSION = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
 INSTANCE_ID = re.compile(r"^MSSQL\d+(?:_\d+)?\.[A-Za-z0-9_$]+$")
 
 
-def patch_of(h: Host) -> dict:
-    patch = h.get("mssql_patch")
-    return patch if isinstance(patch, dict) else {}
-
-
 def plan_problem(h: Host) -> str:
     """What the inventory lacks for this node's rolling patch, or ''."""
-    patch = patch_of(h)
-    missing = [k for k in ("kb", "file", "version") if not str(patch.get(k) or "")]
+    patch, missing = declared(h, "mssql_patch", ("kb", "file", "version"))
     if missing or not h.get("mssql_instance_id"):
-        return "清单未登记滚动补丁所需的 " + ", ".join([f"mssql_patch.{k}" for k in missing]
-                                                   + ([] if h.get("mssql_instance_id") else ["mssql_instance_id"]))
+        return "清单未登记滚动补丁所需的 " + ", ".join(missing + ([] if h.get("mssql_instance_id") else ["mssql_instance_id"]))
     if not VERSION.match(str(patch["version"])):
         return f"mssql_patch.version 不是版本号：{str(patch['version'])[:40]!r}"
     if not INSTANCE_ID.match(str(h.get("mssql_instance_id"))):
@@ -53,14 +45,10 @@ def plan_problem(h: Host) -> str:
 class MssqlRoute(PlaybookRoute):
     """`invoke patch` on the nodes whose inventory route is playbook_mssql."""
 
+    title = "SQL Server 群集更新（逐节点滚动）"
     items_word, items_unit = "待安装 SQL Server 更新", "个"
     rollback_note = ("未回退：已更新的节点可在维护窗口内经“程序和功能 - 查看已安装的更新”卸载该 SQL Server 更新；"
                      "已停止后续节点，未触及的节点保持原版本；未恢复的节点须到场处置后再继续")
-
-    def __init__(self, inv: Inventory, reports: Path = Path("reports"), operator: str = "",
-                 title: str = "SQL Server 群集更新（逐节点滚动）"):
-        super().__init__(inv, reports, operator)
-        self.title = title
 
     # -- plan -------------------------------------------------------------------------
     def plan_node(self, h: Host, config: TransportConfig) -> HostPlan:
@@ -69,7 +57,7 @@ class MssqlRoute(PlaybookRoute):
         problem = plan_problem(h)
         if problem:
             return HostPlan(h.name, error=problem)
-        patch = patch_of(h)
+        patch = declared(h, "mssql_patch", ())[0]
         node = str(h.get("mssql_node_name") or h.name)
         key = f"HKLM:\\SOFTWARE\\Microsoft\\Microsoft SQL Server\\{h.get('mssql_instance_id')}\\Setup"
         try:

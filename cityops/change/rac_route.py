@@ -13,10 +13,9 @@ nodes after it are untouched.
 from __future__ import annotations
 
 import shlex
-from pathlib import Path
 
 from ..errors import one_line
-from ..inventory.model import Host, Inventory
+from ..inventory.model import Host
 from ..transport.base import TransportConfig
 from ..transport.errors import ConnectFailure
 from .playbook_run import REPO, PlaybookRoute, run_playbook
@@ -30,14 +29,10 @@ NEEDS = ("rac_patch", "rac_database", "rac_instance", "oracle_home")
 class RacRoute(PlaybookRoute):
     """`invoke patch` on the nodes whose inventory route is playbook_rac."""
 
+    title = "Oracle RAC 数据库补丁（逐节点滚动）"
     items_word, items_unit = "待应用数据库补丁", "个"
     rollback_note = ("未回退：已打补丁的节点可在实例停止后以 opatch rollback -id <补丁号> -local 回退；已停止后续节点，"
                      "未触及的节点保持原补丁")
-
-    def __init__(self, inv: Inventory, reports: Path = Path("reports"), operator: str = "",
-                 title: str = "Oracle RAC 数据库补丁（逐节点滚动）"):
-        super().__init__(inv, reports, operator)
-        self.title = title
 
     # -- plan -------------------------------------------------------------------------
     def plan_node(self, h: Host, config: TransportConfig) -> HostPlan:

@@ -15,6 +15,13 @@ from ..inventory.model import Host
 from ..transport.base import TransportConfig
 
 
+def declared(h: Host, field_name: str, keys: tuple[str, ...]) -> tuple[dict, list[str]]:
+    """The host's inventory mapping `field_name` (a patch it is to take) and the keys of it left empty."""
+    value = h.get(field_name)
+    value = value if isinstance(value, dict) else {}
+    return value, [f"{field_name}.{k}" for k in keys if not str(value.get(k) or "")]
+
+
 @dataclass
 class HostPlan:
     host: str

@@ -12,13 +12,13 @@ whose home took a patch fail to start again — the first node of a rolling patc
 
 from __future__ import annotations
 
-import fcntl
-import json
 import os
 import re
 import socket
 import sys
 from pathlib import Path
+
+from .jsonstate import locked_state
 
 STATE = Path("/srv/oradata/.cityops-rac.json")
 RENDERED = Path("/run/cityops-lab/oracle")
@@ -28,22 +28,13 @@ BASE = (("31668908", "OJVM PATCH SET UPDATE 11.2.0.4.201020"),
         ("31537677", "Database Patch Set Update : 11.2.0.4.201020 (31537677)"))
 
 
+def _defaults(state: dict) -> None:
+    state.setdefault("stopped", [])
+    state.setdefault("homes", {})
+
+
 def _locked(change=None) -> dict:
-    STATE.parent.mkdir(parents=True, exist_ok=True)
-    with open(STATE.with_name(".cityops-rac.lock"), "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            state = json.loads(STATE.read_text())
-        except (OSError, ValueError):
-            state = {}
-        state.setdefault("stopped", [])
-        state.setdefault("homes", {})
-        if change is not None:
-            change(state)
-            tmp = STATE.with_name(STATE.name + ".tmp")
-            tmp.write_text(json.dumps(state, sort_keys=True))
-            tmp.replace(STATE)
-        return state
+    return locked_state(STATE, _defaults, change)
 
 
 def node() -> str:

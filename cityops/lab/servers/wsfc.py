@@ -18,12 +18,12 @@ Until a first operation writes the state file the shims answer from the rendered
 
 from __future__ import annotations
 
-import fcntl
-import json
 import re
 import socket
 import sys
 from pathlib import Path
+
+from .jsonstate import locked_state
 
 STATE = Path("/srv/sqldata/.cityops-wsfc.json")
 RENDERED = Path("/run/cityops-lab/win")
@@ -33,23 +33,14 @@ RELEASES = {"2008 R2": ("MSSQL10_50.MSSQLSERVER", "10.50.6000.34"), "2012": ("MS
             "2014": ("MSSQL12.MSSQLSERVER", "12.0.6024.0"), "2016": ("MSSQL13.MSSQLSERVER", "13.0.5026.0")}
 
 
+def _defaults(state: dict) -> None:
+    for key, empty in (("paused", []), ("down", []), ("levels", {}), ("failback", {})):
+        state.setdefault(key, empty)
+    state.setdefault("owners", {g: o for g, o, _s in rendered_groups()})
+
+
 def _locked(change=None) -> dict:
-    STATE.parent.mkdir(parents=True, exist_ok=True)
-    with open(STATE.with_name(".cityops-wsfc.lock"), "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            state = json.loads(STATE.read_text())
-        except (OSError, ValueError):
-            state = {}
-        for key, empty in (("paused", []), ("down", []), ("levels", {}), ("failback", {})):
-            state.setdefault(key, empty)
-        state.setdefault("owners", {g: o for g, o, _s in rendered_groups()})
-        if change is not None:
-            change(state)
-            tmp = STATE.with_name(STATE.name + ".tmp")
-            tmp.write_text(json.dumps(state, sort_keys=True))
-            tmp.replace(STATE)
-        return state
+    return locked_state(STATE, _defaults, change)
 
 
 def me() -> str:
@@ -127,15 +118,24 @@ def _error(cmdlet: str, message: str, category: str) -> int:
     return 1
 
 
-def suspend(script: str) -> int:
+def _named_node(cmdlet: str, script: str) -> tuple[str, dict, dict, int]:
+    """The node a cmdlet names (-Name, else this one), the state, every node's state; an error status when that
+    node is unknown or down (0 when it may be acted on)."""
     node = _named(script, "Name") or me()
     state = _locked()
     nodes = node_states(state)
     if nodes.get(node) is None:
-        return _error("Suspend-ClusterNode", f"The cluster node '{node}' was not found.", "ObjectNotFound")
+        return node, state, nodes, _error(cmdlet, f"The cluster node '{node}' was not found.", "ObjectNotFound")
     if nodes[node] == "Down":
-        return _error("Suspend-ClusterNode", f"The node '{node}' is not in a state to be paused: it is Down.",
-                      "InvalidOperation")
+        return node, state, nodes, _error(cmdlet, f"The node '{node}' is Down: it cannot be paused or resumed.",
+                                          "InvalidOperation")
+    return node, state, nodes, 0
+
+
+def suspend(script: str) -> int:
+    node, state, nodes, refused = _named_node("Suspend-ClusterNode", script)
+    if refused:
+        return refused
     held = [g for g, o in owners(state).items() if o == node]
     target = next((n for n, s in nodes.items() if n != node and s == "Up"), None)
     if held and re.search(r"-Drain\b", script, re.I) and target is None:
@@ -154,13 +154,9 @@ def suspend(script: str) -> int:
 
 
 def resume(script: str) -> int:
-    node = _named(script, "Name") or me()
-    state = _locked()
-    nodes = node_states(state)
-    if nodes.get(node) is None:
-        return _error("Resume-ClusterNode", f"The cluster node '{node}' was not found.", "ObjectNotFound")
-    if nodes[node] == "Down":
-        return _error("Resume-ClusterNode", f"The node '{node}' is Down and cannot be resumed.", "InvalidOperation")
+    node, _state, _nodes, refused = _named_node("Resume-ClusterNode", script)
+    if refused:
+        return refused
 
     def unpause(s: dict) -> None:
         if node in s["paused"]:

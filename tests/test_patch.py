@@ -152,6 +152,14 @@ def test_the_aix_host_without_python_takes_its_interim_fixes_from_the_mirror(lab
     from cityops.parsers.aix import efixes
 
     assert {f.label: f.state for f in efixes(listing)} == {"IJ29229s6a": "S", "IJ30301s6a": "S", "IJ31368s6a": "Q"}
+    assert "shutdown: 0481-058" in sh(lab, "lab-aix", "shutdown -Fr 2>&1")  # root's only, as on AIX
+    client = lab_ssh(lab, "lab-aix")  # the window's reboot puts the kernel fix in place
+    ssh_run(client, "sudo shutdown -Fr")
+    client.close()
+    import time
+
+    time.sleep(3)
+    assert {f.label: f.state for f in efixes(sh(lab, "lab-aix", "emgr -l"))}["IJ31368s6a"] == "S"
     assert sh(lab, "lab-aix", "ls /tmp/cityops-ifix") == ""  # the staged packages are gone
     assert out.record["batches"][1]["applied"][0]["updated"]  # the RHEL host, by yum, in the same change
     sent = [json.loads(line)["command"] for line in (reports / "audit").glob("*.jsonl").__next__().read_text()
@@ -159,6 +167,20 @@ def test_the_aix_host_without_python_takes_its_interim_fixes_from_the_mirror(lab
     assert "sudo emgr -X -e /tmp/cityops-ifix/IJ31368s6a.201119.epkg.Z" in sent
     again = run(lab[0], request(lab, reports, hosts=("lab-aix",)))
     assert again.record["plan"]["lab-aix"]["updates"] == []  # the next plan finds nothing left
+
+
+def test_with_reboot_the_aix_host_restarts_and_its_kernel_fix_comes_back_stable(lab, behind, reports):
+    behind("lab-aix", "updates_pending")
+    out = run(lab[0], request(lab, reports, hosts=("lab-aix",), apply=True, reboot=True))
+    assert out.result == "completed", "\n".join(out.lines)
+    aix = out.record["batches"][0]["applied"][0]
+    assert aix["rebooted"] is True and aix["reboot_required"] == [] and "IJ31368s6a 已生效" in aix["detail"]
+    from cityops.parsers.aix import efixes
+
+    assert {f.state for f in efixes(sh(lab, "lab-aix", "emgr -l"))} == {"S"}
+    sent = [json.loads(line)["command"] for path in (reports / "audit").glob("*.jsonl")
+            for line in path.read_text().splitlines() if '"lab-aix"' in line]
+    assert "sudo shutdown -Fr" in sent
 
 
 def test_the_command_line(lab, behind, reports, tmp_path):
@@ -426,3 +448,13 @@ def test_an_esxi_update_without_maintenance_mode_is_refused_by_the_host(lab, esx
     sh(lab, "lab-esx", "esxcli system maintenanceMode set --enable true")
     assert "Reboot Required: true" in sh(lab, "lab-esx", update)
     assert sh(lab, "lab-esx", "vmware -v") == f"VMware ESXi 6.5.0 build-{U3}"  # until it boots
+
+
+def test_an_esxi_host_that_does_not_come_back_stops_the_change_named_in_maintenance_mode(
+        lab, lab_fault, reports, esx_as_installed):
+    lab_fault("lab-esx", "no_boot")
+    out = run(lab[0], request(lab, reports, hosts=("lab-esx",), apply=True, boot_wait=4))
+    assert out.result == "stopped", "\n".join(out.lines)
+    applied = out.record["batches"][0]["applied"][0]
+    assert applied["detail"] == "重启后 4 秒内未恢复连接，主机仍在维护模式" and applied["maintenance"] is True
+    assert "ESXi 可在启动时按 Shift+R 回到上一映像" in out.record["rollback"]

@@ -6,8 +6,9 @@ fixes installed (`emgr -l`, read by the parser held to IBM's captures) and the m
 not installed is planned. Applying fetches each planned package here (from the mirror, its sha256 checked), puts
 it on the host over SFTP (pyinfra: a shell and SFTP are all it needs on the target), previews it (`emgr -p -e`),
 installs it under sudo (`emgr -X -e`), removes the staged file, and reads `emgr -l` again: every planned fix must
-be listed, STABLE or, for a fix that changes the kernel, REBOOT REQUIRED (then the record says so — the reboot is
-the window's, not this route's). Every command goes to the audit log.
+be listed, STABLE or, for a fix that changes the kernel, REBOOT REQUIRED: with --reboot the host is restarted
+(`shutdown -Fr` under sudo) and must come back with those fixes STABLE; without it the record names them for the
+window's reboot. Every command goes to the audit log.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from ..inventory.model import Host
 from ..netguard import url_refusal
 from ..parsers import ParseError
 from ..transport.base import TransportConfig
-from .pyinfra_hosts import each_host, run_command
+from .pyinfra_hosts import each_host, run_command, wait_back
 from .route import HostPlan, HostResult, Route
 
 ROUTE = "pyinfra_aix"
@@ -55,8 +56,8 @@ class AixRoute(Route):
     items_word, items_unit = "待安装临时补丁（ifix）", "个"
     rollback_note = "未回退：emgr 临时补丁可按标签以 emgr -r -L 卸载；已停止后续批次，失败主机按复核结果处置"
 
-    def __init__(self, title: str = "AIX 临时补丁（ifix）安装"):
-        self.title = title
+    def __init__(self, reboot: bool = False, boot_wait: float = 900.0, title: str = "AIX 临时补丁（ifix）安装"):
+        self.reboot, self.boot_wait, self.title = reboot, boot_wait, title
 
     def plan(self, hosts: list[Host], config: TransportConfig) -> list[HostPlan]:
         by_name = {h.name: h for h in hosts}
@@ -124,9 +125,24 @@ class AixRoute(Route):
         if missing:
             return HostResult(host.name, False, f"安装后 emgr -l 未列出：{', '.join(missing)}", done)
         pending_boot = sorted(label for label in done if after.get(label) == "Q")
-        return HostResult(host.name, True, f"已安装 {len(done)} 个临时补丁" + (
-            f"；{', '.join(pending_boot)} 需重启生效（状态 *Q*），请在变更窗口内安排重启" if pending_boot else ""),
-            done, {"reboot_required": pending_boot})
+        if not pending_boot or not self.reboot:
+            return HostResult(host.name, True, f"已安装 {len(done)} 个临时补丁" + (
+                f"；{', '.join(pending_boot)} 需重启生效（状态 *Q*），请在变更窗口内安排重启（或以 --reboot 实施）"
+                if pending_boot else ""), done, {"reboot_required": pending_boot})
+        run_command(state, host, "shutdown -Fr", config, sudo=True)  # a kernel fix is in place after the boot
+        if not wait_back(state, host, self.boot_wait):
+            return HostResult(host.name, False, f"重启后 {self.boot_wait:.0f} 秒内未恢复连接", done,
+                              {"reboot_required": pending_boot, "rebooted": True})
+        try:
+            booted = _installed(state, host, config)
+        except ParseError as exc:
+            return HostResult(host.name, False, f"重启后复核失败：{exc}", done, {"rebooted": True})
+        still = [label for label in pending_boot if booted.get(label) != "S"]
+        if still:
+            return HostResult(host.name, False, f"重启后仍未稳定（非 S 状态）：{', '.join(still)}", done,
+                              {"reboot_required": still, "rebooted": True})
+        return HostResult(host.name, True, f"已安装 {len(done)} 个临时补丁，已重启，{', '.join(pending_boot)} 已生效",
+                          done, {"reboot_required": [], "rebooted": True})
 
     def describe(self, p: HostPlan) -> str:
         return f"{p.host}（{p.facts.get('level', '')}）: {len(p.items)} 个临时补丁待安装" + (

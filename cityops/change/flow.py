@@ -68,7 +68,8 @@ class PatchRequest(ChangeRequest):
         from .route import RouteByHost
 
         return RouteByHost({yum_route.ROUTE: yum_route.YumRoute(self.security, self.reboot, self.boot_wait),
-                            aix_route.ROUTE: aix_route.AixRoute(), esxi_route.ROUTE: esxi_route.EsxiRoute(self.boot_wait),
+                            aix_route.ROUTE: aix_route.AixRoute(self.reboot, self.boot_wait),
+                            esxi_route.ROUTE: esxi_route.EsxiRoute(self.boot_wait),
                             rac_route.ROUTE: rac_route.RacRoute(inv, self.reports, self.operator),
                             mssql_route.ROUTE: mssql_route.MssqlRoute(inv, self.reports, self.operator)},
                            "patch_route", "操作系统补丁更新" + ("（仅安全更新）" if self.security else ""))

@@ -90,7 +90,9 @@ def answers_ssh(address: str) -> bool:
 def wait_back(state, host, seconds: float) -> bool:
     """After the reboot: wait until the host's SSH answers again, then reconnect pyinfra's session to it."""
     deadline = time.monotonic() + seconds
-    time.sleep(0.5)  # the host has not yet gone: its sshd still answers for a moment after `shutdown -r`
+    gone = time.monotonic() + min(60.0, seconds / 2)  # its sshd still answers for a moment after `shutdown -r`:
+    while time.monotonic() < gone and answers_ssh(str(host.data.ssh_hostname)):  # reconnecting then would find
+        time.sleep(0.2)  # the old system, not the new one
     while time.monotonic() < deadline:
         if answers_ssh(str(host.data.ssh_hostname)):
             with contextlib.suppress(Exception):  # the old session died with the reboot

@@ -3,13 +3,16 @@
 Answers `emgr -l` in AIX's layout (as IBM's captures show it: the header, the rule, a row per fix, the STATE codes
 legend; "There is no efix data on this system." when there is none), `emgr -p -e FILE` (preview) and
 `emgr [-X] -e FILE` (install: root only; the package must be one of the lab's, built for this host's level, not
-installed already; a fix that needs a reboot is listed *Q*), and `emgr -r -L LABEL` (remove).
+installed already; a fix that needs a reboot is listed *Q* until the host has booted again), and `emgr -r -L
+LABEL` (remove).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sys
+import time
 from pathlib import Path
 
 from ...timeutil import now
@@ -20,6 +23,16 @@ LEGEND = ("\nSTATE codes:\n S = STABLE\n M = MOUNTED\n U = UNMOUNTED\n Q = REBOO
           " SN = STABLE + NOT PATCHED\n QP = BOOT IMAGE MODIFIED + PATCHED\n QN = BOOT IMAGE MODIFIED + NOT PATCHED\n"
           " RQ = REMOVING + REBOOT REQUIRED\n")
 USAGE = "Usage: emgr -l | -e <efix package> [-p] [-X] | -r -L <label>\n"
+
+
+def booted_since(db: Path) -> set[str]:
+    """The labels installed *Q* before the host's last boot: that boot has put them in place (STABLE now)."""
+    try:
+        pending = json.loads(db.with_name("emgr-reboot.json").read_text())
+        booted = float(Path("/run/cityops-lab/booted").read_text().strip())
+    except (OSError, ValueError):
+        return set()
+    return {label for label, at in pending.items() if at <= booted}
 
 
 def listing(rows: list[list[str]]) -> str:
@@ -44,7 +57,8 @@ def main(argv: list[str]) -> int:
     db = Path(DB)
     args = list(argv)
     if args[:1] == ["-l"]:
-        sys.stdout.write(listing(read_db(db)))
+        done = booted_since(db)
+        sys.stdout.write(listing([[r[0], "S" if r[1] == "Q" and r[0] in done else r[1], *r[2:]] for r in read_db(db)]))
         return 0
     root = os.environ.get("CITYOPS_LAB_ROOT") == "1"
     if "-e" in args:
@@ -83,6 +97,13 @@ def main(argv: list[str]) -> int:
             return 0
         state = "Q" if fields["reboot"] == "yes" else "S"
         write_db(db, [*rows, [label, state, now().strftime("%m/%d/%y %H:%M:%S"), fields["abstract"]]])
+        if state == "Q":  # in place at the next boot
+            marks = db.with_name("emgr-reboot.json")
+            try:
+                pending = json.loads(marks.read_text())
+            except (OSError, ValueError):
+                pending = {}
+            marks.write_text(json.dumps({**pending, label: time.time()}))
         print(f"EPKG NUMBER 1\n  LABEL: {label}\n  INSTALL: SUCCESS\n" + (
             "ATTENTION: system reboot will be required by this operation.\n" if state == "Q" else "")
             + "Return Status = SUCCESS")

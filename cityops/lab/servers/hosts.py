@@ -392,6 +392,7 @@ def sync_efixes(d: Path, behind: bool) -> None:
         return
     level = efixes.level_of((d / "aix" / "oslevel").read_text()) if (d / "aix" / "oslevel").exists() else ""
     efixes.seed(db, level, behind, now().strftime("%m/%d/%y %H:%M:%S"))
+    db.with_name("emgr-reboot.json").unlink(missing_ok=True)  # no fix of the new seed waits for a boot
     os.chown(db.parent, LAB_UID, LAB_UID)  # emgr, run by the lab user under the lab's sudo, replaces it
     os.chown(db, LAB_UID, LAB_UID)
     if behind:

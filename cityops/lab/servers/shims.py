@@ -77,6 +77,11 @@ SHIMS = {
     "whoami": '[ "$CITYOPS_LAB_ROOT" = 1 ] && echo root || exec /usr/bin/whoami\n',
     "reboot": '@REBOOT@',
     "shutdown": ('if [ -f "$L/win/services" ]; then @WINSHUTDOWN@; fi\n'
+                 '# AIX: shutdown -Fr (fast restart) or -r; root only, as there\n'
+                 'if [ -f "$L/aix/oslevel" ]; then case " $* " in *" -"*r*) ;; *) echo "shutdown: the lab models a'
+                 ' restart (shutdown -Fr) only" >&2; exit 1 ;; esac\n'
+                 '  [ "$CITYOPS_LAB_ROOT" = 1 ] || { echo "shutdown: 0481-058 You must be root to run shutdown." >&2;'
+                 ' exit 1; }; printf "reboot\\n" > "$L/power"; exit 0; fi\n'
                  'case " $* " in *" -r "*) ;; *) echo "shutdown: the lab models reboot (shutdown -r) only; a halted'
                  ' host would need hands in the machine room" >&2; exit 1 ;; esac\n@REBOOT@'),
     "init": 'case "$1" in 6) ;; *) echo "init: the lab models runlevel 6 (reboot) only" >&2; exit 1 ;; esac\n@REBOOT@',

@@ -140,7 +140,7 @@ def lab(request, tmp_path_factory):
     state.ensure()
     (state.path / "owner.pid").write_text(str(os.getpid()))
     report = control.up(state, list(inv.hosts.values()))
-    assert report.served == {"netdev": 13, "sshd": 9, "web": 7, "redfish": 1, "snmp": 3, "ipmi": 1}, report
+    assert report.served == {"netdev": 13, "sshd": 10, "web": 7, "redfish": 1, "snmp": 3, "ipmi": 1}, report
     yield inv, state
     control.down(state)
 

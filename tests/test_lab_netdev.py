@@ -379,7 +379,7 @@ def test_second_up_is_refused_and_down_leaves_nothing(lab, tmp_path):
     procs, hosts = control.status(state)
     assert set(procs) == {"netdev", "web", "redfish", "snmp", "ipmi",
                           *(f"sshd:{n}" for n in ("lab-linux-app", "lab-linux-ora", "lab-kylin", "lab-rac1", "lab-rac2",
-                                                  "lab-sqla", "lab-sqlb", "lab-aix", "lab-esx"))}
+                                                  "lab-sqla", "lab-sqlb", "lab-wsus", "lab-aix", "lab-esx"))}
     assert all(h.reachable for h in hosts)
     other = LabDir(tmp_path / "other")
     sub = [inv.hosts["lab-vrp-core"]]

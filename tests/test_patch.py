@@ -458,3 +458,53 @@ def test_an_esxi_host_that_does_not_come_back_stops_the_change_named_in_maintena
     applied = out.record["batches"][0]["applied"][0]
     assert applied["detail"] == "重启后 4 秒内未恢复连接，主机仍在维护模式" and applied["maintenance"] is True
     assert "ESXi 可在启动时按 Shift+R 回到上一映像" in out.record["rollback"]
+
+
+HOTFIX_IDS = "powershell -NoProfile -NonInteractive -Command \"Get-HotFix | ForEach-Object { $_.HotFixID }\""
+
+
+@pytest.fixture
+def wsus_as_installed(lab):
+    """The zone's WSUS as set up: its clients registered, nothing approved or installed through it; put back after."""
+    from cityops.lab.servers.hosts import zone_wsus
+
+    path = zone_wsus(lab[1], {"zone": "gov_extranet"}) / "state.json"
+    saved = path.read_text()
+    fresh = {**json.loads(saved), "approved": {}, "installed": {}}
+    path.write_text(json.dumps(fresh))
+    yield path
+    path.write_text(json.dumps(fresh))
+
+
+def test_a_windows_server_takes_its_updates_approved_on_wsus_installed_as_system_and_is_restarted(
+        lab, reports, wsus_as_installed):
+    """Windows 2012 R2 outside a cluster: the plan is what the zone's WSUS says the host still needs; applying
+    approves those updates for its computer group, runs the install as SYSTEM through a scheduled task (the update
+    agent refuses a remote logon), restarts the host as the agent asks and finds the rollup in Get-HotFix."""
+    rehearsed = run(lab[0], request(lab, reports, hosts=("lab-wsus",)))
+    assert rehearsed.result == "rehearsed", "\n".join(rehearsed.lines)
+    plan = rehearsed.record["plan"]["lab-wsus"]
+    assert [u.split()[0] for u in plan["updates"]] == ["KB5031419", "KB890830"] and plan["wsus_server"] == "lab-wsus"
+    assert json.loads(wsus_as_installed.read_text())["approved"] == {}  # check mode approved nothing
+    out = run(lab[0], request(lab, reports, hosts=("lab-wsus",), apply=True))
+    assert out.result == "completed", "\n".join(out.lines)
+    applied = out.record["batches"][0]["applied"][0]
+    assert applied["updated"] == ["KB5031419", "KB890830"] and applied["rebooted"] is True
+    assert json.loads(wsus_as_installed.read_text())["approved"] == {"5031419": ["All Computers"],
+                                                                     "890830": ["All Computers"]}
+    assert "KB5031419" in [row.split("|")[0] for row in sh(lab, "lab-wsus", HOTFIX_IDS).splitlines()]
+    sent = [json.loads(line)["command"] for path in (reports / "audit").glob("*.jsonl")
+            for line in path.read_text().splitlines() if '"lab-wsus"' in line]
+    assert any("Approve-WsusUpdate -Action Install -TargetGroupName 'All Computers'" in c for c in sent)
+    assert "schtasks /Run /TN cityops-wu" in sent and any(c.startswith("shutdown /r /t 5") for c in sent)
+    again = run(lab[0], request(lab, reports, hosts=("lab-wsus",)))
+    assert again.record["plan"]["lab-wsus"]["updates"] == []
+
+
+def test_the_wsus_server_rows_are_read_whole_or_refused():
+    from cityops.change.wsus_route import client_updates
+
+    assert client_updates("5031419|2023-10 Rollup (KB5031419)|NotInstalled|NotApproved\r\n") == [
+        ("5031419", "2023-10 Rollup (KB5031419)", "NotInstalled", "NotApproved")]
+    with pytest.raises(ValueError, match="第 2 行"):
+        client_updates("5031419|Rollup|NotInstalled|Install\nException calling GetComputerTargetByName\n")

@@ -64,14 +64,15 @@ class PatchRequest(ChangeRequest):
     boot_wait: float = 300.0
 
     def route(self, inv: Inventory) -> Route:
-        from . import aix_route, esxi_route, mssql_route, rac_route, yum_route
+        from . import aix_route, esxi_route, mssql_route, rac_route, wsus_route, yum_route
         from .route import RouteByHost
 
         return RouteByHost({yum_route.ROUTE: yum_route.YumRoute(self.security, self.reboot, self.boot_wait),
                             aix_route.ROUTE: aix_route.AixRoute(self.reboot, self.boot_wait),
                             esxi_route.ROUTE: esxi_route.EsxiRoute(self.boot_wait),
                             rac_route.ROUTE: rac_route.RacRoute(inv, self.reports, self.operator),
-                            mssql_route.ROUTE: mssql_route.MssqlRoute(inv, self.reports, self.operator)},
+                            mssql_route.ROUTE: mssql_route.MssqlRoute(inv, self.reports, self.operator),
+                            wsus_route.ROUTE: wsus_route.WsusRoute(inv, self.boot_wait)},
                            "patch_route", "操作系统补丁更新" + ("（仅安全更新）" if self.security else ""))
 
     def record_fields(self) -> dict:

@@ -110,8 +110,9 @@ def backups(inv, every: list, victim: str) -> None:
 
 def patch_rehearsal(inv, lab) -> None:
     """Two servers of the 金保 zone left behind their mirror (a RHEL 6.9 with Python 2.6, a CentOS 7.6 with 2.7),
-    then a SQL Server cluster and an ESXi host: `invoke patch` in check mode — pre-inspection, plan (pyinfra, the
-    cluster's own reading), the record — and nothing changes."""
+    then a SQL Server cluster, an ESXi host and a Windows server patched through WSUS: `invoke patch` in check
+    mode — pre-inspection, plan (pyinfra, the cluster's own reading, the zone's WSUS), the record — and nothing
+    changes."""
     from pathlib import Path
 
     from ..change.flow import PatchRequest, run
@@ -129,8 +130,9 @@ def patch_rehearsal(inv, lab) -> None:
         for name in names:
             control.set_fault(lab, inv, name, "", clear=True)
     # the 电子政务 SQL Server cluster 1 (its rolling playbook: the node without the role first, a full database
-    # backup before any node) and an ESXi 6.5 host (its image profile from the bundle on its datastore)
-    names = ("gxj-dzzw-sql1a", "gxj-dzzw-sql1b", "gxj-dzzw-esx01")
+    # backup before any node), an ESXi 6.5 host (its image profile from the bundle on its datastore) and the
+    # domain controller (what the zone's WSUS says it still needs)
+    names = ("gxj-dzzw-sql1a", "gxj-dzzw-sql1b", "gxj-dzzw-esx01", "gxj-dzzw-ad01")
     out = run(inv, PatchRequest([inv.hosts[n] for n in names], "演示：数据库群集与虚拟化主机补丁检查", reports=Path("reports"),
                                 force_window="演示在变更窗口外以检查模式运行，不改动主机"))
     for line in out.lines:

@@ -143,6 +143,7 @@ def build_plan(hosts: list[Host], lab: LabDir, latency: dict[str, float] | None 
                 # what a patch finds staged on the host (hosts.oracle_home, stage_sql_patch, esxi.stage_bundle)
                 **{k: h.get(k) for k in ("rac_patch", "mssql_patch", "esxi_patch") if isinstance(h.get(k), dict)},
                 **({"oracle_home": str(h.get("oracle_home"))} if h.get("oracle_home") else {}),
+                **{k: str(h.get(k)) for k in ("patch_route", "wsus_server", "wsus_group") if h.get(k)},
             }})
         else:
             plan.unserved.append((h.name, f"platform {platform.id} ({platform.family}) has no lab server yet"))

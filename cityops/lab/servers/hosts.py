@@ -104,6 +104,10 @@ def prepare(lab: LabDir, entry: dict) -> None:
         oracle_home(d, dev)
     if windows.is_windows(dev):
         stage_sql_patch(d, dev)
+        (d / "srv/winc").mkdir(parents=True, exist_ok=True)  # C:\, where a change puts its scripts
+        os.chown(d / "srv/winc", LAB_UID, LAB_UID)
+        (d / "srv/wsus").mkdir(exist_ok=True)
+        register_wsus_client(lab, dev)
     if esxi.is_esxi(dev):
         esxi.stage_bundle(d / "srv", dev)
         (d / "run/esxi-sw").mkdir(exist_ok=True)  # its software state (esxcli.py), its login's to write
@@ -248,6 +252,27 @@ def set_password(lab: LabDir, name: str, user: str, password: str | None) -> Non
     path.chmod(0o640)
 
 
+def zone_wsus(lab: LabDir, host: dict) -> Path:
+    """The zone's WSUS state on this machine (bind-mounted at /srv/wsus on each Windows host of the zone)."""
+    return lab.path / "servers" / "_shared" / f"zone_{host.get('zone') or 'none'}" / "wsus"
+
+
+def register_wsus_client(lab: LabDir, host: dict) -> None:
+    """A Windows host patched through WSUS has reported to its zone's server (its computer group: `wsus_group`)."""
+    from .jsonstate import locked_state
+    from .wsus import _defaults
+
+    where = zone_wsus(lab, host)
+    where.mkdir(parents=True, exist_ok=True)
+    os.chown(where, LAB_UID, LAB_UID)
+    if host.get("patch_route") == "wsus":
+        state = where / "state.json"
+        locked_state(state, _defaults, lambda s: s["clients"].__setitem__(host["name"], host.get("wsus_group")
+                                                                          or "All Computers"))
+        for path in (state, state.with_name(state.stem + ".lock")):
+            os.chown(path, LAB_UID, LAB_UID)
+
+
 def shared_dir(lab: LabDir, host: dict, data: str = "oradata") -> Path | None:
     """Where a cluster's shared database lives on this machine (bind-mounted at /srv/<data> on every node)."""
     return lab.path / "servers" / "_shared" / str(host["cluster"]) / data if host.get("cluster") else None
@@ -267,6 +292,8 @@ def start_script(lab: LabDir, name: str, el6: bool = False, host: dict | None = 
     d = host_dir(lab, name)
     shared_mount = "".join(f"mount --bind {shared_dir(lab, host, data)} /srv/{data}\n"
                            for data in ("oradata", "sqldata") if host and host.get("cluster"))
+    if host and windows.is_windows(host):
+        shared_mount += f"mount --bind {zone_wsus(lab, host)} /srv/wsus\n"
     shared_mount += "".join(f"mount --bind {host_dir(lab, t)}/srv/backup /srv/share/{t}\n"
                             for t in (share_targets(host) if host else []) if host_dir(lab, t).is_dir())
     shims = shims_dir(lab) / ("el6" if el6 else "el7")

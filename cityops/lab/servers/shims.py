@@ -153,6 +153,9 @@ WINDOWS_SHIMS = {
     "powershell": (
         'W="$L/win"; [ -f "$W/services" ] || { echo "bash: powershell: command not found" >&2; exit 127; }\n'
         'cmd=$(printf "%s " "$@" | tr "A-Z" "a-z")\n'
+        '# the zone\'s WSUS and a client\'s files (wsus.py)\n'
+        'case "$cmd" in *set-content*|*get-content*|*getcomputertargetbyname*|*approve-wsusupdate*)\n'
+        '  set -- wsus "$@"; @WSUS@ ;; esac\n'
         '# the failover cluster\'s own operations, and its state once one has run (wsfc.py)\n'
         'if [ -f /srv/sqldata/.cityops-wsfc.json ] || case "$cmd" in *suspend-clusternode*|*resume-clusternode*|'
         '*start-process*|*patchlevel*|*test-path*) true ;; *) false ;; esac; then\n'
@@ -166,7 +169,7 @@ WINDOWS_SHIMS = {
         '  *win32_service*) cat "$W/services" ;;\n'
         '  *get-service*) cat "$W/get_service" ;;\n'
         '  *win32_logicaldisk*|*get-volume*) cat "$W/volumes" ;;\n'
-        '  *get-hotfix*) cat "$W/hotfix" ;;\n'
+        '  *get-hotfix*) [ -f /srv/wsus/state.json ] && ( set -- hotfix; @WSUS@ ); cat "$W/hotfix" ;;\n'
         '  *lastbootuptime*) TZ=Asia/Shanghai date -d "@$(cat "$L/booted")" +%Y%m%d%H%M%S.000000+480 ;;\n'
         '  *get-clusternode*) [ -f "$W/cluster_nodes" ] && cat "$W/cluster_nodes" ||\n'
         '    { echo "Get-ClusterNode : The cluster service is not running" >&2; exit 1; } ;;\n'
@@ -174,6 +177,9 @@ WINDOWS_SHIMS = {
         '  *) echo "The term is not recognized as the name of a cmdlet, function, script file," \\\n'
         '    "or operable program." >&2; exit 1 ;;\n'
         'esac\n'),
+    # the task scheduler: a task run as SYSTEM (the Windows Update Agent's install, wsus.py)
+    "schtasks": ('[ -f "$L/win/services" ] || { echo "bash: schtasks: command not found" >&2; exit 127; }\n'
+                 'set -- schtasks "$@"; @WSUS@\n'),
     # sqlcmd -h -1 -W -s "|" -Q "<query>": answers by the catalog views the query reads
     "sqlcmd": (
         'S="$L/sql"; [ -d "$S" ] || { echo "bash: sqlcmd: command not found" >&2; exit 127; }\n'
@@ -237,7 +243,8 @@ REBOOT = ('if [ "$CITYOPS_LAB_ROOT" != 1 ]; then if [ -s "$L/el6" ]; then echo "
 WINSHUTDOWN = ('case " $* " in *" /r "*) ;; *) echo "The lab models a restart (shutdown /r) only." >&2; exit 1 ;; esac\n'
                't=30; prev=; for a in "$@"; do [ "$prev" = /t ] && t=$a; prev=$a; done\n'
                'case "$t" in ""|*[!0-9]*) echo "Invalid time value: $t" >&2; exit 87 ;; esac\n'
-               '( set -- going_down; @WSFC@ ); printf "reboot %s\\n" "$t" > "$L/power"; exit 0')
+               '[ -f "$L/win/cluster_nodes" ] && ( set -- going_down; @WSFC@ )  # a cluster node leaves its cluster\n'
+               'printf "reboot %s\\n" "$t" > "$L/power"; exit 0')
 
 
 def lab_tool(module: str) -> str:
@@ -262,7 +269,7 @@ def write_shims(directory: Path, el6: bool = False) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     tools = {"@RPMQ@": lab_tool("rpmq"), "@YUM@": lab_tool("yum"), "@REBOOT@": REBOOT, "@DB@": DB,
              "@EMGR@": lab_tool("emgr"), "@RAC@": lab_tool("rac"), "@WINSHUTDOWN@": WINSHUTDOWN,
-             "@WSFC@": lab_tool("wsfc"), "@ESXCLI@": lab_tool("esxcli")}
+             "@WSFC@": lab_tool("wsfc"), "@ESXCLI@": lab_tool("esxcli"), "@WSUS@": lab_tool("wsus")}
     linux = {k: v for k, v in SHIMS.items() if not (el6 and k in NOT_ON_EL6)} | (EL6_SHIMS if el6 else {})
     for table, prelude in ((linux, PRELUDE), (AIX_SHIMS, PRELUDE), (ESXI_SHIMS, PRELUDE), (WINDOWS_SHIMS, PRELUDE),
                            (ORACLE_SHIMS, PRELUDE + ORACLE_PRELUDE)):

@@ -26,7 +26,7 @@ from ..netguard import url_refusal
 from ..parsers import ParseError
 from ..transport.base import TransportConfig
 from .pyinfra_hosts import each_host, run_command, wait_back
-from .route import HostPlan, HostResult, Route
+from .route import HostPlan, HostResult, PatchRoute
 
 ROUTE = "pyinfra_aix"
 LISTING = Aix.getters["interim_fixes"]  # the inspection's own `emgr -l` and its reader
@@ -49,10 +49,9 @@ class AixPlan:
     fixes: list[Fix] = field(default_factory=list)
 
 
-class AixRoute(Route):
+class AixRoute(PatchRoute):
     """`invoke patch` on the hosts whose inventory route is pyinfra_aix."""
 
-    kind = "patch"
     items_word, items_unit = "待安装临时补丁（ifix）", "个"
     rollback_note = "未回退：emgr 临时补丁可按标签以 emgr -r -L 卸载；已停止后续批次，失败主机按复核结果处置"
 
@@ -147,13 +146,6 @@ class AixRoute(Route):
     def describe(self, p: HostPlan) -> str:
         return f"{p.host}（{p.facts.get('level', '')}）: {len(p.items)} 个临时补丁待安装" + (
             "：" + "，".join(p.items) if p.items else "")
-
-    def plan_record(self, p: HostPlan) -> dict:
-        return {"updates": p.items, "level": p.facts.get("level", ""), "error": p.error}
-
-    @staticmethod
-    def result_record(r: HostResult) -> dict:
-        return {"host": r.host, "ok": r.ok, "detail": r.detail, "updated": r.changed, **r.facts}
 
 
 def _installed(state, host, config: TransportConfig) -> dict[str, str]:

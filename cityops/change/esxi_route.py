@@ -21,7 +21,7 @@ from ..errors import one_line
 from ..inventory.model import Host
 from ..transport.base import TransportConfig
 from .pyinfra_hosts import each_host, run_command, wait_back
-from .route import HostPlan, HostResult, Route, declared
+from .route import HostPlan, HostResult, PatchRoute, declared
 
 ROUTE = "pyinfra_esxi"
 BUILD = re.compile(r"^VMware ESXi \S+ build-(\d+)\s*$")
@@ -41,10 +41,9 @@ def inventory_problem(h: Host) -> str:
     return ""
 
 
-class EsxiRoute(Route):
+class EsxiRoute(PatchRoute):
     """`invoke patch` on the hosts whose inventory route is pyinfra_esxi."""
 
-    kind = "patch"
     items_word, items_unit = "待更新映像配置文件", "个"
     rollback_note = ("未回退：ESXi 可在启动时按 Shift+R 回到上一映像（保留一份 altbootbank）；已停止后续批次，"
                      "未恢复的主机仍在维护模式，须到场处置")
@@ -117,13 +116,6 @@ class EsxiRoute(Route):
     def describe(self, p: HostPlan) -> str:
         return (f"{p.host}（build {p.facts.get('build', '')}）: " +
                 (f"待更新 {'，'.join(p.items)}（维护模式、更新映像、重启、复核版本）" if p.items else "已为目标版本，无需变更"))
-
-    def plan_record(self, p: HostPlan) -> dict:
-        return {"updates": p.items, "error": p.error, **p.facts}
-
-    @staticmethod
-    def result_record(r: HostResult) -> dict:
-        return {"host": r.host, "ok": r.ok, "detail": r.detail, "updated": r.changed, **r.facts}
 
 
 def _build(state, host, config: TransportConfig) -> tuple[str | None, str]:

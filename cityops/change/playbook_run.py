@@ -24,7 +24,7 @@ from ..errors import one_line
 from ..inventory.model import Host, Inventory
 from ..transport.base import TransportConfig
 from ..transport.credentials import CredentialError
-from .route import HostPlan, HostResult, Route
+from .route import HostPlan, HostResult, PatchRoute
 
 REPO = Path(__file__).resolve().parents[2]
 FULL_LEVELS = {"rman": "0", "sqlserver": "full"}  # the backup a database change takes first, per kind
@@ -102,7 +102,7 @@ def _tasks(events: Path, host: str) -> list[tuple[str, dict]]:
     return out
 
 
-class PlaybookRoute(Route):
+class PlaybookRoute(PatchRoute):
     """A cluster's rolling patch by its playbook: each node planned on its own, applied one after another, the first
     that fails stopping the batch (the flow then stops the change).
 
@@ -110,7 +110,6 @@ class PlaybookRoute(Route):
     cluster's declared full backup (RMAN level 0, SQL Server full) runs through the backup collector — verified,
     on the backup ledger — and a node whose cluster has none declared, or whose backup fails, is not patched."""
 
-    kind = "patch"
 
     def __init__(self, inv: Inventory, reports: Path = Path("reports"), operator: str = ""):
         self.inv, self.reports, self.operator = inv, Path(reports), operator
@@ -174,9 +173,3 @@ class PlaybookRoute(Route):
     def apply_node(self, h: Host, config: TransportConfig, plan: HostPlan) -> HostResult:
         raise NotImplementedError
 
-    def plan_record(self, p: HostPlan) -> dict:
-        return {"updates": p.items, "error": p.error, **p.facts}
-
-    @staticmethod
-    def result_record(r: HostResult) -> dict:
-        return {"host": r.host, "ok": r.ok, "detail": r.detail, "updated": r.changed, **r.facts}

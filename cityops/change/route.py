@@ -82,6 +82,20 @@ class Route:
                 **result.facts}
 
 
+class PatchRoute(Route):
+    """A patch route: its plan's items are the updates a host takes, its result the ones it took."""
+
+    kind = "patch"
+
+    def plan_record(self, plan: HostPlan) -> dict:
+        return {"updates": plan.items, "error": plan.error, **plan.facts}
+
+    @staticmethod
+    def result_record(result: HostResult) -> dict:
+        return {"host": result.host, "ok": result.ok, "detail": result.detail, "updated": result.changed,
+                **result.facts}
+
+
 class RouteByHost(Route):
     """Several routes under one change, each host taking the one its inventory names (`patch_route`): a patch of a
     lot's RHEL and AIX servers is one change, one window, one record, each host patched its own way."""

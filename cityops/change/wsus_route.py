@@ -27,7 +27,7 @@ from ..inventory.model import Host, Inventory
 from ..transport.base import TransportConfig
 from ..transport.errors import ConnectFailure
 from .pyinfra_hosts import answers_ssh
-from .route import HostPlan, HostResult, Route
+from .route import HostPlan, HostResult, PatchRoute
 
 ROUTE = "wsus"
 SCRIPT = Path(__file__).with_name("wu_install.ps1")
@@ -54,10 +54,9 @@ def client_updates(text: str) -> list[tuple[str, str, str, str]]:
     return rows
 
 
-class WsusRoute(Route):
+class WsusRoute(PatchRoute):
     """`invoke patch` on the hosts whose inventory route is wsus."""
 
-    kind = "patch"
     items_word, items_unit = "待安装 Windows 更新", "个"
     rollback_note = ("未回退：Windows 更新可在维护窗口内以 wusa /uninstall /kb:<编号> 卸载；已停止后续批次，"
                      "失败主机按复核结果处置")
@@ -105,13 +104,6 @@ class WsusRoute(Route):
     def describe(self, p: HostPlan) -> str:
         return (f"{p.host}（WSUS {p.facts.get('wsus_server', '')}）: " +
                 (f"{len(p.items)} 个更新待审批安装：{'，'.join(p.items)}" if p.items else "无待安装更新"))
-
-    def plan_record(self, p: HostPlan) -> dict:
-        return {"updates": p.items, "error": p.error, **p.facts}
-
-    @staticmethod
-    def result_record(r: HostResult) -> dict:
-        return {"host": r.host, "ok": r.ok, "detail": r.detail, "updated": r.changed, **r.facts}
 
     # -- apply ------------------------------------------------------------------------
     def apply(self, batch: list[Host], config: TransportConfig, plans: dict[str, HostPlan]) -> list[HostResult]:

@@ -19,7 +19,7 @@ from ..parsers import ParseError
 from ..parsers.yum import PendingUpdate, check_update
 from ..transport.base import TransportConfig
 from .pyinfra_hosts import each_host, run_command, wait_back
-from .route import HostPlan, HostResult, Route
+from .route import HostPlan, HostResult, PatchRoute
 
 ROUTE = "pyinfra_yum"
 PENDING = Linux.getters["pending_updates"]  # the inspection's own command: `yum check-update`, exit 100 a reading
@@ -43,10 +43,9 @@ class YumResult:
     running_kernel: str = ""
 
 
-class YumRoute(Route):
+class YumRoute(PatchRoute):
     """`invoke patch` on the hosts whose inventory route is pyinfra_yum."""
 
-    kind = "patch"
     items_word, items_unit = "待安装更新", "个"
     verify_checks = ("LNX-PATCH-002",)  # what the next inspection must see after a patch: nothing left pending
     fixes = ("LNX-PATCH-002",)
@@ -71,13 +70,6 @@ class YumRoute(Route):
         return f"{p.host}: {len(p.items)} 个更新待安装" + (
             "：" + "，".join(f"{u.name} {u.evr}" for u in p.payload.updates[:8]) + (" …" if len(p.items) > 8 else "")
             if p.items else "")
-
-    def plan_record(self, p: HostPlan) -> dict:
-        return {"updates": p.items, "running_kernel": p.facts.get("running_kernel", ""), "error": p.error}
-
-    @staticmethod
-    def result_record(r: HostResult) -> dict:
-        return {"host": r.host, "ok": r.ok, "detail": r.detail, "updated": r.changed, **r.facts}
 
 
 def plan(hosts: list[Host], config: TransportConfig, security: bool = False) -> list[YumPlan]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 
 import pytest
@@ -92,3 +93,26 @@ def test_ansible_cli_list_hosts_matches(tmp_path):
     listed = [line.strip() for line in out.stdout.splitlines()[1:] if line.strip()]
     assert listed == PatternMatcher(load_inventory(MINI)).hosts(pattern)
     assert listed == ["mini-rac01", "mini-rac02"]  # & applies after the union: ring members are not rac nodes
+
+
+def test_export_gives_awx_plain_values_and_a_planted_template_stays_untrusted(mini, tmp_path):
+    """AWX syncs `ansible-inventory --list --export`: every bureau value comes out plain (ansible-core 2.19 writes a
+    plugin's untrusted strings as {"__ansible_unsafe": …}, which AWX would store as a dict), except one holding a
+    Jinja marker, which stays untrusted — and ansible never templates it."""
+    csv = mini / "bulk" / "cameras.csv"
+    planted = "{{ 7 * 191 }}"  # 1337, were it ever templated
+    csv.write_text(csv.read_text(encoding="utf-8-sig").replace("克拉玛依区准噶尔路与友谊路交叉口,", f"{planted},", 1),
+                   encoding="utf-8-sig")
+    out = subprocess.run([str(BIN / "ansible-inventory"), "-i", str(mini), "--list", "--export"], cwd=REPO,
+                         env=ansible_env(tmp_path), capture_output=True, text=True, check=True)
+    hostvars = json.loads(out.stdout)["_meta"]["hostvars"]
+    wrapped = [(h, k) for h, hv in hostvars.items() for k, v in hv.items()
+               if isinstance(v, dict) and "__ansible_unsafe" in v]
+    first = hostvars["mini-cam-0001"]
+    assert first["ansible_host"] == "127.99.1.11" and first["bureau"] == "gaj"  # plain, as AWX needs them
+    assert len(wrapped) == 1 and wrapped[0][0] == "mini-cam-0001", wrapped
+    key = wrapped[0][1]
+    assert first[key] == {"__ansible_unsafe": planted}
+    shown = subprocess.run([str(BIN / "ansible"), "-i", str(mini), "mini-cam-0001", "-c", "local", "-m", "debug",
+                            "-a", f"var={key}"], cwd=REPO, env=ansible_env(tmp_path), capture_output=True, text=True)
+    assert planted in shown.stdout and "1337" not in shown.stdout, shown.stdout + shown.stderr

@@ -33,6 +33,23 @@ from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin
 
 MAX_WARNINGS = 20
+TEMPLATE_MARKERS = ("{{", "{%", "{#")
+
+
+def plain_unless_template(value):
+    """Bureau data as plain values, trusted only where nothing in them could template: ansible-core 2.19 leaves a
+    plugin's strings untrusted, which `ansible-inventory --list --export` (what AWX syncs) writes as
+    {"__ansible_unsafe": …} for every value of the 7,520 CSV hosts, and AWX stores the dict. A string holding a
+    Jinja marker stays untrusted, so a `{{ … }}` planted in a bureau's spreadsheet is never templated."""
+    from ansible.template import trust_as_template
+
+    if isinstance(value, str):
+        return value if any(m in value for m in TEMPLATE_MARKERS) else trust_as_template(value)
+    if isinstance(value, list):
+        return [plain_unless_template(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain_unless_template(v) for k, v in value.items()}
+    return value
 
 
 class InventoryModule(BaseInventoryPlugin):
@@ -61,7 +78,7 @@ class InventoryModule(BaseInventoryPlugin):
             if host.origin == "csv":
                 self.inventory.add_host(host.name)
                 for key, value in host.own_vars.items():
-                    self.inventory.set_variable(host.name, key, value)
+                    self.inventory.set_variable(host.name, key, plain_unless_template(value))
             elif host.name not in self.inventory.hosts:
                 continue  # a YAML host ansible did not load (this file was given alone)
             for group in host.facet_groups:

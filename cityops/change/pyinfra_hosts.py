@@ -87,12 +87,18 @@ def answers_ssh(address: str) -> bool:
         return False
 
 
+def wait_gone(address: str, seconds: float) -> None:
+    """After a restart was asked for: its sshd still answers for a moment (Windows' /t, the old system going down);
+    reconnecting then would find the old system, not the new one. Wait (at most `seconds`) until it stops."""
+    gone = time.monotonic() + seconds
+    while time.monotonic() < gone and answers_ssh(address):
+        time.sleep(0.2)
+
+
 def wait_back(state, host, seconds: float) -> bool:
     """After the reboot: wait until the host's SSH answers again, then reconnect pyinfra's session to it."""
     deadline = time.monotonic() + seconds
-    gone = time.monotonic() + min(60.0, seconds / 2)  # its sshd still answers for a moment after `shutdown -r`:
-    while time.monotonic() < gone and answers_ssh(str(host.data.ssh_hostname)):  # reconnecting then would find
-        time.sleep(0.2)  # the old system, not the new one
+    wait_gone(str(host.data.ssh_hostname), min(60.0, seconds / 2))
     while time.monotonic() < deadline:
         if answers_ssh(str(host.data.ssh_hostname)):
             with contextlib.suppress(Exception):  # the old session died with the reboot

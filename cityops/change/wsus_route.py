@@ -17,6 +17,7 @@ audit log.
 from __future__ import annotations
 
 import base64
+import contextlib
 import re
 import time
 from pathlib import Path
@@ -26,7 +27,7 @@ from ..errors import one_line
 from ..inventory.model import Host, Inventory
 from ..transport.base import TransportConfig
 from ..transport.errors import ConnectFailure
-from .pyinfra_hosts import answers_ssh
+from .pyinfra_hosts import answers_ssh, wait_gone
 from .route import HostPlan, HostResult, PatchRoute
 
 ROUTE = "wsus"
@@ -88,7 +89,8 @@ class WsusRoute(PatchRoute):
                   "$u.KnowledgebaseArticles[0] + '|' + $u.Title + '|' + $_.UpdateInstallationState + '|' + "
                   "$_.UpdateApprovalAction }")
         try:
-            answer = _run(server, config, powershell(script))
+            with _session(server, config) as session:
+                answer = session.run(powershell(script))
         except ConnectFailure as exc:
             return HostPlan(h.name, error=f"WSUS 服务器 {server.name}：{exc}")
         if answer.exit_status != 0:
@@ -107,27 +109,43 @@ class WsusRoute(PatchRoute):
 
     # -- apply ------------------------------------------------------------------------
     def apply(self, batch: list[Host], config: TransportConfig, plans: dict[str, HostPlan]) -> list[HostResult]:
+        """Approve the batch's updates once per WSUS server and computer group, then install host by host."""
+        todo = [h for h in batch if plans[h.name].payload]
+        refused = self._approve([plans[h.name] for h in todo], config)
         results = []
         for h in batch:
             plan = plans[h.name]
             if not plan.payload:
                 results.append(HostResult(h.name, True, "无待安装更新"))
-                continue
-            try:
-                results.append(self._approve(h, config, plan) or self._install(h, config, plan))
-            except ConnectFailure as exc:
-                results.append(HostResult(h.name, False, str(exc)))
+            elif (plan.facts["wsus_server"], plan.facts["wsus_group"]) in refused:
+                results.append(HostResult(h.name, False, refused[(plan.facts["wsus_server"], plan.facts["wsus_group"])]))
+            else:
+                try:
+                    results.append(self._install(h, config, plan))
+                except ConnectFailure as exc:
+                    results.append(HostResult(h.name, False, str(exc)))
         return results
 
-    def _approve(self, h: Host, config: TransportConfig, plan: HostPlan) -> HostResult | None:
-        server = self.inv.hosts[plan.facts["wsus_server"]]
-        wanted = " -or ".join(f"$_.Update.KnowledgebaseArticles -contains '{kb}'" for kb in plan.payload)
-        script = (f"Get-WsusUpdate -Approval AnyExceptDeclined -Status FailedOrNeeded | Where-Object {{ {wanted} }} | "
-                  f"Approve-WsusUpdate -Action Install -TargetGroupName '{plan.facts['wsus_group']}'")
-        answer = _run(server, config, powershell(script))
-        if answer.exit_status != 0:
-            return HostResult(h.name, False, f"WSUS 审批失败（{server.name}）：{one_line(answer.stderr or answer.stdout, 200)}")
-        return None
+    def _approve(self, plans: list[HostPlan], config: TransportConfig) -> dict[tuple[str, str], str]:
+        """Approve on each server the KBs its hosts of a group need; the (server, group) pairs it refused, and why."""
+        wanted: dict[tuple[str, str], list[str]] = {}
+        for plan in plans:
+            kbs = wanted.setdefault((plan.facts["wsus_server"], plan.facts["wsus_group"]), [])
+            kbs += [kb for kb in plan.payload if kb not in kbs]
+        refused = {}
+        for (name, group), kbs in wanted.items():
+            match = " -or ".join(f"$_.Update.KnowledgebaseArticles -contains '{kb}'" for kb in kbs)
+            script = (f"Get-WsusUpdate -Approval AnyExceptDeclined -Status FailedOrNeeded | Where-Object {{ {match} }} | "
+                      f"Approve-WsusUpdate -Action Install -TargetGroupName '{group}'")
+            try:
+                with _session(self.inv.hosts[name], config) as server:
+                    answer = server.run(powershell(script))
+            except ConnectFailure as exc:
+                refused[(name, group)] = f"WSUS 审批失败（{name}）：{exc}"
+                continue
+            if answer.exit_status != 0:
+                refused[(name, group)] = f"WSUS 审批失败（{name}）：{one_line(answer.stderr or answer.stdout, 200)}"
+        return refused
 
     def _install(self, h: Host, config: TransportConfig, plan: HostPlan) -> HostResult:
         result = f"{REMOTE_DIR}\\wu-result.txt"
@@ -139,37 +157,42 @@ class WsusRoute(PatchRoute):
                             f"[Convert]::FromBase64String('{encoded}')))"),
                  f'schtasks /Create /TN {TASK} /TR "{run}" /SC ONCE /ST 00:00 /RU SYSTEM /RL HIGHEST /F',
                  f"schtasks /Run /TN {TASK}"]
-        for command in steps:
-            answer = _run(h, config, command)
-            if answer.exit_status != 0:
-                return HostResult(h.name, False, f"{command.split()[0]} 失败：{one_line(answer.stderr or answer.stdout, 200)}")
-        deadline = time.monotonic() + self.task_wait
-        while True:
-            state = _run(h, config, f"schtasks /Query /TN {TASK} /FO LIST /V").stdout
-            if re.search(r"^Status:\s+Ready", state, re.M) and not re.search(r"^Last Result:\s+26701[01]", state,
-                                                                          re.M):
-                break  # 267009: still running; 267011: not yet started
-            if time.monotonic() > deadline:
-                return HostResult(h.name, False, f"安装任务 {self.task_wait:.0f} 秒内未结束")
-            time.sleep(5)
-        last = re.search(r"^Last Result:\s+(\S+)", state, re.M)
-        if last is None or last.group(1) != "0":
-            return HostResult(h.name, False, f"安装任务结果 {last.group(1) if last else '未知'}（计划任务未能运行脚本）")
-        text = _run(h, config, powershell(f"Get-Content '{result}'")).stdout
-        codes = dict(line.strip().split("|", 1) for line in text.splitlines() if line.count("|") == 1)
-        if "Error" in codes:
-            return HostResult(h.name, False, f"Windows Update 代理：{one_line(codes['Error'], 200)}")
-        failed = [kb for kb in plan.payload if codes.get(f"KB{kb}") not in ("2", "3")]
-        if failed:
-            return HostResult(h.name, False, "未安装成功：" + "，".join(f"KB{kb}（{codes.get(f'KB{kb}', '未执行')}）"
-                                                                   for kb in failed))
-        rebooted = codes.get("RebootRequired", "").lower() == "true"
+        with _session(h, config) as session:  # one session for the install; the restart ends it
+            for command in steps:
+                answer = session.run(command)
+                if answer.exit_status != 0:
+                    return HostResult(h.name, False, f"{command.split()[0]} 失败："
+                                      f"{one_line(answer.stderr or answer.stdout, 200)}")
+            deadline = time.monotonic() + self.task_wait
+            while True:
+                state = session.run(f"schtasks /Query /TN {TASK} /FO LIST /V").stdout
+                if re.search(r"^Status:\s+Ready", state, re.M) and not re.search(r"^Last Result:\s+26701[01]",
+                                                                              state, re.M):
+                    break  # 267009: still running; 267011: not yet started
+                if time.monotonic() > deadline:
+                    return HostResult(h.name, False, f"安装任务 {self.task_wait:.0f} 秒内未结束")
+                time.sleep(5)
+            last = re.search(r"^Last Result:\s+(\S+)", state, re.M)
+            if last is None or last.group(1) != "0":
+                return HostResult(h.name, False, f"安装任务结果 {last.group(1) if last else '未知'}（计划任务未能运行脚本）")
+            text = session.run(powershell(f"Get-Content '{result}'")).stdout
+            codes = dict(line.strip().split("|", 1) for line in text.splitlines() if line.count("|") == 1)
+            if "Error" in codes:
+                return HostResult(h.name, False, f"Windows Update 代理：{one_line(codes['Error'], 200)}")
+            failed = [kb for kb in plan.payload if codes.get(f"KB{kb}") not in ("2", "3")]
+            if failed:
+                return HostResult(h.name, False, "未安装成功：" + "，".join(
+                    f"KB{kb}（{codes.get(f'KB{kb}', '未执行')}）" for kb in failed))
+            rebooted = codes.get("RebootRequired", "").lower() == "true"
+            if rebooted:
+                session.run('shutdown /r /t 5 /c "cityops change"')
         if rebooted:
-            _run(h, config, 'shutdown /r /t 5 /c "cityops change"')
-            if not _back(h.address, self.boot_wait):
+            wait_gone(h.address, min(120.0, self.boot_wait / 2))
+            if not _answers_within(h.address, self.boot_wait):
                 return HostResult(h.name, False, f"重启后 {self.boot_wait:.0f} 秒内未恢复连接",
                                   [f"KB{kb}" for kb in plan.payload], {"rebooted": True})
-        listed = _run(h, config, powershell("Get-HotFix | ForEach-Object { $_.HotFixID }")).stdout
+        with _session(h, config) as session:
+            listed = session.run(powershell("Get-HotFix | ForEach-Object { $_.HotFixID }")).stdout
         quick_fixes = [kb for kb, title in zip(plan.payload, plan.items, strict=True) if HOTFIX.search(title)]
         missing = [kb for kb in quick_fixes if f"KB{kb}" not in listed]
         if missing:
@@ -179,23 +202,20 @@ class WsusRoute(PatchRoute):
                           [f"KB{kb}" for kb in plan.payload], {"rebooted": rebooted})
 
 
-def _run(h: Host, config: TransportConfig, command: str):
-    """One command on a Windows host over cityops' own session (target guard, pinned key, audited)."""
+@contextlib.contextmanager
+def _session(h: Host, config: TransportConfig):
+    """cityops' own session to a Windows host (target guard, pinned key, every command audited)."""
     from ..transport.registry import open_session
 
     session = open_session(h, config)
     try:
-        return session.run(command)
+        yield session
     finally:
         session.close()
 
 
-def _back(address: str, seconds: float) -> bool:
-    """After `shutdown /r /t 5`: wait for the host's SSH to go, then to answer again."""
+def _answers_within(address: str, seconds: float) -> bool:
     deadline = time.monotonic() + seconds
-    gone = time.monotonic() + min(120.0, seconds / 2)
-    while time.monotonic() < gone and answers_ssh(address):
-        time.sleep(0.5)
     while time.monotonic() < deadline:
         if answers_ssh(address):
             return True

@@ -29,7 +29,7 @@ STATE = Path("/srv/sqldata/.cityops-wsfc.json")
 RENDERED = Path("/run/cityops-lab/win")
 DRIVE = Path("/srv/winc")  # the node's C:\
 # the release's own registry key and the level each release was installed at (its last service pack)
-RELEASES = {"2008 R2": ("MSSQL10_50.MSSQLSERVER", "10.50.6000.34"), "2012": ("MSSQL11.MSSQLSERVER", "11.0.7001.0"),
+RELEASES = {"2012": ("MSSQL11.MSSQLSERVER", "11.0.7001.0"),
             "2014": ("MSSQL12.MSSQLSERVER", "12.0.6024.0"), "2016": ("MSSQL13.MSSQLSERVER", "13.0.5026.0")}
 
 
@@ -94,7 +94,7 @@ def _settle(state: dict) -> None:
 
 def release(host_os: str) -> tuple[str, str]:
     """(registry key, installed level) of the SQL Server release the host's `os` names."""
-    m = re.search(r"SQL Server (\d{4}(?: R2)?)", host_os)
+    m = re.search(r"SQL Server (\d{4})", host_os)
     return RELEASES.get(m.group(1) if m else "2012", RELEASES["2012"])
 
 

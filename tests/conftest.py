@@ -204,7 +204,7 @@ def backup_config(lab, tmp_path):
     from cityops.transport.audit import AuditLog
 
     _inv, state = lab
-    return transport_config(AuditLog(tmp_path / "reports" / "audit.jsonl", "test", "测试"), state.path)
+    return transport_config(AuditLog(tmp_path / "reports" / "audit", "test", "测试"), state.path)
 
 
 @pytest.fixture
@@ -257,7 +257,7 @@ def files_ledger(lab, tmp_path_factory):
     inv, state = lab
     reports = tmp_path_factory.mktemp("files-ledger")
     job = next(j for j in jobs(inv)[0] if (j.owner, j.name) == ("lab-linux-app", "app_files"))
-    taken = backup_files(inv, job, transport_config(AuditLog(reports / "audit.jsonl", "seed"), state.path), reports,
+    taken = backup_files(inv, job, transport_config(AuditLog(reports / "audit", "seed"), state.path), reports,
                          operator="测试")
     assert taken.status == "verified", taken.error
     return reports / "backups" / "ledger.jsonl"

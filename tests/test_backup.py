@@ -25,6 +25,7 @@ from cityops.inspect.session import transport_config
 from cityops.lab import control
 from cityops.lab.netdev.configstate import ConfigState
 from cityops.lab.netdev.planted import planted, type7
+from cityops.transport import audit as audit_trail
 from cityops.transport.audit import AuditLog
 from cityops.transport.registry import open_session
 
@@ -50,7 +51,7 @@ def configured(lab):
         touched.add(host)
         h = inv.hosts[host]
         enter, leave = CONFIG_MODE[h.get("platform")]
-        s = open_session(h, transport_config(AuditLog(state.path / "engineer-audit.jsonl"), state.path))
+        s = open_session(h, transport_config(AuditLog(state.path / "engineer-audit"), state.path))
         try:
             for cmd in (enter, *lines, leave):
                 assert s.run(cmd).ok, cmd
@@ -176,7 +177,7 @@ def test_an_nxos_listing_cut_short_is_caught_by_its_size(lab, paths, lab_fault):
 def test_the_lab_plants_every_secret_it_lists(lab, paths):
     """The planted list is what the renderers really print (so the test below looks for the right strings)."""
     inv, state = lab
-    cfg = transport_config(AuditLog(state.path / "engineer-audit.jsonl"), state.path)
+    cfg = transport_config(AuditLog(state.path / "engineer-audit"), state.path)
     for name in ("lab-vrp-core", "lab-h3c-fl", "lab-ios-rt", "lab-mds", "lab-topsec", "lab-ips", "lab-gap", "lab-fos"):
         h = inv.hosts[name]
         s = open_session(h, cfg)
@@ -222,13 +223,13 @@ def test_a_password_only_change_is_kept_encrypted_and_restores(lab, paths, confi
     r = row(second, "lab-vrp-core")
     assert second.commit is None and r["secret_changed"] is True and second.tally.counts["secret_changed"] == 1
     assert r["encrypted_copy"] != row(first, "lab-vrp-core")["encrypted_copy"]
-    audit = AuditLog(tmp_path / "audit.jsonl", "restore-file", "tester")
+    audit = AuditLog(tmp_path / "audit", "restore-file", "tester")
     creds = transport_config(audit, state.path).credentials
     out = restore_file(host, paths, creds, None, tmp_path / "restore" / "core.cfg", REPO, audit)
     text = out.read_text()
     assert "radius-server shared-key cipher NewKey2026y" in text and "OldKey2025x" not in text
     assert out.stat().st_mode & 0o777 == 0o600
-    assert json.loads((tmp_path / "audit.jsonl").read_text().splitlines()[-1])["command"].startswith("restore-file")
+    assert list(audit_trail.entries(tmp_path / "audit"))[-1]["command"].startswith("restore-file")
     with pytest.raises(BadInput, match="may not be written inside"):
         restore_file(host, paths, creds, None, REPO / "restored.cfg", REPO, audit)
     with pytest.raises(BadInput, match="may not be written inside"):
@@ -302,7 +303,7 @@ def test_the_command_line(lab, tmp_path, lab_fault):
     assert nodiff.returncode == 0 and "no change" in nodiff.stdout
     for args, message in ((["backup.diff", "--host", "../../etc/passwd"], "is not in the inventory"),
                           (["backup.show", "--host", "lab-ios-rt", "--at", "tomorrow"], "not a date"),
-                          (["backup", "--kind", "tape"], "all, config, db or files"),
+                          (["backup", "--kind", "tape"], "all, config, db, files or jobs"),
                           (["backup", "--max-drop", "2"], "a fraction between 0 and 1")):
         out = run_invoke(*args, *common)
         assert out.returncode == 4 and message in out.stderr and "Traceback" not in out.stderr, (args, out.stderr)
@@ -333,7 +334,7 @@ def test_the_monthly_ledger_carries_the_backups(lab, paths, lab_fault):
     from cityops.backup.files import backup_files, drill_files
 
     files_job = next(j for j in jobs_of(inv.hosts["lab-linux-app"]) if j.kind == "files")
-    config = transport_config(AuditLog(paths.reports / "audit.jsonl", "t"), state.path)
+    config = transport_config(AuditLog(paths.reports / "audit", "t"), state.path)
     lab_fault("lab-linux-ora", "backup_disk_full")
     failed = backup_files(inv, files_job, config, paths.reports, operator="李工")
     control.set_fault(state, inv, "lab-linux-ora", "backup_disk_full", clear=True)
@@ -480,7 +481,7 @@ def test_a_storage_arrays_configuration_is_its_tables_without_what_moves_by_itse
 def test_a_lun_created_on_an_array_is_one_commit_with_that_lun(lab, paths):
     inv, state = lab
     run(lab, paths, ARRAYS)
-    s = open_session(inv.hosts["lab-oceanstor"], transport_config(AuditLog(state.path / "engineer-audit.jsonl"),
+    s = open_session(inv.hosts["lab-oceanstor"], transport_config(AuditLog(state.path / "engineer-audit"),
                                                                   state.path))
     try:
         a = s.run("create lun name=DB_LUN09 pool_id=0 capacity=200GB")

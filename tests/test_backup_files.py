@@ -8,7 +8,6 @@ archives of all tests share the backup server, so a test reads only the archives
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import signal
 import subprocess
@@ -23,6 +22,7 @@ from cityops.backup.jobstatus import job_states
 from cityops.backup.runner import due
 from cityops.lab import control
 from cityops.parsers.checksums import digests
+from cityops.transport import audit as audit_trail
 
 from .conftest import BIN, REPO, run_invoke, wait_for
 
@@ -68,7 +68,7 @@ def test_a_files_backup_is_streamed_verified_and_on_the_ledger(lab, job, backup_
     assert not due(job, reports)
     states, problems = job_states([job], reports)
     assert problems == [] and states[0].state == "ok" and f"{run.files} 个文件" in states[0].detail
-    audit = [json.loads(line) for line in (reports / "audit.jsonl").read_text().splitlines()]
+    audit = list(audit_trail.entries(reports / "audit"))
     streamed = [a for a in audit if a["command"].startswith("tar -C / -czf -")]
     assert streamed and streamed[0]["bytes_received"] == run.size and streamed[0]["status"] == 0
 
@@ -188,7 +188,7 @@ def test_the_command_line(lab, tmp_path, lab_fault):
     lab_fault(SOURCE, "file_locked")
     failed = run_invoke("backup", "--kind", "files", "--force", *common, "--host", SOURCE)
     assert failed.returncode == 1 and "Permission denied" in failed.stdout
-    for args, message in ((["backup", "--kind", "tape"], "all, config, db or files"),
+    for args, message in ((["backup", "--kind", "tape"], "all, config, db, files or jobs"),
                           (["backup.drill", "--host", SOURCE, "--job", "nope"], "no such backup job"),
                           (["backup.drill", "--host", "lab-vrp-core"], "(it has: none)")):
         out = run_invoke(*args, *common)

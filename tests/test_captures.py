@@ -156,7 +156,7 @@ def test_the_labs_own_answers_read_through_the_same_readers(lab, tmp_path):
     from cityops.transport.registry import open_session
 
     inv, state = lab
-    config = transport_config(AuditLog(tmp_path / "audit.jsonl", "captures", "test"), state.path)
+    config = transport_config(AuditLog(tmp_path / "audit", "captures", "test"), state.path)
     seen = set()
     for host in inv.hosts.values():
         platform = str(host.get("platform"))

@@ -61,7 +61,7 @@ def listing(lab, name: str, which: str = "running_config") -> str:
     """The device's configuration as cityops reads it (the driver's reader: noise dropped, secrets masked)."""
     inv, state = lab
     h = inv.hosts[name]
-    session = open_session(h, transport_config(AuditLog(state.path / "test-audit.jsonl"), state.path))
+    session = open_session(h, transport_config(AuditLog(state.path / "test-audit"), state.path))
     try:
         getter = session.driver.for_host(which, h)
         return getter.read(session.run(getter.command).stdout).text
@@ -241,7 +241,7 @@ def test_the_labs_configuration_mode_keeps_sections_and_vrp8s_candidate(lab, dev
     interface (its `shutdown` takes the port down), VRP8 shows nothing typed until `commit` (`[*name]` meanwhile)."""
     inv, state = lab
     devices += ["lab-vrp-core", "lab-vrp8-agg"]
-    config = transport_config(AuditLog(state.path / "test-audit.jsonl"), state.path)
+    config = transport_config(AuditLog(state.path / "test-audit"), state.path)
     s = open_session(inv.hosts["lab-vrp-core"], config)
     try:
         for line in ("system-view", "interface GigabitEthernet0/0/3", "description 测试端口", "shutdown", "quit",

@@ -27,6 +27,7 @@ from pathlib import Path
 from ..errors import BadInput, one_line
 from ..hashchain import HashChain
 from ..timeutil import BEIJING, now
+from ..transport import audit
 from .schedule import Job
 
 LEDGER = Path("backups") / "ledger.jsonl"  # under the reports directory
@@ -272,7 +273,8 @@ def start_run(reports: Path, job: Job, run_id: str, *, host: str, started: dt.da
 def end_run(reports: Path, run_id: str, job: Job, *, status: str, evidence: list, **result) -> RunRecord:
     register(reports).append({"type": "run_end", "id": run_id, "owner": job.owner, "job": job.name,
                               "status": status, "ended_at": now().isoformat(timespec="seconds"),
-                              "evidence": evidence[-40:], **result})
+                              "evidence": evidence[-40:], **result,
+                              "audit_head": audit.head(Path(reports) / "audit")})
     found = {r.id: r for r in runs(reports)[0]}
     return found[run_id]
 

@@ -197,7 +197,7 @@ def backup(inv: Inventory, hosts: list[Host], *, selection: dict, paths: Paths |
     run_dir = paths.reports / "backups" / run_id
     run_dir.mkdir(parents=True)
     with record.RunLock(run_dir):
-        audit = AuditLog(paths.reports / "audit" / f"{start:%Y-%m}.jsonl", run_id, operator)
+        audit = AuditLog(paths.reports / "audit", run_id, operator, "backup")
         config = transport_config(audit, lab_dir)
         store = ConfigStore(paths.store)
         store.lock()
@@ -294,7 +294,7 @@ def backup(inv: Inventory, hosts: list[Host], *, selection: dict, paths: Paths |
         counts = dict(tally.counts)
         manifest.update(ended=now().isoformat(timespec="seconds"), status=status, reason=reason, counts=counts,
                         commit=commit, seconds=round(time.monotonic() - t0, 2), results=len(rows))
-        record.seal(run_dir, manifest)  # the run register every run is sealed in (reports/registers/runs.jsonl)
+        record.seal(run_dir, manifest, audit)  # the run register every run is sealed in (reports/registers/runs.jsonl)
         exit_status = (EXIT_UNINSPECTED if counts["failed"] or status != "complete" or vault_problem
                        else EXIT_FINDINGS if counts["quarantined"] else 0)
         return BackupOutcome(run_id, run_dir, tally, commit, exit_status, status, recovered, vault_problem)

@@ -17,7 +17,7 @@ from . import ledger
 from .schedule import Job
 
 RUNNABLE = ("files", "rman", "sqlserver")
-KIND_CHOICE = {"files": ("files",), "db": ("rman", "sqlserver"), "all": RUNNABLE}
+KIND_CHOICE = {"files": ("files",), "db": ("rman", "sqlserver"), "all": RUNNABLE, "jobs": RUNNABLE}
 # a full before the incremental or differential that rests on it, the logs last, when several are due at once
 LEVEL_ORDER = {"0": 0, "full": 0, "1": 1, "diff": 1, "incremental": 1, "archivelog": 2, "log": 2}
 
@@ -74,7 +74,7 @@ def run_jobs(inv: Inventory, hosts, reports: Path, *, kinds=RUNNABLE, lab_dir: P
 
     reports = Path(reports)
     start = now()
-    audit = AuditLog(reports / "audit" / f"{start:%Y-%m}.jsonl", f"{start:%Y%m%dT%H%M%S}-dbfiles", operator)
+    audit = AuditLog(reports / "audit", f"{start:%Y%m%dT%H%M%S}-dbfiles", operator, "backup.jobs")
     config = transport_config(audit, lab_dir)
     out = JobsOutcome()
     history = ledger.runs(reports)[0]  # read once: one job's run does not change whether another is due

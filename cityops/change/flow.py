@@ -162,7 +162,7 @@ def run(inv: Inventory, req: ChangeRequest) -> ChangeOutcome:
     if blocking:
         failing = sorted({b[0] for b in blocking})
         return refuse(f"变更前巡检未通过：{', '.join(failing)}（巡检 {before['run_id']}），先处理故障再变更")
-    config = _config(req, change_id)
+    config = _config(req, change_id, route.kind)
     plans = route.plan(req.hosts, config)
     record.data["plan"] = {p.host: route.plan_record(p) for p in plans}
     broken = [p for p in plans if p.error]
@@ -224,10 +224,10 @@ def run(inv: Inventory, req: ChangeRequest) -> ChangeOutcome:
     return ChangeOutcome(change_id, result, record.data, lines)
 
 
-def _config(req: ChangeRequest, change_id: str):
-    """The transport configuration, its audit lines under the change's id."""
+def _config(req: ChangeRequest, change_id: str, kind: str):
+    """The transport configuration, its audit lines under the change's id and kind (patch, config …)."""
     from ..inspect.session import transport_config
     from ..transport.audit import AuditLog
 
-    return transport_config(AuditLog(req.reports / "audit" / f"{now():%Y-%m}.jsonl", change_id, req.operator),
+    return transport_config(AuditLog(req.reports / "audit", change_id, req.operator, kind),
                             req.lab_dir)

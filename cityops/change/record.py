@@ -24,6 +24,7 @@ from ..files import write_atomic
 from ..hashchain import HashChain
 from ..processes import alive
 from ..timeutil import now
+from ..transport import audit
 
 RESULTS = {"rehearsed": "检查模式（未变更）", "completed": "已完成", "stopped": "已中止（批次复核未通过）",
            "refused": "已拒绝（未变更）", "running": "进行中或中断"}
@@ -52,7 +53,8 @@ class ChangeRecord:
         text = json.dumps(self.data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
         write_atomic(self.dir / "change.json", text.encode(), 0o644)
         self.register.append({"change_id": self.id, "step": step, "time": now().isoformat(timespec="seconds"),
-                              "result": self.data.get("result", ""), "record_sha256": _sha(text)})
+                              "result": self.data.get("result", ""), "record_sha256": _sha(text),
+                              "audit_head": audit.head(self.reports / "audit")})
 
     def mark(self, hosts: list[str]) -> dict[str, str]:
         """Mark the hosts as under this change — unless another change still under way holds any of them: then

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from invoke import Collection, task
 
+from .audit import audit_ns
 from .backup import backup_ns
 from .change import change, patch, signatures
 from .common import guard_collection
@@ -97,7 +98,7 @@ def backups(inv, every: list, victim: str) -> None:
     first = backup(inv, every, selection={"all": True}, progress=BackupProgress())
     print(f"configuration backup {first.run_id}: {summary(first)}")
     h = inv.hosts[victim]
-    session = open_session(h, transport_config(AuditLog(Path("reports") / "audit" / "demo-engineer.jsonl")))
+    session = open_session(h, transport_config(AuditLog(Path("reports") / "audit", "demo-engineer", "", "demo")))
     try:
         for command in ("system-view", "snmp-agent sys-info location 电子政务机房-B2", "return"):
             session.run(command)
@@ -173,7 +174,7 @@ def files_backups_and_drill(inv, lab) -> None:
     out = run_jobs(inv, list(inv.hosts.values()), reports, force=True, progress=print_files_run)
     print(f"database (RMAN, SQL Server) and files backups: {len(out.ran)} run, {len(out.ran) - len(out.failed)} verified")
     job = next(j for j in selected_jobs(inv, list(inv.hosts.values()), ("files",)) if j.owner == "dag-zwy-app01")
-    config = transport_config(AuditLog(reports / "audit" / "demo-drill.jsonl", "demo-drill"))
+    config = transport_config(AuditLog(reports / "audit", "demo-drill", "", "demo"))
     good = drill_files(inv, job, config, reports)
     print(f"restore drill {job.owner} {job.name}: {good['detail']}")
     print(control.set_fault(lab, inv, job.target, "backup_corrupt", match=".tar.gz"))
@@ -283,4 +284,5 @@ ns.add_collection(inspect_ns)
 ns.add_collection(report_ns)
 ns.add_collection(evidence_ns)
 ns.add_collection(backup_ns)
+ns.add_collection(audit_ns)
 guard_collection(ns)

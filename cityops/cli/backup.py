@@ -54,7 +54,7 @@ class Progress:
 
 @selection_task(name="run", default=True, help={
     **PATH_HELP, "kind": "all (default: configurations, then the database and files backups that are due), config, "
-                         "db (RMAN, SQL Server) or files",
+                         "db (RMAN, SQL Server), files, or jobs (db and files, not configurations)",
     "force": "db, files: run the selected hosts' database and files backups now, due or not",
     "workers": "devices collected at once (default 128, as inspect)",
     "host_timeout": "seconds allowed per device (default 120)",
@@ -67,8 +67,8 @@ def run(c, bureau=None, lot=None, site=None, zone=None, class_=None, subsystem=N
         lab=None, operator="", inventory=None):
     """Back up the selected devices' configurations and their due database and files backups. Exit 0 all kept, 1
     quarantined or a database or files backup failed, 2 not collected, 3 tool failure."""
-    if kind not in ("all", "config", "db", "files"):
-        raise BadInput(f"--kind '{one_line(kind, 20)}': all, config, db or files")
+    if kind not in ("all", "config", "db", "files", "jobs"):
+        raise BadInput(f"--kind '{one_line(kind, 20)}': all, config, db, files or jobs")
     if not 0 < float(max_drop) < 1:
         raise BadInput(f"--max-drop {max_drop}: a fraction between 0 and 1")
     inv = load(inventory)
@@ -236,7 +236,7 @@ def restore_file(c, host, at=None, out=None, kind="running", backups="backups", 
 
     inv = load(inventory)
     p = paths(backups, reports)
-    audit = AuditLog(p.reports / "audit" / f"{now():%Y-%m}.jsonl", "restore-file", operator)
+    audit = AuditLog(p.reports / "audit", f"{now():%Y%m%dT%H%M%S}-restore", operator, "backup.restore")
     config = transport_config(audit, Path(lab) if lab else None)
     target = restore(one_host(inv, host), p, config.credentials, at, Path(out) if out else None, Path.cwd(),
                      audit, kind)
@@ -336,7 +336,7 @@ def verify(c, bureau=None, lot=None, site=None, zone=None, class_=None, subsyste
     inv = load(inventory)
     sel = selection(inv, bureau=bureau, lot=lot, site=site, zone=zone, class_=class_, subsystem=subsystem,
                     host=host, limit=limit)
-    audit = AuditLog(Path(reports) / "audit" / f"{now():%Y-%m}.jsonl", f"{now():%Y%m%dT%H%M%S}-verify", operator)
+    audit = AuditLog(Path(reports) / "audit", f"{now():%Y%m%dT%H%M%S}-verify", operator, "backup.verify")
     config = transport_config(audit, Path(lab) if lab else None)
     counts = {True: 0, False: 0, None: 0}
     with tool_failure("backup.verify"):
@@ -387,7 +387,7 @@ def drill(c, host, kind=None, job=None, at=None, keep=False, reports="reports", 
                                       "more than one backup to drill; name one with --kind or --job")
                        + f" (it has: {have})")
     chosen = mine[0]
-    audit = AuditLog(Path(reports) / "audit" / f"{now():%Y-%m}.jsonl", f"{now():%Y%m%dT%H%M%S}-drill", operator)
+    audit = AuditLog(Path(reports) / "audit", f"{now():%Y%m%dT%H%M%S}-drill", operator, "backup.drill")
     config = transport_config(audit, Path(lab) if lab else None)
     run = {"files": drill_files, "rman": drill_rman, "sqlserver": drill_sqlserver}[chosen.kind]
     with tool_failure("backup.drill"):

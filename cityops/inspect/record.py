@@ -90,8 +90,11 @@ def run_register(runs_dir: Path) -> HashChain:
     return HashChain(runs_dir.parent / REGISTER, "巡检登记簿")
 
 
-def seal(directory: Path, manifest: dict) -> None:
-    """Write the final manifest (with every file's sha256) and register its hash in the run register."""
+def seal(directory: Path, manifest: dict, audit=None) -> None:
+    """Write the final manifest (with every file's sha256 and, given the run's AuditLog, the audit chain's head once
+    the run's lines are on disk) and register its hash in the run register."""
+    if audit is not None:
+        manifest["audit_head"] = audit.head()
     write_manifest(directory, manifest)
     run_register(directory.parent).append({
         "run_id": directory.name, "status": manifest.get("status"), "ended": manifest.get("ended"),

@@ -64,7 +64,7 @@ def inspect(inv: Inventory, hosts: list[Host], *, cadence: str | None, selection
     run_dir = reports / "runs" / run_id
     run_dir.mkdir(parents=True)
     with record.RunLock(run_dir):  # held until the run is sealed; a reader that can take it knows we are gone
-        audit = AuditLog(reports / "audit" / f"{start:%Y-%m}.jsonl", run_id, inspector)
+        audit = AuditLog(reports / "audit", run_id, inspector, "inspect")
         config = transport_config(audit, lab_dir)
         plan = applicable(hosts, cadence, only)
         covered = [h for h in hosts if plan[h.name]]
@@ -117,7 +117,7 @@ def inspect(inv: Inventory, hosts: list[Host], *, cadence: str | None, selection
         manifest.update(ended=now().isoformat(timespec="seconds"), status=status, reason=reason, counts=counts,
                         results=len(rows), seconds=round(time.monotonic() - t0, 2),
                         expected_results=sum(len(cs) for cs in plan.values()))
-        record.seal(run_dir, manifest)
+        record.seal(run_dir, manifest, audit)
         exit_status = (EXIT_UNINSPECTED if counts["error"] or status != "complete"
                        else EXIT_FINDINGS if counts["warn"] + counts["fail"] else 0)
         return RunOutcome(run_id, run_dir, tally, len(rows), exit_status, status)

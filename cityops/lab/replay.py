@@ -63,8 +63,8 @@ def replay(inv: Inventory, lab: LabDir, reports: Path, lot: str, start: dt.date,
     said: list[str] = []
     previous = os.environ.get(CLOCK_ENV)
     os.environ[CLOCK_ENV] = str(control.clock_file(lab))
-    config = transport_config(AuditLog(Path(reports) / "audit" / f"replay-{lot}-{start:%Y%m}.jsonl", "replay",
-                                       operator), lab.path)
+    config = transport_config(AuditLog(Path(reports) / "audit", f"replay-{lot}-{start:%Y%m}", operator,
+                                       "lab.replay"), lab.path)
     todo = [(t, n, ("forced" if forced else "slot"), job) for n, (t, job, forced)
             in enumerate(events(declared, begin, finish))]
     heapq.heapify(todo)

@@ -15,6 +15,7 @@ from .inspect import inspect_ns
 from .inventory import check, export, inventory_ns
 from .lab import lab_ns
 from .report import evidence_ns, report_ns
+from .schedule import schedule_ns
 
 
 @task
@@ -285,4 +286,5 @@ ns.add_collection(report_ns)
 ns.add_collection(evidence_ns)
 ns.add_collection(backup_ns)
 ns.add_collection(audit_ns)
+ns.add_collection(schedule_ns)
 guard_collection(ns)

@@ -241,8 +241,7 @@ def gather(reports: Path, inv: Inventory, lot: str, period: Period):
     runs_dir = reports / "runs"
     runs = find_runs(runs_dir, lot=lot, period=period)
     data = summarize(runs, inv=inv, period=period, previous=previous_run(runs_dir, runs[0]), lot=lot)
-    compliance = cadence_mod.compliance(runs_dir, inv, lot, period,
-                                        {k: v.get("hosts", 0) for k, v in data.by_run.items()})
+    compliance = cadence_mod.compliance(runs_dir, inv, lot, period, data.hosts_of_run)
     today = min(now().date(), period.end - dt.timedelta(days=1))
     return data, compliance, analyse(data, inv, lot, today)
 

@@ -26,7 +26,8 @@ class Slot:
     start: dt.datetime
     end: dt.datetime
     runs: list[str] = field(default_factory=list)
-    hosts: int = 0  # most hosts of the lot one of its runs inspected
+    hosts: int = 0  # hosts of the lot its runs inspected, together
+    covered: set[str] = field(default_factory=set)
 
     @property
     def done(self) -> bool:
@@ -129,16 +130,19 @@ def slots(cadence: str, period: Period, until: dt.datetime | None = None) -> lis
     return [s for s in out if s.start <= until]
 
 
-def compliance(runs_dir: Path, inv: Inventory, lot: str, period: Period, hosts_per_run: dict[str, int],
+def compliance(runs_dir: Path, inv: Inventory, lot: str, period: Period, hosts_of_run: dict[str, set[str]],
                until: dt.datetime | None = None) -> list[CadenceCompliance]:
     """For each cadence the lot's hosts declare: its slots in the period, filled or missed.
 
     Runs are looked up by their manifests over the slots' whole span (a week that starts
-    on the 30th is filled by a run on the 2nd of the next month); `hosts_per_run` gives the
-    lot's inspected hosts of runs already counted, and any other run is counted here."""
+    on the 30th is filled by a run on the 2nd of the next month); `hosts_of_run` gives the
+    inspected hosts of runs already read, and any other run is read here. A slot's coverage is
+    the lot's hosts that any of its runs inspected: a lot spanning several network zones is
+    inspected by each zone's runner in the same slot, and those runs together fill it."""
     from ..inspect.catalogue import applicable
 
     lot_hosts = [h for h in inv.hosts.values() if lot in h.lots]
+    lot_names = {h.name for h in lot_hosts}
     plans = []
     for cadence in CADENCES:
         required = [h for h in lot_hosts if cadence in split_list(h.get("cadences"))]
@@ -158,10 +162,11 @@ def compliance(runs_dir: Path, inv: Inventory, lot: str, period: Period, hosts_p
             slot = next((s for s in plan.slots if s.start <= run.started < s.end), None)
             if slot is None:
                 continue
-            if run.run_id not in hosts_per_run:
-                hosts_per_run[run.run_id] = len({r["host"] for r in run.stream()})
+            if run.run_id not in hosts_of_run:
+                hosts_of_run[run.run_id] = {r["host"] for r in run.stream()}
             slot.runs.append(run.run_id)
-            slot.hosts = max(slot.hosts, hosts_per_run[run.run_id])
+            slot.covered |= hosts_of_run[run.run_id] & lot_names
+            slot.hosts = len(slot.covered)
     return plans
 
 

@@ -95,8 +95,7 @@ def make_ledger(reports: Path, inv: Inventory, lot: str, period: Period, out: Pa
         problems_sheet = book.sheet("问题处理记录", PROBLEM_HEADERS, [6, 20, 16, 28, 6, 17, 17, 8, 40, 40, 10, 17, 30])
         detail = DetailSheet(book, names)
         data = summarize(runs, inv=inv, period=period, previous=previous_run(runs_dir, runs[0]), lot=lot, sink=detail)
-        compliance = cadence_mod.compliance(runs_dir, inv, lot, period,
-                                            {k: v.get("hosts", 0) for k, v in data.by_run.items()})
+        compliance = cadence_mod.compliance(runs_dir, inv, lot, period, data.hosts_of_run)
         lot_name = f"标项{lot}（{names['lot'].get(lot, lot)}）"
         bureau_names = "、".join(data.name("bureau", b) for b in data.scope["bureaus"])
         fixed = sum(1 for p in data.problems if p.fixed)

@@ -91,6 +91,7 @@ class ReportData:
     names: dict = field(default_factory=dict)  # facet -> id -> Chinese name
     results: int = 0  # results in scope, over all runs
     by_run: dict[str, dict[str, int]] = field(default_factory=dict)  # run id -> status counts (and bad hosts)
+    hosts_of_run: dict[str, set[str]] = field(default_factory=dict)  # run id -> the hosts it inspected
     by_month: dict[str, dict[str, int]] = field(default_factory=dict)  # "2026-11" -> status counts
     problems: list[Problem] = field(default_factory=list)  # in the order they were found
     thresholds: dict[tuple[str, str, str], str] = field(default_factory=dict)  # (host, check, item) -> threshold
@@ -119,6 +120,7 @@ def summarize(runs: list[Run], *, inv: Inventory | None = None, period: Period |
     by_sub: dict[str, dict[str, int]] = defaultdict(empty)
     by_host: dict[str, dict[str, int]] = defaultdict(empty)
     by_run: dict[str, dict[str, int]] = {}
+    hosts_of_run: dict[str, set[str]] = {}
     by_month: dict[str, dict[str, int]] = defaultdict(empty)
     last: dict[tuple[str, str], dict] = {}
     first_bad: dict[tuple[str, str], str] = {}
@@ -200,6 +202,7 @@ def summarize(runs: list[Run], *, inv: Inventory | None = None, period: Period |
         mine["results"] = run.count
         mine["bad_hosts"] = len(bad_hosts)
         mine["hosts"] = len(run_hosts)
+        hosts_of_run[run.run_id] = run_hosts
     missing = _missing(runs, seen, inv, lot, bureau)
     for host, _check, _why in missing:
         counts["missing"] += 1
@@ -237,7 +240,8 @@ def summarize(runs: list[Run], *, inv: Inventory | None = None, period: Period |
         findings=findings, fixed=fixed, missing=missing,
         waived=[r for r in last.values() if r["status"] == "waived"], manual=manual,
         trends={k: v for k, v in trends.items() if len(v) > 1}, trend_titles=titles, names=names, results=total,
-        by_run=by_run, by_month=dict(by_month), problems=problems, thresholds=thresholds, subsystem_of=subsystem_of,
+        by_run=by_run, hosts_of_run=hosts_of_run, by_month=dict(by_month), problems=problems, thresholds=thresholds,
+        subsystem_of=subsystem_of,
         period=period)
 
 

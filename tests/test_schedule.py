@@ -14,6 +14,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import openpyxl
 import pytest
 import yaml
 from croniter import croniter
@@ -236,14 +237,15 @@ def test_a_running_inspection_makes_the_next_skip_or_wait_and_a_hung_one_is_ende
     wait_for_start(reports)
     skipped = fire(lab, reports, lab_schedule(tmp_path, 0.15, "skip"))
     assert skipped.returncode == 0 and "跳过（上次未结束）" in skipped.stdout, skipped.stdout + skipped.stderr
-    waited = fire(lab, reports, lab_schedule(tmp_path, 0.2, "wait"), wait=False)  # waits for the first to end
+    waited = fire(lab, reports, lab_schedule(tmp_path, 0.5, "wait"), wait=False)  # waits for the first to end
     out, err = first.communicate(timeout=120)
     assert first.returncode == 2 and "超时已终止" in out, out + err
     out, err = waited.communicate(timeout=120)
-    assert "超时已终止" in out, out + err  # it ran after the first ended, and was ended at its own limit
+    assert "跳过" not in out, out + err  # it waited for the first to end, then ran (within its own limit)
     lines = ledger_lines(reports)
-    assert [(e["type"], e["status"]) for e in lines] == [
-        ("start", "running"), ("skipped", "skipped"), ("end", "timeout"), ("start", "running"), ("end", "timeout")]
+    assert [(e["type"], e["status"]) for e in lines][:4] == [
+        ("start", "running"), ("skipped", "skipped"), ("end", "timeout"), ("start", "running")]
+    assert lines[4]["type"] == "end" and lines[4]["status"] in ("timeout", "ok", "findings")
     assert f"进程 {lines[0]['pid']}" in lines[1]["detail"]
     assert lines[2]["detail"] == "超过限时 0.15 分钟，已终止" and 8 < lines[2]["seconds"] < 60
     assert lines[2]["run_ids"], "the ended run is named"
@@ -270,6 +272,16 @@ def test_missed_slots_are_found_by_show_and_recorded_by_the_next_firing(lab, tmp
     assert lines[-1]["type"] == "end" and lines[-1]["status"] in ("ok", "findings") and lines[-1]["run_ids"]
     text = run_invoke("schedule.show", "--inventory", str(lab[0].root), "--reports", str(reports)).stdout
     assert "未执行 2 次" in text and ("上次 完成" in text)
+    # the lot's 运维台账 lists them too: the runner's account of its slots, beside the cadence's own
+    month = f"{dt.datetime.now(BEIJING):%Y-%m}"
+    made = run_invoke("report.ledger", "--lot", "6_10", "--period", month, "--inventory", str(lab[0].root),
+                      "--reports", str(reports))
+    assert made.returncode == 0, made.stderr
+    book = openpyxl.load_workbook(next(reports.glob("out/*/ledger.xlsx")), read_only=True)
+    rows = list(book["计划任务执行情况"].iter_rows(values_only=True))
+    this_month = [m for m in row["missed"] if m.startswith(month)]
+    assert sum(r[3] == "未执行" for r in rows[1:]) == len(this_month)
+    assert any(r[3] in ("完成", "完成（有发现）") and r[5] == lines[-1]["run_ids"][0] for r in rows[1:])
 
 
 # -- a lot spanning zones: its zone runs of one slot together -------------------------------------------------

@@ -27,6 +27,9 @@ from pathlib import Path
 from ..backup.ledger import DRILL_HEADERS, LEDGER_HEADERS, drill_rows, ledger_rows
 from ..change.record import CHANGE_HEADERS, change_rows
 from ..inventory.model import Inventory
+from ..schedule.fire import LEDGER_HEADERS as SCHEDULE_HEADERS
+from ..schedule.fire import STATUS_NAMES
+from ..schedule.fire import lot_rows as schedule_rows
 from ..terms import cadence_name, severity_name
 from ..timeutil import BEIJING
 from . import cadence as cadence_mod
@@ -54,6 +57,7 @@ class LedgerFiles:
     drill_rows: list[tuple] | None = None  # 恢复演练记录
     change_rows: list[tuple] | None = None  # 变更记录
     change_problems: list[str] | None = None
+    schedule_rows: list[tuple] | None = None  # 计划任务执行情况 (the runner's scheduled slots of the lot)
 
 
 def problem_state(p: Problem) -> str:
@@ -153,6 +157,14 @@ def make_ledger(reports: Path, inv: Inventory, lot: str, period: Period, out: Pa
             sheet = book.sheet("恢复演练记录", DRILL_HEADERS, [17, 20, 14, 40, 12, 30, 30, 8, 60])
             for r in drilled:
                 sheet.row(r)
+        scheduled, schedule_problems = schedule_rows(reports, lot, start, end)
+        if scheduled or schedule_problems:  # a runner's unattended runs, with its missed and ended slots
+            bad = [r for r in scheduled if r[3] not in (STATUS_NAMES["ok"], STATUS_NAMES["findings"])]
+            head.row(("计划任务", f"本期计划时段 {len(scheduled)} 个，未执行、跳过、超时或失败 {len(bad)} 个" + (
+                f"；计划任务记录校验异常：{'；'.join(schedule_problems)}" if schedule_problems else "")))
+            sheet = book.sheet("计划任务执行情况", SCHEDULE_HEADERS, [17, 50, 14, 16, 10, 40, 50])
+            for r in scheduled:
+                sheet.row(r)
         changes, change_problems = change_rows(reports, lot, start, end)
         if changes or change_problems:
             applied = sum(r[7] == "实施" for r in changes)
@@ -165,7 +177,7 @@ def make_ledger(reports: Path, inv: Inventory, lot: str, period: Period, out: Pa
         checks_sheet(book, detail.checks)
         book.close()
         files = LedgerFiles(directory, book.path, directory / "ledger.docx", data, compliance, backups, ledger,
-                            ledger_problems, drilled, changes, change_problems)
+                            ledger_problems, drilled, changes, change_problems, scheduled)
         ledger_docx(files, w, facts)
         box.result = files
     return box.result
@@ -198,6 +210,11 @@ def ledger_docx(files: LedgerFiles, w: dict, facts: list[tuple[str, str]]) -> No
             doc.para(f"共 {len(missed)} 段，其余见 XLSX“巡检执行情况”。")
     else:
         doc.para(w["missed_none"])
+    unattended = [r for r in files.schedule_rows or [] if r[3] not in (STATUS_NAMES["ok"], STATUS_NAMES["findings"])]
+    if unattended:  # the runner's own account of slots it did not fill: missed, skipped, ended at the limit
+        doc.para(f"计划任务未正常完成的时段（共 {len(unattended)} 个）：", bold=True)
+        doc.table(["计划时间", "计划任务", "结果", "说明"], [(r[0], r[1], r[3], r[6]) for r in unattended[:120]],
+                  [28, 62, 24, 56])
 
     doc.heading(w["runs_title"])
     doc.table(["巡检编号", "时段", "巡检人", "设备数", "正常", "告警", "异常", "无法巡检", "已整改"],

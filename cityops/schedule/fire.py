@@ -171,7 +171,8 @@ def fire(entry: Entry, reports: Path, *, repo: Path, inventory: Path | None = No
     slot = at.astimezone(BEIJING).replace(microsecond=0) if force else slot_of(entry, at)
     records = _records(reports, entry.id)
     chain = ledger(reports)
-    base = {"entry": entry.id, "slot": slot.isoformat(), "zone": entry.zone, "kind": entry.kind}
+    base = {"entry": entry.id, "slot": slot.isoformat(), "zone": entry.zone, "kind": entry.kind, "lots": entry.lots,
+            "title": entry.title}
     if not force and at - slot > GRACE:
         return Fired(entry.id, slot.isoformat(), "not_due", detail=f"最近的计划时间 {slot:%Y-%m-%d %H:%M} 已过宽限期")
     if not force and any(r.get("slot") == slot.isoformat() for r in records):
@@ -272,3 +273,27 @@ def _held(lock: Path) -> bool:
         return True
     finally:
         os.close(fd)
+
+
+LEDGER_HEADERS = ["计划时间", "计划任务", "网络区域", "结果", "耗时（秒）", "巡检/备份编号", "说明"]
+
+
+def lot_rows(reports: Path, lot: str, start: dt.datetime, end: dt.datetime) -> tuple[list[tuple], list[str]]:
+    """The lot's scheduled slots in [start, end) as the 运维台账 lists them — one row per slot: how it ended, or
+    that it was missed or skipped — and the ledger's own verification problems."""
+    read = ledger(reports).read()
+    by_slot: dict[tuple[str, str], dict] = {}
+    for e in read.entries[:read.trusted]:
+        if lot not in (e.get("lots") or []) or not e.get("slot"):
+            continue
+        try:
+            at = dt.datetime.fromisoformat(str(e["slot"]))
+        except ValueError:
+            continue
+        if start <= at < end:
+            by_slot[(str(e["slot"]), str(e.get("entry")))] = e  # the newest line of a slot says how it ended
+    rows = [(slot[:16].replace("T", " "), e.get("title") or e.get("entry"), e.get("zone", ""),
+             STATUS_NAMES.get(e.get("status"), e.get("status")), e.get("seconds", ""),
+             "、".join(e.get("run_ids") or []), e.get("detail", ""))
+            for (slot, _entry), e in sorted(by_slot.items())]
+    return rows, list(read.problems)

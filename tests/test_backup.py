@@ -107,6 +107,26 @@ def test_two_runs_in_a_row_the_second_commits_nothing(lab, paths):
     assert second.tally.counts["unchanged"] == 24 and len(store.log()) == 2
 
 
+def test_a_login_secret_a_device_echoes_in_its_configuration_never_reaches_the_backups(lab, paths, configured):
+    """An engineer typed the device's own login password (and the BMC's) into a free-text line: the backup, its
+    git history, its records and the audit log hold the mask, never the secret."""
+    import yaml
+
+    inv, state = lab
+    creds = yaml.safe_load(state.credentials_file.read_text())
+    mine = creds[inv.hosts["lab-vrp-core"].get("credential")]["password"]
+    other = creds["gxj_bmc"]["password"]  # a credential this backup never uses
+    configured("lab-vrp-core", f"snmp-agent sys-info location pw-{mine}-bmc-{other}")
+    out = run(lab, paths, ["lab-vrp-core"])
+    assert out.commit and out.tally.counts["collected"] >= 1
+    store = ConfigStore(paths.store)
+    history = store.git("log", "-p", "--all")
+    assert "snmp-agent sys-info location pw-******-bmc-******" in history
+    written = [p.read_bytes() for p in [*paths.root.rglob("*"), *paths.reports.rglob("*")] if p.is_file()]
+    assert all(mine.encode() not in b and other.encode() not in b for b in written)
+    assert mine not in history and other not in history
+
+
 def test_one_change_on_one_device_is_one_commit_with_exactly_that_diff(lab, paths, configured):
     run(lab, paths)
     configured("lab-vrp-core", "snmp-agent sys-info location Karamay-B2-3F")

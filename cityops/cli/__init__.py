@@ -7,15 +7,19 @@ from pathlib import Path
 
 from invoke import Collection, task
 
+from ..transport import redact
 from .audit import audit_ns
 from .backup import backup_ns
 from .change import change, patch, signatures
 from .common import guard_collection
+from .credentials import credentials_ns, hostkeys_ns
 from .inspect import inspect_ns
 from .inventory import check, export, inventory_ns
 from .lab import lab_ns
 from .report import evidence_ns, report_ns
 from .schedule import schedule_ns
+
+redact.install()  # every log record and an uncaught traceback leave the program redacted
 
 
 @task
@@ -287,4 +291,6 @@ ns.add_collection(evidence_ns)
 ns.add_collection(backup_ns)
 ns.add_collection(audit_ns)
 ns.add_collection(schedule_ns)
+ns.add_collection(credentials_ns)
+ns.add_collection(hostkeys_ns)
 guard_collection(ns)

@@ -14,6 +14,7 @@ from invoke import Exit, Task
 from ..errors import EXIT_BAD_INPUT, EXIT_TOOL, BadInput
 from ..inventory import Inventory, load_inventory
 from ..inventory.selection import Selection, select
+from ..transport import redact
 
 SELECTION_HELP = {
     "bureau": "委办局: id or Chinese name, comma-separated (gxj, 市公安局)",
@@ -60,7 +61,7 @@ def tool_failure(what: str):
     except BadInput:
         raise
     except Exception:
-        traceback.print_exc()
+        sys.stderr.write(redact.text(traceback.format_exc()))
         raise Exit(f"cityops: {what} failed (tool error, exit 3)", code=EXIT_TOOL) from None
 
 
@@ -72,7 +73,11 @@ def refusing_bad_input(body):
         try:
             return body(*args, **kwargs)
         except BadInput as exc:
-            raise Exit(f"cityops: {exc}", code=EXIT_BAD_INPUT) from None
+            raise Exit(redact.text(f"cityops: {exc}"), code=EXIT_BAD_INPUT) from None
+        except Exit as exc:  # a task's own last word passes the same redaction as everything else it writes
+            if isinstance(exc.message, str):
+                raise Exit(redact.text(exc.message), code=exc.code) from None
+            raise
         except BrokenPipeError:  # `invoke backup.schedule | head`: the reader left; stop quietly, as a Unix tool does
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             raise Exit(code=141) from None

@@ -145,3 +145,43 @@ def clean(obj):
     if isinstance(obj, (list, tuple)):
         return [clean(v) for v in obj]
     return obj
+
+
+def _redacting_factory(base):
+    """A log record factory: the record's message — and its exception's text — leave it redacted, whatever
+    handler or formatter (ours, ansible's, paramiko's, pyinfra's) later writes it."""
+    import logging
+
+    def make(*args, **kwargs):
+        record = base(*args, **kwargs)
+        try:
+            record.msg, record.args = text(record.getMessage()), ()
+        except Exception:  # a message that cannot even be formatted is logged as it is, redacted as text
+            record.msg, record.args = text(str(record.msg)), ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = text(logging.Formatter().formatException(record.exc_info))
+        if record.stack_info:
+            record.stack_info = text(record.stack_info)
+        return record
+
+    make._cityops_redacts = True
+    return make
+
+
+def install() -> None:
+    """The one redaction filter for what cityops does not write itself: every log record (any logger, any
+    handler) and an uncaught exception's traceback. Reports, results, the audit log and backups call `text` and
+    `clean` themselves. Safe to call more than once."""
+    import logging
+    import sys
+    import traceback
+
+    factory = logging.getLogRecordFactory()
+    if not getattr(factory, "_cityops_redacts", False):
+        logging.setLogRecordFactory(_redacting_factory(factory))
+    if not getattr(sys.excepthook, "_cityops_redacts", False):
+        def hook(kind, value, tb):
+            sys.stderr.write(text("".join(traceback.format_exception(kind, value, tb))))
+
+        hook._cityops_redacts = True
+        sys.excepthook = hook

@@ -218,6 +218,7 @@ def backup(inv: Inventory, hosts: list[Host], *, selection: dict, paths: Paths |
                         "devices": len(todo), "unsupported": sorted(h.name for h in unsupported),
                         "lots": sorted({lot for h in todo + unsupported for lot in h.lots}),
                         "bureaus": sorted({str(h.get("bureau")) for h in todo + unsupported if h.get("bureau")}),
+                        "zones": sorted({str(h.get("zone")) for h in todo + unsupported if h.get("zone")}),
                         "recovered": recovered, "vault_problem": vault_problem}
             record.write_manifest(run_dir, manifest)
             results = record.ResultsFile(run_dir / "results.jsonl")

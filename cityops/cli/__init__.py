@@ -18,6 +18,9 @@ from .inventory import check, export, inventory_ns
 from .lab import lab_ns
 from .report import evidence_ns, report_ns
 from .schedule import schedule_ns
+from .zone import export as evidence_export
+from .zone import import_ as evidence_import
+from .zone import keygen as evidence_keygen
 
 redact.install()  # every log record and an uncaught traceback leave the program redacted
 
@@ -287,6 +290,8 @@ ns.add_collection(inventory_ns)
 ns.add_collection(lab_ns)
 ns.add_collection(inspect_ns)
 ns.add_collection(report_ns)
+for _t in (evidence_keygen, evidence_export, evidence_import):
+    evidence_ns.add_task(_t)
 ns.add_collection(evidence_ns)
 ns.add_collection(backup_ns)
 ns.add_collection(audit_ns)

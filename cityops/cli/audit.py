@@ -76,24 +76,35 @@ def show(c, host="", run="", task_="", operator="", since="", until="", failed=F
         print(f"注意：审计日志未通过校验（{verdict.problems[0]}…），以上内容不可作为证据；运行 invoke audit.verify")
 
 
-def recorded_heads(reports: Path) -> list[tuple[str, dict]]:
-    """The chain heads a reports directory keeps — each sealed run's manifest, each backup's end in the ledger,
-    each change step in the change register — as (who recorded it, head)."""
+def recorded_heads(reports: Path) -> dict[Path, list[tuple[str, dict]]]:
+    """The chain heads a reports directory keeps, by the trail each belongs to — each sealed run's manifest, each
+    backup's end in the ledger, each change step, and at the centre each imported zone bundle and the runs it
+    brought (their heads are of their zone's trail, kept under zones/<zone>/audit) — as (who recorded it, head)."""
     from ..backup.ledger import LEDGER
+    from ..zone.bundle import imports
 
-    out: list[tuple[str, dict]] = []
+    own = reports / "audit"
+    out: dict[Path, list[tuple[str, dict]]] = {own: []}
+    zone_of: dict[str, str] = {}
+    for bundle in imports(reports).read().entries:
+        trail_dir = reports / "zones" / str(bundle.get("zone")) / "audit"
+        out.setdefault(trail_dir, []).append((f"区域 {bundle.get('zone')} 第 {bundle.get('sequence')} 批证据包",
+                                              bundle.get("audit_head") or {}))
+        zone_of.update({str(r): str(bundle.get("zone")) for r in bundle.get("runs") or []})
     for manifest in sorted((reports / "runs").glob("*/manifest.json")):
         try:
             data = json.loads(manifest.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue  # an unreadable manifest is the run register's finding, not the trail's
         if isinstance(data, dict) and isinstance(data.get("audit_head"), dict):
-            out.append((f"运行 {manifest.parent.name} 的清单", data["audit_head"]))
+            zone = zone_of.get(manifest.parent.name)
+            trail_dir = reports / "zones" / zone / "audit" if zone else own
+            out.setdefault(trail_dir, []).append((f"运行 {manifest.parent.name} 的清单", data["audit_head"]))
     for path, who in ((reports / LEDGER, "备份记录 {id}"), (reports / "changes" / "register.jsonl",
                                                           "变更 {change_id}（{step}）")):
         for entry in HashChain(path).read().entries:
-            if isinstance(entry.get("audit_head"), dict):
-                out.append((who.format_map(collections.defaultdict(str, entry)), entry["audit_head"]))
+            if isinstance(entry.get("audit_head"), dict) and not entry.get("bundle"):
+                out[own].append((who.format_map(collections.defaultdict(str, entry)), entry["audit_head"]))
     return out
 
 
@@ -102,15 +113,18 @@ def verify(c, reports="reports"):
     """校验审计日志: every line chained to the one before across the monthly segments, and every chain head that a
     run manifest, the backup ledger or the change register recorded still in the trail (exit 1 names what broke)."""
     reports = Path(reports)
-    heads = recorded_heads(reports)
-    verdict = trail.verify(reports / "audit", heads)
-    print(f"审计日志：{verdict.segments} 个月度分段，{verdict.entries} 条记录；核对已记录的链头 {verdict.heads} 个")
-    if verdict.ok:
+    problems: list[str] = []
+    for trail_dir, heads in recorded_heads(reports).items():
+        verdict = trail.verify(trail_dir, heads)
+        label = "审计日志" if trail_dir == reports / "audit" else f"区域 {trail_dir.parent.name} 的审计日志"
+        print(f"{label}：{verdict.segments} 个月度分段，{verdict.entries} 条记录；核对已记录的链头 {verdict.heads} 个")
+        problems += verdict.problems
+    if not problems:
         print("校验通过：未发现改动、删除、插入或截断")
         return
-    for p in verdict.problems:
+    for p in problems:
         print(f"  {p}")
-    raise Exit(f"cityops: 审计日志未通过校验（{len(verdict.problems)} 处问题）", code=EXIT_FINDINGS)
+    raise Exit(f"cityops: 审计日志未通过校验（{len(problems)} 处问题）", code=EXIT_FINDINGS)
 
 
 audit_ns = Collection("audit", show, verify)

@@ -108,7 +108,7 @@ def enrol(c, bureau=None, lot=None, site=None, zone=None, class_=None, subsystem
             scans.append(hostkeys.Scanned(h.name, str(h.get("ansible_host") or ""), error=str(exc)))
             continue
         scans.append(hostkeys.scan(session, path))
-    labels = {"new": "新主机（未登记）", "same": "已登记，一致", "changed": "密钥已变更！", "error": "无法获取"}
+    labels = {"new": "新主机（未登记）", "same": "已登记，一致", "changed": "密钥已变更！", "error": "未取得密钥"}
     for s in scans:
         key = f"{s.key.get_name():20} {hostkeys.fingerprint(s.key)}" if s.key else f"{'':20} {s.error}"
         print(f"{s.host:28} {s.address:16} {key}  {labels[s.state]}")

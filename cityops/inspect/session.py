@@ -78,6 +78,7 @@ def inspect(inv: Inventory, hosts: list[Host], *, cadence: str | None, selection
             "lots": sorted({lot for h in covered for lot in h.lots}),
             "subsystems": sorted({str(h.get("subsystem")) for h in covered if h.get("subsystem")}),
             "bureaus": sorted({str(h.get("bureau")) for h in covered if h.get("bureau")}),
+            "zones": sorted({str(h.get("zone")) for h in covered if h.get("zone")}),
             "waivers_active": [w.record() for w in active], "waivers_expired": [w.record() for w in expired],
         }
         record.write_manifest(run_dir, manifest)

@@ -9,6 +9,7 @@ from invoke import Collection, task
 
 from ..transport import redact
 from .audit import audit_ns
+from .awx import awx_ns
 from .backup import backup_ns
 from .change import change, patch, signatures
 from .common import guard_collection
@@ -298,4 +299,5 @@ ns.add_collection(audit_ns)
 ns.add_collection(schedule_ns)
 ns.add_collection(credentials_ns)
 ns.add_collection(hostkeys_ns)
+ns.add_collection(awx_ns)
 guard_collection(ns)

@@ -1,0 +1,1 @@
+"""AWX, for bureaus past one runner per zone: the execution environment and the job templates' private data dirs."""

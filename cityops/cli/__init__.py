@@ -7,6 +7,7 @@ from pathlib import Path
 
 from invoke import Collection, task
 
+from ..errors import BadInput
 from ..transport import redact
 from .audit import audit_ns
 from .awx import awx_ns
@@ -78,6 +79,7 @@ def demo(c):
         print(f"report ({made.data.results} results, {len(made.data.findings)} findings): {made.html}, "
               f"{made.xlsx.name}, {made.docx.name}")
         periodic(inv, "6_10")
+        unattended(inv)
     finally:
         if started:
             print(f"lab down: stopped {control.summarize(control.down(lab))}")
@@ -239,6 +241,51 @@ def replayed_month(inv, lab, lot: str) -> None:
         print(f"replay {line}")
     made = make_ledger(Path("reports"), inv, lot, parse_period(f"{start:%Y-%m}"))
     print(f"标项{lot} 运维台账 {made.data.period_label}（回放）: {made.docx}, {made.xlsx.name}")
+
+
+def unattended(inv) -> None:
+    """Unattended operation: the schedule the inventory owes, one slot fired on a zone's runner, the audit trail
+    proven, the zone's signed bundle imported at a centre, and the same inspection as an AWX job under
+    ansible-runner."""
+    import shutil
+
+    from ..awx import jobs
+    from ..schedule.fire import STATUS_NAMES, fire
+    from ..schedule.plan import entries, load_config
+    from ..transport import audit as trail
+    from ..zone import bundle, keys
+    from .audit import recorded_heads
+
+    plan = entries(inv, load_config())
+    lot15 = [e for e in plan if e.cadence == "twice_daily" and "15" in e.lots]
+    print(f"schedule: {len(plan)} entries from the inventory and schedule.yml; lot 15's 上午/下午 by zone: "
+          + "; ".join(f"{e.id} at {e.cron}" for e in lot15))
+    demo = Path("reports") / "demo-zone"
+    shutil.rmtree(demo, ignore_errors=True)
+    runner, centre = (demo / "runner").resolve(), (demo / "centre").resolve()
+    entry = next(e for e in plan if e.id == "inspect-gov_extranet-twice_daily-am")
+    fired = fire(entry, runner, repo=jobs.REPO, force=True)
+    print(f"schedule.fire {entry.id} ({entry.title}): {STATUS_NAMES.get(fired.status, fired.status)} — "
+          f"{fired.detail}; runs {', '.join(fired.run_ids)}")
+    verdict = trail.verify(runner / "audit", recorded_heads(runner)[runner / "audit"])
+    print(f"audit.verify on the runner: {verdict.entries} lines in {verdict.segments} segment(s), {verdict.heads} "
+          f"recorded head(s) — {'verified' if verdict.ok else verdict.problems[0]}")
+    keys.generate("gov_extranet", demo / "keys" / "secrets", demo / "keys" / "public")
+    made = bundle.export(runner, inv, "gov_extranet", demo / "keys" / "secrets")
+    got = bundle.import_bundle(centre, made.path, inv, demo / "keys" / "public")
+    print(f"zone gov_extranet bundle {made.sequence} ({len(made.runs)} run, signed ed25519) imported at the centre: "
+          f"{len(got.runs)} run; importing it again: ", end="")
+    try:
+        bundle.import_bundle(centre, made.path, inv, demo / "keys" / "public")
+    except BadInput as exc:
+        print(str(exc).split(": ", 1)[1])
+    pdd = demo / "awx"
+    playbook = jobs.prepare(pdd.resolve(), "inspect", {"cityops_host": "gxj-dzzw-core01", "cityops_cadence": "daily",
+                                                       "cityops_reports": str(centre)})
+    ran = jobs.run(pdd.resolve(), playbook, "demo")
+    status = (pdd / "artifacts" / "demo" / "status").read_text().strip()
+    print(f"AWX job playbook awx_inspect.yml under ansible-runner: {status} (rc {ran.returncode}), "
+          f"{len(jobs.events(pdd, 'demo'))} job events in {pdd / 'artifacts' / 'demo'}")
 
 
 def periodic(inv, lot: str) -> None:

@@ -45,7 +45,7 @@ def show(c, bureau=None, lot=None, site=None, zone=None, class_=None, subsystem=
 
 
 @task(name="set", help={"name": "the credential name the inventory uses (gxj_linux)", "username": "its login name",
-                        "password_stdin": "read the password from standard input (a pipe) instead of asking"})
+                        "password_stdin": "read it from standard input (a pipe) instead of asking"})  # nosec B105  # help text, not a password
 def set_(c, name, username, password_stdin=False):
     """Store a credential in the keyring that CITYOPS_KEYRING_FILE (encrypted file, with its password file) or
     CITYOPS_KEYRING=system configures. The password is asked for without echo, or read from a pipe."""

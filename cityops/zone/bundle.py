@@ -222,8 +222,9 @@ def import_bundle(reports: Path, path: Path, inv: Inventory, public_dir: Path = 
         head = json.loads(members["bundle.json"])
         zone, sequence = keys.zone_name(head["zone"]), int(head["sequence"])
         listed = head["files"]
-        assert head["format"] == FORMAT and isinstance(listed, dict) and isinstance(head["runs"], list)
-    except (ValueError, KeyError, TypeError, AssertionError):
+        if head["format"] != FORMAT or not isinstance(listed, dict) or not isinstance(head["runs"], list):
+            raise ValueError("not this format")
+    except (ValueError, KeyError, TypeError):
         raise BadInput(f"{where}: bundle.json is not a {FORMAT} manifest") from None
     if not keys.verify(keys.load_public(zone, public_dir), members["bundle.sig"], members["bundle.json"]):
         raise BadInput(f"{where}: 签名不符——内容被改动，或不是区域 {zone} 的密钥签发")
@@ -347,8 +348,9 @@ def _check_ledger(where: str, zone: str, files: dict[str, bytes], inv: Inventory
     for n, line in enumerate(files.get("backups/ledger.jsonl", b"").splitlines(), 1):
         try:
             e = json.loads(line)
-            assert isinstance(e, dict)
-        except (ValueError, AssertionError):
+            if not isinstance(e, dict):
+                raise ValueError("not an object")
+        except ValueError:
             raise BadInput(f"{where}: backups/ledger.jsonl 第 {n} 行不是有效记录") from None
         if e.get("owner") not in owners:
             raise BadInput(f"{where}: 备份记录第 {n} 行属于 {one_line(str(e.get('owner')), 60)}，不在区域 {zone}（越区内容）")

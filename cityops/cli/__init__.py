@@ -19,6 +19,7 @@ from .inspect import inspect_ns
 from .inventory import check, export, inventory_ns
 from .lab import lab_ns
 from .report import evidence_ns, report_ns
+from .runner import runner_ns
 from .schedule import schedule_ns
 from .zone import export as evidence_export
 from .zone import import_ as evidence_import
@@ -347,4 +348,5 @@ ns.add_collection(schedule_ns)
 ns.add_collection(credentials_ns)
 ns.add_collection(hostkeys_ns)
 ns.add_collection(awx_ns)
+ns.add_collection(runner_ns)
 guard_collection(ns)

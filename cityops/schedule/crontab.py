@@ -115,9 +115,11 @@ def _cron_quote(text: str) -> str:
 
 
 def block(entries: list[Entry], *, repo: Path, reports: Path, inventory: Path | None, join: str,
-          offset_minutes: int, stamp: str) -> bytes:
-    """cityops' block: a header a reviewer reads, then a comment and a line per entry."""
-    invoke = repo / ".venv" / "bin" / "invoke"
+          offset_minutes: int, stamp: str, invoke: list[str] | None = None, env_file: Path | None = None) -> bytes:
+    """cityops' block: a header a reviewer reads, then a comment and a line per entry. `invoke` is how the runner
+    starts invoke (default: the checkout's .venv), `env_file` what each line sources first (a zone runner's
+    credentials and known_hosts)."""
+    invoke = invoke or [str(repo / ".venv" / "bin" / "invoke")]
     log = reports / "schedule" / "cron.log"
     sign = "+" if offset_minutes >= 0 else "-"
     clock = f"UTC{sign}{abs(offset_minutes) // 60:02d}:{abs(offset_minutes) % 60:02d}"
@@ -131,10 +133,12 @@ def block(entries: list[Entry], *, repo: Path, reports: Path, inventory: Path | 
         lines.append(f"# {e.id}: {e.title} — 北京时间 {e.cron}，限时 {e.limit_minutes:g} 分钟，"
                      f"{'上次未结束则跳过' if e.overlap == 'skip' else '上次未结束则等待'}"
                      + ("；跨零点：每日触发，仅在北京时间的计划日运行" if widened else "") + state)
-        argv = [str(invoke), "schedule.fire", "--entry", e.id, "--reports", str(reports)]
+        argv = [*invoke, "schedule.fire", "--entry", e.id, "--reports", str(reports)]
         if inventory:
             argv += ["--inventory", str(inventory)]
-        command = f"cd {_cron_quote(str(repo))} && {' '.join(map(_cron_quote, argv))} >> {_cron_quote(str(log))} 2>&1"
+        source = f". {_cron_quote(str(env_file))} && " if env_file else ""
+        command = (f"cd {_cron_quote(str(repo))} && {source}{' '.join(map(_cron_quote, argv))} "
+                   f">> {_cron_quote(str(log))} 2>&1")
         lines.append(("# " if e.disabled else "") + f"{cron} {command}")
     lines.append(END)
     return ("\n".join(lines) + "\n").encode()

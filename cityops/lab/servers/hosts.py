@@ -38,6 +38,8 @@ IN_PLACE = ("proc/meminfo", "proc/loadavg")  # bind-mounted files: rewrite the s
 HIDDEN = ("python*", "pip*", "pydoc*", "2to3*", "idle*", "apt", "apt-*", "dpkg", "dpkg-*", "debconf*")
 HIDDEN_SBIN = ("reboot", "shutdown", "halt", "poweroff", "init", "telinit", "runlevel")
 # The interpreters each Python release puts on a host: (version) -> names in /usr/bin
+# A host whose OS carries this machine's own Python (Debian 12: 3.11, a zone runner) keeps the real interpreter.
+REAL_PYTHON = {"3.11": ("python3.11", "python3")}
 INTERPRETERS = {"2.6": ("python2.6", "python2", "python"), "2.7": ("python2.7", "python2", "python"),
                 "3.5": ("python3.5", "python3", "python"), "3.6": ("python3.6", "python3"),
                 "3.7": ("python3.7", "python3")}
@@ -187,6 +189,7 @@ def own_usr(d: Path, host: dict, el6: bool) -> None:
     for sub in ("bin", "sbin"):
         (upper / sub).mkdir(parents=True)
     hidden = {p.name for pattern in HIDDEN for p in Path("/usr/bin").glob(pattern)}
+    hidden -= set(REAL_PYTHON.get(str(host.get("python") or ""), ()))
     if el6:
         hidden |= {p.name for p in Path("/usr/bin").glob("systemd*")} | {"systemctl", "journalctl", "timedatectl"}
     for name in sorted(hidden):

@@ -46,6 +46,9 @@ def _rng(name: str) -> random.Random:
 def os_release(host_os: str) -> tuple[str, str]:
     """(/etc/os-release, /etc/redhat-release) for the host's OS text in the inventory."""
     text = host_os or "CentOS 7.9"
+    if "Debian" in text:  # a zone runner's OS: Debian 12 carries the Python 3.11 cityops runs on
+        return ('PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\n'
+                'VERSION="12 (bookworm)"\nID=debian\n', "")
     if "Kylin" in text:
         return ('NAME="Kylin Linux Advanced Server"\nVERSION="V10 (Sword)"\nID="kylin"\nVERSION_ID="V10"\n'
                 'PRETTY_NAME="Kylin Linux Advanced Server V10 (Sword)"\n', "")

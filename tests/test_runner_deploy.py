@@ -103,9 +103,9 @@ def test_a_runner_deployed_twice_fires_its_inspection_and_its_bundle_imports(run
     end = json.loads(ledger.splitlines()[-1])
     assert end["type"] == "end" and end["status"] in ("ok", "findings") and end["run_ids"], ledger
     # its bundle, fetched from the runner, imports at the centre
-    code, out = ssh(runner_lab, "cd ~/cityops-runner/current && . ../runner.env && ../venv/bin/python -m invoke "
-                                "evidence.export --zone gov_extranet --reports ../reports --inventory ../inventory "
-                                "--keys ../secrets")
+    code, out = ssh(runner_lab, "R=$HOME/cityops-runner; cd $R/current && . $R/runner.env && $R/venv/bin/python -m "
+                                "invoke evidence.export --zone gov_extranet --reports $R/reports --inventory "
+                                "$R/inventory --keys $R/secrets")
     assert code == 0, out
     remote = out.split(" → ")[1].split(" (sha256")[0]
     local = tmp_path / Path(remote).name

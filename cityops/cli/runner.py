@@ -14,12 +14,12 @@ from .common import load
 @task(help={"host": "the runner, a host of the inventory (its credential logs in)", "zone": "the zone it serves",
             "keys": "where the zone's private key is (default secrets/zones)",
             "vault": "the ansible-vault credentials file it carries (default: the lab's credentials, encrypted "
-                     "for it)", "vault_password_file": "that vault's key file",
+                     "for it)", "vault_password_file": "that vault's key file",  # nosec B105  # help text
             "wheelhouse": "where the offline wheelhouse is built (default .cityops/wheelhouse)",
             "load_crontab": "also load the crontab into cron (a real runner; the lab's keeps it in its tree)",
             "lab": "lab state directory", "reports": "reports directory, for the audit log",
             "inventory": "inventory directory"})
-def deploy(c, host, zone, keys="", vault="", vault_password_file="", wheelhouse=".cityops/wheelhouse",
+def deploy(c, host, zone, keys="", vault="", vault_password_file="", wheelhouse=".cityops/wheelhouse",  # nosec B107  # a path, empty when not given
            load_crontab=False, lab=None, reports="reports", inventory=None):
     """区域运行机部署: cityops from an offline wheelhouse, the release, the zone's inventory, key, credentials and
     known_hosts, and its crontab, into ~/cityops-runner on the host. Run it again: it changes nothing."""
@@ -39,6 +39,8 @@ def deploy(c, host, zone, keys="", vault="", vault_password_file="", wheelhouse=
     zkeys.load_private(zone, key_file.parent)  # refuses a missing or loose key before anything is sent
     carried = {f"{zone}.key": key_file.read_bytes(), "known_hosts": config.known_hosts.read_bytes()}
     if vault:
+        if not vault_password_file:
+            raise BadInput("--vault needs --vault-password-file (the runner opens the vault unattended)")
         carried["vault.yml"] = Path(vault).read_bytes()
         carried["vault.pass"] = Path(vault_password_file).read_bytes()
     else:

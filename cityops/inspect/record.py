@@ -29,6 +29,7 @@ from pathlib import Path
 from ..errors import BadInput, one_line
 from ..files import write_atomic
 from ..hashchain import HashChain
+from ..processes import lock_held
 from ..terms import STATUS_NAMES
 
 REPO = Path(__file__).resolve().parents[2]
@@ -72,17 +73,7 @@ class RunLock:
 
 def is_live(directory: Path) -> bool:
     """True while some process holds the run's lock (a run whose lock can be taken is dead or finished)."""
-    try:
-        fd = os.open(directory / LOCK, os.O_RDONLY)
-    except FileNotFoundError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        return False
-    except BlockingIOError:
-        return True
-    finally:
-        os.close(fd)
+    return lock_held(directory / LOCK)
 
 
 def run_register(runs_dir: Path) -> HashChain:

@@ -32,6 +32,7 @@ from pathlib import Path
 from croniter import croniter
 
 from ..hashchain import HashChain
+from ..processes import lock_held
 from ..timeutil import BEIJING, now
 from .plan import Entry
 
@@ -256,23 +257,9 @@ def states(entries: list[Entry], reports: Path, at: dt.datetime | None = None) -
                            and at - dt.datetime.fromisoformat(r["slot"]) <= MISSED_LOOKBACK]
         missed = sorted(set(recorded_missed) | set(missed_slots(e, reports, at, records)))
         lock = Path(reports) / "schedule" / "locks" / f"{e.id}.lock"
-        out.append(EntryState(e, records[-1] if records else None, _held(lock), missed,
+        out.append(EntryState(e, records[-1] if records else None, lock_held(lock), missed,
                               croniter(e.cron, at.astimezone(BEIJING)).get_next(dt.datetime)))
     return out
-
-
-def _held(lock: Path) -> bool:
-    try:
-        fd = os.open(lock, os.O_RDONLY)
-    except FileNotFoundError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        return False
-    except BlockingIOError:
-        return True
-    finally:
-        os.close(fd)
 
 
 LEDGER_HEADERS = ["计划时间", "计划任务", "网络区域", "结果", "耗时（秒）", "巡检/备份编号", "说明"]

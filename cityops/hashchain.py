@@ -39,6 +39,7 @@ class ChainRead:
     entries: list[dict] = field(default_factory=list)  # the lines that parse, in order
     problems: list[str] = field(default_factory=list)  # Chinese, each naming the line
     trusted: int = 0  # how many of `entries` come before the first break: only those vouch for anything
+    count: int = 0  # the entries read (kept in `entries` unless read with keep=False)
 
 
 class HashChain:
@@ -59,12 +60,13 @@ class HashChain:
             fcntl.flock(lock, fcntl.LOCK_EX)
             yield
 
-    def _tail(self) -> tuple[str, bool]:
-        """The last line, and whether the file ends with a newline (a torn last line does not). Read backwards a
-        block at a time, so a long register costs one block, and a line of any length is read whole."""
+    def _tail(self, upto: int | None = None) -> tuple[str, bool]:
+        """The last line (of the first `upto` bytes), and whether they end with a newline (a torn last line does
+        not). Read backwards a block at a time, so a long register costs one block, and a line of any length is read
+        whole."""
         try:
             with open(self.path, "rb") as f:
-                end = f.seek(0, os.SEEK_END)
+                end = f.seek(0, os.SEEK_END) if upto is None else upto
                 tail, at = b"", end
                 while at > 0:
                     at = max(0, at - TAIL_BLOCK)
@@ -80,9 +82,14 @@ class HashChain:
             lines.pop()
         return (lines[-1].decode("utf-8", "replace") if lines else ""), whole
 
-    def last_line(self) -> str:
-        """The last line written (possibly torn), "" for an empty or absent register."""
-        return self._tail()[0]
+    def last_line(self, upto: int | None = None) -> str:
+        """The last line written (possibly torn) — of the first `upto` bytes when given —, "" for an empty or absent
+        register."""
+        return self._tail(upto)[0]
+
+    def ends_line_at(self, upto: int) -> bool:
+        """Whether the first `upto` bytes end with a whole line."""
+        return self._tail(upto)[1]
 
     def append(self, entry: dict, *, locked: bool = False) -> dict:
         """Add one line chained to the last; returns the entry as written (`locked`: the caller holds `locked()`)."""
@@ -128,40 +135,42 @@ class HashChain:
         finally:
             os.close(fd)
 
-    def read(self) -> ChainRead:
-        """Every line, checked: each must be a JSON object whose link is the hash of the line before it."""
+    def read(self, keep: bool = True) -> ChainRead:
+        """Every line, checked: each must be a JSON object whose link is the hash of the line before it. Read a
+        line at a time; `keep=False` keeps only the count and the problems (a month of audit lines is verified in
+        the memory of one line)."""
         out = ChainRead()
-        try:
-            data = self.path.read_bytes()
-        except FileNotFoundError:
+        if not self.path.exists():
             return out
-        text = data.decode("utf-8", "replace")
-        lines = text.split("\n")
-        torn = lines[-1] != ""
-        if not torn:
-            lines.pop()
         previous = None
-        lines_of: list[int] = []  # the line number of each entry
         broken = 0  # entries before this line number vouch for anything
-        for i, line in enumerate(lines, 1):
-            try:
-                entry = json.loads(line)
-                if not isinstance(entry, dict):
-                    raise ValueError("not an object")
-            except ValueError:
-                if torn and i == len(lines):
-                    out.problems.append(f"{self.label}第 {i} 行不完整（写入时被中断）")
-                else:
-                    out.problems.append(f"{self.label}第 {i} 行不是有效记录（被改动）")
-                broken = broken or i
+        numbers: list[int] = []  # the line number of each entry
+        with open(self.path, "rb") as fh:
+            i = 0
+            for raw in fh:
+                i += 1
+                torn = not raw.endswith(b"\n")  # only the last line can lack its newline
+                line = raw.decode("utf-8", "replace").removesuffix("\n")
+                try:
+                    entry = json.loads(line)
+                    if not isinstance(entry, dict):
+                        raise ValueError("not an object")
+                except ValueError:
+                    if torn:
+                        out.problems.append(f"{self.label}第 {i} 行不完整（写入时被中断）")
+                    else:
+                        out.problems.append(f"{self.label}第 {i} 行不是有效记录（被改动）")
+                    broken = broken or i
+                    previous = line
+                    continue
+                expected = sha256_text(previous) if previous is not None else self.first_link()
+                if entry.get(LINK) != expected:
+                    out.problems.append(f"{self.label}第 {i} 行之前的记录被改动、删除或插入（哈希链断开）")
+                    broken = broken or i - 1  # the line before a broken link is the one that may have been edited
+                if keep:
+                    out.entries.append(entry)
+                out.count += 1
+                numbers.append(i)
                 previous = line
-                continue
-            expected = sha256_text(previous) if previous is not None else self.first_link()
-            if entry.get(LINK) != expected:
-                out.problems.append(f"{self.label}第 {i} 行之前的记录被改动、删除或插入（哈希链断开）")
-                broken = broken or i - 1  # the line before a broken link is the one that may have been edited
-            out.entries.append(entry)
-            lines_of.append(i)
-            previous = line
-        out.trusted = sum(1 for n in lines_of if not broken or n < broken)
+        out.trusted = sum(1 for n in numbers if not broken or n < broken)
         return out

@@ -91,6 +91,21 @@ def test_beijing_times_move_to_the_runner_clock():
     assert crontab.local_cron("0 9 * * *", 8 * 60) == ("0 9 * * *", False)
 
 
+def test_the_block_comes_out_as_it_went_in_whatever_was_around_it():
+    """crontab(1) refuses a last line without a newline, but a file edited by hand may hold one: the block is
+    joined after it with a newline of its own, which goes again on removal — unless a line was added below."""
+    for previous in (b"MAILTO=x\n17 3 * * * /bin/true", b"17 3 * * * /bin/true\n", b""):
+        block = crontab.block([], repo=REPO, reports=REPO / "reports", inventory=None, offset_minutes=0, stamp="t",
+                              join=crontab.join_of(previous))
+        joined = crontab.joined(previous, block)
+        assert crontab.split(joined)[0] == previous and crontab.split(joined)[1] == block
+        later = crontab.split(joined + b"5 4 * * * /usr/bin/logger later\n")[0]
+        assert later == previous + (b"" if previous.endswith(b"\n") or not previous else b"\n") + \
+            b"5 4 * * * /usr/bin/logger later\n"  # the user's line stays a line of its own
+    with pytest.raises(BadInput, match="never ends"):
+        crontab.split(b"# BEGIN cityops schedule [join=plain]\n1 2 * * * x\n")
+
+
 # -- the crontab of a throwaway user --------------------------------------------------------------------------
 
 @pytest.fixture

@@ -71,8 +71,8 @@ def split(text: bytes | None) -> tuple[bytes | None, bytes, str]:
                        f"edit it by hand (crontab -e), then install again")
     join = next((j for j in JOINS if f"[join={j}]".encode() in lines[start]), "plain")
     before, block, after = b"".join(lines[:start]), b"".join(lines[start:end + 1]), b"".join(lines[end + 1:])
-    if join == "newline" and before.endswith(b"\n"):
-        before = before[:-1]
+    if join == "newline" and before.endswith(b"\n") and not after:  # a line added below the block since keeps
+        before = before[:-1]  # the newline that separates it from the user's last line
     rest = before + after
     if join == "none" and not rest:
         return None, block, join

@@ -87,6 +87,11 @@ def test_a_runner_bundle_is_imported_once_in_order_and_the_centre_sees_its_runs(
     assert early.returncode == 4 and "不接续" in early.stderr
     assert import_(lab, centre, public, second).returncode == 0
     assert import_(lab, centre, public, third).returncode == 0
+    with tarfile.open(third) as tar:  # a bundle carries what the trail gained since the last, not the whole month
+        head = json.loads(tar.extractfile("bundle.json").read())
+    (segment, piece), = [(n, t) for n, t in head["trails"].items() if n.startswith("audit/")]
+    assert piece["from"] > 0 and head["files"][segment]["bytes"] < (runner / segment).stat().st_size
+    assert (centre / "zones" / ZONE / segment).read_bytes() == (runner / segment).read_bytes()  # joined whole
     replayed = tmp_path / "again.tar"
     shutil.copy(second, replayed)  # an old bundle replayed under another name
     late = import_(lab, centre, public, replayed)

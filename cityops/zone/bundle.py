@@ -3,7 +3,8 @@ signed with the zone's key, and their import at the centre.
 
 The estate's networks do not reach each other, so a runner sits in each zone and its evidence travels as a file.
 `export` packs what the runner has not sent yet: sealed runs that covered only its zone, the backup ledger's new
-lines for its zone's hosts, its audit segments and schedule ledger (whole, as they stand), and `bundle.json`
+lines for its zone's hosts, what its audit segments and schedule ledger gained since the last bundle (whole lines,
+each piece with the byte it continues from), and `bundle.json`
 listing every member's sha256, the chain head of its audit trail, a sequence number and the sha256 of the bundle
 before it; `bundle.sig` is the zone key's ed25519 signature of `bundle.json`.
 
@@ -11,7 +12,8 @@ before it; `bundle.sig` is the zone key's ed25519 signature of `bundle.json`.
 committed under keys/zones/, every member against its sha256 (and nothing more or less), the sequence (the next
 one, continuing from the last bundle of that zone: a bundle replayed, imported twice or out of order is refused),
 every run and ledger line against the centre's inventory (a host of another zone is refused), and the audit
-trail and schedule ledger as extensions of what the centre already holds (a rewritten past is refused). Only then
+trail and schedule ledger pieces as continuations of what the centre already holds (a gap, an overlap or a
+rewritten past is refused). Only then
 is it merged: runs into reports/runs and the run register, ledger lines into the backup ledger, the trails under
 reports/zones/<zone>/, the bundle itself kept as received, and a line in the imports register.
 """
@@ -126,15 +128,19 @@ def export(reports: Path, inv: Inventory, zone: str, private_dir: Path = keys.PR
                                          strict=True) if e.get("owner") in owners]
     if new_lines:
         files["backups/ledger.jsonl"] = b"".join(line + b"\n" for line in new_lines)
-    for segment in audit.segments(reports / "audit"):
-        files[f"audit/{segment.name}"] = segment.read_bytes()
-    schedule = reports / "schedule" / "ledger.jsonl"
-    if schedule.is_file():
-        files["schedule/ledger.jsonl"] = schedule.read_bytes()
+    head_now = audit.head(reports / "audit")
+    trails, sent = {}, dict(state.get("trails") or {})
+    for name, path in [*((f"audit/{p.name}", p) for p in audit.segments(reports / "audit")),
+                       ("schedule/ledger.jsonl", reports / "schedule" / "ledger.jsonl")]:
+        piece, start = _new_bytes(path, sent.get(name, 0), head_now.get("bytes")
+                                  if name == f"audit/{head_now.get('segment')}" else None)
+        if piece:
+            files[name], trails[name] = piece, {"from": start}
+            sent[name] = start + len(piece)
     sequence = state["sequence"] + 1
     head = {"format": FORMAT, "zone": zone, "runner": socket.gethostname(), "sequence": sequence,
             "created": now().isoformat(timespec="seconds"), "previous_bundle_sha256": state["last_sha256"],
-            "runs": runs, "ledger_lines": len(new_lines), "audit_head": audit.head(reports / "audit"),
+            "runs": runs, "ledger_lines": len(new_lines), "audit_head": head_now, "trails": trails,
             "files": {n: {"sha256": _sha(d), "bytes": len(d)} for n, d in sorted(files.items())}}
     manifest = (json.dumps(head, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
     signature = key.sign(manifest)
@@ -144,7 +150,7 @@ def export(reports: Path, inv: Inventory, zone: str, private_dir: Path = keys.PR
     write_atomic(out, data, 0o644)
     digest = _sha(data)
     state.update(sequence=sequence, last_sha256=digest, runs=[*state["runs"], *runs],
-                 ledger_lines=len(chain.entries))
+                 ledger_lines=len(chain.entries), trails=sent)
     write_atomic(_state_path(reports, zone), json.dumps(state, indent=1).encode(), 0o644)
     return Exported(out, sequence, runs, len(new_lines), digest, skipped)
 
@@ -157,8 +163,28 @@ def _recover(reports: Path, zone: str, state: dict) -> dict:
     data = nxt.read_bytes()
     with tarfile.open(fileobj=io.BytesIO(data)) as tar:
         head = json.loads(tar.extractfile("bundle.json").read())
+    trails = dict(state.get("trails") or {})
+    for name, piece in (head.get("trails") or {}).items():
+        trails[name] = int(piece["from"]) + int(head["files"][name]["bytes"])
     return {**state, "sequence": head["sequence"], "last_sha256": _sha(data), "runs": [*state["runs"], *head["runs"]],
-            "ledger_lines": state["ledger_lines"]}  # its ledger lines go again: the centre skips ones it holds
+            "ledger_lines": state["ledger_lines"], "trails": trails}  # its ledger lines go again: the centre skips
+    # the ones it holds
+
+
+def _new_bytes(path: Path, start: int, end: int | None) -> tuple[bytes, int]:
+    """The whole lines of a trail written since `start` (up to `end`, the audit head, when given); refuses a trail
+    shorter than what was already sent — the runner's own record was cut back."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return b"", start
+    if size < start:
+        raise BadInput(f"{path}: {size} bytes, less than the {start} already sent to the centre (the trail was cut "
+                       f"back on the runner)")
+    with open(path, "rb") as fh:
+        fh.seek(start)
+        piece = fh.read((end if end is not None else size) - start)
+    return piece[:piece.rfind(b"\n") + 1], start  # a line being written now goes in the next bundle
 
 
 def _tar(members: dict[str, bytes]) -> bytes:
@@ -253,7 +279,7 @@ def import_bundle(reports: Path, path: Path, inv: Inventory, public_dir: Path = 
         here = reports / "runs" / run_id / "manifest.json"
         if here.exists() and _sha(here.read_bytes()) != _sha(run_files["manifest.json"]):
             raise BadInput(f"{where}: 运行 {run_id} 在中心已存在且内容不同（重复或冲突的运行编号）")
-    trails = _check_trails(where, reports, zone, files)
+    trails = _check_trails(where, reports, zone, files, head)
     ledger_entries = _check_ledger(where, zone, files, inv)
     # every check passed: merge
     kept = zone_dir(reports, zone) / "bundles" / path.name
@@ -318,17 +344,27 @@ def _check_zone(where: str, zone: str, files: dict[str, bytes], head: dict, inv:
     return runs
 
 
-def _check_trails(where: str, reports: Path, zone: str, files: dict[str, bytes]) -> dict[str, bytes]:
-    """The zone's audit segments and schedule ledger: each must verify and extend what the centre holds."""
-    out = {n: d for n, d in files.items() if n.startswith(("audit/", "schedule/"))}
+def _check_trails(where: str, reports: Path, zone: str, files: dict[str, bytes], head: dict) -> dict[str, bytes]:
+    """The zone's audit segments and schedule ledger: each piece must start where the centre's copy ends, and the
+    joined trail must verify. Returns each trail as it will stand."""
+    pieces = {n: d for n, d in files.items() if n.startswith(("audit/", "schedule/"))}
+    starts = head.get("trails") or {}
+    if set(starts) != set(pieces):
+        raise BadInput(f"{where}: 清单所列的审计与计划任务记录片段与包内不符")
     staged = reports / "zones" / ".staging" / zone
     shutil.rmtree(staged, ignore_errors=True)
-    for name, d in out.items():
-        old = zone_dir(reports, zone) / name
-        if old.exists() and not d.startswith(old.read_bytes()):
-            raise BadInput(f"{where}: {name} 与中心已保存的内容不接续（此前的记录被改写）")
+    out = {}
+    for name, d in pieces.items():
+        old_path = zone_dir(reports, zone) / name
+        old = old_path.read_bytes() if old_path.exists() else b""
+        start = starts[name].get("from") if isinstance(starts[name], dict) else None
+        if start != len(old):
+            raise BadInput(f"{where}: {name} 从第 {start} 字节续接，中心已保存 {len(old)} 字节（缺少或重叠的记录）")
+        out[name] = old + d
+    held = {f"audit/{p.name}": p for p in audit.segments(zone_dir(reports, zone) / "audit")}
+    for name in sorted(set(held) | set(out)):  # the months before stand beside the new, for the chain across them
         (staged / name).parent.mkdir(parents=True, exist_ok=True)
-        (staged / name).write_bytes(d)
+        (staged / name).write_bytes(out[name] if name in out else held[name].read_bytes())
     try:
         verdict = audit.verify(staged / "audit")
         if not verdict.ok:

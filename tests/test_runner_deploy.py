@@ -7,11 +7,11 @@ session labs' hosts and counts stay as they are."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import os
 import shlex
-import shutil
 from pathlib import Path
 
 import paramiko
@@ -109,13 +109,10 @@ def test_a_runner_deployed_twice_fires_its_inspection_and_its_bundle_imports(run
     assert code == 0, out
     remote = out.split(" → ")[1].split(" (sha256")[0]
     local = tmp_path / Path(remote).name
-    code, data = ssh(runner_lab, f"base64 -w0 {shlex.quote(remote) if remote.startswith('/') else remote}")
-    import base64
-
+    code, data = ssh(runner_lab, f"base64 -w0 {shlex.quote(remote)}")
     local.write_bytes(base64.b64decode(data))
     imported = run_invoke("evidence.import", "--bundle", str(local), "--inventory", str(inv.root), "--reports",
                           str(tmp_path / "centre"), "--keys", str(tmp_path / "public"))
     assert imported.returncode == 0 and "1 runs" in imported.stdout, imported.stdout + imported.stderr
     (manifest,) = (tmp_path / "centre").glob("runs/*/manifest.json")
     assert json.loads(manifest.read_text())["inspector"] == "计划任务 inspect-gov_extranet-daily"
-    shutil.rmtree(tmp_path / "centre")

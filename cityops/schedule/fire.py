@@ -88,13 +88,14 @@ def _installed_at(reports: Path) -> dt.datetime | None:
         return None
 
 
-def missed_slots(entry: Entry, reports: Path, at: dt.datetime, records: list[dict] | None = None) -> list[dt.datetime]:
+def missed_slots(entry: Entry, reports: Path, at: dt.datetime, records: list[dict] | None = None,
+                 installed: dt.datetime | None = None) -> list[dt.datetime]:
     """Slots of the entry since it was installed (or its first record; at most MISSED_LOOKBACK) that have passed
-    their grace without any record."""
+    their grace without any record. `records` and `installed`, when a caller already read them, are not read again."""
     records = _records(reports, entry.id) if records is None else records
     seen = {r.get("slot") for r in records}
     firsts = [dt.datetime.fromisoformat(r["slot"]) for r in records if r.get("slot")]
-    since = _installed_at(reports) or (min(firsts) if firsts else None)
+    since = installed or _installed_at(reports) or (min(firsts) if firsts else None)
     if since is None:
         return []
     since = max(since, at - MISSED_LOOKBACK)
@@ -250,12 +251,13 @@ def states(entries: list[Entry], reports: Path, at: dt.datetime | None = None) -
     """Where each entry stands: its last record, whether it runs now, its missed slots, its next slot."""
     at = at or now()
     read = ledger(reports).read().entries
+    installed = _installed_at(reports)
     out = []
     for e in entries:
         records = [r for r in read if r.get("entry") == e.id]
         recorded_missed = [dt.datetime.fromisoformat(r["slot"]) for r in records if r.get("type") == "missed"
                            and at - dt.datetime.fromisoformat(r["slot"]) <= MISSED_LOOKBACK]
-        missed = sorted(set(recorded_missed) | set(missed_slots(e, reports, at, records)))
+        missed = sorted(set(recorded_missed) | set(missed_slots(e, reports, at, records, installed)))
         lock = Path(reports) / "schedule" / "locks" / f"{e.id}.lock"
         out.append(EntryState(e, records[-1] if records else None, lock_held(lock), missed,
                               croniter(e.cron, at.astimezone(BEIJING)).get_next(dt.datetime)))

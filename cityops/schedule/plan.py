@@ -22,13 +22,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..backup.schedule import WEEKDAYS
 from ..errors import BadInput, one_line
 from ..inventory.model import Inventory
 from ..inventory.schema import split_list
 from ..terms import CADENCES
 
 CONFIG_FILE = Path("schedule.yml")
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 CRON_DOW = {d: (i + 1) % 7 for i, d in enumerate(WEEKDAYS)}  # cron: 0 = Sunday
 AT_RE = re.compile(r"(?:(?:(?P<dow>mon|tue|wed|thu|fri|sat|sun)|(?P<dom>[1-9]|1\d|2[0-8]))\s+)?"
                    r"(?P<h>[01]?\d|2[0-3]):(?P<m>[0-5]\d)")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import subprocess  # nosec B404  # pip and git on this machine, fixed argv
 import sys
 from dataclasses import dataclass, field
@@ -77,6 +78,12 @@ def release(dest: Path) -> tuple[str, Path]:
     return tree[:12], path
 
 
+def _minutes(text: str) -> int | None:
+    """`date +%z` (+0800, -0330) as minutes east of UTC; None for anything else."""
+    m = re.fullmatch(r"([+-])(\d{2})(\d{2})", text.strip())
+    return None if m is None else (1 if m[1] == "+" else -1) * (int(m[2]) * 60 + int(m[3]))
+
+
 def _lock(wheels: Path) -> str:
     """The wheels the runner's virtualenv holds, one `name==version` per line (pip's own reading of the names)."""
     lines = []
@@ -127,7 +134,7 @@ def deploy(inv: Inventory, runner: Host, zone: str, config: TransportConfig, *, 
     from pyinfra.facts.server import Home
     from pyinfra.operations import files, server
 
-    from ..change.pyinfra_hosts import connect_all, disconnect_all, pyinfra_state
+    from ..change.pyinfra_hosts import connect_all, disconnect_all, pyinfra_state, run_command
     from ..schedule import crontab
     from ..schedule.plan import entries, load_config, select
 
@@ -145,10 +152,10 @@ def deploy(inv: Inventory, runner: Host, zone: str, config: TransportConfig, *, 
     try:
         base = f"{host.get_fact(Home)}/{BASE}"
         out.base = base
-        ok, date = host.run_shell_command("date +%z")
-        offset = int(date.stdout.strip()[:3]) * 60 + (1 if date.stdout.strip()[0] != "-" else -1) * int(
-            date.stdout.strip()[3:5]) if ok else 0
-        config.audit.record(runner.name, runner.address, "", "ssh/pyinfra", "date +%z", 0 if ok else "failed", 0.0)
+        ok, zone_offset, _err = run_command(state, host, "date +%z", config)  # the runner's clock, as cron sees it
+        offset = _minutes(zone_offset)
+        if not ok or offset is None:
+            raise RuntimeError(f"date +%z answered {zone_offset.strip()!r}: the runner's clock is unknown")
         env = (f"export PYTHONPATH={base}/current\nexport CITYOPS_VAULT={base}/secrets/vault.yml\n"
                f"export CITYOPS_VAULT_PASSWORD_FILE={base}/secrets/vault.pass\n"
                f"export CITYOPS_KNOWN_HOSTS={base}/secrets/known_hosts\nexport CITYOPS_ZONE={zone}\n")

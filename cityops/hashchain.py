@@ -40,6 +40,7 @@ class ChainRead:
     problems: list[str] = field(default_factory=list)  # Chinese, each naming the line
     trusted: int = 0  # how many of `entries` come before the first break: only those vouch for anything
     count: int = 0  # the entries read (kept in `entries` unless read with keep=False)
+    lines: list[bytes] = field(default_factory=list)  # with raw=True: each entry's line as written, beside `entries`
 
 
 class HashChain:
@@ -135,10 +136,11 @@ class HashChain:
         finally:
             os.close(fd)
 
-    def read(self, keep: bool = True) -> ChainRead:
+    def read(self, keep: bool = True, raw: bool = False) -> ChainRead:
         """Every line, checked: each must be a JSON object whose link is the hash of the line before it. Read a
         line at a time; `keep=False` keeps only the count and the problems (a month of audit lines is verified in
-        the memory of one line)."""
+        the memory of one line); `raw=True` also keeps each entry's line verbatim, for whoever hands lines on
+        (evidence packs, zone bundles) from the same reading that verified them."""
         out = ChainRead()
         if not self.path.exists():
             return out
@@ -147,10 +149,10 @@ class HashChain:
         numbers: list[int] = []  # the line number of each entry
         with open(self.path, "rb") as fh:
             i = 0
-            for raw in fh:
+            for raw_line in fh:
                 i += 1
-                torn = not raw.endswith(b"\n")  # only the last line can lack its newline
-                line = raw.decode("utf-8", "replace").removesuffix("\n")
+                torn = not raw_line.endswith(b"\n")  # only the last line can lack its newline
+                line = raw_line.decode("utf-8", "replace").removesuffix("\n")
                 try:
                     entry = json.loads(line)
                     if not isinstance(entry, dict):
@@ -169,6 +171,8 @@ class HashChain:
                     broken = broken or i - 1  # the line before a broken link is the one that may have been edited
                 if keep:
                     out.entries.append(entry)
+                if raw:
+                    out.lines.append(raw_line.rstrip(b"\n"))
                 out.count += 1
                 numbers.append(i)
                 previous = line

@@ -360,15 +360,11 @@ def lot_lines(reports: Path, owners: set[str], start: dt.datetime, end: dt.datet
     """The ledger's lines of these owners in [start, end), verbatim (each keeps the hash of the line before it in the
     whole ledger, so anyone holding the ledger can place it), for an evidence pack; and why they cannot be sealed
     (a broken chain, a run still going). A run's end line goes with its start, whenever it was written."""
-    chain = register(reports).read()
+    chain = register(reports).read(raw=True)
     if chain.problems:
         return b"", list(chain.problems)
-    try:
-        raw = register(reports).path.read_bytes().split(b"\n")
-    except FileNotFoundError:
-        return b"", []
     chosen, ids = [], set()
-    for line, e in zip(raw[:len(chain.entries)], chain.entries, strict=True):  # no problem: a line per entry
+    for line, e in zip(chain.lines, chain.entries, strict=True):  # no problem: a line per entry
         at = _entry_time(e)
         if e.get("owner") not in owners:
             continue

@@ -119,12 +119,11 @@ def export(reports: Path, inv: Inventory, zone: str, private_dir: Path = keys.PR
     from ..backup.ledger import register as backup_register
 
     ledger = backup_register(reports)
-    chain = ledger.read()
+    chain = ledger.read(raw=True)
     if chain.problems:
         raise BadInput(f"{ledger.path}: {chain.problems[0]} — the zone's backup records cannot be vouched for")
     owners = _owners(inv, zone)
-    raw = ledger.path.read_bytes().split(b"\n")[:len(chain.entries)] if ledger.path.exists() else []
-    new_lines = [line for line, e in zip(raw[state["ledger_lines"]:], chain.entries[state["ledger_lines"]:],
+    new_lines = [line for line, e in zip(chain.lines[state["ledger_lines"]:], chain.entries[state["ledger_lines"]:],
                                          strict=True) if e.get("owner") in owners]
     if new_lines:
         files["backups/ledger.jsonl"] = b"".join(line + b"\n" for line in new_lines)
